@@ -29,7 +29,7 @@ mod wire_enum;
 pub use decimal::{Decimal, DecimalError, MAX_SCALE};
 pub use decode::{DecodeError, decode, decode_request};
 pub use ids::{Asset, ClOrdId, OrderId, ReqId, Symbol, Token};
-pub use inbound::{ChannelMessage, Inbound, MessageType, Unknown};
+pub use inbound::{BalancesData, ChannelMessage, Inbound, Kind, MessageType, Unknown};
 pub use order_enums::{
     FeePreference, OrderType, PriceType, Side, StpType, TimeInForce, TriggerReference,
 };
