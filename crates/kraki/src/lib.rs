@@ -1,8 +1,43 @@
-//! kraki: the Kraken WebSocket v2 client.
+//! kraki: the async client for Kraken's WebSocket API v2.
 //!
-//! The async client (connection driver, typed subscriptions, fan-in and
-//! fan-out, reconnects, verified books, trading) is being built on top of
-//! [`kraki_proto`], which is re-exported here as [`proto`] so that users
-//! need one dependency.
+//! ```no_run
+//! use futures_util::StreamExt;
+//! use kraki::{Client, Event, Ticker};
+//!
+//! # async fn run() -> Result<(), kraki::Error> {
+//! let client = Client::builder().connect().await?;
+//! let mut ticker = client.subscribe(Ticker::new(["BTC/USD"])).await?;
+//! while let Some(event) = ticker.next().await {
+//!     match event {
+//!         Event::Data(update) => println!("{} bid {}", update.ticker.symbol, update.ticker.bid),
+//!         other => println!("{other:?}"),
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! One task owns each socket; everything else talks to it through
+//! channels, so there is no shared mutable state to manage. Subscriptions
+//! can be consumed as async streams or from plain threads.
 
+mod backoff;
+mod client;
+mod config;
+mod driver;
+mod error;
+mod event;
+mod sink;
+mod spec;
+mod subscription;
+mod transport;
+
+pub use client::Client;
+pub use config::{AUTH_URL, ClientBuilder, LEVEL3_URL, PUBLIC_URL};
+pub use error::{Error, Rejection};
+pub use event::Event;
 pub use kraki_proto as proto;
+pub use spec::{
+    Book, BookUpdate, CandleUpdate, Instrument, InstrumentUpdate, Ohlc, Subscribe, Ticker,
+    TickerUpdate, TradeUpdate, Trades,
+};
+pub use subscription::Subscription;

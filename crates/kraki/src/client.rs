@@ -1,0 +1,103 @@
+//! The `Client` handle.
+
+use crate::config::ClientBuilder;
+use crate::driver::{Command, Driver};
+use crate::error::Error;
+use crate::sink::TypedSink;
+use crate::spec::Subscribe;
+use crate::subscription::Subscription;
+use crate::transport::{Transport, parse_url};
+use kraki_proto::channels::Status;
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// A connection to Kraken's WebSocket API. Cheap to clone; every clone
+/// talks to the same connection, from any thread.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    commands: mpsc::UnboundedSender<Command>,
+    status: watch::Receiver<Option<Status>>,
+    queue_capacity: usize,
+    builder: ClientBuilder,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("public_url", &self.inner.builder.public_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A builder with Kraken's endpoints and the documented defaults.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    pub(crate) async fn connect(builder: ClientBuilder) -> Result<Client, Error> {
+        let url = parse_url(&builder.public_url)?;
+        let transport = Transport::new(&builder.extra_roots)?;
+        let (commands, rx) = mpsc::unbounded_channel();
+        let (status_tx, status) = watch::channel(None);
+        let mut driver = Driver::new(url, transport, builder.settings.clone(), rx, status_tx);
+        let socket = driver.first_connect().await?;
+        tokio::spawn(driver.run(socket));
+        Ok(Client {
+            inner: Arc::new(Inner {
+                commands,
+                status,
+                queue_capacity: builder.settings.queue_capacity,
+                builder,
+            }),
+        })
+    }
+
+    /// Subscribes, e.g. `client.subscribe(Ticker::new(["BTC/USD"]))`, and
+    /// completes when Kraken has acknowledged every symbol. Local
+    /// subscribers to the same channel, symbol and params share one wire
+    /// subscription.
+    ///
+    /// Cancel safety: if the future is dropped before completing, the
+    /// subscription is released as soon as it is acknowledged.
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] with Kraken's error string per failing symbol
+    /// (nothing stays subscribed then), [`Error::Timeout`] when acks do not
+    /// arrive in time, [`Error::Closed`] after `close`.
+    pub async fn subscribe<S: Subscribe>(&self, spec: S) -> Result<Subscription<S::Item>, Error> {
+        let (tx, rx) = flume::bounded(self.inner.queue_capacity);
+        let (reply, answer) = oneshot::channel();
+        self.inner
+            .commands
+            .send(Command::Subscribe {
+                params: spec.params(),
+                sink: Box::new(TypedSink::<S>::new(tx)),
+                reply,
+            })
+            .map_err(|_| Error::Closed)?;
+        let id = answer.await.map_err(|_| Error::Closed)??;
+        Ok(Subscription::new(rx, id, self.inner.commands.clone()))
+    }
+
+    /// The latest `status` message (engine state: online, maintenance,
+    /// cancel_only, post_only), updated on every change.
+    pub fn status(&self) -> watch::Receiver<Option<Status>> {
+        self.inner.status.clone()
+    }
+
+    /// Closes the connection; every subscription stream then ends.
+    ///
+    /// Cancel safety: the close is requested at the first poll; dropping
+    /// the future afterwards does not undo it.
+    pub async fn close(&self) {
+        let (done, closed) = oneshot::channel();
+        if self.inner.commands.send(Command::Close(done)).is_ok() {
+            let _ = closed.await;
+        }
+    }
+}

@@ -1,0 +1,669 @@
+//! The connection driver: the one task that owns a socket.
+//!
+//! Everything else talks to it through commands. It decodes frames, matches
+//! acks to requests by req_id, routes channel data to subscribers, keeps
+//! the idle watchdog, and reconnects and resubscribes after any loss.
+
+use crate::backoff::Backoff;
+use crate::config::Settings;
+use crate::error::{Error, Rejection};
+use crate::sink::{Control, Deliver};
+use crate::transport::{Socket, Transport};
+use futures_util::{SinkExt, StreamExt};
+use http::Uri;
+use kraki_proto::channels::Status;
+use kraki_proto::{Inbound, Method, ReqId, Request, Response, SubscribeParams, decode};
+use std::collections::{HashMap, HashSet};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::{Instant, sleep_until};
+use tokio_websockets::Message;
+
+/// Identifies one local subscriber.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct SubId(u64);
+
+/// What the rest of the client asks of the driver.
+pub(crate) enum Command {
+    Subscribe {
+        params: SubscribeParams,
+        sink: Box<dyn Deliver>,
+        reply: oneshot::Sender<Result<SubId, Error>>,
+    },
+    Release(SubId),
+    Close(oneshot::Sender<()>),
+}
+
+/// One wire subscription: a channel, one symbol and the params that make
+/// it distinct (what an unsubscribe must echo).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct WireKey {
+    channel: String,
+    symbol: Option<String>,
+    depth: Option<u32>,
+    interval: Option<u32>,
+    event_trigger: Option<String>,
+}
+
+impl WireKey {
+    fn split(params: &SubscribeParams) -> Vec<WireKey> {
+        let base = |symbol: Option<String>| WireKey {
+            channel: params.channel.as_str().to_owned(),
+            symbol,
+            depth: params.depth,
+            interval: params.interval,
+            event_trigger: params.event_trigger.as_ref().map(|t| t.as_str().to_owned()),
+        };
+        match &params.symbol {
+            Some(symbols) => symbols
+                .iter()
+                .map(|s| base(Some(s.as_str().to_owned())))
+                .collect(),
+            None => vec![base(None)],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WireState {
+    /// Subscribe sent with this req_id, ack not yet in.
+    Pending(ReqId),
+    /// Acked; data flows.
+    Active,
+    /// Waiting for a connection to send the subscribe.
+    Unsent,
+}
+
+struct Wire {
+    /// The params to (re)subscribe this key with, for its one symbol.
+    params: SubscribeParams,
+    state: WireState,
+    subscribers: Vec<SubId>,
+}
+
+struct Local {
+    keys: Vec<WireKey>,
+    sink: Box<dyn Deliver>,
+    /// Told `Reconnecting` and not yet `Reconnected`.
+    reconnecting: bool,
+}
+
+/// A subscribe call waiting for its acks.
+struct PendingOp {
+    id: SubId,
+    waiting: HashSet<WireKey>,
+    errors: Vec<Rejection>,
+    reply: oneshot::Sender<Result<SubId, Error>>,
+    deadline: Instant,
+}
+
+pub(crate) struct Driver {
+    url: Uri,
+    transport: Transport,
+    settings: Settings,
+    commands: mpsc::UnboundedReceiver<Command>,
+    status: watch::Sender<Option<Status>>,
+    wire: HashMap<WireKey, Wire>,
+    locals: HashMap<SubId, Local>,
+    ops: Vec<PendingOp>,
+    next_req_id: u64,
+    next_sub_id: u64,
+    backoff: Backoff,
+}
+
+/// Why the connected loop ended.
+enum Exit {
+    Lost(String),
+    Closed,
+}
+
+impl Driver {
+    pub(crate) fn new(
+        url: Uri,
+        transport: Transport,
+        settings: Settings,
+        commands: mpsc::UnboundedReceiver<Command>,
+        status: watch::Sender<Option<Status>>,
+    ) -> Self {
+        let backoff = Backoff::new(
+            settings.backoff_initial,
+            settings.backoff_max,
+            settings.attempt_window,
+            settings.max_attempts_in_window,
+        );
+        Driver {
+            url,
+            transport,
+            settings,
+            commands,
+            status,
+            wire: HashMap::new(),
+            locals: HashMap::new(),
+            ops: Vec::new(),
+            next_req_id: 1,
+            next_sub_id: 1,
+            backoff,
+        }
+    }
+
+    /// Makes the first connection, failing fast after the configured
+    /// attempts.
+    pub(crate) async fn first_connect(&mut self) -> Result<Socket, Error> {
+        let mut last = String::new();
+        let attempts = self.settings.connect_attempts.max(1);
+        for attempt in 1..=attempts {
+            let at = self.backoff.admit(Instant::now().into_std());
+            sleep_until(at.into()).await;
+            match self.transport.connect(&self.url).await {
+                Ok(socket) => {
+                    self.backoff.reset();
+                    return Ok(socket);
+                }
+                Err(e) => {
+                    tracing::debug!(url = %self.url, attempt, error = %e, "connect failed");
+                    last = e;
+                }
+            }
+            if attempt < attempts {
+                let delay = self.backoff.next_delay();
+                sleep_until(Instant::now() + delay).await;
+            }
+        }
+        Err(Error::Connect {
+            url: self.url.to_string(),
+            attempts,
+            last,
+        })
+    }
+
+    /// Runs until the client is closed, reconnecting for as long as it lives.
+    pub(crate) async fn run(mut self, mut socket: Socket) {
+        loop {
+            match self.connected(&mut socket).await {
+                Exit::Closed => {
+                    let _ = socket.close().await;
+                    return;
+                }
+                Exit::Lost(reason) => {
+                    tracing::warn!(url = %self.url, %reason, "connection lost; reconnecting");
+                    self.on_disconnect();
+                    match self.reconnect().await {
+                        Some(s) => socket = s,
+                        None => return,
+                    }
+                }
+            }
+        }
+    }
+
+    /// The loop while a socket is up.
+    async fn connected(&mut self, socket: &mut Socket) -> Exit {
+        if let Err(e) = self.send_unsent(socket).await {
+            return Exit::Lost(e);
+        }
+        let mut alive_at = Instant::now();
+        let mut last_sent = Instant::now();
+        loop {
+            let idle_deadline = alive_at + self.settings.idle_timeout;
+            let ping_deadline = last_sent + self.settings.ping_interval;
+            let op_deadline = self.ops.iter().map(|o| o.deadline).min();
+            let deadline = [Some(ping_deadline), op_deadline]
+                .into_iter()
+                .flatten()
+                .chain(self.has_subscriptions().then_some(idle_deadline))
+                .min()
+                .unwrap_or(ping_deadline);
+            tokio::select! {
+                frame = socket.next() => {
+                    let msg = match frame {
+                        Some(Ok(msg)) => msg,
+                        Some(Err(e)) => return Exit::Lost(e.to_string()),
+                        None => return Exit::Lost("closed by the server".to_owned()),
+                    };
+                    if msg.is_close() {
+                        return Exit::Lost(format!("closed by the server: {:?}", msg.as_close()));
+                    }
+                    let Some(text) = frame_text(&msg) else { continue };
+                    match decode(text) {
+                        Ok(inbound) => {
+                            // Answers to our own pings do not prove the feed is alive.
+                            if !matches!(&inbound, Inbound::Response(r) if r.method() == "pong") {
+                                alive_at = Instant::now();
+                            }
+                            if let Err(e) = self.on_inbound(inbound, socket).await {
+                                return Exit::Lost(e);
+                            }
+                        }
+                        Err(e) => tracing::warn!(error = %e, "undecodable frame ignored"),
+                    }
+                }
+                command = self.commands.recv() => {
+                    match command {
+                        None => return Exit::Closed,
+                        Some(Command::Close(done)) => {
+                            self.shutdown();
+                            let _ = done.send(());
+                            return Exit::Closed;
+                        }
+                        Some(command) => {
+                            if let Err(e) = self.on_command(command, Some(socket)).await {
+                                return Exit::Lost(e);
+                            }
+                            last_sent = Instant::now();
+                        }
+                    }
+                }
+                () = sleep_until(deadline) => {
+                    let now = Instant::now();
+                    self.expire_ops(now);
+                    if self.has_subscriptions() && now >= idle_deadline {
+                        return Exit::Lost(format!(
+                            "no data or heartbeat for {:?}",
+                            self.settings.idle_timeout
+                        ));
+                    }
+                    if now >= ping_deadline {
+                        let ping = Request::new(Method::Ping, self.req_id());
+                        if let Err(e) = send(socket, &ping).await {
+                            return Exit::Lost(e);
+                        }
+                        last_sent = now;
+                    }
+                }
+            }
+        }
+    }
+
+    fn has_subscriptions(&self) -> bool {
+        self.wire.values().any(|w| w.state == WireState::Active)
+    }
+
+    fn req_id(&mut self) -> ReqId {
+        let id = ReqId(self.next_req_id);
+        self.next_req_id += 1;
+        id
+    }
+
+    async fn on_command(
+        &mut self,
+        command: Command,
+        socket: Option<&mut Socket>,
+    ) -> Result<(), String> {
+        match command {
+            Command::Subscribe {
+                params,
+                sink,
+                reply,
+            } => {
+                let id = SubId(self.next_sub_id);
+                self.next_sub_id += 1;
+                let keys = WireKey::split(&params);
+                let mut waiting = HashSet::new();
+                for key in &keys {
+                    let wire = self.wire.entry(key.clone()).or_insert_with(|| Wire {
+                        params: single_symbol(&params, key),
+                        state: WireState::Unsent,
+                        subscribers: Vec::new(),
+                    });
+                    wire.subscribers.push(id);
+                    if wire.state != WireState::Active {
+                        waiting.insert(key.clone());
+                    }
+                }
+                self.locals.insert(
+                    id,
+                    Local {
+                        keys,
+                        sink,
+                        reconnecting: false,
+                    },
+                );
+                if waiting.is_empty() {
+                    let _ = reply.send(Ok(id));
+                } else {
+                    self.ops.push(PendingOp {
+                        id,
+                        waiting,
+                        errors: Vec::new(),
+                        reply,
+                        deadline: Instant::now() + self.settings.request_timeout,
+                    });
+                }
+                if let Some(socket) = socket {
+                    self.send_unsent(socket).await?;
+                }
+            }
+            Command::Release(id) => {
+                let gone = self.detach(id);
+                if let Some(socket) = socket {
+                    for params in gone {
+                        let req = Request::new(Method::Unsubscribe(params), self.req_id());
+                        send(socket, &req).await?;
+                    }
+                }
+            }
+            Command::Close(done) => {
+                self.shutdown();
+                let _ = done.send(());
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes a local subscriber; returns the params of wire
+    /// subscriptions nobody uses any more and that must be unsubscribed.
+    fn detach(&mut self, id: SubId) -> Vec<SubscribeParams> {
+        let mut gone = Vec::new();
+        let Some(local) = self.locals.remove(&id) else {
+            return gone;
+        };
+        self.ops.retain(|op| op.id != id);
+        for key in local.keys {
+            let Some(wire) = self.wire.get_mut(&key) else {
+                continue;
+            };
+            wire.subscribers.retain(|s| *s != id);
+            if wire.subscribers.is_empty() {
+                if let Some(wire) = self.wire.remove(&key) {
+                    // An unsent or pending subscription has nothing to undo
+                    // yet; a late ack for it is answered with an unsubscribe.
+                    if wire.state == WireState::Active {
+                        gone.push(unsubscribe_params(wire.params));
+                    }
+                }
+            }
+        }
+        gone
+    }
+
+    /// Sends one subscribe per group of unsent keys that share params.
+    async fn send_unsent(&mut self, socket: &mut Socket) -> Result<(), String> {
+        let mut groups: Vec<(SubscribeParams, Vec<WireKey>)> = Vec::new();
+        for (key, wire) in &self.wire {
+            if wire.state != WireState::Unsent {
+                continue;
+            }
+            let mut without_symbol = wire.params.clone();
+            without_symbol.symbol = None;
+            match groups.iter_mut().find(|(p, _)| {
+                let mut q = p.clone();
+                q.symbol = None;
+                q == without_symbol
+            }) {
+                Some((p, keys)) => {
+                    if let (Some(all), Some(mine)) = (&mut p.symbol, &wire.params.symbol) {
+                        all.extend(mine.iter().cloned());
+                    }
+                    keys.push(key.clone());
+                }
+                None => groups.push((wire.params.clone(), vec![key.clone()])),
+            }
+        }
+        for (params, keys) in groups {
+            let req_id = self.req_id();
+            for key in &keys {
+                if let Some(wire) = self.wire.get_mut(key) {
+                    wire.state = WireState::Pending(req_id);
+                }
+            }
+            send(socket, &Request::new(Method::Subscribe(params), req_id)).await?;
+        }
+        Ok(())
+    }
+
+    async fn on_inbound(&mut self, inbound: Inbound, socket: &mut Socket) -> Result<(), String> {
+        match &inbound {
+            Inbound::Response(r) => {
+                if let Response::Subscribe(_) = **r {
+                    self.on_subscribe_ack(r, socket).await?;
+                }
+            }
+            Inbound::Status(m) => {
+                if let Some(status) = m.data.last() {
+                    tracing::info!(system = %status.system, "exchange status");
+                    self.status.send_replace(Some(status.clone()));
+                }
+            }
+            Inbound::Heartbeat | Inbound::Unknown(_) => {}
+            data => self.route(data),
+        }
+        Ok(())
+    }
+
+    fn route(&mut self, msg: &Inbound) {
+        let Some(channel) = msg.channel() else { return };
+        let symbol = msg.symbol().map(|s| s.as_str());
+        for (key, wire) in &self.wire {
+            if key.channel != channel || key.symbol.as_deref() != symbol {
+                continue;
+            }
+            for id in &wire.subscribers {
+                if let Some(local) = self.locals.get_mut(id) {
+                    local.sink.deliver(msg, symbol);
+                }
+            }
+        }
+    }
+
+    async fn on_subscribe_ack(&mut self, r: &Response, socket: &mut Socket) -> Result<(), String> {
+        let Some(req_id) = r.req_id() else {
+            return Ok(());
+        };
+        let symbol = r.symbol().map(|s| s.as_str().to_owned());
+        // An error without a symbol (e.g. an unknown channel) concerns every
+        // key of the request.
+        let keys: Vec<WireKey> = self
+            .wire
+            .iter()
+            .filter(|(k, w)| {
+                w.state == WireState::Pending(req_id) && (symbol.is_none() || k.symbol == symbol)
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        if keys.is_empty() {
+            if r.success() {
+                // Nobody wants it any more (released while pending).
+                if let Response::Subscribe(ack) = r {
+                    if let Some(result) = &ack.result {
+                        let mut params = SubscribeParams::new(result.channel.clone());
+                        params.symbol = result.symbol.clone().map(|s| vec![s]);
+                        params.depth = result.depth;
+                        params.interval = result.interval;
+                        params.event_trigger = result.event_trigger.clone();
+                        let req = Request::new(Method::Unsubscribe(params), self.req_id());
+                        send(socket, &req).await?;
+                    }
+                }
+            }
+            return Ok(());
+        }
+        let rejection = (!r.success()).then(|| Rejection {
+            symbol: symbol.clone(),
+            error: r.error().unwrap_or("unknown error").to_owned(),
+        });
+        for key in &keys {
+            match &rejection {
+                None => {
+                    if let Some(wire) = self.wire.get_mut(key) {
+                        wire.state = WireState::Active;
+                    }
+                }
+                Some(_) => {
+                    self.wire.remove(key);
+                }
+            }
+        }
+        let unused = self.settle_ops(&keys, rejection.as_ref());
+        self.announce_reconnected(&keys);
+        for params in unused {
+            let req = Request::new(Method::Unsubscribe(params), self.req_id());
+            send(socket, &req).await?;
+        }
+        Ok(())
+    }
+
+    /// Marks `keys` resolved in every waiting op; completes the ops that
+    /// have nothing left to wait for. Returns wire subscriptions left
+    /// without subscribers by a failed op, to unsubscribe.
+    fn settle_ops(
+        &mut self,
+        keys: &[WireKey],
+        rejection: Option<&Rejection>,
+    ) -> Vec<SubscribeParams> {
+        let mut unused = Vec::new();
+        let mut done = Vec::new();
+        for (i, op) in self.ops.iter_mut().enumerate() {
+            let mut touched = false;
+            for key in keys {
+                if op.waiting.remove(key) {
+                    touched = true;
+                }
+            }
+            if touched {
+                if let Some(r) = rejection {
+                    if !op.errors.contains(r) {
+                        op.errors.push(r.clone());
+                    }
+                }
+            }
+            if op.waiting.is_empty() {
+                done.push(i);
+            }
+        }
+        for i in done.into_iter().rev() {
+            let op = self.ops.swap_remove(i);
+            if op.errors.is_empty() {
+                let _ = op.reply.send(Ok(op.id));
+            } else {
+                // All or nothing: a partly failed subscribe releases what
+                // did succeed.
+                unused.extend(self.detach(op.id));
+                let _ = op.reply.send(Err(Error::Rejected(op.errors)));
+            }
+        }
+        unused
+    }
+
+    fn expire_ops(&mut self, now: Instant) {
+        let (expired, kept): (Vec<PendingOp>, Vec<PendingOp>) =
+            self.ops.drain(..).partition(|op| op.deadline <= now);
+        self.ops = kept;
+        for op in expired {
+            self.detach(op.id);
+            let _ = op.reply.send(Err(Error::Timeout {
+                method: "subscribe",
+                timeout_ms: self.settings.request_timeout.as_millis() as u64,
+            }));
+        }
+    }
+
+    /// Tells subscribers whose every key is active again that the
+    /// connection is back.
+    fn announce_reconnected(&mut self, keys: &[WireKey]) {
+        let wire = &self.wire;
+        for local in self.locals.values_mut() {
+            if !local.reconnecting || !local.keys.iter().any(|k| keys.contains(k)) {
+                continue;
+            }
+            let all_active = local
+                .keys
+                .iter()
+                .all(|k| wire.get(k).is_some_and(|w| w.state == WireState::Active));
+            if all_active {
+                local.reconnecting = false;
+                local.sink.control(Control::Reconnected);
+            }
+        }
+    }
+
+    fn on_disconnect(&mut self) {
+        for wire in self.wire.values_mut() {
+            wire.state = WireState::Unsent;
+        }
+        for local in self.locals.values_mut() {
+            if !local.reconnecting {
+                local.reconnecting = true;
+                local.sink.control(Control::Reconnecting);
+            }
+        }
+    }
+
+    /// Reconnects with backoff, serving commands meanwhile. `None` when the
+    /// client was closed.
+    async fn reconnect(&mut self) -> Option<Socket> {
+        loop {
+            let delay = self.backoff.next_delay();
+            let at: Instant = self
+                .backoff
+                .admit((Instant::now() + delay).into_std())
+                .into();
+            loop {
+                tokio::select! {
+                    () = sleep_until(at) => break,
+                    command = self.commands.recv() => match command {
+                        None => return None,
+                        Some(Command::Close(done)) => {
+                            self.shutdown();
+                            let _ = done.send(());
+                            return None;
+                        }
+                        // Queued until the connection is back: the command
+                        // changes state only; nothing is sent without a socket.
+                        Some(command) => { let _ = self.on_command(command, None).await; }
+                    },
+                }
+            }
+            match self.transport.connect(&self.url).await {
+                Ok(socket) => {
+                    tracing::info!(url = %self.url, "reconnected");
+                    self.backoff.reset();
+                    return Some(socket);
+                }
+                Err(e) => tracing::warn!(url = %self.url, error = %e, "reconnect failed"),
+            }
+        }
+    }
+
+    /// Ends every stream: dropping the sinks disconnects their receivers.
+    fn shutdown(&mut self) {
+        for op in self.ops.drain(..) {
+            let _ = op.reply.send(Err(Error::Closed));
+        }
+        self.locals.clear();
+        self.wire.clear();
+    }
+}
+
+fn single_symbol(params: &SubscribeParams, key: &WireKey) -> SubscribeParams {
+    let mut p = params.clone();
+    p.symbol = key
+        .symbol
+        .as_ref()
+        .map(|s| vec![kraki_proto::Symbol::from(s.as_str())]);
+    p
+}
+
+/// Unsubscribe echoes the identifying params only (`snapshot` is
+/// subscribe-only).
+fn unsubscribe_params(mut params: SubscribeParams) -> SubscribeParams {
+    params.snapshot = None;
+    params
+}
+
+fn frame_text(msg: &Message) -> Option<&str> {
+    if let Some(text) = msg.as_text() {
+        return Some(text);
+    }
+    if msg.is_binary() {
+        return std::str::from_utf8(msg.as_payload()).ok();
+    }
+    None
+}
+
+async fn send(socket: &mut Socket, request: &Request) -> Result<(), String> {
+    let text = request.encode().map_err(|e| e.to_string())?;
+    tracing::trace!(method = request.method.name(), "send");
+    socket
+        .send(Message::text(text))
+        .await
+        .map_err(|e| e.to_string())
+}

@@ -1,0 +1,88 @@
+//! The client's error type.
+
+use std::fmt;
+
+/// Everything that can go wrong in the client. Kraken's rejections keep
+/// Kraken's error string verbatim; errors of the libraries underneath are
+/// wrapped so that their types do not leak into the API.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The first connection could not be made in the configured attempts.
+    #[error("cannot connect to {url} after {attempts} attempt(s): {last}")]
+    Connect {
+        /// The URL tried.
+        url: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The last failure.
+        last: String,
+    },
+    /// A URL or setting was not acceptable.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// Kraken rejected a request; one entry per failing symbol where the
+    /// rejection is per symbol (e.g. `Currency pair not supported XBT/USD`).
+    #[error("rejected by Kraken: {}", Rejections(.0))]
+    Rejected(Vec<Rejection>),
+    /// No answer within the request timeout. For trading calls the outcome
+    /// is unknown, not failed.
+    #[error("no response to {method} within {timeout_ms} ms")]
+    Timeout {
+        /// The method.
+        method: &'static str,
+        /// The timeout applied.
+        timeout_ms: u64,
+    },
+    /// The client was closed.
+    #[error("the client is closed")]
+    Closed,
+}
+
+impl Error {
+    /// True when trying again later may succeed (timeouts, connection
+    /// failures); false for rejections, bad configuration and a closed
+    /// client.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Error::Connect { .. } | Error::Timeout { .. })
+    }
+
+    /// True when Kraken answered with an error.
+    pub fn is_rejection(&self) -> bool {
+        matches!(self, Error::Rejected(_))
+    }
+
+    /// Kraken's error strings, for a rejection.
+    pub fn rejections(&self) -> &[Rejection] {
+        match self {
+            Error::Rejected(r) => r,
+            _ => &[],
+        }
+    }
+}
+
+/// One error answer from Kraken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// The symbol the error is about, when per symbol.
+    pub symbol: Option<String>,
+    /// Kraken's error string, verbatim.
+    pub error: String,
+}
+
+struct Rejections<'a>(&'a [Rejection]);
+
+impl fmt::Display for Rejections<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, r) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            match &r.symbol {
+                Some(s) => write!(f, "{s}: {}", r.error)?,
+                None => f.write_str(&r.error)?,
+            }
+        }
+        Ok(())
+    }
+}

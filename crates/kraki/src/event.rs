@@ -1,0 +1,20 @@
+//! What a subscription yields: data, or a connection event as a value.
+
+/// One item of a subscription stream. Connection trouble is never silent:
+/// it arrives in the stream, in order with the data.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Event<T> {
+    /// A message of the subscribed channel and symbol.
+    Data(T),
+    /// The connection was lost; the client is reconnecting. Data stops
+    /// until `Reconnected`.
+    Reconnecting,
+    /// The connection is back and this subscription is acknowledged again;
+    /// a fresh snapshot follows where the channel has one.
+    Reconnected,
+    /// The consumer fell behind: this many messages were dropped for this
+    /// subscription because its queue was full (see the backpressure notes
+    /// on [`crate::ClientBuilder::queue_capacity`]).
+    Lagged(u64),
+}

@@ -1,0 +1,72 @@
+//! The driver's end of a subscription: turns routed messages into typed
+//! events and applies the backpressure policy.
+
+use crate::Event;
+use crate::spec::Subscribe;
+use kraki_proto::Inbound;
+use std::marker::PhantomData;
+
+/// Connection events the driver tells every subscriber about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Control {
+    Reconnecting,
+    Reconnected,
+}
+
+/// A subscriber as the driver sees it, independent of its item type.
+pub(crate) trait Deliver: Send {
+    /// Extracts this subscriber's item for `symbol` from `msg` and queues it.
+    fn deliver(&mut self, msg: &Inbound, symbol: Option<&str>);
+    /// Queues a connection event.
+    fn control(&mut self, control: Control);
+}
+
+/// Queues events of one subscription. Never blocks the driver: when the
+/// queue is full the event is dropped and counted, and the count is
+/// delivered as [`Event::Lagged`] before the next event that fits.
+pub(crate) struct TypedSink<S: Subscribe> {
+    tx: flume::Sender<Event<S::Item>>,
+    lagged: u64,
+    _spec: PhantomData<fn() -> S>,
+}
+
+impl<S: Subscribe> TypedSink<S> {
+    pub(crate) fn new(tx: flume::Sender<Event<S::Item>>) -> Self {
+        TypedSink {
+            tx,
+            lagged: 0,
+            _spec: PhantomData,
+        }
+    }
+
+    fn push(&mut self, event: Event<S::Item>) {
+        if self.lagged > 0 {
+            match self.tx.try_send(Event::Lagged(self.lagged)) {
+                Ok(()) => self.lagged = 0,
+                Err(flume::TrySendError::Full(_)) => {
+                    self.lagged += 1;
+                    return;
+                }
+                Err(flume::TrySendError::Disconnected(_)) => return,
+            }
+        }
+        if let Err(flume::TrySendError::Full(_)) = self.tx.try_send(event) {
+            self.lagged += 1;
+        }
+    }
+}
+
+impl<S: Subscribe> Deliver for TypedSink<S> {
+    fn deliver(&mut self, msg: &Inbound, symbol: Option<&str>) {
+        if let Some(item) = S::extract(msg, symbol) {
+            self.push(Event::Data(item));
+        }
+    }
+
+    fn control(&mut self, control: Control) {
+        self.push(match control {
+            Control::Reconnecting => Event::Reconnecting,
+            Control::Reconnected => Event::Reconnected,
+        });
+    }
+}

@@ -1,0 +1,68 @@
+//! Opening a WebSocket over TCP, with TLS (rustls, ring) for `wss://`.
+
+use crate::Error;
+use http::Uri;
+use rustls::pki_types::CertificateDer;
+use std::sync::Arc;
+use tokio::net::TcpStream;
+use tokio_websockets::{ClientBuilder, Connector, Limits, MaybeTlsStream, WebSocketStream};
+
+/// A connected WebSocket.
+pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Opens sockets; holds the TLS configuration, built once per client.
+#[derive(Clone)]
+pub(crate) struct Transport {
+    tls: Arc<Connector>,
+}
+
+impl Transport {
+    /// A transport trusting the webpki roots plus `extra_roots` (DER).
+    pub(crate) fn new(extra_roots: &[Vec<u8>]) -> Result<Self, Error> {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        for der in extra_roots {
+            roots
+                .add(CertificateDer::from(der.clone()))
+                .map_err(|e| Error::Config(format!("bad root certificate: {e}")))?;
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| Error::Config(format!("TLS setup: {e}")))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+        Ok(Transport {
+            tls: Arc::new(Connector::Rustls(connector)),
+        })
+    }
+
+    /// Connects to `url` (`ws://` or `wss://`) and completes the upgrade.
+    /// The error is a description fit for a log line or a connect error.
+    pub(crate) async fn connect(&self, url: &Uri) -> Result<Socket, String> {
+        // Book snapshots at depth 1000 and the instrument snapshot are large;
+        // 16 MiB leaves room without letting a broken peer exhaust memory.
+        let limits = Limits::default().max_payload_len(Some(16 << 20));
+        let (socket, _response) = ClientBuilder::from_uri(url.clone())
+            .connector(&self.tls)
+            .limits(limits)
+            .connect()
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(socket)
+    }
+}
+
+/// Parses a `ws://` or `wss://` URL.
+pub(crate) fn parse_url(url: &str) -> Result<Uri, Error> {
+    let uri: Uri = url
+        .parse()
+        .map_err(|e| Error::Config(format!("invalid URL {url:?}: {e}")))?;
+    match uri.scheme_str() {
+        Some("ws" | "wss") if uri.host().is_some() => Ok(uri),
+        _ => Err(Error::Config(format!(
+            "invalid URL {url:?}: expected ws://host/… or wss://host/…"
+        ))),
+    }
+}
