@@ -62,10 +62,13 @@ impl Backoff {
                 break;
             }
         }
-        let at = if self.attempts.len() >= self.max_in_window {
+        // The new attempt must leave at most `max_in_window` attempts in any
+        // window: it may start one window after the max-th most recent one.
+        let len = self.attempts.len();
+        let at = if len >= self.max_in_window {
             self.attempts
-                .front()
-                .map_or(wanted, |&first| (first + self.window).max(wanted))
+                .get(len - self.max_in_window)
+                .map_or(wanted, |&t| (t + self.window).max(wanted))
         } else {
             wanted
         };
