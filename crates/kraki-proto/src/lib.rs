@@ -12,6 +12,7 @@
 //! assert_eq!(msg.data[0].asks[0].qty.to_string(), "0.80000000");
 //! ```
 
+pub mod book;
 pub mod channels;
 mod decimal;
 mod decode;

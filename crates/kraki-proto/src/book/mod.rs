@@ -1,0 +1,11 @@
+//! Order books verified with Kraken's CRC32 checksums.
+
+mod checksum;
+mod error;
+mod l2;
+mod precision;
+
+pub use checksum::{Checksum, level3_checksum};
+pub use error::BookError;
+pub use l2::{L2Book, Level, Verification};
+pub use precision::Precision;
