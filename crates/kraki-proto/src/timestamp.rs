@@ -28,6 +28,13 @@ fn fail<T>(reason: &'static str) -> Result<T, TimestampError> {
 }
 
 impl Timestamp {
+    /// 1970-01-01T00:00:00Z.
+    pub const UNIX_EPOCH: Timestamp = Timestamp {
+        unix_seconds: 0,
+        nanos: 0,
+        frac_digits: 0,
+    };
+
     /// A timestamp from Unix seconds and nanoseconds, printed with
     /// `frac_digits` fractional digits (0–9).
     pub fn from_unix(unix_seconds: i64, nanos: u32, frac_digits: u8) -> Option<Timestamp> {

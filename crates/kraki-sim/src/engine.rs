@@ -1,0 +1,188 @@
+//! The exchange engine: one task that owns every market, steps them at the
+//! configured rate and publishes each feed's frames to its subscribers.
+//!
+//! A subscriber gets its snapshot and its update receiver in one command,
+//! handled between two steps, so no update can fall between them.
+
+use crate::feeds::{self, BookView};
+use crate::market::Market;
+use crate::markets::PairSpec;
+use crate::rng::Rng;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+/// One stream of frames that several connections can share.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum FeedKey {
+    Book { market: usize, depth: usize },
+    Ticker { market: usize, bbo: bool },
+    Trade { market: usize },
+    Ohlc { market: usize, interval: u32 },
+    Instrument,
+}
+
+/// A subscription's first frame (if a snapshot was asked for) and its
+/// updates.
+pub(crate) struct Attached {
+    pub(crate) snapshot: Option<String>,
+    pub(crate) updates: broadcast::Receiver<Arc<str>>,
+}
+
+pub(crate) enum EngineCommand {
+    Attach {
+        key: FeedKey,
+        snapshot: bool,
+        reply: oneshot::Sender<Attached>,
+    },
+}
+
+struct Feed {
+    tx: broadcast::Sender<Arc<str>>,
+    view: Option<BookView>,
+}
+
+/// Frames a slow connection may fall behind by before it is dropped.
+const FEED_BUFFER: usize = 4096;
+
+pub(crate) struct Engine {
+    markets: Vec<Market>,
+    specs: Vec<PairSpec>,
+    rng: Rng,
+    feeds: HashMap<FeedKey, Feed>,
+}
+
+impl Engine {
+    pub(crate) fn new(specs: Vec<PairSpec>, seed: u64) -> Engine {
+        let mut rng = Rng::new(seed);
+        let markets = specs
+            .iter()
+            .map(|s| Market::new(s.clone(), &mut rng))
+            .collect();
+        Engine {
+            markets,
+            specs,
+            rng,
+            feeds: HashMap::new(),
+        }
+    }
+
+    /// Runs until every command sender is gone. `rate` is market events
+    /// per second across all pairs.
+    pub(crate) async fn run(mut self, rate: f64, mut commands: mpsc::Receiver<EngineCommand>) {
+        let period = Duration::from_secs_f64(1.0 / rate.clamp(0.1, 1_000_000.0));
+        let mut ticker = tokio::time::interval(period);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+        loop {
+            tokio::select! {
+                command = commands.recv() => match command {
+                    Some(command) => self.on_command(command),
+                    None => return,
+                },
+                _ = ticker.tick() => self.step(),
+            }
+        }
+    }
+
+    fn on_command(&mut self, command: EngineCommand) {
+        match command {
+            EngineCommand::Attach {
+                key,
+                snapshot,
+                reply,
+            } => {
+                let attached = self.attach(key, snapshot);
+                let _ = reply.send(attached);
+            }
+        }
+    }
+
+    fn attach(&mut self, key: FeedKey, want_snapshot: bool) -> Attached {
+        let (snapshot, view) = match &key {
+            FeedKey::Book { market, depth } => {
+                let (frame, view) = feeds::book_snapshot(&self.markets[*market], *depth);
+                (Some(frame), Some(view))
+            }
+            FeedKey::Ticker { market, .. } => (
+                Some(feeds::ticker(&self.markets[*market], "snapshot")),
+                None,
+            ),
+            FeedKey::Trade { market } => {
+                let m = &self.markets[*market];
+                (
+                    Some(feeds::trades(&m.spec, "snapshot", m.recent_trades.iter())),
+                    None,
+                )
+            }
+            FeedKey::Ohlc { market, interval } => (
+                Some(
+                    feeds::candles(&self.markets[*market], *interval, "snapshot")
+                        .unwrap_or_else(|| feeds::empty_candles("snapshot")),
+                ),
+                None,
+            ),
+            FeedKey::Instrument => (
+                Some(feeds::frame(
+                    "instrument",
+                    "snapshot",
+                    feeds::instrument_data(&self.specs),
+                )),
+                None,
+            ),
+        };
+        let feed = self.feeds.entry(key).or_insert_with(|| Feed {
+            tx: broadcast::channel(FEED_BUFFER).0,
+            view: None,
+        });
+        // A book feed's view is the market's current window either way.
+        if view.is_some() {
+            feed.view = view;
+        }
+        Attached {
+            snapshot: snapshot.filter(|_| want_snapshot),
+            updates: feed.tx.subscribe(),
+        }
+    }
+
+    fn step(&mut self) {
+        if self.markets.is_empty() {
+            return;
+        }
+        let index = self.rng.below(self.markets.len() as u64) as usize;
+        let now = feeds::now_ns();
+        let step = self.markets[index].step(&mut self.rng, now);
+        let market = &self.markets[index];
+        self.feeds.retain(|_, feed| feed.tx.receiver_count() > 0);
+        for (key, feed) in &mut self.feeds {
+            let frame = match key {
+                FeedKey::Book { market: m, .. } if *m == index => feed
+                    .view
+                    .as_mut()
+                    .and_then(|view| feeds::book_update(market, view, &step.touched)),
+                FeedKey::Ticker { market: m, bbo } if *m == index => {
+                    let fire = if *bbo {
+                        step.bbo_changed
+                    } else {
+                        !step.trades.is_empty()
+                    };
+                    fire.then(|| feeds::ticker(market, "update"))
+                }
+                FeedKey::Trade { market: m } if *m == index && !step.trades.is_empty() => {
+                    Some(feeds::trades(&market.spec, "update", step.trades.iter()))
+                }
+                FeedKey::Ohlc {
+                    market: m,
+                    interval,
+                } if *m == index && !step.trades.is_empty() => {
+                    feeds::candles(market, *interval, "update")
+                }
+                _ => None,
+            };
+            if let Some(frame) = frame {
+                // Nobody listening is fine; the feed is dropped next step.
+                let _ = feed.tx.send(Arc::from(frame));
+            }
+        }
+    }
+}

@@ -1,0 +1,357 @@
+//! Turning market state into channel frames, with numbers padded to each
+//! pair's precision as the live server writes them.
+
+use crate::market::{CandleRec, Market, TradeRec};
+use crate::markets::PairSpec;
+use kraki_proto::book::Checksum;
+use kraki_proto::channels::{
+    AssetInfo, AssetStatus, BookData, Candle, InstrumentData, PairInfo, PairStatus, PriceLevel,
+    Ticker, Trade, TradeOrderType,
+};
+use kraki_proto::{Asset, Decimal, Symbol, Timestamp};
+use serde::Serialize;
+
+/// `{"channel":…,"type":…,"data":…}` with the optional `timestamp` of ohlc.
+#[derive(Serialize)]
+struct Frame<'a, T: Serialize> {
+    channel: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timestamp: Option<Timestamp>,
+    data: T,
+}
+
+pub(crate) fn frame<T: Serialize>(channel: &str, kind: &str, data: T) -> String {
+    frame_at(channel, kind, None, data)
+}
+
+fn frame_at<T: Serialize>(
+    channel: &str,
+    kind: &str,
+    timestamp: Option<Timestamp>,
+    data: T,
+) -> String {
+    let f = Frame {
+        channel,
+        kind,
+        timestamp,
+        data,
+    };
+    // kraki's own types always serialize; an empty object would be a bug
+    // visible to every client test.
+    serde_json::to_string(&f).unwrap_or_else(|_| String::from("{}"))
+}
+
+/// The current time in RFC 3339 with `digits` fractional digits.
+pub(crate) fn now(digits: u8) -> Timestamp {
+    from_ns(now_ns(), digits)
+}
+
+pub(crate) fn now_ns() -> i128 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    since.as_nanos() as i128
+}
+
+pub(crate) fn from_ns(ns: i128, digits: u8) -> Timestamp {
+    let secs = ns.div_euclid(1_000_000_000) as i64;
+    let nanos = ns.rem_euclid(1_000_000_000) as u32;
+    let keep = 10u32.pow(9 - u32::from(digits.min(9)));
+    // Always valid: nanos < 10^9 and digits ≤ 9.
+    Timestamp::from_unix(secs, nanos / keep * keep, digits.min(9)).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+fn price(spec: &PairSpec, units: i64) -> Decimal {
+    Decimal::new(units, spec.price_precision).unwrap_or_default()
+}
+
+fn qty(spec: &PairSpec, units: i64) -> Decimal {
+    Decimal::new(units, spec.qty_precision).unwrap_or_default()
+}
+
+/// A book subscription's view: the levels last published, best first.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct BookView {
+    pub(crate) depth: usize,
+    bids: Vec<(i64, i64)>,
+    asks: Vec<(i64, i64)>,
+}
+
+fn checksum(bids: &[(i64, i64)], asks: &[(i64, i64)]) -> u32 {
+    let mut sum = Checksum::new();
+    for (p, q) in asks.iter().take(10).chain(bids.iter().take(10)) {
+        sum.push_level(p.unsigned_abs(), q.unsigned_abs());
+    }
+    sum.finish()
+}
+
+fn levels(spec: &PairSpec, side: &[(i64, i64)]) -> Vec<PriceLevel> {
+    side.iter()
+        .map(|&(p, q)| PriceLevel {
+            price: price(spec, p),
+            qty: qty(spec, q),
+        })
+        .collect()
+}
+
+/// A book snapshot of `depth` levels and the view it starts.
+pub(crate) fn book_snapshot(market: &Market, depth: usize) -> (String, BookView) {
+    let view = BookView {
+        depth,
+        bids: market.top(true, depth),
+        asks: market.top(false, depth),
+    };
+    let data = BookData {
+        symbol: Symbol::from(market.spec.symbol.as_str()),
+        bids: levels(&market.spec, &view.bids),
+        asks: levels(&market.spec, &view.asks),
+        checksum: checksum(&view.bids, &view.asks),
+        timestamp: Some(now(6)),
+    };
+    (frame("book", "snapshot", [data]), view)
+}
+
+/// The changes of one side in Kraken's order: deletes first, then levels
+/// refilled from beyond the window, then new and resized levels. Levels
+/// pushed out of the window by an insert get no delete.
+fn side_update(
+    old: &[(i64, i64)],
+    new: &[(i64, i64)],
+    still_in_book: impl Fn(i64) -> bool,
+    touched: impl Fn(i64) -> bool,
+) -> Vec<(i64, i64)> {
+    let find = |side: &[(i64, i64)], price: i64| side.iter().find(|l| l.0 == price).map(|l| l.1);
+    let mut deletes = Vec::new();
+    let mut refills = Vec::new();
+    let mut changes = Vec::new();
+    for &(p, _) in old {
+        if find(new, p).is_none() && !still_in_book(p) {
+            deletes.push((p, 0));
+        }
+    }
+    for &(p, q) in new {
+        match find(old, p) {
+            Some(old_q) if old_q == q => {}
+            Some(_) => changes.push((p, q)),
+            None if touched(p) => changes.push((p, q)),
+            None => refills.push((p, q)),
+        }
+    }
+    deletes.extend(refills);
+    deletes.extend(changes);
+    deletes
+}
+
+/// The update that takes `view` to the market's current state, if
+/// anything in the window changed; `touched` are the levels the event
+/// changed, as (is bid, price).
+pub(crate) fn book_update(
+    market: &Market,
+    view: &mut BookView,
+    touched: &[(bool, i64)],
+) -> Option<String> {
+    let bids = market.top(true, view.depth);
+    let asks = market.top(false, view.depth);
+    let bid_changes = side_update(
+        &view.bids,
+        &bids,
+        |p| market.bids.contains_key(&p),
+        |p| touched.contains(&(true, p)),
+    );
+    let ask_changes = side_update(
+        &view.asks,
+        &asks,
+        |p| market.asks.contains_key(&p),
+        |p| touched.contains(&(false, p)),
+    );
+    view.bids = bids;
+    view.asks = asks;
+    if bid_changes.is_empty() && ask_changes.is_empty() {
+        return None;
+    }
+    let data = BookData {
+        symbol: Symbol::from(market.spec.symbol.as_str()),
+        bids: levels(&market.spec, &bid_changes),
+        asks: levels(&market.spec, &ask_changes),
+        checksum: checksum(&view.bids, &view.asks),
+        timestamp: Some(now(6)),
+    };
+    Some(frame("book", "update", [data]))
+}
+
+/// The ticker of a market.
+pub(crate) fn ticker(market: &Market, kind: &str) -> String {
+    let spec = &market.spec;
+    let (bid, bid_qty) = market.best_bid().unwrap_or_default();
+    let (ask, ask_qty) = market.best_ask().unwrap_or_default();
+    let change = market.last_price - market.open_price;
+    // Percent with two decimals, exact integer arithmetic.
+    let change_pct_e2 = if market.open_price == 0 {
+        0
+    } else {
+        (i128::from(change) * 10_000 / i128::from(market.open_price)) as i64
+    };
+    let data = Ticker {
+        symbol: Symbol::from(spec.symbol.as_str()),
+        bid: price(spec, bid),
+        bid_qty: qty(spec, bid_qty),
+        ask: price(spec, ask),
+        ask_qty: qty(spec, ask_qty),
+        last: price(spec, market.last_price),
+        volume: qty(spec, market.volume),
+        vwap: price(spec, market.vwap()),
+        low: price(spec, market.low),
+        high: price(spec, market.high),
+        change: price(spec, change),
+        change_pct: Decimal::new(change_pct_e2, 2).unwrap_or_default(),
+        timestamp: None,
+    };
+    frame("ticker", kind, [data])
+}
+
+fn trade(spec: &PairSpec, t: &TradeRec) -> Trade {
+    Trade {
+        symbol: Symbol::from(spec.symbol.as_str()),
+        side: t.side,
+        price: price(spec, t.price),
+        qty: qty(spec, t.qty),
+        ord_type: if t.market_order {
+            TradeOrderType::Market
+        } else {
+            TradeOrderType::Limit
+        },
+        trade_id: t.trade_id,
+        timestamp: from_ns(t.at_ns, 6),
+    }
+}
+
+/// Trades as one frame.
+pub(crate) fn trades<'a>(
+    spec: &PairSpec,
+    kind: &str,
+    list: impl IntoIterator<Item = &'a TradeRec>,
+) -> String {
+    let data: Vec<Trade> = list.into_iter().map(|t| trade(spec, t)).collect();
+    frame("trade", kind, data)
+}
+
+fn candle(spec: &PairSpec, c: &CandleRec) -> Candle {
+    let vwap = if c.volume == 0 {
+        c.close
+    } else {
+        (c.notional / i128::from(c.volume)) as i64
+    };
+    let begin_ns = i128::from(c.begin) * 1_000_000_000;
+    let end_ns = begin_ns + i128::from(c.interval) * 60 * 1_000_000_000;
+    Candle {
+        symbol: Symbol::from(spec.symbol.as_str()),
+        open: price(spec, c.open),
+        high: price(spec, c.high),
+        low: price(spec, c.low),
+        close: price(spec, c.close),
+        vwap: price(spec, vwap),
+        trades: c.trades,
+        volume: qty(spec, c.volume),
+        interval_begin: from_ns(begin_ns, 9),
+        interval: c.interval,
+        timestamp: Some(from_ns(end_ns, 6)),
+    }
+}
+
+/// The running candle of `interval`, if any trade happened yet, as a frame.
+pub(crate) fn candles(market: &Market, interval: u32, kind: &str) -> Option<String> {
+    let c = market.candles.iter().find(|c| c.interval == interval)?;
+    Some(frame_at(
+        "ohlc",
+        kind,
+        Some(now(9)),
+        [candle(&market.spec, c)],
+    ))
+}
+
+/// An empty ohlc snapshot, for a pair that has not traded yet.
+pub(crate) fn empty_candles(kind: &str) -> String {
+    frame_at("ohlc", kind, Some(now(9)), Vec::<Candle>::new())
+}
+
+fn pair_info(spec: &PairSpec) -> PairInfo {
+    let step = |precision: u8| Decimal::new(1, precision).unwrap_or_default();
+    PairInfo {
+        symbol: Symbol::from(spec.symbol.as_str()),
+        base: Asset::from(spec.base.as_str()),
+        quote: Asset::from(spec.quote.as_str()),
+        status: PairStatus::Online,
+        qty_precision: spec.qty_precision,
+        qty_increment: step(spec.qty_precision),
+        qty_min: qty(spec, spec.qty_min),
+        price_precision: spec.price_precision,
+        price_increment: step(spec.price_precision),
+        tick_size: Some(step(spec.price_precision)),
+        cost_precision: Some(5),
+        cost_min: Decimal::new(spec.cost_min_e5, 5).ok(),
+        marginable: Some(false),
+        has_index: Some(true),
+        margin_initial: None,
+        position_limit_long: None,
+        position_limit_short: None,
+    }
+}
+
+/// Every asset and pair of the markets.
+pub(crate) fn instrument_data(specs: &[PairSpec]) -> InstrumentData {
+    let mut assets: Vec<String> = Vec::new();
+    for spec in specs {
+        for a in [&spec.base, &spec.quote] {
+            if !assets.contains(a) {
+                assets.push(a.clone());
+            }
+        }
+    }
+    InstrumentData {
+        assets: assets
+            .iter()
+            .map(|a| AssetInfo {
+                id: Asset::from(a.as_str()),
+                status: AssetStatus::Enabled,
+                precision: 10,
+                precision_display: 5,
+                borrowable: Some(false),
+                collateral_value: Decimal::new(1, 0).ok(),
+                margin_rate: None,
+                multiplier: None,
+            })
+            .collect(),
+        pairs: specs.iter().map(pair_info).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn updates_put_deletes_then_refills_then_new_levels() {
+        // Window of 3 asks; 101 deleted, 104 refills from beyond, 99 new.
+        let old = [(101, 5), (102, 5), (103, 5)];
+        let new = [(99, 1), (102, 5), (103, 5)];
+        let book = [99, 102, 103, 104];
+        let changes = side_update(&old, &new, |p| book.contains(&p), |p| p == 99 || p == 101);
+        assert_eq!(changes, vec![(101, 0), (99, 1)]);
+
+        let new = [(102, 5), (103, 5), (104, 7)];
+        let book = [102, 103, 104, 105];
+        let changes = side_update(&old, &new, |p| book.contains(&p), |p| p == 101);
+        assert_eq!(changes, vec![(101, 0), (104, 7)]);
+    }
+
+    #[test]
+    fn pushed_out_levels_get_no_delete() {
+        let old = [(101, 5), (102, 5), (103, 5)];
+        let new = [(100, 2), (101, 5), (102, 5)];
+        let book = [100, 101, 102, 103];
+        let changes = side_update(&old, &new, |p| book.contains(&p), |p| p == 100);
+        assert_eq!(changes, vec![(100, 2)]);
+    }
+}

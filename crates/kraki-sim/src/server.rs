@@ -1,0 +1,255 @@
+//! The builder, the accept loop and routing by path.
+
+use crate::connection::{self, Shared};
+use crate::engine::Engine;
+use crate::markets::{PairSpec, default_markets};
+use crate::rest::{self, Auth, Credentials};
+use futures_util::SinkExt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio_websockets::ServerBuilder;
+
+/// Configures a simulator.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct Simulator {
+    seed: u64,
+    addr: SocketAddr,
+    rate: f64,
+    markets: Vec<PairSpec>,
+    credentials: Credentials,
+    idle_timeout: Duration,
+    heartbeat: Duration,
+}
+
+impl Default for Simulator {
+    fn default() -> Self {
+        Simulator {
+            seed: 1,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            rate: 40.0,
+            markets: default_markets(),
+            credentials: Credentials::default(),
+            idle_timeout: Duration::from_secs(60),
+            heartbeat: Duration::from_secs(1),
+        }
+    }
+}
+
+impl Simulator {
+    /// A simulator with the defaults below.
+    pub fn builder() -> Self {
+        Simulator::default()
+    }
+
+    /// Seed of the market generator. Default is 1.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Address to listen on; port 0 picks a free port. Default is
+    /// `127.0.0.1:0`.
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Listens on `127.0.0.1:port`.
+    pub fn port(mut self, port: u16) -> Self {
+        self.addr = SocketAddr::from(([127, 0, 0, 1], port));
+        self
+    }
+
+    /// Market events per second across all pairs (each moves the book,
+    /// about one in four is a trade). Default is 40: every pair's book
+    /// moves several times a second.
+    pub fn rate(mut self, events_per_second: f64) -> Self {
+        self.rate = events_per_second;
+        self
+    }
+
+    /// The pairs traded. Default is [`default_markets`].
+    pub fn markets(mut self, markets: Vec<PairSpec>) -> Self {
+        self.markets = markets;
+        self
+    }
+
+    /// The API key and secret the REST endpoint accepts. Default is the
+    /// demo account ([`crate::DEMO_API_KEY`], [`crate::DEMO_API_SECRET`]).
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = credentials;
+        self
+    }
+
+    /// Connections without a client message for this long are closed.
+    /// Default is 60 s, like Kraken.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// Heartbeat period of a subscribed connection with nothing else to
+    /// send. Default is 1 s.
+    pub fn heartbeat(mut self, period: Duration) -> Self {
+        self.heartbeat = period;
+        self
+    }
+
+    /// Binds and starts serving.
+    ///
+    /// # Errors
+    /// When the address cannot be bound or the secret is not base64.
+    pub async fn spawn(self) -> std::io::Result<SimHandle> {
+        let listener = TcpListener::bind(self.addr).await?;
+        let addr = listener.local_addr()?;
+        let auth = Auth::new(self.credentials.clone())
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let (engine_tx, engine_rx) = mpsc::channel(256);
+        let engine = Engine::new(self.markets.clone(), self.seed);
+        let engine_task = tokio::spawn(engine.run(self.rate, engine_rx));
+        let shared = Arc::new(Shared {
+            specs: self.markets.clone(),
+            engine: engine_tx,
+            idle_timeout: self.idle_timeout,
+            heartbeat: self.heartbeat,
+        });
+        let (stop_tx, stop_rx) = oneshot::channel();
+        let accept_task = tokio::spawn(accept_loop(listener, shared, Arc::new(auth), stop_rx));
+        tracing::info!(%addr, "simulator listening");
+        Ok(SimHandle {
+            addr,
+            stop: Some(stop_tx),
+            tasks: vec![accept_task, engine_task],
+        })
+    }
+}
+
+/// A running simulator. Dropping it stops it too.
+#[derive(Debug)]
+pub struct SimHandle {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl SimHandle {
+    /// The listening address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `ws://127.0.0.1:P/v2`.
+    pub fn public_url(&self) -> String {
+        format!("ws://{}/v2", self.addr)
+    }
+
+    /// `ws://127.0.0.1:P/auth/v2`.
+    pub fn private_url(&self) -> String {
+        format!("ws://{}/auth/v2", self.addr)
+    }
+
+    /// `ws://127.0.0.1:P/l3/v2`.
+    pub fn level3_url(&self) -> String {
+        format!("ws://{}/l3/v2", self.addr)
+    }
+
+    /// `http://127.0.0.1:P`.
+    pub fn rest_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, closes every connection and stops the market.
+    pub async fn shutdown(mut self) {
+        self.stop_now();
+        for task in self.tasks.drain(..) {
+            let _ = task.await;
+        }
+    }
+
+    fn stop_now(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        self.stop_now();
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    auth: Arc<Auth>,
+    mut stop: oneshot::Receiver<()>,
+) {
+    let ids = AtomicU64::new(13_834_774_380_200_032_777);
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => {
+                let Ok((stream, peer)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                let shared = shared.clone();
+                let auth = auth.clone();
+                let id = ids.fetch_add(1, Ordering::Relaxed);
+                connections.spawn(async move {
+                    tracing::debug!(%peer, "connection");
+                    handle(stream, shared, auth, id).await;
+                });
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    connections.abort_all();
+}
+
+/// WebSocket upgrade or plain HTTP, decided by peeking at the request head.
+async fn handle(stream: TcpStream, shared: Arc<Shared>, auth: Arc<Auth>, id: u64) {
+    if is_websocket_upgrade(&stream).await {
+        let Ok((request, ws)) = ServerBuilder::new().accept(stream).await else {
+            return;
+        };
+        match request.uri().path() {
+            "/v2" | "/auth/v2" | "/l3/v2" => connection::serve(ws, shared, id).await,
+            other => {
+                tracing::debug!(path = other, "no WebSocket endpoint here");
+                let mut ws = ws;
+                let _ = ws.close().await;
+            }
+        }
+    } else {
+        rest::serve(stream, &auth, &shared.specs).await;
+    }
+}
+
+async fn is_websocket_upgrade(stream: &TcpStream) -> bool {
+    let mut buf = vec![0u8; 4096];
+    for _ in 0..50 {
+        let Ok(n) = stream.peek(&mut buf).await else {
+            return false;
+        };
+        let head = String::from_utf8_lossy(&buf[..n]).to_ascii_lowercase();
+        if head.contains("\r\n\r\n") || n == buf.len() {
+            return head.contains("upgrade: websocket");
+        }
+        if n == 0 {
+            return false;
+        }
+        // Only part of the head has arrived; wait for more.
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    false
+}
