@@ -2,6 +2,7 @@
 
 mod commands;
 mod lines;
+mod logging;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -18,12 +19,15 @@ struct Cli {
 enum Command {
     /// Decode frames (one per line) and print each one's kind or typed JSON.
     Decode(commands::decode::Args),
+    /// Run the local Kraken simulator (public, private, level3 and REST on one port).
+    Sim(commands::sim::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Decode(args) => commands::decode::run(&args),
+        Command::Sim(args) => commands::sim::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::AbortHandle;
 use tokio::time::{Instant, sleep_until};
 use tokio_websockets::{Message, WebSocketStream};
@@ -22,6 +22,19 @@ pub(crate) struct Shared {
     pub(crate) engine: mpsc::Sender<EngineCommand>,
     pub(crate) idle_timeout: Duration,
     pub(crate) heartbeat: Duration,
+    pub(crate) faults: watch::Receiver<Faults>,
+}
+
+/// Faults applied to the connections open when they were raised: each
+/// counter goes up by one per request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Faults {
+    /// Close with a close frame.
+    pub(crate) close: u64,
+    /// Drop the TCP connection without a close frame.
+    pub(crate) cut: u64,
+    /// Stop sending anything, keep the socket open.
+    pub(crate) stall: u64,
 }
 
 /// Params Kraken accepts in subscribe and unsubscribe; anything else is
@@ -72,6 +85,9 @@ where
     }
     let mut idle_deadline = Instant::now() + conn.shared.idle_timeout;
     let mut last_sent = Instant::now();
+    let mut faults = conn.shared.faults.clone();
+    let at_start = *faults.borrow_and_update();
+    let mut stalled = false;
     loop {
         let heartbeat_at = last_sent + conn.shared.heartbeat;
         let outgoing: Vec<String> = tokio::select! {
@@ -98,6 +114,22 @@ where
                 // exchange drops a consumer that cannot keep up.
                 Some(None) | None => break,
             },
+            changed = faults.changed() => {
+                let now = *faults.borrow_and_update();
+                if changed.is_err() {
+                    break;
+                }
+                if now.cut > at_start.cut {
+                    // Dropped without a close frame, like a network failure.
+                    conn.stop();
+                    return;
+                }
+                if now.close > at_start.close {
+                    break;
+                }
+                stalled |= now.stall > at_start.stall;
+                continue;
+            }
             () = sleep_until(heartbeat_at), if !conn.subs.is_empty() => {
                 vec![String::from(r#"{"channel":"heartbeat"}"#)]
             }
@@ -106,6 +138,9 @@ where
                 break;
             }
         };
+        if stalled {
+            continue;
+        }
         for text in outgoing {
             if ws.send(Message::text(text)).await.is_err() {
                 return;
@@ -113,9 +148,7 @@ where
             last_sent = Instant::now();
         }
     }
-    for (_, handle) in conn.subs.drain() {
-        handle.abort();
-    }
+    conn.stop();
     let _ = ws.close().await;
 }
 
@@ -130,6 +163,12 @@ struct Connection {
 type FrameSender = mpsc::Sender<Option<Arc<str>>>;
 
 impl Connection {
+    fn stop(&mut self) {
+        for (_, handle) in self.subs.drain() {
+            handle.abort();
+        }
+    }
+
     /// The frames to send in answer to one request, in order.
     async fn on_request(&mut self, text: &str) -> Vec<String> {
         let time_in = feeds::now(6);

@@ -60,11 +60,27 @@ impl Engine {
             .iter()
             .map(|s| Market::new(s.clone(), &mut rng))
             .collect();
-        Engine {
+        let mut engine = Engine {
             markets,
             specs,
             rng,
             feeds: HashMap::new(),
+        };
+        engine.warm_up();
+        engine
+    }
+
+    /// Plays the last minutes of history so that a new subscriber finds
+    /// recent trades, running candles and 24-hour figures, as on a live
+    /// exchange.
+    fn warm_up(&mut self) {
+        const STEPS_PER_MARKET: usize = 400;
+        const SPACING_NS: i128 = 250_000_000;
+        let total = STEPS_PER_MARKET * self.markets.len();
+        let start = feeds::now_ns() - SPACING_NS * total as i128;
+        for i in 0..total {
+            let index = self.rng.below(self.markets.len() as u64) as usize;
+            let _ = self.markets[index].step(&mut self.rng, start + SPACING_NS * i as i128);
         }
     }
 

@@ -1,6 +1,6 @@
 //! The builder, the accept loop and routing by path.
 
-use crate::connection::{self, Shared};
+use crate::connection::{self, Faults, Shared};
 use crate::engine::Engine;
 use crate::markets::{PairSpec, default_markets};
 use crate::rest::{self, Auth, Credentials};
@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio_websockets::ServerBuilder;
 
@@ -111,6 +111,7 @@ impl Simulator {
         let auth = Auth::new(self.credentials.clone())
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let (engine_tx, engine_rx) = mpsc::channel(256);
+        let (faults_tx, faults) = watch::channel(Faults::default());
         let engine = Engine::new(self.markets.clone(), self.seed);
         let engine_task = tokio::spawn(engine.run(self.rate, engine_rx));
         let shared = Arc::new(Shared {
@@ -118,12 +119,14 @@ impl Simulator {
             engine: engine_tx,
             idle_timeout: self.idle_timeout,
             heartbeat: self.heartbeat,
+            faults,
         });
         let (stop_tx, stop_rx) = oneshot::channel();
         let accept_task = tokio::spawn(accept_loop(listener, shared, Arc::new(auth), stop_rx));
         tracing::info!(%addr, "simulator listening");
         Ok(SimHandle {
             addr,
+            faults: faults_tx,
             stop: Some(stop_tx),
             tasks: vec![accept_task, engine_task],
         })
@@ -134,6 +137,7 @@ impl Simulator {
 #[derive(Debug)]
 pub struct SimHandle {
     addr: SocketAddr,
+    faults: watch::Sender<Faults>,
     stop: Option<oneshot::Sender<()>>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -162,6 +166,24 @@ impl SimHandle {
     /// `http://127.0.0.1:P`.
     pub fn rest_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Fault: closes every open WebSocket connection with a close frame.
+    pub fn close_connections(&self) {
+        self.faults.send_modify(|f| f.close += 1);
+    }
+
+    /// Fault: drops every open WebSocket connection without a close frame,
+    /// as a network failure would.
+    pub fn cut_connections(&self) {
+        self.faults.send_modify(|f| f.cut += 1);
+    }
+
+    /// Fault: every open WebSocket connection stops sending anything
+    /// (no data, no heartbeats, no acks) while staying open. New
+    /// connections are not affected.
+    pub fn stall_connections(&self) {
+        self.faults.send_modify(|f| f.stall += 1);
     }
 
     /// Stops accepting, closes every connection and stops the market.

@@ -1,0 +1,220 @@
+//! The client against the simulator over real sockets.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use futures_util::StreamExt;
+use kraki::proto::MessageType;
+use kraki::proto::book::{L2Book, Precision};
+use kraki::{Book, Client, Error, Event, Instrument, Ohlc, Ticker, Trades};
+use kraki_sim::Simulator;
+use std::time::Duration;
+
+async fn next_data<T: std::fmt::Debug + Clone + 'static>(sub: &mut kraki::Subscription<T>) -> T {
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(10), sub.next())
+            .await
+            .expect("no event within 10 s")
+            .expect("stream ended");
+        if let Event::Data(d) = event {
+            return d;
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_public_channel_yields_typed_data() {
+    let sim = Simulator::builder().rate(500.0).spawn().await.unwrap();
+    let client = Client::builder()
+        .public_url(sim.public_url())
+        .connect()
+        .await
+        .unwrap();
+
+    let mut ticker = client.subscribe(Ticker::new(["BTC/USD"])).await.unwrap();
+    let t = next_data(&mut ticker).await;
+    assert_eq!(t.kind, MessageType::Snapshot);
+    assert_eq!(t.ticker.symbol, "BTC/USD");
+    assert!(t.ticker.bid < t.ticker.ask);
+
+    let mut trades = client.subscribe(Trades::new(["ETH/USD"])).await.unwrap();
+    let first = next_data(&mut trades).await;
+    assert_eq!(first.kind, MessageType::Snapshot);
+    let update = next_data(&mut trades).await;
+    assert!(update.trades.iter().all(|t| t.symbol == "ETH/USD"));
+
+    let mut candles = client.subscribe(Ohlc::new(["ETH/USD"], 5)).await.unwrap();
+    let c = next_data(&mut candles).await;
+    assert!(c.candles.iter().all(|c| c.interval == 5));
+
+    let mut instruments = client.subscribe(Instrument::new()).await.unwrap();
+    let i = next_data(&mut instruments).await;
+    assert!(
+        i.data
+            .pairs
+            .iter()
+            .any(|p| p.symbol == "DOGE/USD" && p.price_precision == 7)
+    );
+
+    let mut book = client
+        .subscribe(Book::new(["BTC/USD"]).depth(25))
+        .await
+        .unwrap();
+    let mut l2 = L2Book::new("BTC/USD", Precision::new(1, 8), 25);
+    for _ in 0..30 {
+        let u = next_data(&mut book).await;
+        assert!(l2.apply(u.kind, &u.book).unwrap().is_verified());
+    }
+    client.close().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn multi_symbol_subscribe_fails_with_krakens_error_per_symbol() {
+    let sim = Simulator::builder().spawn().await.unwrap();
+    let client = Client::builder()
+        .public_url(sim.public_url())
+        .connect()
+        .await
+        .unwrap();
+    let err = client
+        .subscribe(Ticker::new(["BTC/USD", "XBT/USD", "NOPE/EUR"]))
+        .await
+        .unwrap_err();
+    let Error::Rejected(rejections) = &err else {
+        panic!("{err}")
+    };
+    let mut errors: Vec<(String, String)> = rejections
+        .iter()
+        .map(|r| (r.symbol.clone().unwrap(), r.error.clone()))
+        .collect();
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            (
+                "NOPE/EUR".into(),
+                "Currency pair not supported NOPE/EUR".into()
+            ),
+            (
+                "XBT/USD".into(),
+                "Currency pair not supported XBT/USD".into()
+            ),
+        ]
+    );
+    assert!(
+        err.to_string()
+            .contains("Currency pair not supported XBT/USD")
+    );
+    // BTC/USD was released: subscribing again works and yields data.
+    let mut ok = client.subscribe(Ticker::new(["BTC/USD"])).await.unwrap();
+    next_data(&mut ok).await;
+    client.close().await;
+}
+
+#[tokio::test]
+async fn local_subscribers_share_one_wire_subscription() {
+    let sim = Simulator::builder().rate(300.0).spawn().await.unwrap();
+    let client = Client::builder()
+        .public_url(sim.public_url())
+        .connect()
+        .await
+        .unwrap();
+    let mut a = client.subscribe(Trades::new(["BTC/USD"])).await.unwrap();
+    // The sim answers a second wire subscribe with "Already subscribed":
+    // success here proves the second local subscriber reused the first.
+    let mut b = client.subscribe(Trades::new(["BTC/USD"])).await.unwrap();
+    let (x, y) = (next_data(&mut a).await, next_data(&mut b).await);
+    assert_eq!(x.kind, MessageType::Snapshot);
+    assert_eq!(y.kind, MessageType::Update);
+    // Dropping both unsubscribes; subscribing again then gets a new
+    // snapshot (a shared, still-active subscription would not send one).
+    drop(a);
+    drop(b);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut c = client.subscribe(Trades::new(["BTC/USD"])).await.unwrap();
+    assert_eq!(next_data(&mut c).await.kind, MessageType::Snapshot);
+    client.close().await;
+}
+
+#[tokio::test]
+async fn consumed_from_a_plain_thread() {
+    let sim = Simulator::builder().rate(300.0).spawn().await.unwrap();
+    let client = Client::builder()
+        .public_url(sim.public_url())
+        .connect()
+        .await
+        .unwrap();
+    let sub = client.subscribe(Ticker::new(["SOL/USD"])).await.unwrap();
+    let worker = std::thread::spawn(move || {
+        let mut got = 0;
+        while got < 3 {
+            match sub.recv_timeout(Duration::from_secs(10)) {
+                Some(Event::Data(t)) => {
+                    assert_eq!(t.ticker.symbol, "SOL/USD");
+                    got += 1;
+                }
+                Some(_) => {}
+                None => panic!("no ticker within 10 s"),
+            }
+        }
+        got
+    });
+    let got = tokio::task::spawn_blocking(move || worker.join().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(got, 3);
+    client.close().await;
+}
+
+#[tokio::test]
+async fn close_ends_every_stream() {
+    let sim = Simulator::builder().spawn().await.unwrap();
+    let client = Client::builder()
+        .public_url(sim.public_url())
+        .connect()
+        .await
+        .unwrap();
+    let mut sub = client.subscribe(Ticker::new(["BTC/USD"])).await.unwrap();
+    client.close().await;
+    let end = tokio::time::timeout(Duration::from_secs(5), async {
+        while sub.next().await.is_some() {}
+    })
+    .await;
+    assert!(end.is_ok(), "stream did not end after close");
+    assert!(matches!(
+        client.subscribe(Ticker::new(["BTC/USD"])).await,
+        Err(Error::Closed)
+    ));
+}
+
+#[tokio::test]
+async fn first_connection_fails_fast_with_a_clear_error() {
+    // A port nobody listens on: bind, note the port, close.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let started = std::time::Instant::now();
+    let err = Client::builder()
+        .public_url(format!("ws://127.0.0.1:{port}/v2"))
+        .connect_attempts(2)
+        .backoff(Duration::from_millis(10), Duration::from_millis(20))
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Connect { attempts: 2, .. }), "{err}");
+    assert!(
+        err.to_string().contains(&format!("127.0.0.1:{port}")),
+        "{err}"
+    );
+    assert!(err.is_retryable());
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    let err = Client::builder()
+        .public_url("http://example.invalid/v2")
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err}");
+}
