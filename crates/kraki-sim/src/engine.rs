@@ -36,6 +36,8 @@ pub(crate) enum EngineCommand {
         snapshot: bool,
         reply: oneshot::Sender<Attached>,
     },
+    /// Fault: the next book update of this pair carries a wrong checksum.
+    CorruptChecksum { symbol: String },
 }
 
 struct Feed {
@@ -51,6 +53,8 @@ pub(crate) struct Engine {
     specs: Vec<PairSpec>,
     rng: Rng,
     feeds: HashMap<FeedKey, Feed>,
+    /// Markets whose next book update gets a wrong checksum.
+    corrupt: Vec<usize>,
 }
 
 impl Engine {
@@ -65,6 +69,7 @@ impl Engine {
             specs,
             rng,
             feeds: HashMap::new(),
+            corrupt: Vec::new(),
         };
         engine.warm_up();
         engine
@@ -110,6 +115,11 @@ impl Engine {
             } => {
                 let attached = self.attach(key, snapshot);
                 let _ = reply.send(attached);
+            }
+            EngineCommand::CorruptChecksum { symbol } => {
+                if let Some(i) = self.specs.iter().position(|s| s.symbol == symbol) {
+                    self.corrupt.push(i);
+                }
             }
         }
     }
@@ -170,12 +180,18 @@ impl Engine {
         let step = self.markets[index].step(&mut self.rng, now);
         let market = &self.markets[index];
         self.feeds.retain(|_, feed| feed.tx.receiver_count() > 0);
+        let mut corrupted = false;
+        let corrupt = self.corrupt.contains(&index);
         for (key, feed) in &mut self.feeds {
             let frame = match key {
-                FeedKey::Book { market: m, .. } if *m == index => feed
-                    .view
-                    .as_mut()
-                    .and_then(|view| feeds::book_update(market, view, &step.touched)),
+                FeedKey::Book { market: m, .. } if *m == index => {
+                    let frame = feed
+                        .view
+                        .as_mut()
+                        .and_then(|view| feeds::book_update(market, view, &step.touched, corrupt));
+                    corrupted |= corrupt && frame.is_some();
+                    frame
+                }
                 FeedKey::Ticker { market: m, bbo } if *m == index => {
                     let fire = if *bbo {
                         step.bbo_changed
@@ -199,6 +215,9 @@ impl Engine {
                 // Nobody listening is fine; the feed is dropped next step.
                 let _ = feed.tx.send(Arc::from(frame));
             }
+        }
+        if corrupted {
+            self.corrupt.retain(|&m| m != index);
         }
     }
 }

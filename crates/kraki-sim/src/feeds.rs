@@ -151,6 +151,7 @@ pub(crate) fn book_update(
     market: &Market,
     view: &mut BookView,
     touched: &[(bool, i64)],
+    corrupt: bool,
 ) -> Option<String> {
     let bids = market.top(true, view.depth);
     let asks = market.top(false, view.depth);
@@ -175,7 +176,8 @@ pub(crate) fn book_update(
         symbol: Symbol::from(market.spec.symbol.as_str()),
         bids: levels(&market.spec, &bid_changes),
         asks: levels(&market.spec, &ask_changes),
-        checksum: checksum(&view.bids, &view.asks),
+        // A corrupted checksum is a fault asked for by a test.
+        checksum: checksum(&view.bids, &view.asks).wrapping_add(u32::from(corrupt)),
         timestamp: Some(now(6)),
     };
     Some(frame("book", "update", [data]))

@@ -116,7 +116,7 @@ impl Simulator {
         let engine_task = tokio::spawn(engine.run(self.rate, engine_rx));
         let shared = Arc::new(Shared {
             specs: self.markets.clone(),
-            engine: engine_tx,
+            engine: engine_tx.clone(),
             idle_timeout: self.idle_timeout,
             heartbeat: self.heartbeat,
             faults,
@@ -126,6 +126,7 @@ impl Simulator {
         tracing::info!(%addr, "simulator listening");
         Ok(SimHandle {
             addr,
+            engine: engine_tx,
             faults: faults_tx,
             stop: Some(stop_tx),
             tasks: vec![accept_task, engine_task],
@@ -137,6 +138,7 @@ impl Simulator {
 #[derive(Debug)]
 pub struct SimHandle {
     addr: SocketAddr,
+    engine: mpsc::Sender<crate::engine::EngineCommand>,
     faults: watch::Sender<Faults>,
     stop: Option<oneshot::Sender<()>>,
     tasks: Vec<JoinHandle<()>>,
@@ -184,6 +186,16 @@ impl SimHandle {
     /// connections are not affected.
     pub fn stall_connections(&self) {
         self.faults.send_modify(|f| f.stall += 1);
+    }
+
+    /// Fault: the next book update of `symbol` (at every depth) carries a
+    /// wrong checksum.
+    pub fn corrupt_next_checksum(&self, symbol: &str) {
+        let _ = self
+            .engine
+            .try_send(crate::engine::EngineCommand::CorruptChecksum {
+                symbol: symbol.to_owned(),
+            });
     }
 
     /// Stops accepting, closes every connection and stops the market.

@@ -84,6 +84,10 @@ impl Client {
         Ok(Subscription::new(rx, id, self.inner.commands.clone()))
     }
 
+    pub(crate) fn queue_capacity(&self) -> usize {
+        self.inner.queue_capacity
+    }
+
     /// The latest `status` message (engine state: online, maintenance,
     /// cancel_only, post_only), updated on every change.
     pub fn status(&self) -> watch::Receiver<Option<Status>> {

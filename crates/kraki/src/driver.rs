@@ -30,6 +30,9 @@ pub(crate) enum Command {
         reply: oneshot::Sender<Result<SubId, Error>>,
     },
     Release(SubId),
+    /// Unsubscribe and subscribe again every wire subscription of this
+    /// subscriber, for a fresh snapshot (a book that lost sync).
+    Resync(SubId),
     Close(oneshot::Sender<()>),
 }
 
@@ -339,6 +342,30 @@ impl Driver {
                         let req = Request::new(Method::Unsubscribe(params), self.req_id());
                         send(socket, &req).await?;
                     }
+                }
+            }
+            Command::Resync(id) => {
+                let keys = self
+                    .locals
+                    .get(&id)
+                    .map(|l| l.keys.clone())
+                    .unwrap_or_default();
+                let mut unsubscribes = Vec::new();
+                for key in keys {
+                    if let Some(wire) = self.wire.get_mut(&key) {
+                        if wire.state == WireState::Active {
+                            unsubscribes.push(unsubscribe_params(wire.params.clone()));
+                        }
+                        // Without a socket the reconnect resubscribes anyway.
+                        wire.state = WireState::Unsent;
+                    }
+                }
+                if let Some(socket) = socket {
+                    for params in unsubscribes {
+                        let req = Request::new(Method::Unsubscribe(params), self.req_id());
+                        send(socket, &req).await?;
+                    }
+                    self.send_unsent(socket).await?;
                 }
             }
             Command::Close(done) => {

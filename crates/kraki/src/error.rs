@@ -34,6 +34,9 @@ pub enum Error {
         /// The timeout applied.
         timeout_ms: u64,
     },
+    /// No instrument data for this pair, so its book cannot be verified.
+    #[error("unknown symbol {0}: no instrument data, so its book cannot be verified")]
+    UnknownSymbol(String),
     /// The client was closed.
     #[error("the client is closed")]
     Closed,

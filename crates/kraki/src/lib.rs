@@ -21,6 +21,7 @@
 //! can be consumed as async streams or from plain threads.
 
 mod backoff;
+mod book_handle;
 mod client;
 mod config;
 mod driver;
@@ -31,6 +32,7 @@ mod spec;
 mod subscription;
 mod transport;
 
+pub use book_handle::{BookEvent, BookHandle, BookState, BookStatus};
 pub use client::Client;
 pub use config::{AUTH_URL, ClientBuilder, LEVEL3_URL, PUBLIC_URL};
 pub use error::{Error, Rejection};

@@ -58,6 +58,13 @@ impl<T: 'static> Subscription<T> {
         self.rx.recv_async().await.ok()
     }
 
+    /// Asks Kraken for a fresh snapshot: unsubscribes and subscribes again.
+    /// Every local subscriber sharing the wire subscription receives the
+    /// new snapshot.
+    pub fn resync(&self) {
+        let _ = self.commands.send(Command::Resync(self.id));
+    }
+
     /// Events queued and not yet taken.
     pub fn queued(&self) -> usize {
         self.rx.len()

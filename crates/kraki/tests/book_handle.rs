@@ -1,0 +1,93 @@
+//! `client.book`: verified, readable from any thread, resyncing itself on
+//! a checksum mismatch for that symbol only.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use kraki::{BookEvent, BookStatus, Client, Error};
+use kraki_sim::Simulator;
+use std::time::Duration;
+
+async fn until<F: FnMut(&BookEvent) -> bool>(book: &kraki::BookHandle, mut f: F) -> Vec<BookEvent> {
+    let mut seen = Vec::new();
+    loop {
+        let e = tokio::time::timeout(Duration::from_secs(10), book.next_event())
+            .await
+            .expect("no book event within 10 s")
+            .expect("book ended");
+        let done = f(&e);
+        seen.push(e);
+        if done {
+            return seen;
+        }
+    }
+}
+
+#[tokio::test]
+async fn book_goes_live_and_resyncs_after_a_corrupt_checksum() {
+    let sim = Simulator::builder().rate(400.0).spawn().await.unwrap();
+    let client = Client::builder()
+        .public_url(sim.public_url())
+        .connect()
+        .await
+        .unwrap();
+    let btc = client.book("BTC/USD", 10).await.unwrap();
+    let eth = client.book("ETH/USD", 10).await.unwrap();
+    until(&btc, |e| matches!(e, BookEvent::Applied { ok: true, .. })).await;
+    let state = btc.state();
+    assert_eq!(state.status, BookStatus::Live);
+    let (bid, ask) = (
+        state.book.best_bid().unwrap(),
+        state.book.best_ask().unwrap(),
+    );
+    assert!(bid.price < ask.price);
+
+    // Readable from a plain thread.
+    let reader = {
+        let state = btc.state();
+        std::thread::spawn(move || state.book.len())
+    };
+    assert_eq!(reader.join().unwrap(), (10, 10));
+
+    sim.corrupt_next_checksum("BTC/USD");
+    let seen = until(&btc, |e| matches!(e, BookEvent::Resyncing { .. })).await;
+    assert!(
+        seen.iter()
+            .any(|e| matches!(e, BookEvent::Applied { ok: false, .. })),
+        "{seen:?}"
+    );
+    assert_eq!(btc.state().status, BookStatus::Resyncing);
+    // A fresh snapshot brings it back, verified.
+    until(&btc, |e| {
+        matches!(
+            e,
+            BookEvent::Applied {
+                ok: true,
+                kind: kraki::proto::MessageType::Snapshot,
+                ..
+            }
+        )
+    })
+    .await;
+    until(&btc, |e| matches!(e, BookEvent::Applied { ok: true, .. })).await;
+    assert_eq!(btc.state().status, BookStatus::Live);
+    assert_eq!(btc.state().resyncs, 1);
+    // The other symbol never resynced.
+    assert_eq!(eth.state().resyncs, 0);
+    assert_eq!(eth.state().mismatches, 0);
+    client.close().await;
+}
+
+#[tokio::test]
+async fn a_book_without_instrument_data_is_an_error() {
+    let sim = Simulator::builder().spawn().await.unwrap();
+    let client = Client::builder()
+        .public_url(sim.public_url())
+        .connect()
+        .await
+        .unwrap();
+    let err = client.book("NOPE/USD", 10).await.unwrap_err();
+    assert!(
+        matches!(err, Error::UnknownSymbol(ref s) if s == "NOPE/USD"),
+        "{err}"
+    );
+}
