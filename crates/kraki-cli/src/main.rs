@@ -3,6 +3,7 @@
 mod commands;
 mod lines;
 mod logging;
+mod summary;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -19,8 +20,21 @@ struct Cli {
 enum Command {
     /// Decode frames (one per line) and print each one's kind or typed JSON.
     Decode(commands::decode::Args),
+    /// Print one line per typed message of a public channel.
+    Stream(commands::stream::Args),
+    /// Follow a verified order book (one line per applied message).
+    Book(commands::book::Args),
     /// Run the local Kraken simulator (public, private, level3 and REST on one port).
     Sim(commands::sim::Args),
+}
+
+/// Connects the client, with the first connection's error made clear.
+async fn connect(url: &str) -> anyhow::Result<kraki::Client> {
+    kraki::Client::builder()
+        .public_url(url)
+        .connect()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 fn main() -> ExitCode {
@@ -28,6 +42,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Decode(args) => commands::decode::run(&args),
         Command::Sim(args) => commands::sim::run(&args),
+        Command::Stream(args) => commands::stream::run(&args),
+        Command::Book(args) => commands::book::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -26,9 +26,10 @@ fn symbols<S: Into<Symbol>>(symbols: impl IntoIterator<Item = S>) -> Vec<Symbol>
 }
 
 /// A ticker message for one symbol.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TickerUpdate {
     /// Snapshot or update.
+    #[serde(rename = "type")]
     pub kind: MessageType,
     /// The ticker.
     pub ticker: TickerData,
@@ -88,9 +89,10 @@ impl Subscribe for Ticker {
 }
 
 /// A book message for one symbol, as sent (not yet applied to a book).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct BookUpdate {
     /// Snapshot or update.
+    #[serde(rename = "type")]
     pub kind: MessageType,
     /// The levels and checksum.
     pub book: BookData,
@@ -150,9 +152,10 @@ impl Subscribe for Book {
 }
 
 /// The trades of one message for one symbol.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TradeUpdate {
     /// Snapshot (recent trades) or update.
+    #[serde(rename = "type")]
     pub kind: MessageType,
     /// The trades, oldest first.
     pub trades: Vec<TradeData>,
@@ -207,9 +210,10 @@ impl Subscribe for Trades {
 }
 
 /// Candles of one message for one symbol.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CandleUpdate {
     /// Snapshot (recent candles) or update (the running candle).
+    #[serde(rename = "type")]
     pub kind: MessageType,
     /// The candles.
     pub candles: Vec<Candle>,
@@ -271,9 +275,10 @@ impl Subscribe for Ohlc {
 }
 
 /// Reference data: assets and pairs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InstrumentUpdate {
     /// Snapshot (everything) or update (changed entries).
+    #[serde(rename = "type")]
     pub kind: MessageType,
     /// Assets and pairs.
     pub data: InstrumentData,

@@ -1,4 +1,6 @@
 //! One module per subcommand.
 
+pub(crate) mod book;
 pub(crate) mod decode;
 pub(crate) mod sim;
+pub(crate) mod stream;

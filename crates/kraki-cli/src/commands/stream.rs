@@ -1,0 +1,117 @@
+//! `kraki stream CHANNEL --symbol S [--symbol S2 …] [--depth D]
+//! [--interval I] [--url URL] [--count N] [--json]`.
+
+use crate::summary::Summary as _;
+use futures_util::StreamExt;
+use kraki::{Book, Client, Event, Instrument, Ohlc, Subscribe, Ticker, Trades};
+use serde::Serialize;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Arguments of `kraki stream`.
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// ticker, book, trade, ohlc or instrument.
+    channel: String,
+    /// A pair, e.g. BTC/USD (repeat for several).
+    #[arg(long = "symbol")]
+    symbols: Vec<String>,
+    /// Book depth (10, 25, 100, 500, 1000).
+    #[arg(long)]
+    depth: Option<u32>,
+    /// Candle interval in minutes (ohlc); default 1.
+    #[arg(long)]
+    interval: Option<u32>,
+    /// Public WebSocket URL (default: Kraken's).
+    #[arg(long, default_value = kraki::PUBLIC_URL)]
+    url: String,
+    /// Stop after this many data messages.
+    #[arg(long)]
+    count: Option<u64>,
+    /// One JSON object per line.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Prints one line per typed message until `--count` or Ctrl-C.
+pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    crate::logging::init();
+    let needs_symbol = args.channel != "instrument";
+    if needs_symbol && args.symbols.is_empty() {
+        anyhow::bail!("{} needs at least one --symbol", args.channel);
+    }
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let client = crate::connect(&args.url).await?;
+        let symbols = args.symbols.clone();
+        match args.channel.as_str() {
+            "ticker" => print(&client, Ticker::new(symbols), "ticker", args).await,
+            "book" => {
+                let mut spec = Book::new(symbols);
+                if let Some(d) = args.depth {
+                    spec = spec.depth(d);
+                }
+                print(&client, spec, "book", args).await
+            }
+            "trade" => print(&client, Trades::new(symbols), "trade", args).await,
+            "ohlc" => {
+                let spec = Ohlc::new(symbols, args.interval.unwrap_or(1));
+                print(&client, spec, "ohlc", args).await
+            }
+            "instrument" => print(&client, Instrument::new(), "instrument", args).await,
+            other => anyhow::bail!(
+                "unknown channel {other:?}: expected ticker, book, trade, ohlc or instrument"
+            ),
+        }
+    })
+}
+
+#[derive(Serialize)]
+struct Line<'a, T: Serialize> {
+    channel: &'a str,
+    #[serde(flatten)]
+    item: &'a T,
+}
+
+async fn print<S: Subscribe>(
+    client: &Client,
+    spec: S,
+    channel: &str,
+    args: &Args,
+) -> anyhow::Result<ExitCode>
+where
+    S::Item: Serialize + crate::summary::Summary,
+{
+    let mut sub = client.subscribe(spec).await?;
+    let mut printed = 0u64;
+    let mut out = std::io::stdout().lock();
+    while let Some(event) = sub.next().await {
+        let line = match (&event, args.json) {
+            (Event::Data(item), true) => serde_json::to_string(&Line { channel, item })?,
+            (Event::Data(item), false) => format!("{channel} {}", item.summary()),
+            (other, true) => format!(r#"{{"event":"{}"}}"#, event_name(other)),
+            (other, false) => format!("event {}", event_name(other)),
+        };
+        if writeln!(out, "{line}").is_err() {
+            break;
+        }
+        if matches!(event, Event::Data(_)) {
+            printed += 1;
+            if args.count.is_some_and(|n| printed >= n) {
+                break;
+            }
+        }
+    }
+    client.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn event_name<T>(event: &Event<T>) -> String {
+    match event {
+        Event::Data(_) => "data".to_owned(),
+        Event::Reconnecting => "reconnecting".to_owned(),
+        Event::Reconnected => "reconnected".to_owned(),
+        Event::Lagged(n) => format!("lagged {n}"),
+        _ => "other".to_owned(),
+    }
+}
