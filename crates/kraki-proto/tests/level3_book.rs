@@ -142,15 +142,14 @@ fn add_modify_delete_in_queue_order() {
                 r#"{{"channel":"level3","type":"update","data":[{{"symbol":"BTC/USD","checksum":{sum},"bids":[{event}],"asks":[]}}]}}"#
             )
         };
+        let mut shadow = book.clone();
         let _ = apply(&mut shadow, &frame(0));
         let sum = expect(&shadow);
-        shadow = book.clone();
         assert_eq!(
             apply(&mut book, &frame(sum)),
             Verification::Verified,
             "{event}"
         );
-        shadow.clone_from(&book);
     }
     // B1 kept its place (modify), NEW is last in the queue.
     let level = book.bids().next().unwrap();
