@@ -20,6 +20,8 @@ struct Cli {
 enum Command {
     /// Decode frames (one per line) and print each one's kind or typed JSON.
     Decode(commands::decode::Args),
+    /// Verify every book and level3 checksum of a recording.
+    Verify(commands::verify::Args),
     /// Print one line per typed message of a public channel.
     Stream(commands::stream::Args),
     /// Follow a verified order book (one line per applied message).
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         Command::Decode(args) => commands::decode::run(&args),
         Command::Sim(args) => commands::sim::run(&args),
         Command::Stream(args) => commands::stream::run(&args),
+        Command::Verify(args) => commands::verify::run(&args),
         Command::Book(args) => commands::book::run(&args),
     };
     match result {

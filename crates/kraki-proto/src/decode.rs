@@ -183,6 +183,16 @@ fn parse<'a, T: Deserialize<'a>>(text: &str, part: &'a str) -> Result<T, DecodeE
     serde_json::from_str(part).map_err(|e| DecodeError::from_json(text, base, part, &e))
 }
 
+/// Parses a whole text as `T`, errors located in it.
+pub(crate) fn parse_json<'a, T: Deserialize<'a>>(text: &'a str) -> Result<T, DecodeError> {
+    parse(text, text)
+}
+
+/// A shape error at the end of `text`.
+pub(crate) fn shape_error(text: &str, message: &str) -> DecodeError {
+    DecodeError::new(DecodeErrorKind::Shape, text, text.len(), message.to_owned())
+}
+
 fn missing(text: &str, what: &str) -> DecodeError {
     DecodeError::new(
         DecodeErrorKind::Shape,

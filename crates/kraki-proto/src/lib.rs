@@ -20,6 +20,7 @@ mod flex_int;
 mod ids;
 mod inbound;
 mod order_enums;
+pub mod recording;
 mod request;
 mod response;
 mod subscription;

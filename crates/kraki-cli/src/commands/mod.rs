@@ -4,3 +4,4 @@ pub(crate) mod book;
 pub(crate) mod decode;
 pub(crate) mod sim;
 pub(crate) mod stream;
+pub(crate) mod verify;
