@@ -176,7 +176,6 @@ fn on_message(
                 let verdict = book
                     .apply(m.kind, data)
                     .map_err(|e| anyhow::anyhow!("{symbol}: {e}"))?;
-                let computed = book.checksum();
                 report(
                     out,
                     tally,
@@ -184,7 +183,6 @@ fn on_message(
                     symbol,
                     m.kind,
                     data.checksum,
-                    computed,
                     verdict,
                 )?;
             }
@@ -212,7 +210,6 @@ fn on_message(
                 let verdict = book
                     .apply(m.kind, data)
                     .map_err(|e| anyhow::anyhow!("{symbol}: {e}"))?;
-                let computed = book.checksum();
                 report(
                     out,
                     tally,
@@ -220,7 +217,6 @@ fn on_message(
                     symbol,
                     m.kind,
                     data.checksum,
-                    computed,
                     verdict,
                 )?;
             }
@@ -245,7 +241,6 @@ fn precision_for(
         })
 }
 
-#[allow(clippy::too_many_arguments)] // one call site; a struct would only rename them
 fn report(
     out: &mut impl Write,
     tally: &mut Tally,
@@ -253,21 +248,21 @@ fn report(
     symbol: &str,
     kind: MessageType,
     checksum: u32,
-    computed: u32,
     verdict: Verification,
 ) -> io::Result<()> {
-    let (ok, skipped) = match verdict {
+    // A skipped update was not applied: there is nothing computed for it.
+    let (ok, skipped, computed) = match verdict {
         Verification::Verified => {
             tally.verified += 1;
-            (true, false)
+            (true, false, checksum)
         }
-        Verification::Mismatch { .. } => {
+        Verification::Mismatch { computed, .. } => {
             tally.mismatched += 1;
-            (false, false)
+            (false, false, computed)
         }
         Verification::Skipped => {
             tally.skipped += 1;
-            (false, true)
+            (false, true, 0)
         }
     };
     if json {
