@@ -4,6 +4,7 @@ mod commands;
 mod lines;
 mod logging;
 mod summary;
+mod tui;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -20,6 +21,8 @@ struct Cli {
 enum Command {
     /// Decode frames (one per line) and print each one's kind or typed JSON.
     Decode(commands::decode::Args),
+    /// The embedded simulator, the real client and a live terminal view.
+    Demo(commands::demo::Args),
     /// Verify every book and level3 checksum of a recording.
     Verify(commands::verify::Args),
     /// Print one line per typed message of a public channel.
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Command::Sim(args) => commands::sim::run(&args),
         Command::Stream(args) => commands::stream::run(&args),
         Command::Verify(args) => commands::verify::run(&args),
+        Command::Demo(args) => commands::demo::run(&args),
         Command::Book(args) => commands::book::run(&args),
     };
     match result {

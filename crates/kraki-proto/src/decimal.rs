@@ -393,9 +393,11 @@ impl Hash for Decimal {
 }
 
 impl fmt::Display for Decimal {
+    /// The plain decimal text; width and alignment flags apply
+    /// (`{:>14}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut buf = [0u8; 48];
-        f.write_str(self.write_to(&mut buf))
+        f.pad(self.write_to(&mut buf))
     }
 }
 
@@ -536,6 +538,10 @@ mod tests {
         assert_eq!(d("-0.00017").to_string(), "-0.00017");
         assert_eq!(d("740").to_string(), "740");
         assert_eq!(d("0").to_string(), "0");
+        assert_eq!(
+            format!("{:>8}|{:<6}|", d("1.50"), d("-2")),
+            "    1.50|-2    |"
+        );
     }
 
     #[test]

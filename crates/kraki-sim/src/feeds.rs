@@ -262,15 +262,22 @@ fn candle(spec: &PairSpec, c: &CandleRec) -> Candle {
     }
 }
 
-/// The running candle of `interval`, if any trade happened yet, as a frame.
+/// The running candle of `interval`, if any trade happened yet, as a frame;
+/// a snapshot also carries the closed candles before it, oldest first.
 pub(crate) fn candles(market: &Market, interval: u32, kind: &str) -> Option<String> {
-    let c = market.candles.iter().find(|c| c.interval == interval)?;
-    Some(frame_at(
-        "ohlc",
-        kind,
-        Some(now(9)),
-        [candle(&market.spec, c)],
-    ))
+    let running = market.candles.iter().find(|c| c.interval == interval)?;
+    let mut list: Vec<Candle> = Vec::new();
+    if kind == "snapshot" {
+        list.extend(
+            market
+                .closed
+                .iter()
+                .filter(|c| c.interval == interval)
+                .map(|c| candle(&market.spec, c)),
+        );
+    }
+    list.push(candle(&market.spec, running));
+    Some(frame_at("ohlc", kind, Some(now(9)), list))
 }
 
 /// An empty ohlc snapshot, for a pair that has not traded yet.

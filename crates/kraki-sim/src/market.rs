@@ -12,6 +12,8 @@ use std::collections::{BTreeMap, VecDeque};
 const FULL_DEPTH: usize = 1100;
 /// Trades remembered for the trade snapshot.
 const TRADE_MEMORY: usize = 50;
+/// Closed candles remembered per interval for the ohlc snapshot.
+const CANDLE_MEMORY: usize = 60;
 
 /// A trade in integer units.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,7 +62,10 @@ pub(crate) struct Market {
     pub(crate) bids: BTreeMap<i64, i64>,
     pub(crate) asks: BTreeMap<i64, i64>,
     pub(crate) recent_trades: VecDeque<TradeRec>,
+    /// The running candle of each interval.
     pub(crate) candles: Vec<CandleRec>,
+    /// Closed candles, oldest first, at most `CANDLE_MEMORY` per interval.
+    pub(crate) closed: VecDeque<CandleRec>,
     next_trade_id: u64,
     pub(crate) open_price: i64,
     pub(crate) last_price: i64,
@@ -86,6 +91,7 @@ impl Market {
         Market {
             recent_trades: VecDeque::with_capacity(TRADE_MEMORY),
             candles: Vec::new(),
+            closed: VecDeque::new(),
             next_trade_id: 1 + rng.below(1_000_000),
             open_price: mid,
             last_price: mid,
@@ -245,7 +251,22 @@ impl Market {
                         notional: i128::from(trade.price) * i128::from(trade.qty),
                     };
                     match existing {
-                        Some(c) => *c = fresh,
+                        Some(c) => {
+                            let done = std::mem::replace(c, fresh);
+                            let kept = self
+                                .closed
+                                .iter()
+                                .filter(|k| k.interval == interval)
+                                .count();
+                            if kept >= CANDLE_MEMORY {
+                                if let Some(i) =
+                                    self.closed.iter().position(|k| k.interval == interval)
+                                {
+                                    self.closed.remove(i);
+                                }
+                            }
+                            self.closed.push_back(done);
+                        }
                         None => self.candles.push(fresh),
                     }
                 }

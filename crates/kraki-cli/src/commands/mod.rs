@@ -2,6 +2,7 @@
 
 pub(crate) mod book;
 pub(crate) mod decode;
+pub(crate) mod demo;
 pub(crate) mod sim;
 pub(crate) mod stream;
 pub(crate) mod verify;
