@@ -40,8 +40,3 @@ pub use response::{MethodResponse, Pong, Response};
 pub use subscription::{Channel, EventTrigger, SubscribeParams, SubscriptionResult};
 pub use timestamp::{Timestamp, TimestampError};
 pub use wire_enum::UnknownValue;
-
-/// The README's examples, compiled and run as doc tests so they stay true.
-#[doc = include_str!("../../../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;

@@ -43,3 +43,9 @@ pub use spec::{
     TickerUpdate, TradeUpdate, Trades,
 };
 pub use subscription::Subscription;
+
+/// The README's examples, compiled (and run where they can be) as doc tests
+/// so that they stay true.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
