@@ -209,6 +209,15 @@ fn missing(text: &str, what: &str) -> DecodeError {
 /// shape. Unknown channels and methods are not errors: they decode to
 /// [`Inbound::Unknown`]. Never panics, whatever the input.
 pub fn decode(text: &str) -> Result<Inbound, DecodeError> {
+    // Book frames, the bulk of a market-data feed, take the fast path.
+    if let Some(book) = crate::fast_book::decode(text) {
+        return Ok(book);
+    }
+    decode_general(text)
+}
+
+/// The general path: every message, every error.
+pub(crate) fn decode_general(text: &str) -> Result<Inbound, DecodeError> {
     let env: Envelope<'_> = parse(text, text)?;
     if let Some(channel) = env.channel.as_deref() {
         return decode_channel(text, channel, &env);

@@ -16,6 +16,7 @@ pub mod book;
 pub mod channels;
 mod decimal;
 mod decode;
+mod fast_book;
 mod flex_int;
 mod ids;
 mod inbound;

@@ -1,6 +1,6 @@
 //! The level 2 book: price levels per side, verified on every message.
 
-use super::{BookError, Checksum, Precision};
+use super::{BookError, Checksum, Precision, write_digits};
 use crate::channels::{BookData, PriceLevel};
 use crate::{Decimal, MessageType, Symbol};
 use std::collections::VecDeque;
@@ -38,11 +38,37 @@ impl Verification {
     }
 }
 
-/// A level in integer units of the pair's precision.
+/// A level in integer units of the pair's precision, with its checksum
+/// text rendered once when it changes rather than at every checksum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Units {
     price: i64,
     qty: i64,
+    /// Price digits then quantity digits, as the checksum writes them.
+    text: [u8; 40],
+    text_len: u8,
+}
+
+impl Units {
+    fn new(price: i64, qty: i64) -> Units {
+        let mut text = [0u8; 40];
+        let mut digits = [0u8; 20];
+        // Both are non-negative: checked when converted.
+        let p = write_digits(price.unsigned_abs(), &mut digits);
+        text[..p].copy_from_slice(&digits[..p]);
+        let q = write_digits(qty.unsigned_abs(), &mut digits);
+        text[p..p + q].copy_from_slice(&digits[..q]);
+        Units {
+            price,
+            qty,
+            text,
+            text_len: (p + q) as u8,
+        }
+    }
+
+    fn text(&self) -> &[u8] {
+        &self.text[..usize::from(self.text_len)]
+    }
 }
 
 /// One side, sorted so that the best level is at the back: inserts and
@@ -69,9 +95,9 @@ impl Side {
             (Ok(i), 0) => {
                 self.levels.remove(i);
             }
-            (Ok(i), _) => self.levels[i].qty = qty,
+            (Ok(i), _) => self.levels[i] = Units::new(price, qty),
             (Err(_), 0) => {}
-            (Err(i), _) => self.levels.insert(i, Units { price, qty }),
+            (Err(i), _) => self.levels.insert(i, Units::new(price, qty)),
         }
     }
 
@@ -199,8 +225,7 @@ impl L2Book {
         let mut sum = Checksum::new();
         for side in [&self.asks, &self.bids] {
             for l in side.best_first().take(10) {
-                // Both are non-negative: checked when applied.
-                sum.push_level(l.price.unsigned_abs(), l.qty.unsigned_abs());
+                sum.push_bytes(l.text());
             }
         }
         sum.finish()

@@ -6,7 +6,7 @@ mod l2;
 mod l3;
 mod precision;
 
-pub use checksum::{Checksum, level3_checksum};
+pub use checksum::{Checksum, level3_checksum, write_digits};
 pub use error::BookError;
 pub use l2::{L2Book, Level, Verification};
 pub use l3::{L3Book, L3Level};
