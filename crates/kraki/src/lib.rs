@@ -27,6 +27,7 @@ mod config;
 mod driver;
 mod error;
 mod event;
+pub mod fan;
 mod sink;
 mod spec;
 mod subscription;

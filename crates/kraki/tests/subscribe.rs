@@ -218,3 +218,65 @@ async fn first_connection_fails_fast_with_a_clear_error() {
         .unwrap_err();
     assert!(matches!(err, Error::Config(_)), "{err}");
 }
+
+#[tokio::test]
+async fn fan_in_merges_and_fan_out_keeps_each_symbol_on_one_worker() {
+    let sim = Simulator::builder().rate(500.0).spawn().await.unwrap();
+    let client = Client::builder()
+        .public_url(sim.public_url())
+        .connect()
+        .await
+        .unwrap();
+    // Fan-in: two subscriptions, one receiver.
+    let a = client.subscribe(Ticker::new(["BTC/USD"])).await.unwrap();
+    let b = client.subscribe(Ticker::new(["ETH/USD"])).await.unwrap();
+    let merged = kraki::fan::merge([a, b], 64);
+    let mut seen = std::collections::BTreeSet::new();
+    while seen.len() < 2 {
+        if let Some(Event::Data(t)) = merged.next_event().await {
+            seen.insert(t.ticker.symbol.to_string());
+        }
+    }
+    // Fan-out by symbol to threads: a symbol never shows up at two workers.
+    let trades = client
+        .subscribe(Trades::new(["BTC/USD", "ETH/USD", "SOL/USD", "DOGE/USD"]))
+        .await
+        .unwrap();
+    let workers = kraki::fan::shard(trades, 3, 256, |u: &kraki::TradeUpdate| {
+        u.trades[0].symbol.clone()
+    });
+    let threads: Vec<_> = workers
+        .into_iter()
+        .map(|rx| {
+            std::thread::spawn(move || {
+                let mut symbols = std::collections::BTreeSet::new();
+                for _ in 0..20 {
+                    match rx.recv_timeout(Duration::from_millis(1500)) {
+                        Some(Event::Data(u)) => {
+                            symbols.insert(u.trades[0].symbol.to_string());
+                        }
+                        Some(_) => {}
+                        None => break,
+                    }
+                }
+                symbols
+            })
+        })
+        .collect();
+    let per_worker: Vec<_> = tokio::task::spawn_blocking(move || {
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    })
+    .await
+    .unwrap();
+    let mut all = std::collections::BTreeSet::new();
+    for symbols in &per_worker {
+        for s in symbols {
+            assert!(
+                all.insert(s.clone()),
+                "{s} reached two workers: {per_worker:?}"
+            );
+        }
+    }
+    assert_eq!(all.len(), 4, "{per_worker:?}");
+    client.close().await;
+}
