@@ -20,6 +20,8 @@ pub struct Client {
 
 struct Inner {
     commands: mpsc::UnboundedSender<Command>,
+    /// User tasks, aborted on close.
+    tasks: std::sync::Mutex<Vec<tokio::task::AbortHandle>>,
     status: watch::Receiver<Option<Status>>,
     queue_capacity: usize,
     builder: ClientBuilder,
@@ -50,6 +52,7 @@ impl Client {
         Ok(Client {
             inner: Arc::new(Inner {
                 commands,
+                tasks: std::sync::Mutex::new(Vec::new()),
                 status,
                 queue_capacity: builder.settings.queue_capacity,
                 builder,
@@ -84,6 +87,17 @@ impl Client {
         Ok(Subscription::new(rx, id, self.inner.commands.clone()))
     }
 
+    pub(crate) fn command(&self, command: Command) -> Result<(), Error> {
+        self.inner.commands.send(command).map_err(|_| Error::Closed)
+    }
+
+    pub(crate) fn keep_task(&self, task: tokio::task::AbortHandle) {
+        if let Ok(mut tasks) = self.inner.tasks.lock() {
+            tasks.retain(|t| !t.is_finished());
+            tasks.push(task);
+        }
+    }
+
     pub(crate) fn queue_capacity(&self) -> usize {
         self.inner.queue_capacity
     }
@@ -99,6 +113,11 @@ impl Client {
     /// Cancel safety: the close is requested at the first poll; dropping
     /// the future afterwards does not undo it.
     pub async fn close(&self) {
+        if let Ok(mut tasks) = self.inner.tasks.lock() {
+            for task in tasks.drain(..) {
+                task.abort();
+            }
+        }
         let (done, closed) = oneshot::channel();
         if self.inner.commands.send(Command::Close(done)).is_ok() {
             let _ = closed.await;

@@ -33,6 +33,8 @@ pub(crate) enum Command {
     /// Unsubscribe and subscribe again every wire subscription of this
     /// subscriber, for a fresh snapshot (a book that lost sync).
     Resync(SubId),
+    /// Every message of a type, from every subscription, to a handler.
+    AddHandler(Box<dyn Deliver>),
     Close(oneshot::Sender<()>),
 }
 
@@ -107,6 +109,8 @@ pub(crate) struct Driver {
     status: watch::Sender<Option<Status>>,
     wire: HashMap<WireKey, Wire>,
     locals: HashMap<SubId, Local>,
+    /// Handlers registered with `Client::on`; they see every message.
+    handlers: Vec<Box<dyn Deliver>>,
     ops: Vec<PendingOp>,
     next_req_id: u64,
     next_sub_id: u64,
@@ -141,6 +145,7 @@ impl Driver {
             status,
             wire: HashMap::new(),
             locals: HashMap::new(),
+            handlers: Vec::new(),
             ops: Vec::new(),
             next_req_id: 1,
             next_sub_id: 1,
@@ -368,6 +373,7 @@ impl Driver {
                     self.send_unsent(socket).await?;
                 }
             }
+            Command::AddHandler(sink) => self.handlers.push(sink),
             Command::Close(done) => {
                 self.shutdown();
                 let _ = done.send(());
@@ -459,6 +465,9 @@ impl Driver {
     fn route(&mut self, msg: &Inbound) {
         let Some(channel) = msg.channel() else { return };
         let symbol = msg.symbol().map(|s| s.as_str());
+        for handler in &mut self.handlers {
+            handler.deliver(msg, symbol);
+        }
         for (key, wire) in &self.wire {
             if key.channel != channel || key.symbol.as_deref() != symbol {
                 continue;
@@ -612,6 +621,9 @@ impl Driver {
                 local.sink.control(Control::Reconnecting);
             }
         }
+        for handler in &mut self.handlers {
+            handler.control(Control::Reconnecting);
+        }
     }
 
     /// Reconnects with backoff, serving commands meanwhile. `None` when the
@@ -656,6 +668,7 @@ impl Driver {
             let _ = op.reply.send(Err(Error::Closed));
         }
         self.locals.clear();
+        self.handlers.clear();
         self.wire.clear();
     }
 }

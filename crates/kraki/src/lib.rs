@@ -16,6 +16,9 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Logging goes through `tracing` with structured fields; install any
+//! subscriber to see it. The library never prints.
+//!
 //! One task owns each socket; everything else talks to it through
 //! channels, so there is no shared mutable state to manage. Subscriptions
 //! can be consumed as async streams or from plain threads.
@@ -28,6 +31,7 @@ mod driver;
 mod error;
 mod event;
 pub mod fan;
+mod handlers;
 mod sink;
 mod spec;
 mod subscription;
@@ -38,6 +42,7 @@ pub use client::Client;
 pub use config::{AUTH_URL, ClientBuilder, LEVEL3_URL, PUBLIC_URL};
 pub use error::{Error, Rejection};
 pub use event::Event;
+pub use handlers::Handled;
 pub use kraki_proto as proto;
 pub use spec::{
     Book, BookUpdate, CandleUpdate, Instrument, InstrumentUpdate, Ohlc, Subscribe, Ticker,

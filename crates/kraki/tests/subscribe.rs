@@ -280,3 +280,48 @@ async fn fan_in_merges_and_fan_out_keeps_each_symbol_on_one_worker() {
     assert_eq!(all.len(), 4, "{per_worker:?}");
     client.close().await;
 }
+
+#[tokio::test]
+async fn handlers_by_type_and_user_tasks() {
+    let sim = Simulator::builder().rate(500.0).spawn().await.unwrap();
+    let client = Client::builder()
+        .public_url(sim.public_url())
+        .connect()
+        .await
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    client
+        .on::<kraki::TickerUpdate>(move |t| {
+            let _ = tx.send(t.ticker.symbol.to_string());
+        })
+        .unwrap();
+    let (atx, mut arx) = tokio::sync::mpsc::unbounded_channel();
+    client
+        .on_async::<kraki::TradeUpdate, _, _>(move |u| {
+            let atx = atx.clone();
+            async move {
+                let _ = atx.send(u.trades.len());
+            }
+        })
+        .unwrap();
+    let _ticker = client.subscribe(Ticker::new(["SOL/USD"])).await.unwrap();
+    let _trades = client.subscribe(Trades::new(["SOL/USD"])).await.unwrap();
+    let symbol = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(10)))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(symbol, "SOL/USD");
+    let n = tokio::time::timeout(Duration::from_secs(10), arx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(n > 0);
+    // A user task lives until close.
+    let (ttx, trx) = tokio::sync::oneshot::channel::<()>();
+    client.spawn(async move {
+        let _keep = ttx;
+        std::future::pending::<()>().await;
+    });
+    client.close().await;
+    assert!(trx.await.is_err(), "the task was aborted by close");
+}

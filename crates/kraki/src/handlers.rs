@@ -1,0 +1,102 @@
+//! Handlers by message type, as users of callback-style libraries expect:
+//! `client.on::<TickerUpdate>(|t| …)`, plus user tasks that live as long as
+//! the client.
+
+use crate::driver::Command;
+use crate::sink::TypedSink;
+use crate::spec::{
+    Book, BookUpdate, CandleUpdate, Instrument, InstrumentUpdate, Ohlc, Subscribe, Ticker,
+    TickerUpdate, TradeUpdate, Trades,
+};
+use crate::{Client, Error, Event};
+use std::future::Future;
+
+/// A message type a handler can be registered for.
+pub trait Handled: Clone + Send + 'static {
+    /// The subscription that yields it.
+    type Spec: Subscribe<Item = Self>;
+}
+
+impl Handled for TickerUpdate {
+    type Spec = Ticker;
+}
+impl Handled for BookUpdate {
+    type Spec = Book;
+}
+impl Handled for TradeUpdate {
+    type Spec = Trades;
+}
+impl Handled for CandleUpdate {
+    type Spec = Ohlc;
+}
+impl Handled for InstrumentUpdate {
+    type Spec = Instrument;
+}
+
+impl Client {
+    fn handler_queue<T: Handled>(&self) -> Result<flume::Receiver<Event<T>>, Error> {
+        let (tx, rx) = flume::bounded(self.queue_capacity());
+        self.command(Command::AddHandler(Box::new(TypedSink::<T::Spec>::new(tx))))?;
+        Ok(rx)
+    }
+
+    /// Calls `handler` with every message of type `T` from every
+    /// subscription of this client (subscribe separately), on a thread of
+    /// its own: a slow handler never blocks the socket reader. If it falls
+    /// more than `queue_capacity` messages behind, messages are dropped and
+    /// a warning with the count is logged.
+    ///
+    /// # Errors
+    /// [`Error::Closed`] after `close`.
+    pub fn on<T: Handled>(&self, mut handler: impl FnMut(T) + Send + 'static) -> Result<(), Error> {
+        let rx = self.handler_queue::<T>()?;
+        std::thread::Builder::new()
+            .name("kraki-handler".to_owned())
+            .spawn(move || {
+                while let Ok(event) = rx.recv() {
+                    match event {
+                        Event::Data(item) => handler(item),
+                        Event::Lagged(n) => {
+                            tracing::warn!(dropped = n, "handler fell behind; messages dropped");
+                        }
+                        _ => {}
+                    }
+                }
+            })
+            .map_err(|e| Error::Config(format!("cannot start a handler thread: {e}")))?;
+        Ok(())
+    }
+
+    /// Like [`Client::on`] with an async handler, run as a task; each call
+    /// is awaited before the next message is handed over.
+    ///
+    /// # Errors
+    /// [`Error::Closed`] after `close`.
+    pub fn on_async<T, F, Fut>(&self, mut handler: F) -> Result<(), Error>
+    where
+        T: Handled,
+        F: FnMut(T) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let rx = self.handler_queue::<T>()?;
+        self.spawn(async move {
+            while let Ok(event) = rx.recv_async().await {
+                match event {
+                    Event::Data(item) => handler(item).await,
+                    Event::Lagged(n) => {
+                        tracing::warn!(dropped = n, "handler fell behind; messages dropped");
+                    }
+                    _ => {}
+                }
+            }
+        });
+        Ok(())
+    }
+
+    /// Runs a task that lives as long as the client: it is aborted by
+    /// [`Client::close`]. Must be called inside a Tokio runtime.
+    pub fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
+        let handle = tokio::spawn(task);
+        self.keep_task(handle.abort_handle());
+    }
+}
