@@ -60,3 +60,71 @@ pub struct AmendOrderResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<String>>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(p: &AmendOrderParams) {
+        let text = serde_json::to_string(p).unwrap();
+        let back: AmendOrderParams = serde_json::from_str(&text).unwrap();
+        assert_eq!(&back, p, "{text}");
+    }
+
+    #[test]
+    fn reference_params_decode_and_round_trip() {
+        let a: AmendOrderParams = serde_json::from_str(r#"{"cl_ord_id":"2c6be801-1f53-4f79-a0bb-4ea1c95dfae9","limit_price":490795,"order_qty":1.2,"token":"PM5Qm0MDrS54l657aQAtb7AhrwN30e2LBg1nUYOd6vU"}"#).unwrap();
+        assert_eq!(
+            a.cl_ord_id.as_ref().unwrap(),
+            "2c6be801-1f53-4f79-a0bb-4ea1c95dfae9"
+        );
+        assert_eq!(a.limit_price.unwrap().to_string(), "490795");
+        assert_eq!(a.order_qty.unwrap().to_string(), "1.2");
+        assert_eq!(a.order_id, None);
+        round_trip(&a);
+
+        // No `order_qty` in this documented request.
+        let b: AmendOrderParams = serde_json::from_str(r#"{"order_id":"OAIYAU-LGI3M-PFM5VW","limit_price":61031.3,"deadline":"2024-07-21T09:53:59.050Z","post_only":true,"token":"DGB00LiKlPlLI/amQaSKUUr8niqXDb+1zwvtjp34nzk"}"#).unwrap();
+        assert_eq!(b.order_qty, None);
+        assert_eq!(b.deadline.unwrap().to_string(), "2024-07-21T09:53:59.050Z");
+        assert_eq!(b.post_only, Some(true));
+        round_trip(&b);
+
+        let c: AmendOrderParams = serde_json::from_str(r#"{"order_id":"BQS60L-EGW18-UPAK9U","order_qty":5.1,"limit_price":0.96,"post_only":false,"token":"aToken"}"#).unwrap();
+        assert_eq!(c.order_id.as_ref().unwrap(), "BQS60L-EGW18-UPAK9U");
+        assert_eq!(c.limit_price.unwrap().to_string(), "0.96");
+        round_trip(&c);
+    }
+
+    #[test]
+    fn flat_trigger_fields_round_trip() {
+        let p = AmendOrderParams {
+            order_id: Some("OAIYAU-LGI3M-PFM5VW".into()),
+            display_qty: Some(Decimal::parse("0.10").unwrap()),
+            limit_price_type: Some(PriceType::Pct),
+            trigger_price: Some(Decimal::parse("61000.0").unwrap()),
+            trigger_price_type: Some(PriceType::Static),
+            symbol: Some("AAPLx/USD".into()),
+            ..AmendOrderParams::default()
+        };
+        round_trip(&p);
+        let text = serde_json::to_string(&p).unwrap();
+        assert!(text.contains(r#""trigger_price":61000.0"#), "{text}");
+        assert!(!text.contains("order_qty"), "{text}");
+    }
+
+    #[test]
+    fn reference_results_decode() {
+        let r: AmendOrderResult = serde_json::from_str(
+            r#"{"amend_id":"TTW6PD-RC36L-ZZSWNU","cl_ord_id":"2c6be801-1f53-4f79-a0bb-4ea1c95dfae9"}"#,
+        )
+        .unwrap();
+        assert_eq!(r.amend_id, "TTW6PD-RC36L-ZZSWNU");
+        assert_eq!(r.order_id, None);
+        let r: AmendOrderResult = serde_json::from_str(
+            r#"{"amend_id":"1M2JV8-OEJZD-G5GSBF","order_id":"BQS60L-EGW18-UPAK9U"}"#,
+        )
+        .unwrap();
+        assert_eq!(r.order_id.unwrap(), "BQS60L-EGW18-UPAK9U");
+    }
+}

@@ -87,3 +87,82 @@ pub struct BatchAddRow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(p: &BatchAddParams) {
+        let text = serde_json::to_string(p).unwrap();
+        let back: BatchAddParams = serde_json::from_str(&text).unwrap();
+        assert_eq!(&back, p, "{text}");
+    }
+
+    #[test]
+    fn reference_params_decode_and_round_trip() {
+        let p: BatchAddParams = serde_json::from_str(r#"{"deadline":"2022-06-13T08:09:10.123456Z","orders":[{"limit_price":1010.10,"order_qty":0.123456789,"order_type":"limit","order_userref":1,"side":"buy"},{"limit_price":2020.20,"order_qty":0.987654321,"order_type":"limit","order_userref":2,"side":"sell","stp_type":"cancel_both"}],"symbol":"BTC/USD","token":"...","validate":false}"#).unwrap();
+        assert_eq!(p.symbol, "BTC/USD");
+        assert_eq!(p.validate, Some(false));
+        assert_eq!(
+            p.deadline.unwrap().to_string(),
+            "2022-06-13T08:09:10.123456Z"
+        );
+        assert_eq!(p.orders.len(), 2);
+        assert_eq!(p.orders[0].limit_price.unwrap().to_string(), "1010.10");
+        assert_eq!(p.orders[0].order_qty.to_string(), "0.123456789");
+        assert_eq!(p.orders[0].side, Side::Buy);
+        assert_eq!(p.orders[1].order_userref, Some(2));
+        assert_eq!(p.orders[1].stp_type, Some(StpType::CancelBoth));
+        round_trip(&p);
+    }
+
+    #[test]
+    fn built_batch_round_trips() {
+        let mut a = BatchOrder::new(OrderType::Limit, Side::Buy, Decimal::parse("1.0").unwrap());
+        a.limit_price = Some(Decimal::parse("100.00").unwrap());
+        a.cl_ord_id = Some("one".into());
+        let mut b = BatchOrder::new(
+            OrderType::StopLoss,
+            Side::Sell,
+            Decimal::parse("2").unwrap(),
+        );
+        b.triggers = Some(Triggers {
+            reference: None,
+            price: Decimal::parse("90").unwrap(),
+            price_type: None,
+        });
+        let p = BatchAddParams {
+            symbol: "BTC/USD".into(),
+            orders: vec![a, b],
+            deadline: None,
+            validate: None,
+            token: Some(Token::new("t")),
+        };
+        let text = serde_json::to_string(&p).unwrap();
+        assert!(
+            text.contains(r#"{"order_type":"limit","side":"buy","order_qty":1.0,"limit_price":100.00,"cl_ord_id":"one"}"#),
+            "{text}"
+        );
+        round_trip(&p);
+    }
+
+    #[test]
+    fn reference_results_decode() {
+        let rows: Vec<BatchAddRow> = serde_json::from_str(r#"[{"order_id":"ORDERX-IDXXX-XXXXX1","order_userref":1},{"order_id":"ORDERX-IDXXX-XXXXX2","order_userref":2}]"#).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].order_id.as_ref().unwrap(), "ORDERX-IDXXX-XXXXX1");
+        assert_eq!(rows[1].order_userref, Some(2));
+        let rows: Vec<BatchAddRow> = serde_json::from_str(
+            r#"[{"order_id":"JQDNTT-MZEIZ-OZKUDD"},{"order_id":"X67GEK-3VQWM-HPNQ89"}]"#,
+        )
+        .unwrap();
+        assert_eq!(rows[1].order_id.as_ref().unwrap(), "X67GEK-3VQWM-HPNQ89");
+        assert_eq!(rows[1].error, None);
+        let rows: Vec<BatchAddRow> = serde_json::from_str(
+            r#"[{"order_id":"A"},{"error":"EOrder:Insufficient funds","status":"err"}]"#,
+        )
+        .unwrap();
+        assert_eq!(rows[1].order_id, None);
+        assert_eq!(rows[1].error.as_deref(), Some("EOrder:Insufficient funds"));
+    }
+}

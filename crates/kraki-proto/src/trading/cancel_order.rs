@@ -33,3 +33,51 @@ pub struct CancelOrderResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<String>>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(p: &CancelOrderParams) {
+        let text = serde_json::to_string(p).unwrap();
+        let back: CancelOrderParams = serde_json::from_str(&text).unwrap();
+        assert_eq!(&back, p, "{text}");
+    }
+
+    #[test]
+    fn reference_params_decode_and_round_trip() {
+        let p: CancelOrderParams = serde_json::from_str(
+            r#"{"order_id":["OM5CRX-N2HAL-GFGWE9","OLUMT4-UTEGU-ZYM7E9"],"token":"..."}"#,
+        )
+        .unwrap();
+        let ids = p.order_id.as_ref().unwrap();
+        assert_eq!(ids.len(), 2);
+        assert_eq!(ids[1], "OLUMT4-UTEGU-ZYM7E9");
+        assert_eq!(p.cl_ord_id, None);
+        round_trip(&p);
+    }
+
+    #[test]
+    fn client_ids_are_arrays() {
+        let p = CancelOrderParams {
+            cl_ord_id: Some(vec!["a-uuid".into()]),
+            order_userref: Some(vec![1, -2]),
+            ..CancelOrderParams::default()
+        };
+        assert_eq!(
+            serde_json::to_string(&p).unwrap(),
+            r#"{"cl_ord_id":["a-uuid"],"order_userref":[1,-2]}"#
+        );
+        round_trip(&p);
+    }
+
+    #[test]
+    fn reference_results_decode() {
+        let r: CancelOrderResult =
+            serde_json::from_str(r#"{"order_id":"OLUMT4-UTEGU-ZYM7E9"}"#).unwrap();
+        assert_eq!(r.order_id.unwrap(), "OLUMT4-UTEGU-ZYM7E9");
+        let r: CancelOrderResult = serde_json::from_str(r#"{"cl_ord_id":"a-uuid"}"#).unwrap();
+        assert_eq!(r.cl_ord_id.unwrap(), "a-uuid");
+        assert_eq!(r.order_id, None);
+    }
+}

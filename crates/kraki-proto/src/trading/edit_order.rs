@@ -73,3 +73,49 @@ pub struct EditOrderResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<String>>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::PriceType;
+
+    fn round_trip(p: &EditOrderParams) {
+        let text = serde_json::to_string(p).unwrap();
+        let back: EditOrderParams = serde_json::from_str(&text).unwrap();
+        assert_eq!(&back, p, "{text}");
+    }
+
+    #[test]
+    fn reference_params_decode_and_round_trip() {
+        let p: EditOrderParams = serde_json::from_str(r#"{"order_id":"ORDERX-IDXXX-XXXXX1","order_qty":0.2123456789,"symbol":"BTC/USD","token":"..."}"#).unwrap();
+        assert_eq!(p.order_id, "ORDERX-IDXXX-XXXXX1");
+        assert_eq!(p.symbol, "BTC/USD");
+        assert_eq!(p.order_qty.unwrap().to_string(), "0.2123456789");
+        assert_eq!(p.limit_price, None);
+        round_trip(&p);
+    }
+
+    #[test]
+    fn every_option_round_trips() {
+        let p: EditOrderParams = serde_json::from_str(r#"{"order_id":"O1","symbol":"BTC/USD","order_qty":1.0,"limit_price":100.50,"display_qty":0.5,"fee_preference":"base","order_userref":"42","post_only":true,"reduce_only":false,"triggers":{"reference":"index","price":5,"price_type":"quote"},"deadline":"2024-07-21T09:53:59.050Z","validate":true,"no_mpp":false,"price":1,"trigger":"last","stop_price":2,"token":"t"}"#).unwrap();
+        assert_eq!(p.order_userref, Some(42));
+        assert_eq!(p.limit_price.unwrap().to_string(), "100.50");
+        assert_eq!(
+            p.triggers.as_ref().unwrap().price_type,
+            Some(PriceType::Quote)
+        );
+        assert_eq!(p.trigger, Some(TriggerReference::Last));
+        round_trip(&p);
+    }
+
+    #[test]
+    fn reference_result_decodes() {
+        let r: EditOrderResult = serde_json::from_str(
+            r#"{"order_id":"ORDERX-IDXXX-XXXXX2","original_order_id":"ORDERX-IDXXX-XXXXX1"}"#,
+        )
+        .unwrap();
+        assert_eq!(r.order_id, "ORDERX-IDXXX-XXXXX2");
+        assert_eq!(r.original_order_id, "ORDERX-IDXXX-XXXXX1");
+        assert_eq!(r.warnings, None);
+    }
+}
