@@ -35,6 +35,10 @@ pub(crate) struct Faults {
     pub(crate) cut: u64,
     /// Stop sending anything, keep the socket open.
     pub(crate) stall: u64,
+    /// Send one frame that is not JSON.
+    pub(crate) garbage: u64,
+    /// While set, new subscriptions are acknowledged but get no data.
+    pub(crate) mute: bool,
 }
 
 /// Params Kraken accepts in subscribe and unsubscribe; anything else is
@@ -87,6 +91,7 @@ where
     let mut last_sent = Instant::now();
     let mut faults = conn.shared.faults.clone();
     let at_start = *faults.borrow_and_update();
+    let mut garbage_sent = at_start.garbage;
     let mut stalled = false;
     loop {
         let heartbeat_at = last_sent + conn.shared.heartbeat;
@@ -128,7 +133,12 @@ where
                     break;
                 }
                 stalled |= now.stall > at_start.stall;
-                continue;
+                if now.garbage > garbage_sent {
+                    garbage_sent = now.garbage;
+                    vec![String::from("CloudFlare WebSocket proxy restarting")]
+                } else {
+                    continue;
+                }
             }
             () = sleep_until(heartbeat_at), if !conn.subs.is_empty() => {
                 vec![String::from(r#"{"channel":"heartbeat"}"#)]
@@ -320,6 +330,12 @@ impl Connection {
                 return out;
             };
             out.push(ack::ok("subscribe", req_id, result, time_in));
+            if self.shared.faults.borrow().mute {
+                // Fault: acknowledged, then silent.
+                let handle = tokio::spawn(std::future::pending::<()>());
+                self.subs.insert(sub_key, handle.abort_handle());
+                continue;
+            }
             out.extend(attached.snapshot);
             let handle = tokio::spawn(forward(attached.updates, self.frames.0.clone()));
             self.subs.insert(sub_key, handle.abort_handle());

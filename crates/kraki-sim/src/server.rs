@@ -122,10 +122,18 @@ impl Simulator {
             faults,
         });
         let (stop_tx, stop_rx) = oneshot::channel();
-        let accept_task = tokio::spawn(accept_loop(listener, shared, Arc::new(auth), stop_rx));
+        let refuse = Arc::new(AtomicU64::new(0));
+        let accept_task = tokio::spawn(accept_loop(
+            listener,
+            shared,
+            Arc::new(auth),
+            refuse.clone(),
+            stop_rx,
+        ));
         tracing::info!(%addr, "simulator listening");
         Ok(SimHandle {
             addr,
+            refuse,
             engine: engine_tx,
             faults: faults_tx,
             stop: Some(stop_tx),
@@ -138,6 +146,7 @@ impl Simulator {
 #[derive(Debug)]
 pub struct SimHandle {
     addr: SocketAddr,
+    refuse: Arc<AtomicU64>,
     engine: mpsc::Sender<crate::engine::EngineCommand>,
     faults: watch::Sender<Faults>,
     stop: Option<oneshot::Sender<()>>,
@@ -188,6 +197,24 @@ impl SimHandle {
         self.faults.send_modify(|f| f.stall += 1);
     }
 
+    /// Fault: every open WebSocket connection receives one text frame that
+    /// is not JSON (as Kraken's proxy sometimes sends).
+    pub fn send_garbage(&self) {
+        self.faults.send_modify(|f| f.garbage += 1);
+    }
+
+    /// Fault: while on, new subscriptions are acknowledged but receive no
+    /// data at all (no snapshot, no updates).
+    pub fn mute_subscriptions(&self, on: bool) {
+        self.faults.send_modify(|f| f.mute = on);
+    }
+
+    /// Fault: the next `count` connection attempts are accepted and closed
+    /// at once, before any HTTP is read.
+    pub fn refuse_connections(&self, count: u64) {
+        self.refuse.store(count, Ordering::SeqCst);
+    }
+
     /// Fault: the next book update of `symbol` (at every depth) carries a
     /// wrong checksum.
     pub fn corrupt_next_checksum(&self, symbol: &str) {
@@ -226,6 +253,7 @@ async fn accept_loop(
     listener: TcpListener,
     shared: Arc<Shared>,
     auth: Arc<Auth>,
+    refuse: Arc<AtomicU64>,
     mut stop: oneshot::Receiver<()>,
 ) {
     let ids = AtomicU64::new(13_834_774_380_200_032_777);
@@ -235,6 +263,14 @@ async fn accept_loop(
             _ = &mut stop => break,
             accepted = listener.accept() => {
                 let Ok((stream, peer)) = accepted else { continue };
+                let refused = refuse
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok();
+                if refused {
+                    tracing::debug!(%peer, "connection refused (fault)");
+                    drop(stream);
+                    continue;
+                }
                 let _ = stream.set_nodelay(true);
                 let shared = shared.clone();
                 let auth = auth.clone();

@@ -246,6 +246,8 @@ async fn run(
                 emit(BookEvent::Reconnected);
                 state_tx.send_replace(Arc::new(state.clone()));
             }
+            // The engine's state does not change the book itself.
+            Event::Status(_) => {}
             Event::Lagged(n) => {
                 // Missed updates make the book wrong: start over.
                 resync(

@@ -83,6 +83,22 @@ struct Wire {
     params: SubscribeParams,
     state: WireState,
     subscribers: Vec<SubId>,
+    /// Acked with a snapshot due but nothing arrived yet: by when it must.
+    first_data_by: Option<Instant>,
+    /// Already resubscribed once for silence; next time, reconnect.
+    silence_retried: bool,
+}
+
+impl Wire {
+    /// Channels whose ack is followed by a snapshot unless asked not to.
+    fn expects_snapshot(&self) -> bool {
+        let channel = self.params.channel.as_str();
+        self.params.snapshot != Some(false)
+            && matches!(
+                channel,
+                "book" | "ticker" | "ohlc" | "trade" | "instrument" | "level3"
+            )
+    }
 }
 
 struct Local {
@@ -214,7 +230,8 @@ impl Driver {
             let idle_deadline = alive_at + self.settings.idle_timeout;
             let ping_deadline = last_sent + self.settings.ping_interval;
             let op_deadline = self.ops.iter().map(|o| o.deadline).min();
-            let deadline = [Some(ping_deadline), op_deadline]
+            let silence_deadline = self.wire.values().filter_map(|w| w.first_data_by).min();
+            let deadline = [Some(ping_deadline), op_deadline, silence_deadline]
                 .into_iter()
                 .flatten()
                 .chain(self.has_subscriptions().then_some(idle_deadline))
@@ -263,6 +280,9 @@ impl Driver {
                 () = sleep_until(deadline) => {
                     let now = Instant::now();
                     self.expire_ops(now);
+                    if let Err(e) = self.check_silence(now, socket).await {
+                        return Exit::Lost(e);
+                    }
                     if self.has_subscriptions() && now >= idle_deadline {
                         return Exit::Lost(format!(
                             "no data or heartbeat for {:?}",
@@ -279,6 +299,37 @@ impl Driver {
                 }
             }
         }
+    }
+
+    /// A subscription acked but silent is resubscribed once; silent again,
+    /// the connection is taken for broken and replaced.
+    async fn check_silence(&mut self, now: Instant, socket: &mut Socket) -> Result<(), String> {
+        let silent: Vec<WireKey> = self
+            .wire
+            .iter()
+            .filter(|(_, w)| w.first_data_by.is_some_and(|by| by <= now))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in silent {
+            let Some(wire) = self.wire.get_mut(&key) else {
+                continue;
+            };
+            if wire.silence_retried {
+                return Err(format!(
+                    "{} {} acknowledged but silent after a resubscribe",
+                    key.channel,
+                    key.symbol.as_deref().unwrap_or("")
+                ));
+            }
+            tracing::warn!(channel = %key.channel, symbol = ?key.symbol, "acknowledged but silent; resubscribing");
+            wire.silence_retried = true;
+            wire.first_data_by = None;
+            wire.state = WireState::Unsent;
+            let params = unsubscribe_params(wire.params.clone());
+            let req = Request::new(Method::Unsubscribe(params), self.req_id());
+            send(socket, &req).await?;
+        }
+        self.send_unsent(socket).await
     }
 
     fn has_subscriptions(&self) -> bool {
@@ -311,6 +362,8 @@ impl Driver {
                         params: single_symbol(&params, key),
                         state: WireState::Unsent,
                         subscribers: Vec::new(),
+                        first_data_by: None,
+                        silence_retried: false,
                     });
                     wire.subscribers.push(id);
                     if wire.state != WireState::Active {
@@ -431,7 +484,13 @@ impl Driver {
                 None => groups.push((wire.params.clone(), vec![key.clone()])),
             }
         }
+        let paced = groups.len() > 1;
         for (params, keys) in groups {
+            if paced {
+                // After a reconnect many requests go out at once; a short
+                // gap keeps them under Kraken's message rate.
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
             let req_id = self.req_id();
             for key in &keys {
                 if let Some(wire) = self.wire.get_mut(key) {
@@ -453,7 +512,19 @@ impl Driver {
             Inbound::Status(m) => {
                 if let Some(status) = m.data.last() {
                     tracing::info!(system = %status.system, "exchange status");
+                    let changed = self
+                        .status
+                        .borrow()
+                        .as_ref()
+                        .is_none_or(|old| old.system != status.system);
                     self.status.send_replace(Some(status.clone()));
+                    // Every stream hears of a change of the engine's state
+                    // (maintenance, cancel_only, …), in order with its data.
+                    if changed {
+                        for local in self.locals.values_mut() {
+                            local.sink.control(Control::Status(status.system.clone()));
+                        }
+                    }
                 }
             }
             Inbound::Heartbeat | Inbound::Unknown(_) => {}
@@ -468,10 +539,12 @@ impl Driver {
         for handler in &mut self.handlers {
             handler.deliver(msg, symbol);
         }
-        for (key, wire) in &self.wire {
+        for (key, wire) in &mut self.wire {
             if key.channel != channel || key.symbol.as_deref() != symbol {
                 continue;
             }
+            wire.first_data_by = None;
+            wire.silence_retried = false;
             for id in &wire.subscribers {
                 if let Some(local) = self.locals.get_mut(id) {
                     local.sink.deliver(msg, symbol);
@@ -519,8 +592,12 @@ impl Driver {
         for key in &keys {
             match &rejection {
                 None => {
+                    let silence = self.settings.request_timeout;
                     if let Some(wire) = self.wire.get_mut(key) {
                         wire.state = WireState::Active;
+                        if wire.expects_snapshot() {
+                            wire.first_data_by = Some(Instant::now() + silence);
+                        }
                     }
                 }
                 Some(_) => {
@@ -614,6 +691,9 @@ impl Driver {
     fn on_disconnect(&mut self) {
         for wire in self.wire.values_mut() {
             wire.state = WireState::Unsent;
+            // A new connection starts the silence check afresh.
+            wire.first_data_by = None;
+            wire.silence_retried = false;
         }
         for local in self.locals.values_mut() {
             if !local.reconnecting {

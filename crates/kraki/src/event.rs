@@ -17,4 +17,7 @@ pub enum Event<T> {
     /// subscription because its queue was full (see the backpressure notes
     /// on [`crate::ClientBuilder::queue_capacity`]).
     Lagged(u64),
+    /// The exchange's state changed (e.g. to `maintenance` or
+    /// `cancel_only`); `Client::status` always has the latest.
+    Status(kraki_proto::channels::SystemStatus),
 }

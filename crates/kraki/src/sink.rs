@@ -4,13 +4,15 @@
 use crate::Event;
 use crate::spec::Subscribe;
 use kraki_proto::Inbound;
+use kraki_proto::channels::SystemStatus;
 use std::marker::PhantomData;
 
 /// Connection events the driver tells every subscriber about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Control {
     Reconnecting,
     Reconnected,
+    Status(SystemStatus),
 }
 
 /// A subscriber as the driver sees it, independent of its item type.
@@ -67,6 +69,7 @@ impl<S: Subscribe> Deliver for TypedSink<S> {
         self.push(match control {
             Control::Reconnecting => Event::Reconnecting,
             Control::Reconnected => Event::Reconnected,
+            Control::Status(s) => Event::Status(s),
         });
     }
 }

@@ -58,6 +58,12 @@ impl<T: 'static> Subscription<T> {
         self.rx.recv_async().await.ok()
     }
 
+    /// Unsubscribes now (the same as dropping the handle): the wire
+    /// subscription ends when no other local subscriber shares it.
+    pub fn unsubscribe(self) {
+        drop(self);
+    }
+
     /// Asks Kraken for a fresh snapshot: unsubscribes and subscribes again.
     /// Every local subscriber sharing the wire subscription receives the
     /// new snapshot.

@@ -112,6 +112,7 @@ fn event_name<T>(event: &Event<T>) -> String {
         Event::Reconnecting => "reconnecting".to_owned(),
         Event::Reconnected => "reconnected".to_owned(),
         Event::Lagged(n) => format!("lagged {n}"),
+        Event::Status(s) => format!("status {s}"),
         _ => "other".to_owned(),
     }
 }

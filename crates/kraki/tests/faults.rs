@@ -1,0 +1,118 @@
+//! The remaining simulator faults: malformed frames, refused connects,
+//! subscriptions acknowledged but silent, and a consumer that lags.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use futures_util::StreamExt;
+use kraki::{Client, Event, Ticker, Trades};
+use kraki_sim::Simulator;
+use std::time::Duration;
+
+async fn next_event<T: 'static>(sub: &mut kraki::Subscription<T>) -> Event<T> {
+    tokio::time::timeout(Duration::from_secs(10), sub.next())
+        .await
+        .expect("no event within 10 s")
+        .expect("stream ended")
+}
+
+#[tokio::test]
+async fn a_malformed_frame_is_skipped_without_a_reconnect() {
+    let sim = Simulator::builder().rate(300.0).spawn().await.unwrap();
+    let client = Client::builder()
+        .public_url(sim.public_url())
+        .connect()
+        .await
+        .unwrap();
+    let mut sub = client.subscribe(Ticker::new(["BTC/USD"])).await.unwrap();
+    next_event(&mut sub).await;
+    sim.send_garbage();
+    for _ in 0..5 {
+        let e = next_event(&mut sub).await;
+        assert!(matches!(e, Event::Data(_)), "{e:?}");
+    }
+    client.close().await;
+}
+
+#[tokio::test]
+async fn refused_reconnects_are_retried_until_one_works() {
+    let sim = Simulator::builder().rate(300.0).spawn().await.unwrap();
+    let client = Client::builder()
+        .public_url(sim.public_url())
+        .backoff(Duration::from_millis(10), Duration::from_millis(50))
+        .connect()
+        .await
+        .unwrap();
+    let mut sub = client.subscribe(Trades::new(["ETH/USD"])).await.unwrap();
+    next_event(&mut sub).await;
+    sim.refuse_connections(4);
+    sim.cut_connections();
+    let mut seen = Vec::new();
+    loop {
+        match next_event(&mut sub).await {
+            Event::Reconnecting => seen.push("reconnecting"),
+            Event::Reconnected => {
+                seen.push("reconnected");
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(seen, ["reconnecting", "reconnected"]);
+    assert!(matches!(next_event(&mut sub).await, Event::Data(_)));
+    client.close().await;
+}
+
+#[tokio::test]
+async fn acked_but_silent_is_resubscribed_then_reconnected() {
+    let sim = Simulator::builder().rate(300.0).spawn().await.unwrap();
+    let client = Client::builder()
+        .public_url(sim.public_url())
+        .request_timeout(Duration::from_millis(400))
+        .backoff(Duration::from_millis(10), Duration::from_millis(50))
+        .connect()
+        .await
+        .unwrap();
+    sim.mute_subscriptions(true);
+    let mut sub = client.subscribe(Ticker::new(["SOL/USD"])).await.unwrap();
+    // Silent: resubscribed once (still muted), then the connection is
+    // replaced; unmuted by then, data flows again.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    sim.mute_subscriptions(false);
+    let mut reconnected = false;
+    loop {
+        match next_event(&mut sub).await {
+            Event::Reconnected => reconnected = true,
+            Event::Data(t) => {
+                assert_eq!(t.ticker.symbol, "SOL/USD");
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert!(reconnected, "a silent subscription led to a new connection");
+    client.close().await;
+}
+
+#[tokio::test]
+async fn a_slow_consumer_gets_lagged_with_the_count() {
+    let sim = Simulator::builder().rate(2000.0).spawn().await.unwrap();
+    let client = Client::builder()
+        .public_url(sim.public_url())
+        .queue_capacity(4)
+        .connect()
+        .await
+        .unwrap();
+    let mut sub = client
+        .subscribe(kraki::Book::new(["BTC/USD", "ETH/USD", "SOL/USD"]))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut lagged = 0;
+    for _ in 0..10 {
+        if let Event::Lagged(n) = next_event(&mut sub).await {
+            lagged += n;
+        }
+    }
+    assert!(lagged > 0, "nothing reported as dropped");
+    client.close().await;
+}
