@@ -227,9 +227,14 @@ async fn fan_in_merges_and_fan_out_keeps_each_symbol_on_one_worker() {
         .connect()
         .await
         .unwrap();
-    // Fan-in: two subscriptions, one receiver.
+    // Fan-in: subscriptions of two connections, one receiver.
+    let second = Client::builder()
+        .public_url(sim.public_url())
+        .connect()
+        .await
+        .unwrap();
     let a = client.subscribe(Ticker::new(["BTC/USD"])).await.unwrap();
-    let b = client.subscribe(Ticker::new(["ETH/USD"])).await.unwrap();
+    let b = second.subscribe(Ticker::new(["ETH/USD"])).await.unwrap();
     let merged = kraki::fan::merge([a, b], 64);
     let mut seen = std::collections::BTreeSet::new();
     while seen.len() < 2 {
