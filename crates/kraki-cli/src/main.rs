@@ -23,6 +23,10 @@ enum Command {
     Decode(commands::decode::Args),
     /// The embedded simulator, the real client and a live terminal view.
     Demo(commands::demo::Args),
+    /// Record every frame of a subscription, with receive times.
+    Record(commands::record::Args),
+    /// Serve a recording as a Kraken-compatible endpoint.
+    Replay(commands::replay::Args),
     /// Verify every book and level3 checksum of a recording.
     Verify(commands::verify::Args),
     /// Print one line per typed message of a public channel.
@@ -50,6 +54,8 @@ fn main() -> ExitCode {
         Command::Stream(args) => commands::stream::run(&args),
         Command::Verify(args) => commands::verify::run(&args),
         Command::Demo(args) => commands::demo::run(&args),
+        Command::Record(args) => commands::record::run(&args),
+        Command::Replay(args) => commands::replay::run(&args),
         Command::Book(args) => commands::book::run(&args),
     };
     match result {

@@ -2,62 +2,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
 
-const KRAKI: &str = env!("CARGO_BIN_EXE_kraki");
-
-/// A running `kraki sim`, stopped with Ctrl-C (SIGINT) when dropped.
-struct Sim {
-    child: Child,
-    lines: Vec<String>,
-}
-
-impl Sim {
-    fn start() -> Sim {
-        let mut child = Command::new(KRAKI)
-            .args(["sim", "--port", "0", "--rate", "300"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut lines = Vec::new();
-        for _ in 0..5 {
-            let mut line = String::new();
-            out.read_line(&mut line).unwrap();
-            lines.push(line.trim_end().to_owned());
-        }
-        Sim { child, lines }
-    }
-
-    fn public_url(&self) -> &str {
-        self.lines[0].strip_prefix("public ").unwrap()
-    }
-
-    fn interrupt(&mut self) -> std::process::ExitStatus {
-        Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        self.child.wait().unwrap()
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(KRAKI).args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+use common::{Sim, run};
 
 #[test]
 fn sim_prints_its_endpoints_then_ready_and_stops_on_ctrl_c() {

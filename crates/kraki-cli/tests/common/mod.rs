@@ -1,0 +1,92 @@
+//! Helpers for tests on the real binary: a `kraki sim` child process and
+//! running `kraki` with arguments.
+
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+pub const KRAKI: &str = env!("CARGO_BIN_EXE_kraki");
+
+/// A running `kraki sim`, stopped with Ctrl-C (SIGINT) when dropped.
+pub struct Sim {
+    child: Child,
+    pub lines: Vec<String>,
+}
+
+impl Sim {
+    pub fn start() -> Sim {
+        let mut child = Command::new(KRAKI)
+            .args(["sim", "--port", "0", "--rate", "300"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut lines = Vec::new();
+        for _ in 0..5 {
+            let mut line = String::new();
+            out.read_line(&mut line).unwrap();
+            lines.push(line.trim_end().to_owned());
+        }
+        Sim { child, lines }
+    }
+
+    pub fn public_url(&self) -> &str {
+        self.lines[0].strip_prefix("public ").unwrap()
+    }
+
+    pub fn interrupt(&mut self) -> std::process::ExitStatus {
+        Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+pub fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(KRAKI).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// A running `kraki replay FILE --speed 0`, killed when dropped.
+pub struct Replay {
+    child: Child,
+    pub url: String,
+}
+
+impl Replay {
+    pub fn start(file: &str) -> Replay {
+        let mut child = Command::new(KRAKI)
+            .args(["replay", file, "--port", "0", "--speed", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        out.read_line(&mut first).unwrap();
+        let mut ready = String::new();
+        out.read_line(&mut ready).unwrap();
+        assert_eq!(ready.trim_end(), "ready");
+        let url = first.trim_end().strip_prefix("public ").unwrap().to_owned();
+        Replay { child, url }
+    }
+}
+
+impl Drop for Replay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
