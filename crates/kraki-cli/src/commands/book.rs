@@ -33,8 +33,23 @@ pub(crate) struct Args {
 pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     crate::logging::init();
     let runtime = tokio::runtime::Runtime::new()?;
+    let on_terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
     runtime.block_on(async {
         let client = crate::connect(&args.url).await?;
+        if on_terminal && !args.json && args.count.is_none() {
+            // The live view, as in `kraki demo`, for this one pair.
+            let result = crate::commands::demo::live(
+                &client,
+                vec![args.symbol.clone()],
+                args.depth,
+                "kraki book",
+                None,
+                true,
+            )
+            .await;
+            client.close().await;
+            return result.map(|()| ExitCode::SUCCESS);
+        }
         let book = client.book(&args.symbol, args.depth).await?;
         let result = print(&book, args).await;
         client.close().await;

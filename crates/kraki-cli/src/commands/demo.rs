@@ -53,9 +53,30 @@ async fn demo(args: &Args, on_terminal: bool) -> anyhow::Result<ExitCode> {
         .into_iter()
         .map(|m| m.symbol)
         .collect();
+    let deadline = args
+        .duration
+        .map(|s| tokio::time::Instant::now() + Duration::from_secs(s));
+    let result = live(&client, symbols, 10, "kraki demo", deadline, on_terminal).await;
+    client.close().await;
+    sim.shutdown().await;
+    result?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the live view of `symbols` (the first one shown) until `q`, the
+/// deadline, or the end of the inputs; without a terminal, prints a
+/// summary line a second instead.
+pub(crate) async fn live(
+    client: &Client,
+    symbols: Vec<String>,
+    depth: u32,
+    title: &str,
+    deadline: Option<tokio::time::Instant>,
+    on_terminal: bool,
+) -> anyhow::Result<()> {
     let mut state = ViewState::new(symbols);
     let (tx, mut inputs) = mpsc::unbounded_channel();
-    let mut feeds = follow(&client, state.symbol(), &tx);
+    let mut feeds = follow(client, state.symbol(), depth, &tx);
     let ticker_tx = tx.clone();
     let ticks = tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(1));
@@ -67,9 +88,6 @@ async fn demo(args: &Args, on_terminal: bool) -> anyhow::Result<ExitCode> {
             }
         }
     });
-    let deadline = args
-        .duration
-        .map(|s| tokio::time::Instant::now() + Duration::from_secs(s));
     let mut terminal = if on_terminal {
         spawn_key_reader(tx.clone());
         Some(ratatui::init())
@@ -89,14 +107,14 @@ async fn demo(args: &Args, on_terminal: bool) -> anyhow::Result<ExitCode> {
             let tick = matches!(input, Input::Tick);
             if let Some(Effect::Switch(symbol)) = state.update(input) {
                 feeds.abort_all();
-                feeds = follow(&client, &symbol, &tx);
+                feeds = follow(client, &symbol, depth, &tx);
             }
             if state.quit {
                 break;
             }
             match terminal.as_mut() {
                 Some(t) => {
-                    t.draw(|f| view::draw(f, &state, "kraki demo"))?;
+                    t.draw(|f| view::draw(f, &state, title))?;
                 }
                 None if tick => println!("{}", state.summary()),
                 None => {}
@@ -110,22 +128,24 @@ async fn demo(args: &Args, on_terminal: bool) -> anyhow::Result<ExitCode> {
     }
     ticks.abort();
     feeds.abort_all();
-    client.close().await;
-    sim.shutdown().await;
-    result?;
     if !on_terminal {
         println!("{}", state.summary());
     }
-    Ok(ExitCode::SUCCESS)
+    result
 }
 
 /// Starts the feeds of one symbol: its verified book, trades, ticker and
 /// one-minute candles, all turned into view inputs.
-fn follow(client: &Client, symbol: &str, tx: &mpsc::UnboundedSender<Input>) -> JoinSet<()> {
+fn follow(
+    client: &Client,
+    symbol: &str,
+    depth: u32,
+    tx: &mpsc::UnboundedSender<Input>,
+) -> JoinSet<()> {
     let mut set = JoinSet::new();
     let (c, s, t) = (client.clone(), symbol.to_owned(), tx.clone());
     set.spawn(async move {
-        let Ok(book) = c.book(&s, 10).await else {
+        let Ok(book) = c.book(&s, depth).await else {
             let _ = t.send(Input::Disconnected);
             return;
         };
