@@ -512,11 +512,13 @@ impl Driver {
             Inbound::Status(m) => {
                 if let Some(status) = m.data.last() {
                     tracing::info!(system = %status.system, "exchange status");
+                    // The first status of a client is its starting point, not
+                    // a change.
                     let changed = self
                         .status
                         .borrow()
                         .as_ref()
-                        .is_none_or(|old| old.system != status.system);
+                        .is_some_and(|old| old.system != status.system);
                     self.status.send_replace(Some(status.clone()));
                     // Every stream hears of a change of the engine's state
                     // (maintenance, cancel_only, …), in order with its data.

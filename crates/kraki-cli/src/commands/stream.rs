@@ -89,6 +89,9 @@ where
         let line = match (&event, args.json) {
             (Event::Data(item), true) => serde_json::to_string(&Line { channel, item })?,
             (Event::Data(item), false) => format!("{channel} {}", item.summary()),
+            (Event::Status(system), true) => {
+                format!(r#"{{"event":"status","system":"{system}"}}"#)
+            }
             (other, true) => format!(r#"{{"event":"{}"}}"#, event_name(other)),
             (other, false) => format!("event {}", event_name(other)),
         };
