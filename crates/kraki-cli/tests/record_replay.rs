@@ -70,5 +70,25 @@ fn record_then_verify_without_flags_then_replay_to_a_client() {
     assert_eq!(lines.len(), 5);
     assert_eq!(lines[0]["type"], "snapshot");
     assert!(lines.iter().all(|l| l["ok"] == true), "{out}");
+    // And `stream` receives the recorded book messages as they were sent.
+    let (code, out, err) = run(&[
+        "stream",
+        "book",
+        "--symbol",
+        "BTC/USD",
+        "--url",
+        &replay.url,
+        "--count",
+        "3",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(lines[0].starts_with("book snapshot BTC/USD "), "{out}");
+    let first_update = lines[1].split("checksum=").nth(1).unwrap();
+    assert!(
+        text.contains(&format!("\"checksum\":{first_update}")),
+        "the replayed update is the recorded one"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
