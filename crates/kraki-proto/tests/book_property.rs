@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use kraki_proto::book::{L2Book, Precision, Verification};
+use kraki_proto::book::{FastFrame, FrameParser, L2Book, Precision, Verification};
 use kraki_proto::{Decimal, Inbound, decode};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -116,12 +116,18 @@ proptest! {
     fn book_matches_naive_reference(
         price_prec in 0u8..9,
         qty_prec in 0u8..9,
-        depth in prop::sample::select(vec![3usize, 10, 25]),
+        depth in prop::sample::select(vec![1usize, 3, 10, 11, 25, 100]),
         mid in 1000i64..100_000,
+        // Large values make a level's digits too long to keep with it.
+        magnitude in prop::sample::select(vec![0u32, 0, 0, 5, 11]),
         messages in prop::collection::vec(msg_strategy(), 1..30),
     ) {
         let precision = Precision::new(price_prec, qty_prec);
+        let scale = 10i64.pow(magnitude);
         let mut book = L2Book::new("X/Y", precision, depth);
+        // The same messages through the allocation-free parser.
+        let mut fast_book = L2Book::new("X/Y", precision, depth);
+        let mut parser = FrameParser::new();
         let mut naive = Naive { bids: BTreeMap::new(), asks: BTreeMap::new(), depth, precision };
         for (i, m) in messages.iter().enumerate() {
             // Bids below the mid, asks above: the book never crosses.
@@ -129,7 +135,8 @@ proptest! {
                 let mut exact = Vec::new();
                 let mut wire = Vec::new();
                 for &(offset, qty, form) in levels {
-                    let price = if bid { mid - 1 - offset } else { mid + 1 + offset };
+                    let price = scale * if bid { mid - 1 - offset } else { mid + 1 + offset };
+                    let qty = qty * scale;
                     exact.push((Decimal::new(price, price_prec).unwrap(), Decimal::new(qty, qty_prec).unwrap()));
                     wire.push(format!(
                         r#"{{"price":{},"qty":{}}}"#,
@@ -156,6 +163,12 @@ proptest! {
             let Inbound::Book(msg) = decode(&frame).unwrap() else { panic!() };
             let verdict = book.apply(msg.kind, &msg.data[0]).unwrap();
             prop_assert_eq!(verdict, Verification::Verified, "{}", frame);
+            prop_assert_eq!(book.checksum(), expected);
+            let Some(FastFrame::Book(fast)) = parser.parse(&frame) else { panic!("{frame}") };
+            for update in fast.updates() {
+                let verdict = fast_book.apply_update(fast.kind(), &update).unwrap();
+                prop_assert_eq!(verdict, Verification::Verified, "{}", frame);
+            }
             let ours: Vec<(Decimal, Decimal)> = book.bids().map(|l| (l.price, l.qty)).collect();
             let theirs: Vec<(Decimal, Decimal)> = naive.bids.iter().rev().map(|(p, q)| (*p, *q)).collect();
             prop_assert_eq!(ours, theirs);

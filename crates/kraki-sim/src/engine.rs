@@ -5,6 +5,7 @@
 //! handled between two steps, so no update can fall between them.
 
 use crate::feeds::{self, BookView};
+use crate::level3::{self, L3View};
 use crate::market::Market;
 use crate::markets::PairSpec;
 use crate::rng::Rng;
@@ -21,6 +22,7 @@ pub(crate) enum FeedKey {
     Trade { market: usize },
     Ohlc { market: usize, interval: u32 },
     Instrument,
+    Level3 { market: usize, depth: usize },
 }
 
 /// A subscription's first frame (if a snapshot was asked for) and its
@@ -38,11 +40,27 @@ pub(crate) enum EngineCommand {
     },
     /// Fault: the next book update of this pair carries a wrong checksum.
     CorruptChecksum { symbol: String },
+    /// Moves the market by this many events, then replies.
+    Advance {
+        events: u64,
+        reply: oneshot::Sender<()>,
+    },
 }
 
 struct Feed {
     tx: broadcast::Sender<Arc<str>>,
     view: Option<BookView>,
+    l3: Option<L3View>,
+}
+
+/// Events per market played before the simulator opens.
+const WARM_UP_STEPS_PER_MARKET: usize = 400;
+/// Time between two warm-up events.
+const SPACING_NS: i128 = 250_000_000;
+
+/// When the warm-up history starts, so that it ends now.
+fn warm_up_start(markets: usize) -> i128 {
+    feeds::now_ns() - SPACING_NS * (WARM_UP_STEPS_PER_MARKET * markets) as i128
 }
 
 /// Frames a slow connection may fall behind by before it is dropped.
@@ -62,7 +80,7 @@ impl Engine {
         let mut rng = Rng::new(seed);
         let markets = specs
             .iter()
-            .map(|s| Market::new(s.clone(), &mut rng))
+            .map(|s| Market::new(s.clone(), &mut rng, warm_up_start(specs.len())))
             .collect();
         let mut engine = Engine {
             markets,
@@ -79,10 +97,8 @@ impl Engine {
     /// recent trades, running candles and 24-hour figures, as on a live
     /// exchange.
     fn warm_up(&mut self) {
-        const STEPS_PER_MARKET: usize = 400;
-        const SPACING_NS: i128 = 250_000_000;
-        let total = STEPS_PER_MARKET * self.markets.len();
-        let start = feeds::now_ns() - SPACING_NS * total as i128;
+        let total = WARM_UP_STEPS_PER_MARKET * self.markets.len();
+        let start = warm_up_start(self.markets.len());
         for i in 0..total {
             let index = self.rng.below(self.markets.len() as u64) as usize;
             let _ = self.markets[index].step(&mut self.rng, start + SPACING_NS * i as i128);
@@ -90,18 +106,28 @@ impl Engine {
     }
 
     /// Runs until every command sender is gone. `rate` is market events
-    /// per second across all pairs.
-    pub(crate) async fn run(mut self, rate: f64, mut commands: mpsc::Receiver<EngineCommand>) {
-        let period = Duration::from_secs_f64(1.0 / rate.clamp(0.1, 1_000_000.0));
-        let mut ticker = tokio::time::interval(period);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    /// per second across all pairs; `None` moves the market only on
+    /// [`EngineCommand::Advance`].
+    pub(crate) async fn run(
+        mut self,
+        rate: Option<f64>,
+        mut commands: mpsc::Receiver<EngineCommand>,
+    ) {
+        let mut ticker = rate.map(|rate| {
+            let period = Duration::from_secs_f64(1.0 / rate.clamp(0.1, 1_000_000.0));
+            let mut ticker = tokio::time::interval(period);
+            // Behind schedule (a fast rate, a busy machine): catch up, so
+            // the rate holds on average.
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            ticker
+        });
         loop {
             tokio::select! {
                 command = commands.recv() => match command {
                     Some(command) => self.on_command(command),
                     None => return,
                 },
-                _ = ticker.tick() => self.step(),
+                () = next_tick(&mut ticker) => self.step(),
             }
         }
     }
@@ -116,6 +142,12 @@ impl Engine {
                 let attached = self.attach(key, snapshot);
                 let _ = reply.send(attached);
             }
+            EngineCommand::Advance { events, reply } => {
+                for _ in 0..events {
+                    self.step();
+                }
+                let _ = reply.send(());
+            }
             EngineCommand::CorruptChecksum { symbol } => {
                 if let Some(i) = self.specs.iter().position(|s| s.symbol == symbol) {
                     self.corrupt.push(i);
@@ -125,6 +157,7 @@ impl Engine {
     }
 
     fn attach(&mut self, key: FeedKey, want_snapshot: bool) -> Attached {
+        let mut l3 = None;
         let (snapshot, view) = match &key {
             FeedKey::Book { market, depth } => {
                 let (frame, view) = feeds::book_snapshot(&self.markets[*market], *depth);
@@ -137,7 +170,11 @@ impl Engine {
             FeedKey::Trade { market } => {
                 let m = &self.markets[*market];
                 (
-                    Some(feeds::trades(&m.spec, "snapshot", m.recent_trades.iter())),
+                    Some(feeds::trades(
+                        &m.spec,
+                        "snapshot",
+                        m.history.recent_trades.iter(),
+                    )),
                     None,
                 )
             }
@@ -156,14 +193,23 @@ impl Engine {
                 )),
                 None,
             ),
+            FeedKey::Level3 { market, depth } => {
+                let (frame, view) = level3::level3_snapshot(&self.markets[*market], *depth);
+                l3 = Some(view);
+                (Some(frame), None)
+            }
         };
         let feed = self.feeds.entry(key).or_insert_with(|| Feed {
             tx: broadcast::channel(FEED_BUFFER).0,
             view: None,
+            l3: None,
         });
         // A book feed's view is the market's current window either way.
         if view.is_some() {
             feed.view = view;
+        }
+        if l3.is_some() {
+            feed.l3 = l3;
         }
         Attached {
             snapshot: snapshot.filter(|_| want_snapshot),
@@ -209,6 +255,13 @@ impl Engine {
                 } if *m == index && !step.trades.is_empty() => {
                     feeds::candles(market, *interval, "update")
                 }
+                FeedKey::Level3 { market: m, .. } if *m == index => {
+                    let frame = feed.l3.as_mut().and_then(|view| {
+                        level3::level3_update(market, view, &step.touched, corrupt, now)
+                    });
+                    corrupted |= corrupt && frame.is_some();
+                    frame
+                }
                 _ => None,
             };
             if let Some(frame) = frame {
@@ -219,5 +272,15 @@ impl Engine {
         if corrupted {
             self.corrupt.retain(|&m| m != index);
         }
+    }
+}
+
+/// The next tick of a running market; never, for a paused one.
+async fn next_tick(ticker: &mut Option<tokio::time::Interval>) {
+    match ticker {
+        Some(ticker) => {
+            ticker.tick().await;
+        }
+        None => std::future::pending().await,
     }
 }

@@ -1,7 +1,8 @@
 //! Turning market state into channel frames, with numbers padded to each
 //! pair's precision as the live server writes them.
 
-use crate::market::{CandleRec, Market, TradeRec};
+use crate::history::{CandleRec, TradeRec};
+use crate::market::Market;
 use crate::markets::PairSpec;
 use kraki_proto::book::Checksum;
 use kraki_proto::channels::{
@@ -113,30 +114,61 @@ pub(crate) fn book_snapshot(market: &Market, depth: usize) -> (String, BookView)
     (frame("book", "snapshot", [data]), view)
 }
 
+/// Orders prices best first: bids descending, asks ascending.
+fn rank(bid: bool, price: i64) -> i64 {
+    if bid { -price } else { price }
+}
+
 /// The changes of one side in Kraken's order: deletes first, then levels
 /// refilled from beyond the window, then new and resized levels. Levels
-/// pushed out of the window by an insert get no delete.
+/// pushed out of the window by an insert get no delete. `old` and `new`
+/// are windows, best first; one merge pass, since a depth-1000 window may
+/// be diffed on every event.
 fn side_update(
+    bid: bool,
     old: &[(i64, i64)],
     new: &[(i64, i64)],
     still_in_book: impl Fn(i64) -> bool,
     touched: impl Fn(i64) -> bool,
 ) -> Vec<(i64, i64)> {
-    let find = |side: &[(i64, i64)], price: i64| side.iter().find(|l| l.0 == price).map(|l| l.1);
     let mut deletes = Vec::new();
     let mut refills = Vec::new();
     let mut changes = Vec::new();
-    for &(p, _) in old {
-        if find(new, p).is_none() && !still_in_book(p) {
-            deletes.push((p, 0));
-        }
-    }
-    for &(p, q) in new {
-        match find(old, p) {
-            Some(old_q) if old_q == q => {}
-            Some(_) => changes.push((p, q)),
-            None if touched(p) => changes.push((p, q)),
-            None => refills.push((p, q)),
+    let (mut i, mut j) = (0, 0);
+    loop {
+        match (old.get(i), new.get(j)) {
+            (Some(&(op, oq)), Some(&(np, nq))) if op == np => {
+                if oq != nq {
+                    changes.push((np, nq));
+                }
+                i += 1;
+                j += 1;
+            }
+            (Some(&(op, _)), Some(&(np, _))) if rank(bid, op) > rank(bid, np) => {
+                // In the new window only: placed here, or refilled.
+                if touched(np) {
+                    changes.push(new[j]);
+                } else {
+                    refills.push(new[j]);
+                }
+                j += 1;
+            }
+            (Some(&(op, _)), _) => {
+                // In the old window only: gone, or pushed out (no delete).
+                if !still_in_book(op) {
+                    deletes.push((op, 0));
+                }
+                i += 1;
+            }
+            (None, Some(&(np, nq))) => {
+                if touched(np) {
+                    changes.push((np, nq));
+                } else {
+                    refills.push((np, nq));
+                }
+                j += 1;
+            }
+            (None, None) => break,
         }
     }
     deletes.extend(refills);
@@ -144,31 +176,48 @@ fn side_update(
     deletes
 }
 
+/// Whether an event at `price` can change a window: inside it, or the
+/// window is not full.
+fn reaches(bid: bool, window: &[(i64, i64)], depth: usize, price: i64) -> bool {
+    window.len() < depth
+        || window
+            .last()
+            .is_some_and(|&(worst, _)| rank(bid, price) <= rank(bid, worst))
+}
+
 /// The update that takes `view` to the market's current state, if
 /// anything in the window changed; `touched` are the levels the event
-/// changed, as (is bid, price).
+/// changed, as (is bid, price). Only the levels an event touches change
+/// (far-end refills lie beyond every window), so a side no touched level
+/// reaches keeps its view without a diff.
 pub(crate) fn book_update(
     market: &Market,
     view: &mut BookView,
     touched: &[(bool, i64)],
     corrupt: bool,
 ) -> Option<String> {
-    let bids = market.top(true, view.depth);
-    let asks = market.top(false, view.depth);
-    let bid_changes = side_update(
-        &view.bids,
-        &bids,
-        |p| market.bids.contains_key(&p),
-        |p| touched.contains(&(true, p)),
-    );
-    let ask_changes = side_update(
-        &view.asks,
-        &asks,
-        |p| market.asks.contains_key(&p),
-        |p| touched.contains(&(false, p)),
-    );
-    view.bids = bids;
-    view.asks = asks;
+    let depth = view.depth;
+    let mut changes = [Vec::new(), Vec::new()];
+    for (n, bid) in [(0, true), (1, false)] {
+        let window = if bid { &mut view.bids } else { &mut view.asks };
+        if !touched
+            .iter()
+            .any(|&(b, p)| b == bid && reaches(bid, window, depth, p))
+        {
+            continue;
+        }
+        let side = if bid { &market.bids } else { &market.asks };
+        let fresh = market.top(bid, depth);
+        changes[n] = side_update(
+            bid,
+            window,
+            &fresh,
+            |p| side.contains_key(&p),
+            |p| touched.contains(&(bid, p)),
+        );
+        *window = fresh;
+    }
+    let [bid_changes, ask_changes] = changes;
     if bid_changes.is_empty() && ask_changes.is_empty() {
         return None;
     }
@@ -188,12 +237,12 @@ pub(crate) fn ticker(market: &Market, kind: &str) -> String {
     let spec = &market.spec;
     let (bid, bid_qty) = market.best_bid().unwrap_or_default();
     let (ask, ask_qty) = market.best_ask().unwrap_or_default();
-    let change = market.last_price - market.open_price;
+    let change = market.history.last_price - market.history.open_price;
     // Percent with two decimals, exact integer arithmetic.
-    let change_pct_e2 = if market.open_price == 0 {
+    let change_pct_e2 = if market.history.open_price == 0 {
         0
     } else {
-        (i128::from(change) * 10_000 / i128::from(market.open_price)) as i64
+        (i128::from(change) * 10_000 / i128::from(market.history.open_price)) as i64
     };
     let data = Ticker {
         symbol: Symbol::from(spec.symbol.as_str()),
@@ -201,11 +250,11 @@ pub(crate) fn ticker(market: &Market, kind: &str) -> String {
         bid_qty: qty(spec, bid_qty),
         ask: price(spec, ask),
         ask_qty: qty(spec, ask_qty),
-        last: price(spec, market.last_price),
-        volume: qty(spec, market.volume),
-        vwap: price(spec, market.vwap()),
-        low: price(spec, market.low),
-        high: price(spec, market.high),
+        last: price(spec, market.history.last_price),
+        volume: qty(spec, market.history.volume),
+        vwap: price(spec, market.history.vwap()),
+        low: price(spec, market.history.low),
+        high: price(spec, market.history.high),
         change: price(spec, change),
         change_pct: Decimal::new(change_pct_e2, 2).unwrap_or_default(),
         timestamp: None,
@@ -265,11 +314,16 @@ fn candle(spec: &PairSpec, c: &CandleRec) -> Candle {
 /// The running candle of `interval`, if any trade happened yet, as a frame;
 /// a snapshot also carries the closed candles before it, oldest first.
 pub(crate) fn candles(market: &Market, interval: u32, kind: &str) -> Option<String> {
-    let running = market.candles.iter().find(|c| c.interval == interval)?;
+    let running = market
+        .history
+        .candles
+        .iter()
+        .find(|c| c.interval == interval)?;
     let mut list: Vec<Candle> = Vec::new();
     if kind == "snapshot" {
         list.extend(
             market
+                .history
                 .closed
                 .iter()
                 .filter(|c| c.interval == interval)
@@ -346,13 +400,44 @@ mod tests {
         let old = [(101, 5), (102, 5), (103, 5)];
         let new = [(99, 1), (102, 5), (103, 5)];
         let book = [99, 102, 103, 104];
-        let changes = side_update(&old, &new, |p| book.contains(&p), |p| p == 99 || p == 101);
+        let changes = side_update(
+            false,
+            &old,
+            &new,
+            |p| book.contains(&p),
+            |p| p == 99 || p == 101,
+        );
         assert_eq!(changes, vec![(101, 0), (99, 1)]);
 
         let new = [(102, 5), (103, 5), (104, 7)];
         let book = [102, 103, 104, 105];
-        let changes = side_update(&old, &new, |p| book.contains(&p), |p| p == 101);
+        let changes = side_update(false, &old, &new, |p| book.contains(&p), |p| p == 101);
         assert_eq!(changes, vec![(101, 0), (104, 7)]);
+    }
+
+    #[test]
+    fn bids_rank_descending() {
+        // Window of 3 bids; 99 traded away, 96 refills, 101 new at the top.
+        let old = [(99, 5), (98, 5), (97, 5)];
+        let new = [(101, 1), (98, 5), (97, 5)];
+        let book = [101, 98, 97, 96];
+        let changes = side_update(
+            true,
+            &old,
+            &new,
+            |p| book.contains(&p),
+            |p| p == 101 || p == 99,
+        );
+        assert_eq!(changes, vec![(99, 0), (101, 1)]);
+        let new = [(98, 4), (97, 5), (96, 2)];
+        let changes = side_update(
+            true,
+            &old,
+            &new,
+            |p| book.contains(&p),
+            |p| p == 99 || p == 98,
+        );
+        assert_eq!(changes, vec![(99, 0), (96, 2), (98, 4)]);
     }
 
     #[test]
@@ -360,7 +445,7 @@ mod tests {
         let old = [(101, 5), (102, 5), (103, 5)];
         let new = [(100, 2), (101, 5), (102, 5)];
         let book = [100, 101, 102, 103];
-        let changes = side_update(&old, &new, |p| book.contains(&p), |p| p == 100);
+        let changes = side_update(false, &old, &new, |p| book.contains(&p), |p| p == 100);
         assert_eq!(changes, vec![(100, 2)]);
     }
 }

@@ -17,24 +17,53 @@
 //! It speaks the wire protocol through [`kraki_proto`], never through the
 //! client crate, so that the client is tested against an independent peer.
 //!
-//! This increment serves the public channels (book, ticker, trade, ohlc,
-//! instrument), ping, status and heartbeats, the error acks of §10, and the
-//! REST token, AssetPairs, Time and SystemStatus endpoints. The
-//! authenticated channels, level3, trading and fault injection are not
-//! served yet: on `/auth/v2` and `/l3/v2` private subscriptions and
-//! trading requests are answered with `ESession:Invalid session` (or
-//! `Token(s) not found` without a token).
+//! # What is served
+//! - Public (`/v2`): `status` on connect, `ping`/`pong`, heartbeats once
+//!   subscribed, the idle timeout, and `book` (depths 10–1000, checksums,
+//!   deletes then refills then new levels), `ticker` (`trades`/`bbo`),
+//!   `trade` (snapshot by default, as live), `ohlc` (every interval,
+//!   candles that roll over) and `instrument`, with one ack per symbol.
+//! - Level3 (`/l3/v2`): `level3` (depths 10, 100, 1000) for a token from
+//!   the REST endpoint: orders in queue order, `add`/`modify`/`delete`,
+//!   checksums.
+//! - REST: `GetWebSocketsToken` behind Kraken's signature (see
+//!   [`DEMO_API_KEY`] and [`DEMO_API_SECRET`]), `AssetPairs`, `Time`,
+//!   `SystemStatus`.
+//! - Faults on the [`SimHandle`]: close, cut, stall, garbage frames, muted
+//!   subscriptions, refused connections, a corrupt checksum.
+//!
+//! Not yet: `executions`, `balances` and trading. They are answered with
+//! Kraken's errors: `Token(s) not found` without a token,
+//! `ESession:Invalid session` for an unknown or expired one, and
+//! `EService:Unavailable` for a valid one.
+//!
+//! Where Kraken's wording is unknown (protocol reference §11.6), errors
+//! follow its `EGeneral:Invalid arguments:<detail>` pattern: a bad book or
+//! level3 depth is `EGeneral:Invalid arguments:depth`, a bad ohlc interval
+//! `EGeneral:Invalid arguments:interval`, a missing symbol list
+//! `EGeneral:Invalid arguments:symbol`. An ohlc subscribe without
+//! `interval` gets 1 minute (v1's default), echoed in the ack.
+//!
+//! # Deterministic tests
+//! A [`Simulator::paused`] simulator moves only when
+//! [`SimHandle::advance`] is called: the same seed then gives the same
+//! messages on every run, timestamps aside.
 
 mod ack;
+mod auth;
 mod connection;
 mod engine;
 mod feeds;
+mod history;
+mod http;
+mod level3;
 mod market;
 mod markets;
 mod rest;
 mod rng;
 mod server;
+mod session;
 
+pub use auth::{Credentials, DEMO_API_KEY, DEMO_API_SECRET};
 pub use markets::{PairSpec, default_markets};
-pub use rest::{Credentials, DEMO_API_KEY, DEMO_API_SECRET};
 pub use server::{SimHandle, Simulator};

@@ -1,7 +1,9 @@
-//! One pair's market: a full-depth book moved by a seeded random walk of
-//! adds, cancels and trades, with the trades, candles and 24-hour figures
-//! that follow from it, so that every feed tells the same story.
+//! One pair's market: a full-depth order book, order by order, moved by a
+//! seeded random walk of new orders, cancels and trades. The price levels
+//! (book), the queues (level3), the trades, candles and ticker all follow
+//! from the same events, so every feed tells the same story.
 
+use crate::history::{History, TradeRec};
 use crate::markets::PairSpec;
 use crate::rng::Rng;
 use kraki_proto::Side;
@@ -10,41 +12,24 @@ use std::collections::{BTreeMap, VecDeque};
 /// Levels kept per side: enough for the deepest subscription (1000) plus
 /// room for refills.
 const FULL_DEPTH: usize = 1100;
-/// Trades remembered for the trade snapshot.
-const TRADE_MEMORY: usize = 50;
-/// Closed candles remembered per interval for the ohlc snapshot.
-const CANDLE_MEMORY: usize = 60;
 
-/// A trade in integer units.
+/// A resting order.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct TradeRec {
-    pub(crate) side: Side,
-    pub(crate) price: i64,
+pub(crate) struct Order {
+    /// Sequence number within the market; rendered as a Kraken order id.
+    pub(crate) id: u64,
+    /// Remaining quantity, in quantity units.
     pub(crate) qty: i64,
-    pub(crate) market_order: bool,
-    pub(crate) trade_id: u64,
-    /// Nanoseconds since the epoch.
+    /// When it was placed, nanoseconds since the epoch.
     pub(crate) at_ns: i128,
 }
 
-/// A running candle in integer units.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct CandleRec {
-    pub(crate) interval: u32,
-    /// Start, seconds since the epoch.
-    pub(crate) begin: i64,
-    pub(crate) open: i64,
-    pub(crate) high: i64,
-    pub(crate) low: i64,
-    pub(crate) close: i64,
-    pub(crate) trades: u64,
-    pub(crate) volume: i64,
-    /// Sum of price × qty, for the VWAP.
-    pub(crate) notional: i128,
+/// A price level: its total and its queue, oldest order first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Level {
+    pub(crate) qty: i64,
+    pub(crate) orders: VecDeque<Order>,
 }
-
-/// The candle intervals of the ohlc channel, in minutes.
-pub(crate) const INTERVALS: [u32; 9] = [1, 5, 15, 30, 60, 240, 1440, 10080, 21600];
 
 /// What one step changed.
 #[derive(Debug, Default)]
@@ -58,129 +43,180 @@ pub(crate) struct Step {
 /// One pair's state.
 pub(crate) struct Market {
     pub(crate) spec: PairSpec,
-    /// Price units → quantity units.
-    pub(crate) bids: BTreeMap<i64, i64>,
-    pub(crate) asks: BTreeMap<i64, i64>,
-    pub(crate) recent_trades: VecDeque<TradeRec>,
-    /// The running candle of each interval.
-    pub(crate) candles: Vec<CandleRec>,
-    /// Closed candles, oldest first, at most `CANDLE_MEMORY` per interval.
-    pub(crate) closed: VecDeque<CandleRec>,
+    /// Price units → level.
+    pub(crate) bids: BTreeMap<i64, Level>,
+    pub(crate) asks: BTreeMap<i64, Level>,
+    pub(crate) history: History,
+    /// The price the market gravitates to: a random walk that new orders
+    /// are placed around and that takers trade towards, so that the price
+    /// moves the way a chart does while the spread stays tight.
+    fair: i64,
+    start: i64,
+    /// Mixed into order ids so that pairs do not share them.
+    pub(crate) id_salt: u64,
+    next_order: u64,
     next_trade_id: u64,
-    pub(crate) open_price: i64,
-    pub(crate) last_price: i64,
-    pub(crate) high: i64,
-    pub(crate) low: i64,
-    pub(crate) volume: i64,
-    notional: i128,
 }
 
 impl Market {
-    pub(crate) fn new(spec: PairSpec, rng: &mut Rng) -> Market {
+    /// A full book around the spec's start price; its orders are dated
+    /// `now_ns`.
+    pub(crate) fn new(spec: PairSpec, rng: &mut Rng, now_ns: i128) -> Market {
         let mid = spec.start_price.max(10_000);
-        let mut bids = BTreeMap::new();
-        let mut asks = BTreeMap::new();
+        let mut market = Market {
+            history: History::new(mid),
+            fair: mid,
+            start: mid,
+            id_salt: rng.next_u64(),
+            next_order: 1,
+            next_trade_id: 1 + rng.below(1_000_000),
+            bids: BTreeMap::new(),
+            asks: BTreeMap::new(),
+            spec,
+        };
         let mut bid = mid - 1;
         let mut ask = mid + 1;
         for _ in 0..FULL_DEPTH {
-            bids.insert(bid, level_qty(&spec, rng));
-            asks.insert(ask, level_qty(&spec, rng));
+            for (is_bid, price) in [(true, bid), (false, ask)] {
+                for _ in 0..1 + rng.below(3) {
+                    market.add_order(rng, is_bid, price, now_ns);
+                }
+            }
             bid -= 1 + rng.below(3) as i64;
             ask += 1 + rng.below(3) as i64;
         }
-        Market {
-            recent_trades: VecDeque::with_capacity(TRADE_MEMORY),
-            candles: Vec::new(),
-            closed: VecDeque::new(),
-            next_trade_id: 1 + rng.below(1_000_000),
-            open_price: mid,
-            last_price: mid,
-            high: mid,
-            low: mid,
-            volume: 0,
-            notional: 0,
-            bids,
-            asks,
-            spec,
-        }
+        market
     }
 
     pub(crate) fn best_bid(&self) -> Option<(i64, i64)> {
-        self.bids.iter().next_back().map(|(p, q)| (*p, *q))
+        self.bids.iter().next_back().map(|(p, l)| (*p, l.qty))
     }
 
     pub(crate) fn best_ask(&self) -> Option<(i64, i64)> {
-        self.asks.iter().next().map(|(p, q)| (*p, *q))
+        self.asks.iter().next().map(|(p, l)| (*p, l.qty))
     }
 
-    /// The volume-weighted average price since the start, in price units.
-    pub(crate) fn vwap(&self) -> i64 {
-        if self.volume == 0 {
-            return self.last_price;
-        }
-        (self.notional / i128::from(self.volume)) as i64
+    fn side_mut(&mut self, bid: bool) -> &mut BTreeMap<i64, Level> {
+        if bid { &mut self.bids } else { &mut self.asks }
     }
 
-    /// One random event: a new or resized level near the top, a cancel, or
-    /// a trade against the best level.
+    fn add_order(&mut self, rng: &mut Rng, bid: bool, price: i64, now_ns: i128) {
+        let qty = order_qty(&self.spec, rng);
+        let id = self.next_order;
+        self.next_order += 1;
+        let level = self.side_mut(bid).entry(price).or_default();
+        level.qty += qty;
+        level.orders.push_back(Order {
+            id,
+            qty,
+            at_ns: now_ns,
+        });
+    }
+
+    /// One random event: a new order near the top, a cancel, or a trade
+    /// against the best level.
     pub(crate) fn step(&mut self, rng: &mut Rng, now_ns: i128) -> Step {
         let before = (self.best_bid(), self.best_ask());
         let mut step = Step::default();
+        self.walk(rng);
         let roll = rng.below(100);
         let buy_side = rng.chance(50);
         if roll < 45 {
             step.touched
-                .extend(self.place(rng, buy_side).map(|p| (buy_side, p)));
+                .extend(self.place(rng, buy_side, now_ns).map(|p| (buy_side, p)));
         } else if roll < 75 {
             step.touched
                 .extend(self.cancel(rng, buy_side).map(|p| (buy_side, p)));
-        } else if let Some(trade) = self.trade(rng, buy_side, now_ns) {
+        } else if let Some(trade) = self.trade(rng, now_ns) {
             // A buyer takes from the asks.
             step.touched.push((!buy_side, trade.price));
+            self.history.record(&trade);
             step.trades.push(trade);
         }
         // Far-end refills sit beyond every subscribable window.
-        self.refill_far_end(rng);
+        self.refill_far_end(rng, now_ns);
         step.bbo_changed = before != (self.best_bid(), self.best_ask());
         step
     }
 
-    fn place(&mut self, rng: &mut Rng, bid: bool) -> Option<i64> {
+    /// Moves the fair price now and then by a step proportional to the
+    /// price (a few ticks for every pair), pulled back when it has strayed
+    /// more than 10 % from the start.
+    fn walk(&mut self, rng: &mut Rng) {
+        if !rng.chance(30) {
+            return;
+        }
+        let unit = (self.fair / 50_000).max(1);
+        let step = unit * (1 + rng.below(2) as i64);
+        let up_percent = if self.fair < self.start * 9 / 10 {
+            60
+        } else if self.fair > self.start * 11 / 10 {
+            40
+        } else {
+            50
+        };
+        if rng.chance(up_percent) {
+            self.fair += step;
+        } else {
+            self.fair = (self.fair - step).max(2);
+        }
+    }
+
+    /// A new order within 25 ticks of the fair price, never crossing the
+    /// other side: the spread closes again after trades and cancels open
+    /// it, and the book follows the fair price.
+    fn place(&mut self, rng: &mut Rng, bid: bool, now_ns: i128) -> Option<i64> {
         let (Some((best_bid, _)), Some((best_ask, _))) = (self.best_bid(), self.best_ask()) else {
             return None;
         };
         let offset = rng.below(25) as i64;
         let price = if bid {
-            // At most one tick inside the spread, never crossing.
-            (best_bid + 1 - offset).min(best_ask - 1)
+            (self.fair - 1 - offset).min(best_ask - 1)
         } else {
-            (best_ask - 1 + offset).max(best_bid + 1)
+            (self.fair + 1 + offset).max(best_bid + 1)
         };
         if price <= 0 {
             return None;
         }
-        let qty = level_qty(&self.spec, rng);
-        let side = if bid { &mut self.bids } else { &mut self.asks };
-        side.insert(price, qty);
+        self.add_order(rng, bid, price, now_ns);
         Some(price)
     }
 
+    /// Cancels one order of one of the top 20 levels: often the level's
+    /// only one, so levels come and go as well as change size.
     fn cancel(&mut self, rng: &mut Rng, bid: bool) -> Option<i64> {
         let skip = rng.below(20) as usize;
-        let side = if bid { &mut self.bids } else { &mut self.asks };
+        let side = self.side_mut(bid);
         let price = if bid {
             side.keys().rev().nth(skip).copied()
         } else {
             side.keys().nth(skip).copied()
-        };
-        let price = price?;
-        side.remove(&price);
+        }?;
+        let level = side.get_mut(&price)?;
+        let index = rng.below(level.orders.len() as u64) as usize;
+        if let Some(order) = level.orders.remove(index) {
+            level.qty -= order.qty;
+        }
+        if level.orders.is_empty() {
+            side.remove(&price);
+        }
         Some(price)
     }
 
-    /// A taker order against the best level of the other side: part of it
-    /// or all of it.
-    fn trade(&mut self, rng: &mut Rng, taker_buys: bool, now_ns: i128) -> Option<TradeRec> {
+    /// A taker order against the best level of the other side, filling its
+    /// queue from the front: part of the level or all of it. Takers mostly
+    /// buy asks below the fair price and sell to bids above it.
+    fn trade(&mut self, rng: &mut Rng, now_ns: i128) -> Option<TradeRec> {
+        let (best_bid, _) = self.best_bid()?;
+        let (best_ask, _) = self.best_ask()?;
+        let buy_percent = if best_ask < self.fair {
+            80
+        } else if best_bid > self.fair {
+            20
+        } else {
+            50
+        };
+        let taker_buys = rng.chance(buy_percent);
         let (price, available) = if taker_buys {
             self.best_ask()?
         } else {
@@ -191,15 +227,23 @@ impl Market {
         } else {
             (available * (1 + rng.below(90) as i64) / 100).max(1)
         };
-        let side = if taker_buys {
-            &mut self.asks
-        } else {
-            &mut self.bids
-        };
-        if qty >= available {
+        let side = self.side_mut(!taker_buys);
+        let level = side.get_mut(&price)?;
+        let mut left = qty;
+        while left > 0 {
+            let Some(front) = level.orders.front_mut() else {
+                break;
+            };
+            let fill = left.min(front.qty);
+            front.qty -= fill;
+            level.qty -= fill;
+            left -= fill;
+            if front.qty == 0 {
+                level.orders.pop_front();
+            }
+        }
+        if level.orders.is_empty() {
             side.remove(&price);
-        } else {
-            side.insert(price, available - qty);
         }
         let trade = TradeRec {
             side: if taker_buys { Side::Buy } else { Side::Sell },
@@ -210,73 +254,12 @@ impl Market {
             at_ns: now_ns,
         };
         self.next_trade_id += 1;
-        self.record(&trade);
         Some(trade)
     }
 
-    fn record(&mut self, trade: &TradeRec) {
-        self.last_price = trade.price;
-        self.high = self.high.max(trade.price);
-        self.low = self.low.min(trade.price);
-        self.volume += trade.qty;
-        self.notional += i128::from(trade.price) * i128::from(trade.qty);
-        if self.recent_trades.len() == TRADE_MEMORY {
-            self.recent_trades.pop_front();
-        }
-        self.recent_trades.push_back(trade.clone());
-        let secs = (trade.at_ns / 1_000_000_000) as i64;
-        for interval in INTERVALS {
-            let len = i64::from(interval) * 60;
-            let begin = secs - secs.rem_euclid(len);
-            match self.candles.iter_mut().find(|c| c.interval == interval) {
-                Some(c) if c.begin == begin => {
-                    c.high = c.high.max(trade.price);
-                    c.low = c.low.min(trade.price);
-                    c.close = trade.price;
-                    c.trades += 1;
-                    c.volume += trade.qty;
-                    c.notional += i128::from(trade.price) * i128::from(trade.qty);
-                }
-                existing => {
-                    // A new interval: the candle rolls over.
-                    let fresh = CandleRec {
-                        interval,
-                        begin,
-                        open: trade.price,
-                        high: trade.price,
-                        low: trade.price,
-                        close: trade.price,
-                        trades: 1,
-                        volume: trade.qty,
-                        notional: i128::from(trade.price) * i128::from(trade.qty),
-                    };
-                    match existing {
-                        Some(c) => {
-                            let done = std::mem::replace(c, fresh);
-                            let kept = self
-                                .closed
-                                .iter()
-                                .filter(|k| k.interval == interval)
-                                .count();
-                            if kept >= CANDLE_MEMORY {
-                                if let Some(i) =
-                                    self.closed.iter().position(|k| k.interval == interval)
-                                {
-                                    self.closed.remove(i);
-                                }
-                            }
-                            self.closed.push_back(done);
-                        }
-                        None => self.candles.push(fresh),
-                    }
-                }
-            }
-        }
-    }
-
     /// Keeps each side deep enough for depth-1000 subscribers by adding
-    /// levels beyond the far end.
-    fn refill_far_end(&mut self, rng: &mut Rng) {
+    /// levels of one order beyond the far end.
+    fn refill_far_end(&mut self, rng: &mut Rng, now_ns: i128) {
         while self.bids.len() < FULL_DEPTH {
             let Some(&worst) = self.bids.keys().next() else {
                 break;
@@ -285,37 +268,40 @@ impl Market {
             if price <= 0 {
                 break;
             }
-            self.bids.insert(price, level_qty(&self.spec, rng));
+            self.add_order(rng, true, price, now_ns);
         }
         while self.asks.len() < FULL_DEPTH {
             let Some(&worst) = self.asks.keys().next_back() else {
                 break;
             };
-            self.asks
-                .insert(worst + 1 + rng.below(3) as i64, level_qty(&self.spec, rng));
+            let price = worst + 1 + rng.below(3) as i64;
+            self.add_order(rng, false, price, now_ns);
         }
     }
 
-    /// The top `depth` levels of a side, best first.
+    /// The top `depth` levels of a side as (price, total), best first.
     pub(crate) fn top(&self, bid: bool, depth: usize) -> Vec<(i64, i64)> {
+        self.top_levels(bid, depth)
+            .map(|(p, l)| (p, l.qty))
+            .collect()
+    }
+
+    /// The top `depth` levels of a side, best first.
+    pub(crate) fn top_levels(
+        &self,
+        bid: bool,
+        depth: usize,
+    ) -> Box<dyn Iterator<Item = (i64, &Level)> + '_> {
         if bid {
-            self.bids
-                .iter()
-                .rev()
-                .take(depth)
-                .map(|(p, q)| (*p, *q))
-                .collect()
+            Box::new(self.bids.iter().rev().take(depth).map(|(p, l)| (*p, l)))
         } else {
-            self.asks
-                .iter()
-                .take(depth)
-                .map(|(p, q)| (*p, *q))
-                .collect()
+            Box::new(self.asks.iter().take(depth).map(|(p, l)| (*p, l)))
         }
     }
 }
 
-fn level_qty(spec: &PairSpec, rng: &mut Rng) -> i64 {
+/// An order's size: at least the pair's minimum, up to its typical size.
+fn order_qty(spec: &PairSpec, rng: &mut Rng) -> i64 {
     let typical = spec.typical_qty.max(2) as u64;
     spec.qty_min + rng.below(typical) as i64
 }
@@ -326,18 +312,32 @@ mod tests {
     use crate::markets::default_markets;
 
     #[test]
-    fn the_book_never_crosses_and_stays_deep() {
+    fn the_book_never_crosses_stays_deep_and_adds_up() {
         let mut rng = Rng::new(7);
         for spec in default_markets() {
-            let mut m = Market::new(spec, &mut rng);
-            for i in 0..5000 {
+            let mut m = Market::new(spec, &mut rng, 0);
+            for i in 0..3000 {
                 let _ = m.step(&mut rng, i128::from(i) * 1_000_000);
                 let (bid, _) = m.best_bid().unwrap();
                 let (ask, _) = m.best_ask().unwrap();
                 assert!(bid < ask, "crossed at step {i}: {bid} >= {ask}");
                 assert!(m.bids.len() >= 1000 && m.asks.len() >= 1000);
-                assert!(m.bids.values().chain(m.asks.values()).all(|q| *q > 0));
+                // Every level, now and then: a full scan each step is slow
+                // in debug builds.
+                if i % 100 == 0 {
+                    for level in m.bids.values().chain(m.asks.values()) {
+                        assert!(!level.orders.is_empty());
+                        assert!(level.orders.iter().all(|o| o.qty > 0));
+                        assert_eq!(level.qty, level.orders.iter().map(|o| o.qty).sum::<i64>());
+                    }
+                }
             }
+            // Queues stay short enough to read, long enough to matter.
+            let top: Vec<usize> = m
+                .top_levels(true, 10)
+                .map(|(_, l)| l.orders.len())
+                .collect();
+            assert!(top.iter().all(|n| *n < 40), "{top:?}");
         }
     }
 
@@ -345,7 +345,7 @@ mod tests {
     fn same_seed_same_market() {
         let run = |seed| {
             let mut rng = Rng::new(seed);
-            let mut m = Market::new(default_markets().remove(0), &mut rng);
+            let mut m = Market::new(default_markets().remove(0), &mut rng, 0);
             let trades: Vec<TradeRec> = (0..500)
                 .flat_map(|i| m.step(&mut rng, i128::from(i)).trades)
                 .collect();

@@ -1,14 +1,16 @@
 //! The builder, the accept loop and routing by path.
 
-use crate::connection::{self, Faults, Shared};
-use crate::engine::Engine;
+use crate::auth::{Auth, Credentials};
+use crate::connection::{self, Endpoint, Faults, Shared};
+use crate::engine::{Engine, EngineCommand};
+use crate::http;
 use crate::markets::{PairSpec, default_markets};
-use crate::rest::{self, Auth, Credentials};
-use futures_util::SinkExt;
+use crate::rest;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
@@ -25,6 +27,8 @@ pub struct Simulator {
     credentials: Credentials,
     idle_timeout: Duration,
     heartbeat: Duration,
+    paused: bool,
+    status_on_private: bool,
 }
 
 impl Default for Simulator {
@@ -37,6 +41,8 @@ impl Default for Simulator {
             credentials: Credentials::default(),
             idle_timeout: Duration::from_secs(60),
             heartbeat: Duration::from_secs(1),
+            paused: false,
+            status_on_private: true,
         }
     }
 }
@@ -101,6 +107,24 @@ impl Simulator {
         self
     }
 
+    /// When paused, the market moves only when [`SimHandle::advance`] is
+    /// called, so a test sees exactly the same messages on every run with
+    /// the same seed (timestamps aside). Default is false: the market moves
+    /// on its own at [`Simulator::rate`].
+    pub fn paused(mut self, paused: bool) -> Self {
+        self.paused = paused;
+        self
+    }
+
+    /// Whether the authenticated (`/auth/v2`) and level3 (`/l3/v2`)
+    /// endpoints also send a `status` message on connect, as the public one
+    /// does. Kraken documents it only for the public endpoint (protocol
+    /// reference §11.7). Default is true.
+    pub fn status_on_private(mut self, send: bool) -> Self {
+        self.status_on_private = send;
+        self
+    }
+
     /// Binds and starts serving.
     ///
     /// # Errors
@@ -108,28 +132,25 @@ impl Simulator {
     pub async fn spawn(self) -> std::io::Result<SimHandle> {
         let listener = TcpListener::bind(self.addr).await?;
         let addr = listener.local_addr()?;
-        let auth = Auth::new(self.credentials.clone())
+        let auth = Auth::new(&self.credentials)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let (engine_tx, engine_rx) = mpsc::channel(256);
         let (faults_tx, faults) = watch::channel(Faults::default());
         let engine = Engine::new(self.markets.clone(), self.seed);
-        let engine_task = tokio::spawn(engine.run(self.rate, engine_rx));
+        let rate = (!self.paused).then_some(self.rate);
+        let engine_task = tokio::spawn(engine.run(rate, engine_rx));
         let shared = Arc::new(Shared {
+            auth,
             specs: self.markets.clone(),
             engine: engine_tx.clone(),
             idle_timeout: self.idle_timeout,
             heartbeat: self.heartbeat,
+            status_on_private: self.status_on_private,
             faults,
         });
         let (stop_tx, stop_rx) = oneshot::channel();
         let refuse = Arc::new(AtomicU64::new(0));
-        let accept_task = tokio::spawn(accept_loop(
-            listener,
-            shared,
-            Arc::new(auth),
-            refuse.clone(),
-            stop_rx,
-        ));
+        let accept_task = tokio::spawn(accept_loop(listener, shared, refuse.clone(), stop_rx));
         tracing::info!(%addr, "simulator listening");
         Ok(SimHandle {
             addr,
@@ -147,7 +168,7 @@ impl Simulator {
 pub struct SimHandle {
     addr: SocketAddr,
     refuse: Arc<AtomicU64>,
-    engine: mpsc::Sender<crate::engine::EngineCommand>,
+    engine: mpsc::Sender<EngineCommand>,
     faults: watch::Sender<Faults>,
     stop: Option<oneshot::Sender<()>>,
     tasks: Vec<JoinHandle<()>>,
@@ -177,6 +198,25 @@ impl SimHandle {
     /// `http://127.0.0.1:P`.
     pub fn rest_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Moves the market by `events` random events (each a new level, a
+    /// cancel or a trade) and returns once their frames are published to
+    /// every subscription. Meant for [`Simulator::paused`] simulators; on a
+    /// running one the events come on top of the regular ones.
+    ///
+    /// Cancel safety: once the request has reached the market, dropping the
+    /// future does not undo the events.
+    pub async fn advance(&self, events: u64) {
+        let (reply, done) = oneshot::channel();
+        if self
+            .engine
+            .send(EngineCommand::Advance { events, reply })
+            .await
+            .is_ok()
+        {
+            let _ = done.await;
+        }
     }
 
     /// Fault: closes every open WebSocket connection with a close frame.
@@ -218,11 +258,9 @@ impl SimHandle {
     /// Fault: the next book update of `symbol` (at every depth) carries a
     /// wrong checksum.
     pub fn corrupt_next_checksum(&self, symbol: &str) {
-        let _ = self
-            .engine
-            .try_send(crate::engine::EngineCommand::CorruptChecksum {
-                symbol: symbol.to_owned(),
-            });
+        let _ = self.engine.try_send(EngineCommand::CorruptChecksum {
+            symbol: symbol.to_owned(),
+        });
     }
 
     /// Stops accepting, closes every connection and stops the market.
@@ -252,7 +290,6 @@ impl Drop for SimHandle {
 async fn accept_loop(
     listener: TcpListener,
     shared: Arc<Shared>,
-    auth: Arc<Auth>,
     refuse: Arc<AtomicU64>,
     mut stop: oneshot::Receiver<()>,
 ) {
@@ -273,11 +310,10 @@ async fn accept_loop(
                 }
                 let _ = stream.set_nodelay(true);
                 let shared = shared.clone();
-                let auth = auth.clone();
                 let id = ids.fetch_add(1, Ordering::Relaxed);
                 connections.spawn(async move {
                     tracing::debug!(%peer, "connection");
-                    handle(stream, shared, auth, id).await;
+                    handle(stream, shared, id).await;
                 });
             }
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
@@ -286,40 +322,54 @@ async fn accept_loop(
     connections.abort_all();
 }
 
-/// WebSocket upgrade or plain HTTP, decided by peeking at the request head.
-async fn handle(stream: TcpStream, shared: Arc<Shared>, auth: Arc<Auth>, id: u64) {
-    if is_websocket_upgrade(&stream).await {
-        let Ok((request, ws)) = ServerBuilder::new().accept(stream).await else {
-            return;
+/// Reads request heads until one is a WebSocket upgrade (served until it
+/// closes) or the client ends the HTTP keep-alive connection.
+async fn handle(stream: TcpStream, shared: Arc<Shared>, id: u64) {
+    let mut io = BufReader::new(stream);
+    loop {
+        // A keep-alive connection that sends nothing is closed like an idle
+        // WebSocket.
+        let head = match tokio::time::timeout(shared.idle_timeout, http::read_head(&mut io)).await {
+            Ok(Ok(Some(head))) => head,
+            Ok(Err(e)) => {
+                let why = e.to_string();
+                let _ =
+                    http::write_response(&mut io, 400, "text/plain", why.as_bytes(), false).await;
+                return;
+            }
+            Ok(Ok(None)) | Err(_) => return,
         };
-        match request.uri().path() {
-            "/v2" | "/auth/v2" | "/l3/v2" => connection::serve(ws, shared, id).await,
+        if !head.wants_websocket() {
+            if rest::serve(&mut io, &head, &shared.auth, &shared.specs).await {
+                continue;
+            }
+            return;
+        }
+        let endpoint = match head.path.as_str() {
+            "/v2" => Endpoint::Public,
+            "/auth/v2" => Endpoint::Private,
+            "/l3/v2" => Endpoint::Level3,
             other => {
                 tracing::debug!(path = other, "no WebSocket endpoint here");
-                let mut ws = ws;
-                let _ = ws.close().await;
+                let body = format!("no WebSocket endpoint at {other}; try /v2, /auth/v2 or /l3/v2");
+                let _ =
+                    http::write_response(&mut io, 404, "text/plain", body.as_bytes(), false).await;
+                return;
+            }
+        };
+        match http::websocket_handshake(&head) {
+            Ok(response) => {
+                if io.write_all(response.as_bytes()).await.is_err() {
+                    return;
+                }
+                let ws = ServerBuilder::new().serve(io);
+                connection::serve(ws, shared, endpoint, id).await;
+            }
+            Err(why) => {
+                let _ =
+                    http::write_response(&mut io, 400, "text/plain", why.as_bytes(), false).await;
             }
         }
-    } else {
-        rest::serve(stream, &auth, &shared.specs).await;
+        return;
     }
-}
-
-async fn is_websocket_upgrade(stream: &TcpStream) -> bool {
-    let mut buf = vec![0u8; 4096];
-    for _ in 0..50 {
-        let Ok(n) = stream.peek(&mut buf).await else {
-            return false;
-        };
-        let head = String::from_utf8_lossy(&buf[..n]).to_ascii_lowercase();
-        if head.contains("\r\n\r\n") || n == buf.len() {
-            return head.contains("upgrade: websocket");
-        }
-        if n == 0 {
-            return false;
-        }
-        // Only part of the head has arrived; wait for more.
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-    false
 }

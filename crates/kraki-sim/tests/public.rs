@@ -3,61 +3,23 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use futures_util::{SinkExt, StreamExt};
+mod common;
+
+use common::{connect, keys, next_response, next_text, send};
+use futures_util::StreamExt;
 use kraki_proto::book::{L2Book, Precision};
 use kraki_proto::{Inbound, decode};
 use kraki_sim::{SimHandle, Simulator};
 use serde_json::Value;
 use std::time::Duration;
-use tokio::net::TcpStream;
-use tokio_websockets::{ClientBuilder, MaybeTlsStream, Message, WebSocketStream};
-
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 async fn sim() -> SimHandle {
     Simulator::builder()
         .seed(3)
-        .rate(400.0)
+        .rate(1500.0)
         .spawn()
         .await
         .unwrap()
-}
-
-async fn connect(url: &str) -> Ws {
-    let (ws, _) = ClientBuilder::from_uri(url.parse().unwrap())
-        .connect()
-        .await
-        .unwrap();
-    ws
-}
-
-async fn next_text(ws: &mut Ws) -> String {
-    let msg = tokio::time::timeout(Duration::from_secs(5), ws.next())
-        .await
-        .expect("no frame within 5 s")
-        .unwrap()
-        .unwrap();
-    msg.as_text().unwrap().to_owned()
-}
-
-/// The next frame that is not channel data (an ack, a pong or an error).
-async fn next_response(ws: &mut Ws) -> Value {
-    loop {
-        let v: Value = serde_json::from_str(&next_text(ws).await).unwrap();
-        if v.get("method").is_some() || v.get("error").is_some() {
-            return v;
-        }
-    }
-}
-
-async fn send(ws: &mut Ws, text: &str) {
-    ws.send(Message::text(text.to_owned())).await.unwrap();
-}
-
-fn keys(v: &Value) -> Vec<String> {
-    let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
-    k.sort();
-    k
 }
 
 #[tokio::test]

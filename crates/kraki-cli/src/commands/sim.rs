@@ -1,6 +1,11 @@
 //! `kraki sim [--port P] [--seed S] [--rate R] [--api-key K --api-secret S]`.
+//!
+//! Without `--api-key`, the REST token endpoint accepts the demo account:
+//! key `kraki-demo-key`, secret
+//! `a3Jha2ktc2ltIGRlbW8gc2VjcmV0OiBmb3Igb2ZmbGluZSB0ZXN0aW5nIG9ubHksIG5ldmVyIGEgcmVhbCBrZXku`
+//! (`kraki_sim::DEMO_API_KEY` / `kraki_sim::DEMO_API_SECRET`).
 
-use kraki_sim::{Credentials, Simulator};
+use kraki_sim::{Credentials, DEMO_API_KEY, Simulator};
 use std::process::ExitCode;
 
 /// Arguments of `kraki sim`.
@@ -15,10 +20,12 @@ pub(crate) struct Args {
     /// Market events per second across all pairs.
     #[arg(long, default_value_t = 40.0)]
     rate: f64,
-    /// API key the REST token endpoint accepts (default: the demo key).
+    /// API key the REST token endpoint accepts. Default: the demo key
+    /// `kraki-demo-key`, with the demo secret
+    /// `a3Jha2ktc2ltIGRlbW8gc2VjcmV0OiBmb3Igb2ZmbGluZSB0ZXN0aW5nIG9ubHksIG5ldmVyIGEgcmVhbCBrZXku`.
     #[arg(long, requires = "api_secret")]
     api_key: Option<String>,
-    /// Base64 API secret (default: the demo secret).
+    /// Base64 API secret that signs requests for --api-key.
     #[arg(long, requires = "api_key")]
     api_secret: Option<String>,
 }
@@ -36,10 +43,17 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             .seed(args.seed)
             .rate(args.rate);
         if let (Some(key), Some(secret)) = (&args.api_key, &args.api_secret) {
+            // The key may be logged, the secret never.
+            tracing::info!(api_key = %key, "REST accepts the given credentials");
             sim = sim.credentials(Credentials {
                 api_key: key.clone(),
                 api_secret: secret.clone(),
             });
+        } else {
+            tracing::info!(
+                api_key = DEMO_API_KEY,
+                "REST accepts the demo credentials (see kraki sim --help)"
+            );
         }
         let handle = sim.spawn().await?;
         println!("public {}", handle.public_url());
@@ -52,4 +66,20 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         handle.shutdown().await;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Args as _;
+
+    /// The help names the demo credentials the library really accepts.
+    #[test]
+    fn help_documents_the_demo_credentials() {
+        let help = Args::augment_args(clap::Command::new("sim"))
+            .render_long_help()
+            .to_string();
+        assert!(help.contains(DEMO_API_KEY), "{help}");
+        assert!(help.contains(kraki_sim::DEMO_API_SECRET), "{help}");
+    }
 }

@@ -1,7 +1,13 @@
 //! Helpers for tests on the real binary: a `kraki sim` child process and
 //! running `kraki` with arguments.
 
-#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -121,12 +121,20 @@ impl Checksum {
         self.push_units(qty_units);
     }
 
-    /// Appends digits already written (e.g. a cached side of a book).
+    /// Appends digits already written (e.g. a price shared by the orders
+    /// of a level).
     #[inline]
     pub fn push_digits(&mut self, digits: &[u8]) {
-        self.hasher.update(&self.buf[..self.len]);
-        self.len = 0;
-        self.hasher.update(digits);
+        if self.len + digits.len() > BUFFER {
+            self.hasher.update(&self.buf[..self.len]);
+            self.len = 0;
+            if digits.len() > BUFFER {
+                self.hasher.update(digits);
+                return;
+            }
+        }
+        self.buf[self.len..self.len + digits.len()].copy_from_slice(digits);
+        self.len += digits.len();
     }
 
     /// The CRC32.
@@ -212,6 +220,12 @@ mod tests {
         c.push_units(1234);
         c.push_digits(b"56789");
         assert_eq!(c.finish(), 0xCBF4_3926);
+        let long = "7".repeat(300);
+        let mut c = Checksum::new();
+        c.push_units(12);
+        c.push_digits(long.as_bytes());
+        c.push_digits(b"3");
+        assert_eq!(c.finish(), crc32fast::hash(format!("12{long}3").as_bytes()));
     }
 
     /// §7.3's docs example: 14 ask orders and 21 bid orders over ten price

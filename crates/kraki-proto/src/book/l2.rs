@@ -1,9 +1,9 @@
 //! The level 2 book: price levels per side, verified on every message.
 
-use super::{BookError, Checksum, Precision, write_digits};
+use super::l2_side::{Entry, Side, TEXT};
+use super::{BookError, BookUpdate, Precision};
 use crate::channels::{BookData, PriceLevel};
 use crate::{Decimal, MessageType, Symbol};
-use std::collections::VecDeque;
 
 /// One price level, exact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,83 +33,9 @@ pub enum Verification {
 
 impl Verification {
     /// True for [`Verification::Verified`].
+    #[must_use]
     pub fn is_verified(self) -> bool {
         self == Verification::Verified
-    }
-}
-
-/// A level in integer units of the pair's precision, with its checksum
-/// text rendered once when it changes rather than at every checksum.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Units {
-    price: i64,
-    qty: i64,
-    /// Price digits then quantity digits, as the checksum writes them.
-    text: [u8; 40],
-    text_len: u8,
-}
-
-impl Units {
-    fn new(price: i64, qty: i64) -> Units {
-        let mut text = [0u8; 40];
-        let mut digits = [0u8; 20];
-        // Both are non-negative: checked when converted.
-        let p = write_digits(price.unsigned_abs(), &mut digits);
-        text[..p].copy_from_slice(&digits[..p]);
-        let q = write_digits(qty.unsigned_abs(), &mut digits);
-        text[p..p + q].copy_from_slice(&digits[..q]);
-        Units {
-            price,
-            qty,
-            text,
-            text_len: (p + q) as u8,
-        }
-    }
-
-    fn text(&self) -> &[u8] {
-        &self.text[..usize::from(self.text_len)]
-    }
-}
-
-/// One side, sorted so that the best level is at the back: inserts and
-/// deletes happen mostly near the top of the book, and truncation drops
-/// from the front, both cheap in a `VecDeque`.
-#[derive(Debug, Clone, Default)]
-struct Side {
-    levels: VecDeque<Units>,
-    /// Bids rank by price, asks by negated price.
-    bid: bool,
-}
-
-impl Side {
-    fn rank(&self, price: i64) -> i64 {
-        if self.bid { price } else { -price }
-    }
-
-    fn set(&mut self, price: i64, qty: i64) {
-        let rank = self.rank(price);
-        let found = self
-            .levels
-            .binary_search_by_key(&rank, |l| if self.bid { l.price } else { -l.price });
-        match (found, qty) {
-            (Ok(i), 0) => {
-                self.levels.remove(i);
-            }
-            (Ok(i), _) => self.levels[i] = Units::new(price, qty),
-            (Err(_), 0) => {}
-            (Err(i), _) => self.levels.insert(i, Units::new(price, qty)),
-        }
-    }
-
-    fn truncate(&mut self, depth: usize) {
-        while self.levels.len() > depth {
-            self.levels.pop_front();
-        }
-    }
-
-    /// Best first.
-    fn best_first(&self) -> impl Iterator<Item = &Units> {
-        self.levels.iter().rev()
     }
 }
 
@@ -123,45 +49,49 @@ pub struct L2Book {
     bids: Side,
     asks: Side,
     in_sync: bool,
+    /// The CRC32 of the ask digits, valid while the asks have not changed:
+    /// most updates touch one side only, and the bids' digits follow the
+    /// asks' in the checksum.
+    asks_crc: u32,
 }
 
 impl L2Book {
     /// An empty book. Precision is required: without it no checksum can be
     /// verified (take it from the `instrument` channel or REST AssetPairs).
+    #[must_use]
     pub fn new(symbol: impl Into<Symbol>, precision: Precision, depth: usize) -> Self {
         L2Book {
             symbol: symbol.into(),
             precision,
             depth: depth.max(1),
-            bids: Side {
-                levels: VecDeque::with_capacity(depth + 1),
-                bid: true,
-            },
-            asks: Side {
-                levels: VecDeque::with_capacity(depth + 1),
-                bid: false,
-            },
+            bids: Side::new(true, depth),
+            asks: Side::new(false, depth),
             in_sync: false,
+            asks_crc: 0,
         }
     }
 
     /// The pair.
+    #[must_use]
     pub fn symbol(&self) -> &Symbol {
         &self.symbol
     }
 
     /// The precisions levels are kept at.
+    #[must_use]
     pub fn precision(&self) -> Precision {
         self.precision
     }
 
     /// Levels kept per side.
+    #[must_use]
     pub fn depth(&self) -> usize {
         self.depth
     }
 
     /// True after a verified snapshot and until a checksum mismatch or an
     /// error.
+    #[must_use]
     pub fn is_in_sync(&self) -> bool {
         self.in_sync
     }
@@ -174,32 +104,51 @@ impl L2Book {
     /// negative value, or another pair's message; the book is then out of
     /// sync until the next snapshot.
     pub fn apply(&mut self, kind: MessageType, data: &BookData) -> Result<Verification, BookError> {
-        if data.symbol != self.symbol {
+        self.apply_update(kind, &BookUpdate::from(data))
+    }
+
+    /// [`L2Book::apply`] on a borrowed message item, as the allocation-free
+    /// [`FrameParser`](super::FrameParser) gives it.
+    ///
+    /// # Errors
+    /// As [`L2Book::apply`].
+    pub fn apply_update(
+        &mut self,
+        kind: MessageType,
+        update: &BookUpdate<'_>,
+    ) -> Result<Verification, BookError> {
+        if update.symbol != self.symbol.as_str() {
             return Err(BookError::WrongSymbol {
                 expected: self.symbol.to_string(),
-                got: data.symbol.to_string(),
+                got: update.symbol.to_owned(),
             });
         }
         match kind {
             MessageType::Snapshot => {
-                self.bids.levels.clear();
-                self.asks.levels.clear();
+                self.bids.clear();
+                self.asks.clear();
                 self.in_sync = true;
             }
             MessageType::Update if !self.in_sync => return Ok(Verification::Skipped),
             MessageType::Update => {}
         }
-        if let Err(e) = self.apply_levels(&data.bids, &data.asks) {
+        if let Err(e) = self.apply_levels(update.bids, update.asks) {
             self.in_sync = false;
             return Err(e);
         }
-        let computed = self.checksum();
-        if computed == data.checksum {
+        if self.asks.is_dirty() {
+            self.asks_crc = crc32fast::hash(self.asks.text());
+        }
+        // The CRC goes on from the asks' into the bids' digits.
+        let mut crc = crc32fast::Hasher::new_with_initial(self.asks_crc);
+        crc.update(self.bids.text());
+        let computed = crc.finalize();
+        if computed == update.checksum {
             Ok(Verification::Verified)
         } else {
             self.in_sync = false;
             Ok(Verification::Mismatch {
-                expected: data.checksum,
+                expected: update.checksum,
                 computed,
             })
         }
@@ -221,59 +170,80 @@ impl L2Book {
     }
 
     /// The checksum of the book as it stands (top ten levels per side).
+    #[must_use]
     pub fn checksum(&self) -> u32 {
-        let mut sum = Checksum::new();
+        let mut text = [0; TEXT];
+        let mut crc = crc32fast::Hasher::new();
         for side in [&self.asks, &self.bids] {
-            for l in side.best_first().take(10) {
-                sum.push_bytes(l.text());
-            }
+            let len = side.write_text(&mut text);
+            crc.update(&text[..len]);
         }
-        sum.finish()
+        crc.finalize()
     }
 
-    fn level(&self, u: &Units) -> Level {
+    fn level(&self, side: &Side, u: &Entry) -> Level {
         Level {
-            price: Decimal::new(u.price, self.precision.price).unwrap_or_default(),
+            price: Decimal::new(side.price(u.key), self.precision.price).unwrap_or_default(),
             qty: Decimal::new(u.qty, self.precision.qty).unwrap_or_default(),
         }
     }
 
-    /// Bids, best (highest) first.
-    pub fn bids(&self) -> impl Iterator<Item = Level> + '_ {
-        self.bids.best_first().map(|u| self.level(u))
+    /// Bids, best (highest) first. `bids().take(n)` is the depth-`n` view.
+    pub fn bids(&self) -> impl ExactSizeIterator<Item = Level> + '_ {
+        self.bids
+            .levels
+            .iter()
+            .rev()
+            .map(|u| self.level(&self.bids, u))
     }
 
-    /// Asks, best (lowest) first.
-    pub fn asks(&self) -> impl Iterator<Item = Level> + '_ {
-        self.asks.best_first().map(|u| self.level(u))
+    /// Asks, best (lowest) first. `asks().take(n)` is the depth-`n` view.
+    pub fn asks(&self) -> impl ExactSizeIterator<Item = Level> + '_ {
+        self.asks
+            .levels
+            .iter()
+            .rev()
+            .map(|u| self.level(&self.asks, u))
+    }
+
+    /// The top `n` levels of each side, best first: `(bids, asks)`.
+    #[must_use]
+    pub fn top(&self, n: usize) -> (Vec<Level>, Vec<Level>) {
+        (self.bids().take(n).collect(), self.asks().take(n).collect())
     }
 
     /// The best bid.
+    #[must_use]
     pub fn best_bid(&self) -> Option<Level> {
         self.bids().next()
     }
 
     /// The best ask.
+    #[must_use]
     pub fn best_ask(&self) -> Option<Level> {
         self.asks().next()
     }
 
     /// Best ask minus best bid.
+    #[must_use]
     pub fn spread(&self) -> Option<Decimal> {
         self.best_ask()?.price.checked_sub(self.best_bid()?.price)
     }
 
     /// Number of levels per side: (bids, asks).
+    #[must_use]
     pub fn len(&self) -> (usize, usize) {
         (self.bids.levels.len(), self.asks.levels.len())
     }
 
     /// True when both sides are empty.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.bids.levels.is_empty() && self.asks.levels.is_empty()
     }
 }
 
+#[inline]
 fn units(level: &PriceLevel, precision: Precision) -> Result<(i64, i64), BookError> {
     let convert = |what, value: Decimal, precision| {
         if value.is_negative() {

@@ -1,15 +1,16 @@
 //! The level3 book: every visible order, per price level in queue order,
 //! verified with the level3 checksum.
 
-use super::{BookError, Checksum, Precision, Verification};
-use crate::channels::{Level3Data, Level3Event, Level3Order};
+use super::checksum::{SLACK, write_units};
+use super::{BookError, Checksum, Level3OrderRef, Level3Update, Precision, Verification};
+use crate::channels::{Level3Data, Level3Event};
 use crate::{Decimal, MessageType, OrderId, Symbol};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 /// The orders at one price, oldest first, with their total.
 #[derive(Debug, Clone, Default)]
 struct PriceQueue {
-    orders: VecDeque<(OrderId, i64)>,
+    orders: VecDeque<(Box<str>, i64)>,
     total: i64,
 }
 
@@ -21,18 +22,9 @@ struct Side {
 }
 
 impl Side {
-    /// Price levels best first.
-    fn best_first(&self) -> Box<dyn Iterator<Item = (&i64, &PriceQueue)> + '_> {
-        if self.bid {
-            Box::new(self.levels.iter().rev())
-        } else {
-            Box::new(self.levels.iter())
-        }
-    }
-
-    /// Drops the worst levels beyond `depth`; returns the orders dropped.
-    fn truncate(&mut self, depth: usize) -> Vec<OrderId> {
-        let mut dropped = Vec::new();
+    /// Drops the worst levels beyond `depth`, calling `dropped` with the id
+    /// of every order that goes with them.
+    fn truncate(&mut self, depth: usize, mut dropped: impl FnMut(&str)) {
         while self.levels.len() > depth {
             let worst = if self.bid {
                 self.levels.pop_first()
@@ -40,10 +32,31 @@ impl Side {
                 self.levels.pop_last()
             };
             if let Some((_, queue)) = worst {
-                dropped.extend(queue.orders.into_iter().map(|(id, _)| id));
+                queue.orders.iter().for_each(|(id, _)| dropped(id));
             }
         }
-        dropped
+    }
+
+    /// Appends every order of the top ten levels to the checksum; each
+    /// level's price is written once.
+    fn checksum_into(&self, sum: &mut Checksum) {
+        let mut price_digits = [0u8; 20 + SLACK];
+        let mut push = |price: i64, queue: &PriceQueue| {
+            let len = write_units(&mut price_digits, 0, price.unsigned_abs());
+            for &(_, qty) in &queue.orders {
+                sum.push_digits(&price_digits[..len]);
+                sum.push_units(qty.unsigned_abs());
+            }
+        };
+        if self.bid {
+            self.levels
+                .iter()
+                .rev()
+                .take(10)
+                .for_each(|(p, q)| push(*p, q));
+        } else {
+            self.levels.iter().take(10).for_each(|(p, q)| push(*p, q));
+        }
     }
 }
 
@@ -68,12 +81,13 @@ pub struct L3Book {
     bids: Side,
     asks: Side,
     /// order id → (is bid, price units).
-    index: HashMap<OrderId, (bool, i64)>,
+    index: HashMap<Box<str>, (bool, i64)>,
     in_sync: bool,
 }
 
 impl L3Book {
     /// An empty book; precision is required to verify checksums.
+    #[must_use]
     pub fn new(symbol: impl Into<Symbol>, precision: Precision, depth: usize) -> Self {
         L3Book {
             symbol: symbol.into(),
@@ -93,11 +107,25 @@ impl L3Book {
     }
 
     /// The pair.
+    #[must_use]
     pub fn symbol(&self) -> &Symbol {
         &self.symbol
     }
 
+    /// The precisions prices and quantities are kept at.
+    #[must_use]
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    /// Price levels kept per side.
+    #[must_use]
+    pub fn depth(&self) -> usize {
+        self.depth
+    }
+
     /// True after a verified snapshot and until a mismatch or an error.
+    #[must_use]
     pub fn is_in_sync(&self) -> bool {
         self.in_sync
     }
@@ -114,10 +142,23 @@ impl L3Book {
         kind: MessageType,
         data: &Level3Data,
     ) -> Result<Verification, BookError> {
-        if data.symbol != self.symbol {
+        self.apply_update(kind, &Level3Update::from(data))
+    }
+
+    /// [`L3Book::apply`] on a borrowed message item, as the allocation-free
+    /// [`FrameParser`](super::FrameParser) gives it.
+    ///
+    /// # Errors
+    /// As [`L3Book::apply`].
+    pub fn apply_update(
+        &mut self,
+        kind: MessageType,
+        update: &Level3Update<'_>,
+    ) -> Result<Verification, BookError> {
+        if update.symbol != self.symbol.as_str() {
             return Err(BookError::WrongSymbol {
                 expected: self.symbol.to_string(),
-                got: data.symbol.to_string(),
+                got: update.symbol.to_owned(),
             });
         }
         match kind {
@@ -130,49 +171,53 @@ impl L3Book {
             MessageType::Update if !self.in_sync => return Ok(Verification::Skipped),
             MessageType::Update => {}
         }
-        let applied = data
+        let applied = update
             .bids
             .iter()
             .map(|o| (true, o))
-            .chain(data.asks.iter().map(|o| (false, o)))
-            .try_for_each(|(bid, order)| self.apply_order(bid, order));
+            .chain(update.asks.iter().map(|o| (false, o)))
+            .try_for_each(|(bid, order)| self.apply_order(bid, &order));
         if let Err(e) = applied {
             self.in_sync = false;
             return Err(e);
         }
-        for id in self.bids.truncate(self.depth) {
-            self.index.remove(&id);
-        }
-        for id in self.asks.truncate(self.depth) {
-            self.index.remove(&id);
-        }
+        let index = &mut self.index;
+        self.bids.truncate(self.depth, |id| {
+            index.remove(id);
+        });
+        self.asks.truncate(self.depth, |id| {
+            index.remove(id);
+        });
         let computed = self.checksum();
-        if computed == data.checksum {
+        if computed == update.checksum {
             Ok(Verification::Verified)
         } else {
             self.in_sync = false;
             Ok(Verification::Mismatch {
-                expected: data.checksum,
+                expected: update.checksum,
                 computed,
             })
         }
     }
 
-    fn apply_order(&mut self, bid: bool, order: &Level3Order) -> Result<(), BookError> {
+    fn apply_order(&mut self, bid: bool, order: &Level3OrderRef<'_>) -> Result<(), BookError> {
         let price = units("limit_price", order.limit_price, self.precision.price)?;
         let qty = units("order_qty", order.order_qty, self.precision.qty)?;
-        match order.event.clone().unwrap_or(Level3Event::Add) {
-            Level3Event::Delete => self.remove(&order.order_id),
-            Level3Event::Modify => {
-                if !self.modify(&order.order_id, bid, price, qty) {
+        let id = order.order_id;
+        match order.event {
+            Some(Level3Event::Delete) => self.remove(id),
+            Some(Level3Event::Modify) => {
+                if !self.modify(id, bid, price, qty) {
                     // Not known (e.g. it was beyond the window): treat as new.
-                    self.add(order.order_id.clone(), bid, price, qty);
+                    self.add(id, bid, price, qty);
                 }
             }
-            // An add for a known id replaces it, at the back of the queue.
+            // A snapshot's order, an add, or an event this version does not
+            // know: the order as given, at the back of its queue (an add
+            // for a known id replaces it).
             _ => {
-                self.remove(&order.order_id);
-                self.add(order.order_id.clone(), bid, price, qty);
+                self.remove(id);
+                self.add(id, bid, price, qty);
             }
         }
         Ok(())
@@ -182,40 +227,40 @@ impl L3Book {
         if bid { &mut self.bids } else { &mut self.asks }
     }
 
-    fn add(&mut self, id: OrderId, bid: bool, price: i64, qty: i64) {
+    fn add(&mut self, id: &str, bid: bool, price: i64, qty: i64) {
         let queue = self.side(bid).levels.entry(price).or_default();
-        queue.orders.push_back((id.clone(), qty));
+        queue.orders.push_back((id.into(), qty));
         queue.total += qty;
-        self.index.insert(id, (bid, price));
+        self.index.insert(id.into(), (bid, price));
     }
 
-    fn modify(&mut self, id: &OrderId, bid: bool, price: i64, qty: i64) -> bool {
+    fn modify(&mut self, id: &str, bid: bool, price: i64, qty: i64) -> bool {
         let Some(&(was_bid, was_price)) = self.index.get(id) else {
             return false;
         };
         if was_bid != bid || was_price != price {
             // A price change is a new order at the back of the new queue.
             self.remove(id);
-            self.add(id.clone(), bid, price, qty);
+            self.add(id, bid, price, qty);
             return true;
         }
         let Some(queue) = self.side(bid).levels.get_mut(&price) else {
             return false;
         };
-        if let Some(entry) = queue.orders.iter_mut().find(|(o, _)| o == id) {
+        if let Some(entry) = queue.orders.iter_mut().find(|(o, _)| &**o == id) {
             queue.total += qty - entry.1;
             entry.1 = qty;
         }
         true
     }
 
-    fn remove(&mut self, id: &OrderId) {
+    fn remove(&mut self, id: &str) {
         let Some((bid, price)) = self.index.remove(id) else {
             return;
         };
         let side = self.side(bid);
         if let Some(queue) = side.levels.get_mut(&price) {
-            if let Some(pos) = queue.orders.iter().position(|(o, _)| o == id) {
+            if let Some(pos) = queue.orders.iter().position(|(o, _)| &**o == id) {
                 if let Some((_, qty)) = queue.orders.remove(pos) {
                     queue.total -= qty;
                 }
@@ -227,15 +272,11 @@ impl L3Book {
     }
 
     /// The level3 checksum of the book as it stands.
+    #[must_use]
     pub fn checksum(&self) -> u32 {
         let mut sum = Checksum::new();
-        for side in [&self.asks, &self.bids] {
-            for (price, queue) in side.best_first().take(10) {
-                for (_, qty) in &queue.orders {
-                    sum.push_level(price.unsigned_abs(), qty.unsigned_abs());
-                }
-            }
-        }
+        self.asks.checksum_into(&mut sum);
+        self.bids.checksum_into(&mut sum);
         sum.finish()
     }
 
@@ -247,27 +288,44 @@ impl L3Book {
             orders: queue
                 .orders
                 .iter()
-                .map(|(id, q)| (id.clone(), dec(*q, self.precision.qty)))
+                .map(|(id, q)| (OrderId::from(&**id), dec(*q, self.precision.qty)))
                 .collect(),
         }
     }
 
-    /// Bid levels, best first.
+    /// Bid levels, best first, with their orders and totals.
     pub fn bids(&self) -> impl Iterator<Item = L3Level> + '_ {
-        self.bids.best_first().map(|(p, q)| self.level(*p, q))
+        self.bids
+            .levels
+            .iter()
+            .rev()
+            .map(|(p, q)| self.level(*p, q))
     }
 
-    /// Ask levels, best first.
+    /// Ask levels, best first, with their orders and totals.
     pub fn asks(&self) -> impl Iterator<Item = L3Level> + '_ {
-        self.asks.best_first().map(|(p, q)| self.level(*p, q))
+        self.asks.levels.iter().map(|(p, q)| self.level(*p, q))
+    }
+
+    /// Number of price levels per side: (bids, asks).
+    #[must_use]
+    pub fn len(&self) -> (usize, usize) {
+        (self.bids.levels.len(), self.asks.levels.len())
+    }
+
+    /// True when there are no orders.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
     }
 
     /// An order's place in its price queue: (orders ahead, quantity ahead).
+    #[must_use]
     pub fn queue_position(&self, id: &OrderId) -> Option<(usize, Decimal)> {
-        let (bid, price) = *self.index.get(id)?;
+        let (bid, price) = *self.index.get(id.as_str())?;
         let side = if bid { &self.bids } else { &self.asks };
         let queue = side.levels.get(&price)?;
-        let pos = queue.orders.iter().position(|(o, _)| o == id)?;
+        let pos = queue.orders.iter().position(|(o, _)| &**o == id.as_str())?;
         let ahead: i64 = queue.orders.iter().take(pos).map(|(_, q)| q).sum();
         Some((
             pos,
@@ -276,6 +334,7 @@ impl L3Book {
     }
 
     /// Number of orders in the book.
+    #[must_use]
     pub fn order_count(&self) -> usize {
         self.index.len()
     }

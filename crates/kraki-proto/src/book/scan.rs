@@ -1,0 +1,399 @@
+//! The byte-level reading under the fast frame parser: a cursor over the
+//! frame that accepts exactly what JSON (and serde_json) accepts for the
+//! values it reads, and gives `None` for anything else, which sends the
+//! frame to `decode`. Digits and string contents are read eight bytes at a
+//! time.
+
+use crate::Decimal;
+use crate::decimal::parse_raw_number;
+use std::ops::Range;
+
+/// Nesting deeper than this is left to `decode` (serde_json stops at 128).
+const MAX_NESTING: u32 = 64;
+
+/// A position in the frame. Every method returns `None` for anything it
+/// does not accept, which sends the frame to `decode`.
+pub(super) struct Cursor<'a> {
+    pub(super) s: &'a str,
+    pub(super) b: &'a [u8],
+    pub(super) pos: usize,
+    /// Line breaks are not whitespace here: the frame must be on one line.
+    pub(super) one_line: bool,
+}
+
+impl<'a> Cursor<'a> {
+    pub(super) fn new(text: &'a str, one_line: bool) -> Self {
+        Cursor {
+            s: text,
+            b: text.as_bytes(),
+            pos: 0,
+            one_line,
+        }
+    }
+
+    /// After the frame's closing brace: the position there for a frame on
+    /// one line, else the end of the text, which must be only whitespace.
+    pub(super) fn end(&mut self) -> Option<usize> {
+        if self.one_line {
+            return Some(self.pos);
+        }
+        self.ws();
+        (self.pos == self.b.len()).then_some(self.pos)
+    }
+
+    /// Text between two positions at ASCII bytes (always char boundaries).
+    #[inline]
+    pub(super) fn text(&self, range: Range<usize>) -> Option<&'a str> {
+        self.s.get(range)
+    }
+
+    /// The next eight bytes as one word, the first in the lowest byte.
+    #[inline]
+    pub(super) fn chunk(&self) -> Option<u64> {
+        let bytes = self.b.get(self.pos..)?.first_chunk::<8>()?;
+        Some(u64::from_le_bytes(*bytes))
+    }
+
+    #[inline]
+    pub(super) fn peek(&self) -> Option<u8> {
+        self.b.get(self.pos).copied()
+    }
+
+    #[inline]
+    pub(super) fn ws(&mut self) {
+        while let Some(b) = self.peek() {
+            match b {
+                b' ' | b'\t' => {}
+                b'\n' | b'\r' if !self.one_line => {}
+                _ => return,
+            }
+            self.pos += 1;
+        }
+    }
+
+    #[inline]
+    pub(super) fn eat(&mut self, byte: u8) -> Option<()> {
+        (self.peek()? == byte).then(|| self.pos += 1)
+    }
+
+    /// After a member or element: `true` at a comma, `false` at `close`.
+    #[inline]
+    pub(super) fn comma_or_end(&mut self, close: u8) -> Option<bool> {
+        self.ws();
+        let b = self.peek()?;
+        self.pos += 1;
+        if b == b',' {
+            self.ws();
+            Some(true)
+        } else {
+            (b == close).then_some(false)
+        }
+    }
+
+    /// A string without escapes or control characters; its content's range.
+    #[inline]
+    pub(super) fn string_range(&mut self) -> Option<Range<usize>> {
+        self.eat(b'"')?;
+        let start = self.pos;
+        // Eight bytes at a time up to the first quote, backslash or control
+        // character, then byte by byte.
+        while let Some(chunk) = self.chunk() {
+            let found = special_bytes(chunk);
+            if found != 0 {
+                self.pos += (found.trailing_zeros() / 8) as usize;
+                break;
+            }
+            self.pos += 8;
+        }
+        loop {
+            match self.peek()? {
+                b'"' => break,
+                b'\\' | 0..=0x1F => return None,
+                _ => self.pos += 1,
+            }
+        }
+        self.pos += 1;
+        Some(start..self.pos - 1)
+    }
+
+    #[inline]
+    pub(super) fn string(&mut self) -> Option<&'a [u8]> {
+        let range = self.string_range()?;
+        self.b.get(range)
+    }
+
+    /// A member's key and the colon after it.
+    #[inline]
+    pub(super) fn key(&mut self) -> Option<&'a [u8]> {
+        let key = self.string()?;
+        self.ws();
+        self.eat(b':')?;
+        self.ws();
+        Some(key)
+    }
+
+    /// Consumes `word` if the input continues with it. The length is known
+    /// when compiling, so the comparison is a few word compares.
+    #[inline]
+    pub(super) fn lit<const N: usize>(&mut self, word: &[u8; N]) -> bool {
+        let found = self
+            .b
+            .get(self.pos..)
+            .and_then(|rest| rest.first_chunk::<N>())
+            .is_some_and(|w| w == word);
+        if found {
+            self.pos += N;
+        }
+        found
+    }
+
+    /// A JSON number token, validated against JSON's grammar.
+    #[inline]
+    pub(super) fn number_token(&mut self) -> Option<Range<usize>> {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek()? {
+            b'0' => self.pos += 1,
+            b'1'..=b'9' => self.digits(),
+            _ => return None,
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            self.one_or_more_digits()?;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            self.one_or_more_digits()?;
+        }
+        Some(start..self.pos)
+    }
+
+    /// Consumes a run of digits, appending them to `acc` (wrapping: runs
+    /// too long for it are rejected by the caller); returns how many.
+    /// Eight bytes at a time where the input has them.
+    #[inline]
+    pub(super) fn digits_into(&mut self, acc: &mut u64) -> u32 {
+        let mut count = 0;
+        while let Some(chunk) = self.chunk() {
+            let (n, value) = leading_digits(chunk);
+            if n == 0 {
+                return count;
+            }
+            *acc = acc.wrapping_mul(POW10[n as usize]).wrapping_add(value);
+            count += n;
+            self.pos += n as usize;
+            if n < 8 {
+                return count;
+            }
+        }
+        while let Some(d @ b'0'..=b'9') = self.peek() {
+            *acc = acc.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+            count += 1;
+            self.pos += 1;
+        }
+        count
+    }
+
+    #[inline]
+    pub(super) fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    pub(super) fn one_or_more_digits(&mut self) -> Option<()> {
+        let start = self.pos;
+        self.digits();
+        (self.pos > start).then_some(())
+    }
+
+    /// A price or quantity: a number or a numeric string, read exactly as
+    /// the `Deserialize` impl of [`Decimal`] reads it.
+    #[inline]
+    pub(super) fn decimal(&mut self) -> Option<Decimal> {
+        let start = self.pos;
+        if self.peek()? == b'"' {
+            self.string_range()?;
+            return parse_raw_number(self.text(start..self.pos)?).ok();
+        }
+        // The common case — no exponent, at most 18 digits — is read in
+        // one pass here; it is exactly what `Decimal::parse` computes for
+        // such text. Anything else goes the general way.
+        let negative = self.peek() == Some(b'-');
+        self.pos += usize::from(negative);
+        let mut mantissa: u64 = 0;
+        let int_start = self.pos;
+        let mut digits = self.digits_into(&mut mantissa);
+        // JSON has no leading zeros (`01`); none at all is no number.
+        if digits == 0 || (digits > 1 && self.b.get(int_start) == Some(&b'0')) {
+            return None;
+        }
+        let mut scale = 0;
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            scale = self.digits_into(&mut mantissa);
+            if scale == 0 {
+                return None;
+            }
+            digits += scale;
+        }
+        if digits <= 18 && !matches!(self.peek(), Some(b'e' | b'E')) {
+            // At most 18 digits: below 10^18, so the cast is exact.
+            let mantissa = mantissa as i64;
+            let mantissa = if negative { -mantissa } else { mantissa };
+            return Decimal::new(mantissa, scale as u8).ok();
+        }
+        self.pos = start;
+        let token = self.number_token()?;
+        parse_raw_number(self.text(token)?).ok()
+    }
+
+    /// A checksum: a plain non-negative integer that fits a `u32`, or a
+    /// string of digits holding one (as `flex_int` reads them).
+    #[inline]
+    pub(super) fn checksum(&mut self) -> Option<u32> {
+        let quoted = self.peek()? == b'"';
+        self.pos += usize::from(quoted);
+        let start = self.pos;
+        let mut value: u64 = 0;
+        let len = self.digits_into(&mut value);
+        // JSON numbers have no leading zeros; a string may (`"007"`).
+        if len == 0 || len > 10 || (!quoted && len > 1 && self.b.get(start) == Some(&b'0')) {
+            return None;
+        }
+        if quoted {
+            self.eat(b'"')?;
+        } else if let Some(b'.' | b'e' | b'E') = self.peek() {
+            // `1.0` or `1e3`: serde would accept some; leave them to it.
+            return None;
+        }
+        u32::try_from(value).ok()
+    }
+
+    /// Skips any value, validating it as serde_json would.
+    pub(super) fn skip_value(&mut self, nesting: u32) -> Option<()> {
+        if nesting > MAX_NESTING {
+            return None;
+        }
+        match self.peek()? {
+            b'"' => self.string_range().map(drop),
+            b'-' | b'0'..=b'9' => self.number_token().map(drop),
+            b't' => self.lit(b"true").then_some(()),
+            b'f' => self.lit(b"false").then_some(()),
+            b'n' => self.lit(b"null").then_some(()),
+            b'[' => {
+                self.pos += 1;
+                self.ws();
+                if self.peek()? == b']' {
+                    self.pos += 1;
+                    return Some(());
+                }
+                loop {
+                    self.skip_value(nesting + 1)?;
+                    if !self.comma_or_end(b']')? {
+                        return Some(());
+                    }
+                }
+            }
+            b'{' => {
+                self.pos += 1;
+                self.ws();
+                if self.peek()? == b'}' {
+                    self.pos += 1;
+                    return Some(());
+                }
+                loop {
+                    self.key()?;
+                    self.skip_value(nesting + 1)?;
+                    if !self.comma_or_end(b'}')? {
+                        return Some(());
+                    }
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+const POW10: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
+
+/// The number of ASCII digits at the start of `word` (its first byte in
+/// the lowest position) and their value: SWAR, a few multiplications for
+/// up to eight digits.
+#[inline]
+pub(super) fn leading_digits(word: u64) -> (u32, u64) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // Digit values; a byte below '0' borrows from the next, which only
+    // matters after the first non-digit.
+    let values = word.wrapping_sub(ONES * u64::from(b'0'));
+    // Bit 7 set in the bytes whose value is not 0..=9.
+    let not_digit = (values.wrapping_add(ONES * 0x76) | values) & (ONES * 0x80);
+    let n = not_digit.trailing_zeros() / 8;
+    if n == 0 {
+        return (0, 0);
+    }
+    // Keep the n digits, moved to the top: zeros in front do not count.
+    let shift = 8 * (8 - n);
+    let digits = if shift == 64 { 0 } else { values << shift };
+    // Pairs, then fours, then eight (simdjson's eight-digit step).
+    let pairs = digits.wrapping_mul(10).wrapping_add(digits >> 8);
+    let mask = 0x0000_00FF_0000_00FF;
+    let value = ((pairs & mask).wrapping_mul(100 + (1_000_000 << 32))
+        + ((pairs >> 16) & mask).wrapping_mul(1 + (10_000 << 32)))
+        >> 32;
+    (n, value)
+}
+
+/// Bit 7 of each byte of `word` that is a quote, a backslash or a control
+/// character; exact for the lowest such byte (the classic "has zero byte"
+/// tricks may flag bytes after it, never before).
+#[inline]
+fn special_bytes(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero = |w: u64| w.wrapping_sub(ONES) & !w;
+    let quote = zero(word ^ (ONES * u64::from(b'"')));
+    let backslash = zero(word ^ (ONES * u64::from(b'\\')));
+    let control = word.wrapping_sub(ONES * 0x20) & !word;
+    (quote | backslash | control) & HIGHS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn leading_digits_as_text(bytes in proptest::collection::vec(
+            proptest::sample::select(b"0123456789/:a .-\"\xff\x00".to_vec()), 8)) {
+            let word = u64::from_le_bytes(bytes.clone().try_into().unwrap());
+            let n = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+            let value = bytes[..n].iter().fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0'));
+            proptest::prop_assert_eq!(leading_digits(word), (n as u32, if n == 0 { 0 } else { value }));
+        }
+
+        #[test]
+        fn special_bytes_finds_the_first(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 8)) {
+            let word = u64::from_le_bytes(bytes.clone().try_into().unwrap());
+            let first = bytes.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+            let found = special_bytes(word);
+            let got = (found != 0).then(|| (found.trailing_zeros() / 8) as usize);
+            proptest::prop_assert_eq!(got, first);
+        }
+    }
+}

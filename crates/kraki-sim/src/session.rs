@@ -1,0 +1,460 @@
+//! One connection's requests and subscriptions: every request gets its
+//! responses (acks, errors, snapshots) in order, and each subscription a
+//! task forwarding its feed's updates.
+
+use crate::ack;
+use crate::connection::{Endpoint, Shared};
+use crate::engine::{EngineCommand, FeedKey};
+use crate::feeds;
+use crate::history::INTERVALS;
+use crate::level3::LEVEL3_DEPTHS;
+use kraki_proto::{Channel, DecodeErrorKind, Method, SubscribeParams, Timestamp, decode_request};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::task::AbortHandle;
+
+/// Params Kraken accepts in subscribe and unsubscribe; anything else is
+/// answered with `Unsupported field: '<name>'`.
+const SUBSCRIBE_FIELDS: &[&str] = &[
+    "channel",
+    "symbol",
+    "depth",
+    "interval",
+    "event_trigger",
+    "snapshot",
+    "token",
+    "snap_orders",
+    "snap_trades",
+    "order_status",
+    "ratecounter",
+    "rebased",
+    "users",
+    "include_tokenized_assets",
+    "execution_venue",
+    "snapshot_trades",
+];
+
+const BOOK_DEPTHS: [u32; 5] = [10, 25, 100, 500, 1000];
+
+/// Kraken's wording for a bad depth or interval is not known (protocol
+/// reference §11.6); these follow its `EGeneral:Invalid arguments:<detail>`
+/// pattern, the closest documented analogue.
+const BAD_DEPTH: &str = "EGeneral:Invalid arguments:depth";
+const BAD_INTERVAL: &str = "EGeneral:Invalid arguments:interval";
+const NO_SYMBOL: &str = "EGeneral:Invalid arguments:symbol";
+
+/// What identifies a subscription on a connection. Book depth is not part
+/// of it: book data does not say its depth, so a second depth of the same
+/// pair could not be told apart and is `Already subscribed`. Candles carry
+/// their interval, so each interval is its own subscription.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct SubKey {
+    channel: Channel,
+    symbol: Option<String>,
+    interval: Option<u32>,
+}
+
+struct Sub {
+    forwarder: AbortHandle,
+    /// The book depth subscribed, which an unsubscribe must match.
+    depth: Option<u32>,
+    /// The effective params an unsubscribe ack echoes.
+    echo: Value,
+}
+
+/// Frames from feed forwarders; `None` means a feed lagged.
+pub(crate) type FrameSender = mpsc::Sender<Option<Arc<str>>>;
+
+/// A connection's subscriptions.
+pub(crate) struct Session {
+    shared: Arc<Shared>,
+    endpoint: Endpoint,
+    subs: HashMap<SubKey, Sub>,
+    frames: FrameSender,
+}
+
+impl Session {
+    pub(crate) fn new(shared: Arc<Shared>, endpoint: Endpoint, frames: FrameSender) -> Session {
+        Session {
+            shared,
+            endpoint,
+            subs: HashMap::new(),
+            frames,
+        }
+    }
+
+    /// Whether heartbeats are due: only once something is subscribed.
+    pub(crate) fn has_subscriptions(&self) -> bool {
+        !self.subs.is_empty()
+    }
+
+    /// Stops every forwarder.
+    pub(crate) fn stop(&mut self) {
+        for (_, sub) in self.subs.drain() {
+            sub.forwarder.abort();
+        }
+    }
+
+    /// The frames to send in answer to one request, in order.
+    pub(crate) async fn on_request(&mut self, text: &str) -> Vec<String> {
+        let time_in = feeds::now(6);
+        let request = match decode_request(text) {
+            Ok(r) => r,
+            Err(e) => {
+                let raw: Option<Value> = serde_json::from_str(text).ok();
+                let method = raw
+                    .as_ref()
+                    .and_then(|v| v.get("method")?.as_str().map(str::to_owned));
+                let req_id = raw.as_ref().and_then(|v| v.get("req_id")?.as_u64());
+                let message = match e.kind() {
+                    DecodeErrorKind::ParamsNotAllowed => e.message().to_owned(),
+                    _ => "Unsupported event".to_owned(),
+                };
+                return vec![ack::error(
+                    method.as_deref(),
+                    req_id,
+                    &message,
+                    None,
+                    time_in,
+                )];
+            }
+        };
+        let req_id = request.req_id.map(|r| r.0);
+        if let Some(field) = unsupported_field(text) {
+            return vec![ack::error(
+                Some(request.method.name()),
+                req_id,
+                &format!("Unsupported field: '{field}'"),
+                None,
+                time_in,
+            )];
+        }
+        match request.method {
+            Method::Ping => vec![ack::pong(req_id, time_in)],
+            Method::Subscribe(params) => self.subscribe(params, req_id, time_in).await,
+            Method::Unsubscribe(params) => self.unsubscribe(&params, req_id, time_in),
+            other => {
+                // Trading is not simulated yet: answered as Kraken answers a
+                // request without a usable session.
+                let token = method_token(&other);
+                vec![ack::error(
+                    Some(other.name()),
+                    req_id,
+                    self.session_error(token),
+                    None,
+                    time_in,
+                )]
+            }
+        }
+    }
+
+    /// The answer to a private channel or trading request, which this
+    /// increment does not simulate: Kraken's errors for a missing or unknown
+    /// token, and for a valid one `EService:Unavailable`, Kraken's string
+    /// for a service that is down.
+    fn session_error(&self, token: Option<&str>) -> &'static str {
+        match token {
+            None => "Token(s) not found",
+            Some(t) if self.shared.auth.token_is_valid(t) => "EService:Unavailable",
+            Some(_) => "ESession:Invalid session",
+        }
+    }
+
+    async fn subscribe(
+        &mut self,
+        params: SubscribeParams,
+        req_id: Option<u64>,
+        time_in: Timestamp,
+    ) -> Vec<String> {
+        let err = |e: &str, symbol: Option<&str>| {
+            ack::error(Some("subscribe"), req_id, e, symbol, time_in)
+        };
+        let channel = params.channel.clone();
+        match channel {
+            Channel::Book
+            | Channel::Ticker
+            | Channel::Trade
+            | Channel::Ohlc
+            | Channel::Instrument => {}
+            // Served on its own endpoint since December 2025 (§1).
+            Channel::Level3 if self.endpoint == Endpoint::Level3 => {
+                match params.token.as_ref().map(|t| t.expose()) {
+                    None => return vec![err("Token(s) not found", None)],
+                    Some(t) if !self.shared.auth.token_is_valid(t) => {
+                        return vec![err("ESession:Invalid session", None)];
+                    }
+                    Some(_) => {}
+                }
+                if params.depth.is_some_and(|d| !LEVEL3_DEPTHS.contains(&d)) {
+                    return vec![err(BAD_DEPTH, None)];
+                }
+            }
+            Channel::Level3 | Channel::Executions | Channel::Balances => {
+                let token = params.token.as_ref().map(|t| t.expose());
+                return vec![err(self.session_error(token), None)];
+            }
+            Channel::Status => {
+                // Kraken answers with the status payload and an error.
+                return vec![status_frame(None), err("Symbol(s) not found", None)];
+            }
+            _ => return vec![err("Subscription name invalid", None)],
+        }
+        if channel == Channel::Book && params.depth.is_some_and(|d| !BOOK_DEPTHS.contains(&d)) {
+            return vec![err(BAD_DEPTH, None)];
+        }
+        if channel == Channel::Ohlc && !INTERVALS.contains(&interval_of(&params)) {
+            return vec![err(BAD_INTERVAL, None)];
+        }
+        let Some(symbols) = symbols_of(&params) else {
+            return vec![err(NO_SYMBOL, None)];
+        };
+        let mut out = Vec::new();
+        for symbol in symbols {
+            let market = match &symbol {
+                Some(s) => match self.shared.specs.iter().position(|p| &p.symbol == s) {
+                    Some(i) => i,
+                    None => {
+                        out.push(err(&format!("Currency pair not supported {s}"), Some(s)));
+                        continue;
+                    }
+                },
+                None => 0,
+            };
+            let key = sub_key(&params, symbol.clone());
+            if self.subs.contains_key(&key) {
+                out.push(err("Already subscribed", symbol.as_deref()));
+                continue;
+            }
+            let (feed, result, echo) = feed_for(&params, market, symbol.as_deref());
+            // Trade snapshots default to true too, as the live server does.
+            let snapshot = params.snapshot.unwrap_or(true);
+            let (reply, attached) = oneshot::channel();
+            let attach = EngineCommand::Attach {
+                key: feed,
+                snapshot,
+                reply,
+            };
+            if self.shared.engine.send(attach).await.is_err() {
+                return out;
+            }
+            let Ok(attached) = attached.await else {
+                return out;
+            };
+            out.push(ack::ok("subscribe", req_id, result, time_in));
+            let forwarder = if self.shared.faults.borrow().mute {
+                // Fault: acknowledged, then silent.
+                tokio::spawn(std::future::pending::<()>())
+            } else {
+                out.extend(attached.snapshot);
+                tokio::spawn(forward(attached.updates, self.frames.clone()))
+            };
+            let sub = Sub {
+                forwarder: forwarder.abort_handle(),
+                depth: params
+                    .depth
+                    .or(matches!(channel, Channel::Book | Channel::Level3).then_some(10)),
+                echo,
+            };
+            self.subs.insert(key, sub);
+        }
+        out
+    }
+
+    fn unsubscribe(
+        &mut self,
+        params: &SubscribeParams,
+        req_id: Option<u64>,
+        time_in: Timestamp,
+    ) -> Vec<String> {
+        let err = |e: &str, symbol: Option<&str>| {
+            ack::error(Some("unsubscribe"), req_id, e, symbol, time_in)
+        };
+        match params.channel {
+            Channel::Book
+            | Channel::Ticker
+            | Channel::Trade
+            | Channel::Ohlc
+            | Channel::Instrument
+            | Channel::Level3
+            | Channel::Executions
+            | Channel::Balances => {}
+            _ => return vec![err("Subscription name invalid", None)],
+        }
+        let Some(symbols) = symbols_of(params) else {
+            return vec![err(NO_SYMBOL, None)];
+        };
+        let mut out = Vec::new();
+        for symbol in symbols {
+            let key = sub_key(params, symbol.clone());
+            // A book or level3 unsubscribe names the subscribed depth (10
+            // if omitted).
+            let depth_matches = |sub: &Sub| {
+                !matches!(params.channel, Channel::Book | Channel::Level3)
+                    || params.depth.unwrap_or(10) == sub.depth.unwrap_or(10)
+            };
+            match self.subs.get(&key) {
+                Some(sub) if depth_matches(sub) => {
+                    sub.forwarder.abort();
+                    out.push(ack::ok("unsubscribe", req_id, sub.echo.clone(), time_in));
+                    self.subs.remove(&key);
+                }
+                _ => out.push(err("Subscription Not Found", symbol.as_deref())),
+            }
+        }
+        out
+    }
+}
+
+/// The token of a trading request.
+fn method_token(method: &Method) -> Option<&str> {
+    let token = match method {
+        Method::AddOrder(p) => p.token.as_ref(),
+        Method::AmendOrder(p) => p.token.as_ref(),
+        Method::EditOrder(p) => p.token.as_ref(),
+        Method::CancelOrder(p) => p.token.as_ref(),
+        Method::CancelAll(p) => p.token.as_ref(),
+        Method::CancelAllOrdersAfter(p) => p.token.as_ref(),
+        Method::BatchAdd(p) => p.token.as_ref(),
+        Method::BatchCancel(p) => p.token.as_ref(),
+        _ => None,
+    };
+    token.map(|t| t.expose())
+}
+
+/// The `status` message sent on connect (and with a status subscribe).
+pub(crate) fn status_frame(connection_id: Option<u64>) -> String {
+    feeds::frame(
+        "status",
+        "update",
+        [kraki_proto::channels::Status {
+            system: kraki_proto::channels::SystemStatus::Online,
+            api_version: Some("v2".to_owned()),
+            connection_id,
+            version: Some("2.0.10".to_owned()),
+        }],
+    )
+}
+
+/// The symbols a request is about: `[None]` for `instrument`, which has
+/// none; `None` when a channel that needs symbols got none.
+fn symbols_of(params: &SubscribeParams) -> Option<Vec<Option<String>>> {
+    if params.channel == Channel::Instrument {
+        return Some(vec![None]);
+    }
+    match &params.symbol {
+        Some(list) if !list.is_empty() => {
+            Some(list.iter().map(|s| Some(s.as_str().to_owned())).collect())
+        }
+        _ => None,
+    }
+}
+
+/// The ohlc interval asked for. v2 documents no default; 1 minute (v1's
+/// default) is taken and echoed in the ack, so the client sees it.
+fn interval_of(params: &SubscribeParams) -> u32 {
+    params.interval.unwrap_or(1)
+}
+
+fn sub_key(params: &SubscribeParams, symbol: Option<String>) -> SubKey {
+    SubKey {
+        channel: params.channel.clone(),
+        symbol,
+        interval: (params.channel == Channel::Ohlc).then(|| interval_of(params)),
+    }
+}
+
+/// The engine feed, the subscribe ack's `result` and the unsubscribe
+/// ack's `result` for one symbol.
+fn feed_for(
+    params: &SubscribeParams,
+    market: usize,
+    symbol: Option<&str>,
+) -> (FeedKey, Value, Value) {
+    let mut result = json!({"channel": params.channel.as_str()});
+    if let Some(s) = symbol {
+        result["symbol"] = s.into();
+    }
+    let mut warnings = None;
+    let key = match params.channel {
+        Channel::Book => {
+            let depth = params.depth.unwrap_or(10);
+            result["depth"] = depth.into();
+            FeedKey::Book {
+                market,
+                depth: depth as usize,
+            }
+        }
+        Channel::Ticker => {
+            let bbo = params
+                .event_trigger
+                .as_ref()
+                .is_some_and(|t| t.as_str() == "bbo");
+            result["event_trigger"] = if bbo { "bbo" } else { "trades" }.into();
+            FeedKey::Ticker { market, bbo }
+        }
+        Channel::Ohlc => {
+            let interval = interval_of(params);
+            result["interval"] = interval.into();
+            warnings = Some(json!(["timestamp is deprecated, use interval_begin"]));
+            FeedKey::Ohlc { market, interval }
+        }
+        Channel::Instrument => {
+            warnings = Some(json!(["tick_size is deprecated, use price_increment"]));
+            FeedKey::Instrument
+        }
+        Channel::Level3 => {
+            // The live ack names the depth only when it was asked for.
+            if let Some(depth) = params.depth {
+                result["depth"] = depth.into();
+            }
+            FeedKey::Level3 {
+                market,
+                depth: params.depth.unwrap_or(10) as usize,
+            }
+        }
+        _ => FeedKey::Trade { market },
+    };
+    // Unsubscribe acks echo the identity (channel, symbol, depth, interval,
+    // event_trigger) but not `snapshot` or `warnings`.
+    let echo = result.clone();
+    result["snapshot"] = params.snapshot.unwrap_or(true).into();
+    if let Some(w) = warnings {
+        result["warnings"] = w;
+    }
+    (key, result, echo)
+}
+
+/// Copies a feed into the connection's frame queue; tells the connection
+/// when the feed lagged.
+async fn forward(mut updates: broadcast::Receiver<Arc<str>>, frames: FrameSender) {
+    loop {
+        match updates.recv().await {
+            Ok(frame) => {
+                if frames.send(Some(frame)).await.is_err() {
+                    return;
+                }
+            }
+            Err(broadcast::error::RecvError::Lagged(_)) => {
+                let _ = frames.send(None).await;
+                return;
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+/// The first key of `params` that subscribe/unsubscribe does not know.
+fn unsupported_field(text: &str) -> Option<String> {
+    let value: Value = serde_json::from_str(text).ok()?;
+    let method = value.get("method")?.as_str()?;
+    if method != "subscribe" && method != "unsubscribe" {
+        return None;
+    }
+    let params = value.get("params")?.as_object()?;
+    params
+        .keys()
+        .find(|k| !SUBSCRIBE_FIELDS.contains(&k.as_str()))
+        .cloned()
+}
