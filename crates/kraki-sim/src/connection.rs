@@ -6,6 +6,7 @@ use crate::auth::Auth;
 use crate::engine::EngineCommand;
 use crate::markets::PairSpec;
 use crate::session::{self, Session};
+use kraki_proto::channels::SystemStatus;
 use futures_util::{SinkExt, StreamExt};
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +25,9 @@ pub(crate) struct Shared {
     /// Whether `/auth/v2` and `/l3/v2` send `status` on connect too.
     pub(crate) status_on_private: bool,
     pub(crate) faults: watch::Receiver<Faults>,
+    /// The trading engine's state, as the `status` channel and REST
+    /// `SystemStatus` report it.
+    pub(crate) system: watch::Receiver<SystemStatus>,
 }
 
 /// Faults applied to the connections open when they were raised: each
@@ -66,8 +70,11 @@ pub(crate) async fn serve<S>(
     let idle_timeout = shared.idle_timeout;
     let heartbeat = shared.heartbeat;
     let mut faults = shared.faults.clone();
-    if endpoint == Endpoint::Public || shared.status_on_private {
-        let status = session::status_frame(Some(connection_id));
+    let mut system = shared.system.clone();
+    let sends_status = endpoint == Endpoint::Public || shared.status_on_private;
+    if sends_status {
+        let current = system.borrow_and_update().clone();
+        let status = session::status_frame(current, Some(connection_id));
         if ws.send(Message::text(status)).await.is_err() {
             return;
         }
@@ -125,6 +132,15 @@ pub(crate) async fn serve<S>(
                 } else {
                     continue;
                 }
+            }
+            // Kraken pushes a `status` update on every change of the
+            // engine's state, to every connection that got one on connect.
+            changed = system.changed(), if sends_status => {
+                if changed.is_err() {
+                    break;
+                }
+                let current = system.borrow_and_update().clone();
+                vec![session::status_frame(current, Some(connection_id))]
             }
             () = sleep_until(heartbeat_at), if conn.has_subscriptions() => {
                 vec![String::from(r#"{"channel":"heartbeat"}"#)]

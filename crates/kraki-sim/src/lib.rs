@@ -29,6 +29,8 @@
 //! - REST: `GetWebSocketsToken` behind Kraken's signature (see
 //!   [`DEMO_API_KEY`] and [`DEMO_API_SECRET`]), `AssetPairs`, `Time`,
 //!   `SystemStatus`.
+//! - The engine's state on the [`SimHandle`]: [`SimHandle::set_status`]
+//!   pushes a `status` update to every connection and REST `SystemStatus`.
 //! - Faults on the [`SimHandle`]: close, cut, stall, garbage frames, muted
 //!   subscriptions, refused connections, a corrupt checksum.
 //!
@@ -66,4 +68,5 @@ mod session;
 
 pub use auth::{Credentials, DEMO_API_KEY, DEMO_API_SECRET};
 pub use markets::{PairSpec, default_markets};
+pub use kraki_proto::channels::SystemStatus;
 pub use server::{SimHandle, Simulator};

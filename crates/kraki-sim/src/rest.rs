@@ -3,7 +3,8 @@
 //! Answers are Kraken's envelope, `{"error":[…],"result":…}`, with HTTP 200
 //! even for errors, as Kraken does.
 
-use crate::auth::{Auth, Signed, TOKEN_LIFETIME};
+use crate::auth::{Signed, TOKEN_LIFETIME};
+use crate::connection::Shared;
 use crate::feeds;
 use crate::http::{self, Head};
 use crate::markets::PairSpec;
@@ -15,12 +16,11 @@ use tokio::io::{AsyncBufRead, AsyncWrite};
 pub(crate) async fn serve<S: AsyncBufRead + AsyncWrite + Unpin>(
     io: &mut S,
     head: &Head,
-    auth: &Auth,
-    specs: &[PairSpec],
+    shared: &Shared,
 ) -> bool {
     let (status, answer, keep_alive) = match http::read_body(io, head).await {
         Ok(body) => {
-            let (status, answer) = route(head, &body, auth, specs);
+            let (status, answer) = route(head, &body, shared);
             (status, answer, head.keep_alive())
         }
         // The stream is out of step with the requests: answer, then close.
@@ -36,7 +36,8 @@ pub(crate) async fn serve<S: AsyncBufRead + AsyncWrite + Unpin>(
     written.is_ok() && keep_alive
 }
 
-fn route(head: &Head, body: &[u8], auth: &Auth, specs: &[PairSpec]) -> (u16, Value) {
+fn route(head: &Head, body: &[u8], shared: &Shared) -> (u16, Value) {
+    let (auth, specs) = (&shared.auth, shared.specs.as_slice());
     match (head.method.as_str(), head.path.as_str()) {
         ("POST", "/0/private/GetWebSocketsToken") => {
             let signed = Signed {
@@ -65,10 +66,13 @@ fn route(head: &Head, body: &[u8], auth: &Auth, specs: &[PairSpec]) -> (u16, Val
                 json!({"error": [], "result": {"unixtime": now.unix_seconds(), "rfc1123": rfc1123(now.unix_seconds())}}),
             )
         }
-        ("GET" | "POST", "/0/public/SystemStatus") => (
-            200,
-            json!({"error": [], "result": {"status": "online", "timestamp": feeds::now(0).to_string()}}),
-        ),
+        ("GET" | "POST", "/0/public/SystemStatus") => {
+            let system = shared.system.borrow().clone();
+            (
+                200,
+                json!({"error": [], "result": {"status": system.as_str(), "timestamp": feeds::now(0).to_string()}}),
+            )
+        }
         _ => (404, json!({"error": ["EGeneral:Unknown method"]})),
     }
 }

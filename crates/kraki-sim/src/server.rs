@@ -6,6 +6,7 @@ use crate::engine::{Engine, EngineCommand};
 use crate::http;
 use crate::markets::{PairSpec, default_markets};
 use crate::rest;
+use kraki_proto::channels::SystemStatus;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -136,6 +137,7 @@ impl Simulator {
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let (engine_tx, engine_rx) = mpsc::channel(256);
         let (faults_tx, faults) = watch::channel(Faults::default());
+        let (system_tx, system) = watch::channel(SystemStatus::Online);
         let engine = Engine::new(self.markets.clone(), self.seed);
         let rate = (!self.paused).then_some(self.rate);
         let engine_task = tokio::spawn(engine.run(rate, engine_rx));
@@ -147,6 +149,7 @@ impl Simulator {
             heartbeat: self.heartbeat,
             status_on_private: self.status_on_private,
             faults,
+            system,
         });
         let (stop_tx, stop_rx) = oneshot::channel();
         let refuse = Arc::new(AtomicU64::new(0));
@@ -157,6 +160,7 @@ impl Simulator {
             refuse,
             engine: engine_tx,
             faults: faults_tx,
+            system: system_tx,
             stop: Some(stop_tx),
             tasks: vec![accept_task, engine_task],
         })
@@ -170,6 +174,7 @@ pub struct SimHandle {
     refuse: Arc<AtomicU64>,
     engine: mpsc::Sender<EngineCommand>,
     faults: watch::Sender<Faults>,
+    system: watch::Sender<SystemStatus>,
     stop: Option<oneshot::Sender<()>>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -263,6 +268,19 @@ impl SimHandle {
         });
     }
 
+    /// Sets the trading engine's state (`maintenance`, `cancel_only`,
+    /// `post_only`, back to `online`): every connection that was sent a
+    /// `status` on connect gets a `status` update, new connections and REST
+    /// `SystemStatus` report the new state. Setting the current state again
+    /// sends nothing, as Kraken only reports changes.
+    pub fn set_status(&self, system: SystemStatus) {
+        self.system.send_if_modified(|current| {
+            let changed = *current != system;
+            *current = system;
+            changed
+        });
+    }
+
     /// Stops accepting, closes every connection and stops the market.
     pub async fn shutdown(mut self) {
         self.stop_now();
@@ -340,7 +358,7 @@ async fn handle(stream: TcpStream, shared: Arc<Shared>, id: u64) {
             Ok(Ok(None)) | Err(_) => return,
         };
         if !head.wants_websocket() {
-            if rest::serve(&mut io, &head, &shared.auth, &shared.specs).await {
+            if rest::serve(&mut io, &head, &shared).await {
                 continue;
             }
             return;

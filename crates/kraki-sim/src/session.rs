@@ -197,7 +197,8 @@ impl Session {
             }
             Channel::Status => {
                 // Kraken answers with the status payload and an error.
-                return vec![status_frame(None), err("Symbol(s) not found", None)];
+                let system = self.shared.system.borrow().clone();
+                return vec![status_frame(system, None), err("Symbol(s) not found", None)];
             }
             _ => return vec![err("Subscription name invalid", None)],
         }
@@ -324,12 +325,15 @@ fn method_token(method: &Method) -> Option<&str> {
 }
 
 /// The `status` message sent on connect (and with a status subscribe).
-pub(crate) fn status_frame(connection_id: Option<u64>) -> String {
+pub(crate) fn status_frame(
+    system: kraki_proto::channels::SystemStatus,
+    connection_id: Option<u64>,
+) -> String {
     feeds::frame(
         "status",
         "update",
         [kraki_proto::channels::Status {
-            system: kraki_proto::channels::SystemStatus::Online,
+            system,
             api_version: Some("v2".to_owned()),
             connection_id,
             version: Some("2.0.10".to_owned()),

@@ -297,3 +297,34 @@ async fn idle_connections_are_closed() {
     assert!(end.is_ok(), "the idle connection stayed open");
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_status_change_reaches_every_connection_and_rest() {
+    let sim = sim().await;
+    let mut public = connect(&sim.public_url()).await;
+    let mut private = connect(&sim.private_url()).await;
+    for ws in [&mut public, &mut private] {
+        let first: Value = serde_json::from_str(&next_text(ws).await).unwrap();
+        assert_eq!(first["data"][0]["system"], "online");
+    }
+    sim.set_status(kraki_sim::SystemStatus::CancelOnly);
+    // Setting the same state again is not a change and sends nothing.
+    sim.set_status(kraki_sim::SystemStatus::CancelOnly);
+    for ws in [&mut public, &mut private] {
+        let update: Value = serde_json::from_str(&next_text(ws).await).unwrap();
+        assert_eq!(update["channel"], "status");
+        assert_eq!(update["type"], "update");
+        assert_eq!(update["data"][0]["system"], "cancel_only");
+    }
+    let later = common::drain(&mut public, Duration::from_millis(300)).await;
+    assert!(later.is_empty(), "a repeated state was sent again: {later:?}");
+
+    let mut fresh = connect(&sim.public_url()).await;
+    let first: Value = serde_json::from_str(&next_text(&mut fresh).await).unwrap();
+    assert_eq!(first["data"][0]["system"], "cancel_only");
+
+    sim.set_status(kraki_sim::SystemStatus::Online);
+    let back: Value = serde_json::from_str(&next_text(&mut fresh).await).unwrap();
+    assert_eq!(back["data"][0]["system"], "online");
+    sim.shutdown().await;
+}

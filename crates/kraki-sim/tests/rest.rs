@@ -293,6 +293,9 @@ async fn time_and_system_status() {
 
     let (_, system) = request(sim.addr(), &get("/0/public/SystemStatus")).await;
     assert_eq!(system["result"]["status"], "online");
+    sim.set_status(kraki_sim::SystemStatus::Maintenance);
+    let (_, changed) = request(sim.addr(), &get("/0/public/SystemStatus")).await;
+    assert_eq!(changed["result"]["status"], "maintenance");
     assert!(
         system["result"]["timestamp"]
             .as_str()

@@ -116,3 +116,53 @@ async fn a_slow_consumer_gets_lagged_with_the_count() {
     assert!(lagged > 0, "nothing reported as dropped");
     client.close().await;
 }
+
+#[tokio::test]
+async fn a_status_change_reaches_every_stream_and_the_status_watch() {
+    use kraki_sim::SystemStatus;
+    let sim = Simulator::builder().rate(300.0).spawn().await.unwrap();
+    let client = Client::builder()
+        .public_url(sim.public_url())
+        .connect()
+        .await
+        .unwrap();
+    let mut tickers = client.subscribe(Ticker::new(["BTC/USD"])).await.unwrap();
+    let mut trades = client.subscribe(Trades::new(["ETH/USD"])).await.unwrap();
+    let mut watch = client.status();
+    assert_eq!(
+        watch.borrow_and_update().as_ref().map(|s| s.system.clone()),
+        Some(SystemStatus::Online)
+    );
+    next_event(&mut tickers).await;
+
+    sim.set_status(SystemStatus::Maintenance);
+    async fn status_of<T: 'static>(sub: &mut kraki::Subscription<T>) -> SystemStatus {
+        loop {
+            if let Event::Status(s) = next_event(sub).await {
+                return s;
+            }
+        }
+    }
+    assert_eq!(status_of(&mut tickers).await, SystemStatus::Maintenance);
+    assert_eq!(status_of(&mut trades).await, SystemStatus::Maintenance);
+    tokio::time::timeout(Duration::from_secs(5), watch.changed())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        watch.borrow().as_ref().map(|s| s.system.clone()),
+        Some(SystemStatus::Maintenance)
+    );
+
+    sim.set_status(SystemStatus::Online);
+    assert_eq!(status_of(&mut tickers).await, SystemStatus::Online);
+    // Data keeps flowing after the status events, on the same connection.
+    loop {
+        match next_event(&mut tickers).await {
+            Event::Data(_) => break,
+            Event::Reconnecting | Event::Reconnected => panic!("a status change reconnected"),
+            _ => {}
+        }
+    }
+    client.close().await;
+}
