@@ -67,6 +67,6 @@ mod server;
 mod session;
 
 pub use auth::{Credentials, DEMO_API_KEY, DEMO_API_SECRET};
-pub use markets::{PairSpec, default_markets};
 pub use kraki_proto::channels::SystemStatus;
+pub use markets::{PairSpec, default_markets};
 pub use server::{SimHandle, Simulator};

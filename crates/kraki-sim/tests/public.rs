@@ -317,7 +317,10 @@ async fn a_status_change_reaches_every_connection_and_rest() {
         assert_eq!(update["data"][0]["system"], "cancel_only");
     }
     let later = common::drain(&mut public, Duration::from_millis(300)).await;
-    assert!(later.is_empty(), "a repeated state was sent again: {later:?}");
+    assert!(
+        later.is_empty(),
+        "a repeated state was sent again: {later:?}"
+    );
 
     let mut fresh = connect(&sim.public_url()).await;
     let first: Value = serde_json::from_str(&next_text(&mut fresh).await).unwrap();

@@ -72,10 +72,42 @@ pub enum BookEvent {
     Lagged(u64),
 }
 
+/// The book as the book task keeps it and readers see it. The task
+/// applies each message in place (`Arc::make_mut`), so the book is copied
+/// only when a reader still holds the previous state, not once per message.
+struct Published {
+    current: std::sync::Mutex<Arc<BookState>>,
+    /// Bumped on every change, for [`BookHandle::changed`].
+    changes: watch::Sender<u64>,
+}
+
+impl Published {
+    fn read(&self) -> Arc<BookState> {
+        match self.current.lock() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Changes the book in place and tells waiting readers.
+    fn update<R>(&self, change: impl FnOnce(&mut BookState) -> R) -> R {
+        let result = {
+            let mut guard = match self.current.lock() {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            change(Arc::make_mut(&mut guard))
+        };
+        self.changes.send_modify(|n| *n += 1);
+        result
+    }
+}
+
 /// A handle to a verified book. Cheap to read from any thread; the book
 /// task stops when the handle is dropped.
 pub struct BookHandle {
-    state: watch::Receiver<Arc<BookState>>,
+    published: Arc<Published>,
+    changes: watch::Receiver<u64>,
     events: flume::Receiver<BookEvent>,
     task: tokio::task::AbortHandle,
 }
@@ -88,7 +120,7 @@ impl Drop for BookHandle {
 
 impl std::fmt::Debug for BookHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let state = self.state.borrow();
+        let state = self.published.read();
         f.debug_struct("BookHandle")
             .field("symbol", state.book.symbol())
             .field("status", &state.status)
@@ -99,7 +131,7 @@ impl std::fmt::Debug for BookHandle {
 impl BookHandle {
     /// The book as last published.
     pub fn state(&self) -> Arc<BookState> {
-        self.state.borrow().clone()
+        self.published.read()
     }
 
     /// Waits until the book changes.
@@ -109,8 +141,9 @@ impl BookHandle {
     /// # Errors
     /// [`Error::Closed`] once the book task has ended (client closed).
     pub async fn changed(&mut self) -> Result<Arc<BookState>, Error> {
-        self.state.changed().await.map_err(|_| Error::Closed)?;
-        Ok(self.state.borrow_and_update().clone())
+        self.changes.changed().await.map_err(|_| Error::Closed)?;
+        self.changes.borrow_and_update();
+        Ok(self.published.read())
     }
 
     /// The next event, waiting for it. `None` once the client is closed.
@@ -149,11 +182,16 @@ impl Client {
             mismatches: 0,
             resyncs: 0,
         });
-        let (state_tx, state) = watch::channel(initial.clone());
+        let (changes_tx, changes) = watch::channel(0);
+        let published = Arc::new(Published {
+            current: std::sync::Mutex::new(initial),
+            changes: changes_tx,
+        });
         let (events_tx, events) = flume::bounded(self.queue_capacity());
-        let task = tokio::spawn(run(subscription, initial, state_tx, events_tx));
+        let task = tokio::spawn(run(subscription, published.clone(), events_tx));
         Ok(BookHandle {
-            state,
+            published,
+            changes,
             events,
             task: task.abort_handle(),
         })
@@ -182,12 +220,11 @@ impl Client {
 /// The book task: applies every message, publishes the state, and asks
 /// for a snapshot whenever the book cannot be trusted.
 async fn run(
-    mut subscription: Subscription<BookUpdate>,
-    initial: Arc<BookState>,
-    state_tx: watch::Sender<Arc<BookState>>,
+    subscription: Subscription<BookUpdate>,
+    published: Arc<Published>,
     events: flume::Sender<BookEvent>,
 ) {
-    let mut state = (*initial).clone();
+    let mut subscription = subscription;
     let mut lagged = 0u64;
     let mut emit = |event: BookEvent| {
         if lagged > 0 && events.try_send(BookEvent::Lagged(lagged)).is_ok() {
@@ -198,67 +235,64 @@ async fn run(
         }
     };
     while let Some(event) = subscription.next().await {
-        match event {
-            Event::Data(update) => {
-                let before = state.status;
-                match state.book.apply(update.kind, &update.book) {
-                    Ok(Verification::Skipped) => continue,
-                    Ok(Verification::Verified) => {
-                        state.verified += 1;
-                        state.status = BookStatus::Live;
-                        emit(applied(
-                            &state.book,
-                            update.kind,
-                            update.book.checksum,
-                            true,
-                        ));
-                    }
-                    Ok(Verification::Mismatch { expected, computed }) => {
-                        state.mismatches += 1;
-                        emit(BookEvent::Applied {
-                            kind: update.kind,
-                            checksum: expected,
-                            computed,
-                            ok: false,
-                            best_bid: state.book.best_bid(),
-                            best_ask: state.book.best_ask(),
-                        });
-                        resync(
-                            &mut state,
-                            &subscription,
-                            &mut emit,
-                            format!("checksum mismatch: expected {expected}, computed {computed}"),
-                        );
-                    }
-                    Err(e) => resync(&mut state, &subscription, &mut emit, e.to_string()),
-                }
-                if state.status != before || state.status == BookStatus::Live {
-                    state_tx.send_replace(Arc::new(state.clone()));
-                }
-            }
+        // What to do after the book is released: tell the reader, and
+        // perhaps ask for a fresh snapshot.
+        let (event, resync_reason) = published.update(|state| match event {
+            Event::Data(update) => on_data(state, &update),
             Event::Reconnecting => {
                 state.status = BookStatus::Reconnecting;
-                emit(BookEvent::Reconnecting);
-                state_tx.send_replace(Arc::new(state.clone()));
+                (Some(BookEvent::Reconnecting), None)
             }
             Event::Reconnected => {
                 state.status = BookStatus::Syncing;
-                emit(BookEvent::Reconnected);
-                state_tx.send_replace(Arc::new(state.clone()));
+                (Some(BookEvent::Reconnected), None)
             }
             // The engine's state does not change the book itself.
-            Event::Status(_) => {}
-            Event::Lagged(n) => {
-                // Missed updates make the book wrong: start over.
-                resync(
-                    &mut state,
-                    &subscription,
-                    &mut emit,
-                    format!("{n} updates dropped"),
-                );
-                state_tx.send_replace(Arc::new(state.clone()));
-            }
+            Event::Status(_) => (None, None),
+            // Missed updates make the book wrong: start over.
+            Event::Lagged(n) => (None, Some(format!("{n} updates dropped"))),
+        });
+        if let Some(event) = event {
+            emit(event);
         }
+        if let Some(reason) = resync_reason {
+            let symbol = published.update(|state| {
+                state.status = BookStatus::Resyncing;
+                state.resyncs += 1;
+                state.book.symbol().clone()
+            });
+            tracing::warn!(%symbol, %reason, "book out of sync; resubscribing");
+            emit(BookEvent::Resyncing { reason });
+            subscription.resync();
+        }
+    }
+}
+
+/// Applies one book message; returns the event to report and, when the
+/// book can no longer be trusted, why.
+fn on_data(state: &mut BookState, update: &BookUpdate) -> (Option<BookEvent>, Option<String>) {
+    match state.book.apply(update.kind, &update.book) {
+        Ok(Verification::Skipped) => (None, None),
+        Ok(Verification::Verified) => {
+            state.verified += 1;
+            state.status = BookStatus::Live;
+            let event = applied(&state.book, update.kind, update.book.checksum, true);
+            (Some(event), None)
+        }
+        Ok(Verification::Mismatch { expected, computed }) => {
+            state.mismatches += 1;
+            let event = BookEvent::Applied {
+                kind: update.kind,
+                checksum: expected,
+                computed,
+                ok: false,
+                best_bid: state.book.best_bid(),
+                best_ask: state.book.best_ask(),
+            };
+            let reason = format!("checksum mismatch: expected {expected}, computed {computed}");
+            (Some(event), Some(reason))
+        }
+        Err(e) => (None, Some(e.to_string())),
     }
 }
 
@@ -271,17 +305,4 @@ fn applied(book: &L2Book, kind: MessageType, checksum: u32, ok: bool) -> BookEve
         best_bid: book.best_bid(),
         best_ask: book.best_ask(),
     }
-}
-
-fn resync(
-    state: &mut BookState,
-    subscription: &Subscription<BookUpdate>,
-    emit: &mut impl FnMut(BookEvent),
-    reason: String,
-) {
-    tracing::warn!(symbol = %state.book.symbol(), %reason, "book out of sync; resubscribing");
-    state.status = BookStatus::Resyncing;
-    state.resyncs += 1;
-    emit(BookEvent::Resyncing { reason });
-    subscription.resync();
 }

@@ -260,6 +260,12 @@ impl Driver {
                         }
                         Err(e) => tracing::warn!(error = %e, "undecodable frame ignored"),
                     }
+                    // Frames already buffered are read without touching the
+                    // socket, so without this the reader could run through
+                    // thousands of them before the tasks consuming its
+                    // queues (on the same worker) get a turn, and they
+                    // would lag for no reason.
+                    tokio::task::consume_budget().await;
                 }
                 command = self.commands.recv() => {
                     match command {

@@ -1,0 +1,286 @@
+//! End to end: book updates over loopback → `kraki::Client` → a verified
+//! book → a handler. Run with `cargo bench -p kraki-cli --bench pipeline`.
+//!
+//! Throughput: the simulator's book frames (BTC/USD, depth 10, generated
+//! once by a paused `kraki_sim::Simulator`) are served by `kraki replay
+//! --speed 0` in a child process, as fast as the socket takes them. This
+//! process is only the client: `client.book("BTC/USD", 10)` decodes,
+//! applies and checksums every update, and a handler reads every
+//! `BookEvent`. Reported: updates/s and this process's CPU time (user +
+//! system, from `/proc/self/stat`) per update.
+//!
+//! Latency: a live simulator (one pair) at about 10k book updates/s; each
+//! update's exchange timestamp (taken when the simulator generated it) is
+//! compared with the time the client's subscription handed it over, after
+//! decoding and applying it to a verified book. Reported: p50, p99, max.
+//!
+//! Not a criterion bench: one pass over a few hundred thousand real socket
+//! messages is the measurement; `KRAKI_BENCH_UPDATES` changes the count,
+//! `KRAKI_BENCH_SKIP_LATENCY=1` skips the latency part.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use futures_util::{SinkExt, StreamExt};
+use kraki::{BookEvent, Client, Event};
+use kraki_proto::book::{L2Book, Precision};
+use kraki_sim::{SimHandle, Simulator, default_markets};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio_websockets::{ClientBuilder, Message};
+
+const KRAKI: &str = env!("CARGO_BIN_EXE_kraki");
+
+fn btc_only() -> Simulator {
+    let btc = default_markets().into_iter().take(1).collect();
+    Simulator::builder().seed(7).markets(btc)
+}
+
+/// This process's CPU time so far (user + system), from `/proc/self/stat`.
+fn process_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    // Fields after the command name, which is in parentheses.
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    // The kernel's USER_HZ is 100 on every Linux this runs on.
+    Duration::from_millis(ticks * 10)
+}
+
+/// `updates` book updates of BTC/USD at depth 10 (after an instrument
+/// snapshot and a book snapshot), as the simulator sends them.
+async fn record_frames(updates: usize) -> Vec<String> {
+    let sim = btc_only().paused(true).spawn().await.unwrap();
+    let (mut ws, _) = ClientBuilder::from_uri(sim.public_url().parse().unwrap())
+        .connect()
+        .await
+        .unwrap();
+    for request in [
+        r#"{"method":"subscribe","params":{"channel":"instrument"}}"#,
+        r#"{"method":"subscribe","params":{"channel":"book","symbol":["BTC/USD"],"depth":10}}"#,
+    ] {
+        ws.send(Message::text(request.to_owned())).await.unwrap();
+    }
+    let mut frames = Vec::with_capacity(updates + 2);
+    let keep = |text: String, frames: &mut Vec<String>| {
+        let data =
+            text.contains(r#""channel":"instrument""#) || text.contains(r#""channel":"book""#);
+        if data && !text.contains(r#""method""#) {
+            frames.push(text);
+        }
+    };
+    while frames.len() < updates + 2 {
+        let advance = sim.advance(2_000);
+        tokio::pin!(advance);
+        loop {
+            tokio::select! {
+                () = &mut advance => break,
+                msg = ws.next() => keep(msg.unwrap().unwrap().as_text().unwrap().to_owned(), &mut frames),
+            }
+        }
+        // The frames of the last advance still in flight.
+        while let Ok(Some(Ok(msg))) =
+            tokio::time::timeout(Duration::from_millis(50), ws.next()).await
+        {
+            keep(msg.as_text().unwrap().to_owned(), &mut frames);
+        }
+    }
+    sim.shutdown().await;
+    frames
+}
+
+struct Replay {
+    child: Child,
+    url: String,
+}
+
+impl Replay {
+    fn start(file: &std::path::Path) -> Replay {
+        let mut child = Command::new(KRAKI)
+            .args(["replay", file.to_str().unwrap(), "--speed", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        let url = line.trim().strip_prefix("public ").unwrap().to_owned();
+        line.clear();
+        out.read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), "ready");
+        Replay { child, url }
+    }
+}
+
+impl Drop for Replay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One pass: a fresh client reads every update of the replay through a
+/// verified book while a handler reads the book's events. Returns
+/// (updates, wall time, CPU time, events the handler missed).
+async fn throughput_pass(url: &str, updates: u64) -> (u64, Duration, Duration, u64) {
+    let client = Client::builder().public_url(url).connect().await.unwrap();
+    let book = client.book("BTC/USD", 10).await.unwrap();
+    let mut start = None;
+    let mut missed = 0;
+    let mut seen = 0;
+    // The snapshot, then every update (or the count of those the handler
+    // fell behind on: the book itself applies every one).
+    while seen + missed < updates + 1 {
+        match book.next_event().await.unwrap() {
+            BookEvent::Applied { ok, .. } => {
+                assert!(ok, "checksum mismatch in the replay");
+                if start.is_none() {
+                    start = Some((Instant::now(), process_cpu()));
+                }
+                seen += 1;
+            }
+            BookEvent::Lagged(n) => missed += n,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(book.state().verified, updates + 1);
+    let (wall, cpu) = start.unwrap();
+    let result = (updates, wall.elapsed(), process_cpu() - cpu, missed);
+    assert_eq!(book.state().mismatches, 0);
+    client.close().await;
+    result
+}
+
+/// Book updates per second of BTC/USD the live simulator sends at `rate`
+/// market events per second.
+async fn calibrate(sim: &SimHandle, client: &Client) -> f64 {
+    let mut sub = client
+        .subscribe(kraki::Book::new(["BTC/USD"]).depth(10))
+        .await
+        .unwrap();
+    let start = Instant::now();
+    let mut n = 0u64;
+    while start.elapsed() < Duration::from_secs(1) {
+        if let Ok(Some(Event::Data(_))) =
+            tokio::time::timeout(Duration::from_millis(100), sub.next()).await
+        {
+            n += 1;
+        }
+    }
+    let _ = sim;
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+async fn latency(target_per_second: f64, seconds: u64) -> (f64, Vec<Duration>) {
+    // First a run to learn how many book updates an event rate gives.
+    let probe_rate = 20_000.0;
+    let sim = btc_only().rate(probe_rate).spawn().await.unwrap();
+    let client = Client::builder()
+        .public_url(sim.public_url())
+        .connect()
+        .await
+        .unwrap();
+    let per_second = calibrate(&sim, &client).await;
+    client.close().await;
+    sim.shutdown().await;
+    let rate = probe_rate * target_per_second / per_second.max(1.0);
+
+    let sim = btc_only().rate(rate).spawn().await.unwrap();
+    let client = Client::builder()
+        .public_url(sim.public_url())
+        .connect()
+        .await
+        .unwrap();
+    let mut sub = client
+        .subscribe(kraki::Book::new(["BTC/USD"]).depth(10))
+        .await
+        .unwrap();
+    let mut book = L2Book::new("BTC/USD", Precision::new(1, 8), 10);
+    let mut samples = Vec::new();
+    let start = Instant::now();
+    let end = start + Duration::from_secs(seconds);
+    while Instant::now() < end {
+        let Some(event) = sub.next().await else { break };
+        let Event::Data(update) = event else { continue };
+        let verified = book.apply(update.kind, &update.book).unwrap();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as i128;
+        if let (Some(ts), kraki_proto::book::Verification::Verified) =
+            (update.book.timestamp, verified)
+        {
+            samples.push(Duration::from_nanos((now - ts.unix_nanos()).max(0) as u64));
+        }
+    }
+    let achieved = samples.len() as f64 / start.elapsed().as_secs_f64();
+    client.close().await;
+    sim.shutdown().await;
+    samples.sort();
+    (achieved, samples)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p) as usize]
+}
+
+fn main() {
+    // `cargo test --benches` runs this with `--bench`-less args; only a
+    // real `cargo bench` (which passes `--bench`) measures.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let updates: usize = std::env::var("KRAKI_BENCH_UPDATES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300_000);
+    // The whole client (socket reader, book task, handler) on this one
+    // thread, as a latency-minded user would run it: no cross-thread
+    // wake-ups per message.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+
+    let frames = runtime.block_on(record_frames(updates));
+    let dir = std::env::temp_dir().join(format!("kraki-pipeline-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("book.jsonl");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
+    for f in &frames {
+        writeln!(out, "{f}").unwrap();
+    }
+    out.flush().unwrap();
+    drop(out);
+    let book_updates = frames
+        .iter()
+        .filter(|f| f.contains(r#""type":"update""#))
+        .count() as u64;
+    println!(
+        "throughput: {book_updates} BTC/USD depth-10 updates from kraki replay --speed 0 (child process)"
+    );
+    for pass in 1..=3 {
+        let replay = Replay::start(&file);
+        let (n, wall, cpu, missed) = runtime.block_on(throughput_pass(&replay.url, book_updates));
+        println!(
+            "  pass {pass}: {:.0} updates/s, client CPU {:.0} ns/update, wall {:.0} ns/update, handler missed {missed} events",
+            n as f64 / wall.as_secs_f64(),
+            cpu.as_nanos() as f64 / n as f64,
+            wall.as_nanos() as f64 / n as f64,
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+
+    if std::env::var_os("KRAKI_BENCH_SKIP_LATENCY").is_some() {
+        return;
+    }
+    let (achieved, samples) = runtime.block_on(latency(10_000.0, 5));
+    println!(
+        "latency at {achieved:.0} updates/s (live simulator, timestamp to handler): p50 {:?}, p99 {:?}, max {:?} over {} updates",
+        percentile(&samples, 0.50),
+        percentile(&samples, 0.99),
+        samples.last().unwrap(),
+        samples.len()
+    );
+}
