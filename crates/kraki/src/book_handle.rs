@@ -248,7 +248,7 @@ async fn run(
                 (Some(BookEvent::Reconnected), None)
             }
             // The engine's state does not change the book itself.
-            Event::Status(_) => (None, None),
+            Event::Status(_) | Event::Gap { .. } => (None, None),
             // Missed updates make the book wrong: start over.
             Event::Lagged(n) => (None, Some(format!("{n} updates dropped"))),
         });

@@ -1,5 +1,6 @@
 //! The `Client` handle.
 
+use crate::auth::TokenSource;
 use crate::config::ClientBuilder;
 use crate::driver::{Command, Driver};
 use crate::error::Error;
@@ -25,6 +26,8 @@ struct Inner {
     status: watch::Receiver<Option<Status>>,
     queue_capacity: usize,
     builder: ClientBuilder,
+    /// Order rules per pair, for checking orders before sending.
+    rules: std::sync::Mutex<std::collections::HashMap<String, crate::OrderRules>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -41,12 +44,23 @@ impl Client {
         ClientBuilder::default()
     }
 
-    pub(crate) async fn connect(builder: ClientBuilder) -> Result<Client, Error> {
-        let url = parse_url(&builder.public_url)?;
+    pub(crate) async fn connect(
+        builder: ClientBuilder,
+        url: &str,
+        token_source: Option<Arc<dyn TokenSource>>,
+    ) -> Result<Client, Error> {
+        let url = parse_url(url)?;
         let transport = Transport::new(&builder.extra_roots)?;
         let (commands, rx) = mpsc::unbounded_channel();
         let (status_tx, status) = watch::channel(None);
-        let mut driver = Driver::new(url, transport, builder.settings.clone(), rx, status_tx);
+        let mut driver = Driver::new(
+            url,
+            transport,
+            builder.settings.clone(),
+            rx,
+            status_tx,
+            token_source,
+        );
         let socket = driver.first_connect().await?;
         tokio::spawn(driver.run(socket));
         Ok(Client {
@@ -56,6 +70,7 @@ impl Client {
                 status,
                 queue_capacity: builder.settings.queue_capacity,
                 builder,
+                rules: std::sync::Mutex::new(std::collections::HashMap::new()),
             }),
         })
     }
@@ -73,6 +88,16 @@ impl Client {
     /// (nothing stays subscribed then), [`Error::Timeout`] when acks do not
     /// arrive in time, [`Error::Closed`] after `close`.
     pub async fn subscribe<S: Subscribe>(&self, spec: S) -> Result<Subscription<S::Item>, Error> {
+        self.subscribe_with(spec, false).await
+    }
+
+    /// [`Client::subscribe`], with a fresh snapshot from Kraken even when
+    /// another local subscriber already shares the wire subscription.
+    pub(crate) async fn subscribe_with<S: Subscribe>(
+        &self,
+        spec: S,
+        fresh: bool,
+    ) -> Result<Subscription<S::Item>, Error> {
         let (tx, rx) = flume::bounded(self.inner.queue_capacity);
         let (reply, answer) = oneshot::channel();
         self.inner
@@ -80,6 +105,7 @@ impl Client {
             .send(Command::Subscribe {
                 params: spec.params(),
                 sink: Box::new(TypedSink::<S>::new(tx)),
+                fresh,
                 reply,
             })
             .map_err(|_| Error::Closed)?;
@@ -96,6 +122,20 @@ impl Client {
             tasks.retain(|t| !t.is_finished());
             tasks.push(task);
         }
+    }
+
+    pub(crate) fn rules(
+        &self,
+    ) -> &std::sync::Mutex<std::collections::HashMap<String, crate::OrderRules>> {
+        &self.inner.rules
+    }
+
+    pub(crate) fn settings(&self) -> &ClientBuilder {
+        &self.inner.builder
+    }
+
+    pub(crate) fn transport(&self) -> Result<Transport, Error> {
+        Transport::new(&self.inner.builder.extra_roots)
     }
 
     pub(crate) fn queue_capacity(&self) -> usize {

@@ -1,7 +1,9 @@
 //! `ClientBuilder`: every setting with its documented default.
 
+use crate::auth::{Credentials, TokenSource};
 use crate::client::Client;
 use crate::error::Error;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Kraken's public market-data endpoint.
@@ -26,14 +28,34 @@ pub(crate) struct Settings {
 }
 
 /// Builds a [`Client`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use]
 pub struct ClientBuilder {
     pub(crate) public_url: String,
     pub(crate) auth_url: String,
     pub(crate) level3_url: String,
+    pub(crate) rest_url: String,
     pub(crate) extra_roots: Vec<Vec<u8>>,
+    pub(crate) credentials: Option<Credentials>,
+    pub(crate) token_source: Option<Arc<dyn TokenSource>>,
     pub(crate) settings: Settings,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("public_url", &self.public_url)
+            .field("auth_url", &self.auth_url)
+            .field("level3_url", &self.level3_url)
+            .field("rest_url", &self.rest_url)
+            .field("credentials", &self.credentials)
+            .field(
+                "token_source",
+                &self.token_source.as_ref().map(|_| "custom"),
+            )
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for ClientBuilder {
@@ -42,7 +64,10 @@ impl Default for ClientBuilder {
             public_url: PUBLIC_URL.to_owned(),
             auth_url: AUTH_URL.to_owned(),
             level3_url: LEVEL3_URL.to_owned(),
+            rest_url: crate::rest::REST_URL.to_owned(),
             extra_roots: Vec::new(),
+            credentials: None,
+            token_source: None,
             settings: Settings {
                 connect_attempts: 3,
                 backoff_initial: Duration::from_millis(250),
@@ -74,6 +99,29 @@ impl ClientBuilder {
     /// The level3 WebSocket URL. Default is [`LEVEL3_URL`].
     pub fn level3_url(mut self, url: impl Into<String>) -> Self {
         self.level3_url = url.into();
+        self
+    }
+
+    /// Kraken's REST base URL, for WebSocket tokens and asset pairs.
+    /// Default is [`crate::rest::REST_URL`].
+    pub fn rest_url(mut self, url: impl Into<String>) -> Self {
+        self.rest_url = url.into();
+        self
+    }
+
+    /// API credentials for the authenticated connection (see
+    /// [`Credentials::from_env`]). Each (re)connect fetches a fresh token
+    /// from REST `GetWebSocketsToken` with them, unless a
+    /// [`ClientBuilder::token_source`] is set.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Where the authenticated connection gets its tokens, instead of
+    /// REST with [`ClientBuilder::credentials`].
+    pub fn token_source(mut self, source: impl TokenSource) -> Self {
+        self.token_source = Some(Arc::new(source));
         self
     }
 
@@ -150,6 +198,54 @@ impl ClientBuilder {
     /// when the configured attempts all fail. Must be called inside a Tokio
     /// runtime.
     pub async fn connect(self) -> Result<Client, Error> {
-        Client::connect(self).await
+        let url = self.public_url.clone();
+        Client::connect(self, &url, None).await
+    }
+
+    /// Connects to the authenticated endpoint ([`ClientBuilder::auth_url`])
+    /// with a token from the token source or from REST with the
+    /// credentials: private channels (`Executions`, `Balances`) and
+    /// trading. Public channels are not served there.
+    ///
+    /// Cancel safety: as [`ClientBuilder::connect`].
+    ///
+    /// # Errors
+    /// [`Error::Credentials`] without credentials or token source,
+    /// [`Error::Rest`] with Kraken's error when the token is refused
+    /// (not retried), and the errors of [`ClientBuilder::connect`].
+    pub async fn connect_auth(self) -> Result<Client, Error> {
+        let url = self.auth_url.clone();
+        let source = self.auth_token_source()?;
+        Client::connect(self, &url, Some(source)).await
+    }
+
+    /// Connects to the level3 endpoint ([`ClientBuilder::level3_url`]),
+    /// authenticated as [`ClientBuilder::connect_auth`].
+    ///
+    /// # Errors
+    /// As [`ClientBuilder::connect_auth`].
+    pub async fn connect_level3(self) -> Result<Client, Error> {
+        let url = self.level3_url.clone();
+        let source = self.auth_token_source()?;
+        Client::connect(self, &url, Some(source)).await
+    }
+
+    fn auth_token_source(&self) -> Result<Arc<dyn TokenSource>, Error> {
+        if let Some(source) = &self.token_source {
+            return Ok(source.clone());
+        }
+        let credentials = self.credentials.clone().ok_or_else(|| {
+            Error::Credentials(
+                "the authenticated endpoint needs credentials (ClientBuilder::credentials, \
+                 e.g. Credentials::from_env()) or a token source"
+                    .to_owned(),
+            )
+        })?;
+        let transport = crate::transport::Transport::new(&self.extra_roots)?;
+        let rest = crate::rest::RestClient::with_transport(&self.rest_url, transport)?;
+        Ok(Arc::new(crate::auth::RestTokenSource::new(
+            rest,
+            credentials,
+        )))
     }
 }

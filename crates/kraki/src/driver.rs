@@ -4,6 +4,7 @@
 //! acks to requests by req_id, routes channel data to subscribers, keeps
 //! the idle watchdog, and reconnects and resubscribes after any loss.
 
+use crate::auth::TokenSource;
 use crate::backoff::Backoff;
 use crate::config::Settings;
 use crate::error::{Error, Rejection};
@@ -12,8 +13,11 @@ use crate::transport::{Socket, Transport};
 use futures_util::{SinkExt, StreamExt};
 use http::Uri;
 use kraki_proto::channels::Status;
-use kraki_proto::{Inbound, Method, ReqId, Request, Response, SubscribeParams, decode};
+use kraki_proto::{
+    Channel, Inbound, Method, ReqId, Request, Response, SubscribeParams, Token, decode,
+};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::{Instant, sleep_until};
 use tokio_websockets::Message;
@@ -27,6 +31,9 @@ pub(crate) enum Command {
     Subscribe {
         params: SubscribeParams,
         sink: Box<dyn Deliver>,
+        /// Ask Kraken for a fresh snapshot even when the wire subscription
+        /// already exists (it is unsubscribed and subscribed again).
+        fresh: bool,
         reply: oneshot::Sender<Result<SubId, Error>>,
     },
     Release(SubId),
@@ -35,6 +42,13 @@ pub(crate) enum Command {
     Resync(SubId),
     /// Every message of a type, from every subscription, to a handler.
     AddHandler(Box<dyn Deliver>),
+    /// A request (trading) answered by one response, or by `expected`
+    /// responses sharing its req_id (`cancel_order`: one per order).
+    Call {
+        method: Method,
+        expected: usize,
+        reply: oneshot::Sender<Result<Vec<Response>, Error>>,
+    },
     Close(oneshot::Sender<()>),
 }
 
@@ -117,8 +131,25 @@ struct PendingOp {
     deadline: Instant,
 }
 
+/// A request waiting for its responses.
+struct PendingCall {
+    req_id: ReqId,
+    method: &'static str,
+    expected: usize,
+    responses: Vec<Response>,
+    reply: oneshot::Sender<Result<Vec<Response>, Error>>,
+    deadline: Instant,
+}
+
 pub(crate) struct Driver {
     url: Uri,
+    /// Authenticated connections: where each connection's token comes
+    /// from, and the current one.
+    token_source: Option<Arc<dyn TokenSource>>,
+    token: Option<Token>,
+    calls: Vec<PendingCall>,
+    /// Last `sequence` seen per private channel on this connection.
+    sequences: HashMap<&'static str, u64>,
     transport: Transport,
     settings: Settings,
     commands: mpsc::UnboundedReceiver<Command>,
@@ -146,6 +177,7 @@ impl Driver {
         settings: Settings,
         commands: mpsc::UnboundedReceiver<Command>,
         status: watch::Sender<Option<Status>>,
+        token_source: Option<Arc<dyn TokenSource>>,
     ) -> Self {
         let backoff = Backoff::new(
             settings.backoff_initial,
@@ -155,6 +187,10 @@ impl Driver {
         );
         Driver {
             url,
+            token_source,
+            token: None,
+            calls: Vec::new(),
+            sequences: HashMap::new(),
             transport,
             settings,
             commands,
@@ -177,14 +213,16 @@ impl Driver {
         for attempt in 1..=attempts {
             let at = self.backoff.admit(Instant::now().into_std());
             sleep_until(at.into()).await;
-            match self.transport.connect(&self.url).await {
+            match self.open().await {
                 Ok(socket) => {
                     self.backoff.reset();
                     return Ok(socket);
                 }
+                // Kraken refused the credentials: trying again cannot help.
+                Err(e @ (Error::Rest(_) | Error::Credentials(_))) => return Err(e),
                 Err(e) => {
                     tracing::debug!(url = %self.url, attempt, error = %e, "connect failed");
-                    last = e;
+                    last = e.to_string();
                 }
             }
             if attempt < attempts {
@@ -197,6 +235,18 @@ impl Driver {
             attempts,
             last,
         })
+    }
+
+    /// Fetches a token for an authenticated connection, then opens the
+    /// socket.
+    async fn open(&mut self) -> Result<Socket, Error> {
+        if let Some(source) = &self.token_source {
+            self.token = Some(source.token().await?);
+        }
+        self.transport
+            .connect(&self.url)
+            .await
+            .map_err(|e| Error::Http(format!("WebSocket {}: {e}", self.url)))
     }
 
     /// Runs until the client is closed, reconnecting for as long as it lives.
@@ -229,7 +279,12 @@ impl Driver {
         loop {
             let idle_deadline = alive_at + self.settings.idle_timeout;
             let ping_deadline = last_sent + self.settings.ping_interval;
-            let op_deadline = self.ops.iter().map(|o| o.deadline).min();
+            let op_deadline = self
+                .ops
+                .iter()
+                .map(|o| o.deadline)
+                .chain(self.calls.iter().map(|c| c.deadline))
+                .min();
             let silence_deadline = self.wire.values().filter_map(|w| w.first_data_by).min();
             let deadline = [Some(ping_deadline), op_deadline, silence_deadline]
                 .into_iter()
@@ -351,12 +406,13 @@ impl Driver {
     async fn on_command(
         &mut self,
         command: Command,
-        socket: Option<&mut Socket>,
+        mut socket: Option<&mut Socket>,
     ) -> Result<(), String> {
         match command {
             Command::Subscribe {
                 params,
                 sink,
+                fresh,
                 reply,
             } => {
                 let id = SubId(self.next_sub_id);
@@ -374,6 +430,34 @@ impl Driver {
                     wire.subscribers.push(id);
                     if wire.state != WireState::Active {
                         waiting.insert(key.clone());
+                    }
+                }
+                if fresh {
+                    let active: Vec<WireKey> = keys
+                        .iter()
+                        .filter(|k| {
+                            self.wire
+                                .get(*k)
+                                .is_some_and(|w| w.state == WireState::Active)
+                        })
+                        .cloned()
+                        .collect();
+                    waiting.extend(active.iter().cloned());
+                    if socket.is_some() {
+                        // Marked unsent here; sent below with the others.
+                        let mut unsubscribes = Vec::new();
+                        for key in &active {
+                            if let Some(wire) = self.wire.get_mut(key) {
+                                unsubscribes.push(unsubscribe_params(wire.params.clone()));
+                                wire.state = WireState::Unsent;
+                            }
+                        }
+                        if let Some(socket) = socket.as_deref_mut() {
+                            for params in unsubscribes {
+                                self.send_method(socket, Method::Unsubscribe(params))
+                                    .await?;
+                            }
+                        }
                     }
                 }
                 self.locals.insert(
@@ -403,8 +487,8 @@ impl Driver {
                 let gone = self.detach(id);
                 if let Some(socket) = socket {
                     for params in gone {
-                        let req = Request::new(Method::Unsubscribe(params), self.req_id());
-                        send(socket, &req).await?;
+                        self.send_method(socket, Method::Unsubscribe(params))
+                            .await?;
                     }
                 }
             }
@@ -414,23 +498,27 @@ impl Driver {
                     .get(&id)
                     .map(|l| l.keys.clone())
                     .unwrap_or_default();
-                let mut unsubscribes = Vec::new();
-                for key in keys {
-                    if let Some(wire) = self.wire.get_mut(&key) {
-                        if wire.state == WireState::Active {
-                            unsubscribes.push(unsubscribe_params(wire.params.clone()));
-                        }
-                        // Without a socket the reconnect resubscribes anyway.
-                        wire.state = WireState::Unsent;
-                    }
-                }
-                if let Some(socket) = socket {
-                    for params in unsubscribes {
-                        let req = Request::new(Method::Unsubscribe(params), self.req_id());
-                        send(socket, &req).await?;
-                    }
-                    self.send_unsent(socket).await?;
-                }
+                self.resubscribe(&keys, socket).await?;
+            }
+            Command::Call {
+                method,
+                expected,
+                reply,
+            } => {
+                let name = method.name();
+                let Some(socket) = socket else {
+                    let _ = reply.send(Err(Error::NotConnected(name)));
+                    return Ok(());
+                };
+                let req_id = self.send_method(socket, method).await?;
+                self.calls.push(PendingCall {
+                    req_id,
+                    method: name,
+                    expected: expected.max(1),
+                    responses: Vec::new(),
+                    reply,
+                    deadline: Instant::now() + self.settings.request_timeout,
+                });
             }
             Command::AddHandler(sink) => self.handlers.push(sink),
             Command::Close(done) => {
@@ -439,6 +527,47 @@ impl Driver {
             }
         }
         Ok(())
+    }
+
+    /// Unsubscribes and subscribes `keys` again, for a fresh snapshot.
+    /// Without a socket they are marked for the reconnect to resubscribe.
+    async fn resubscribe(
+        &mut self,
+        keys: &[WireKey],
+        socket: Option<&mut Socket>,
+    ) -> Result<(), String> {
+        let mut unsubscribes = Vec::new();
+        for key in keys {
+            if let Some(wire) = self.wire.get_mut(key) {
+                if wire.state == WireState::Active {
+                    unsubscribes.push(unsubscribe_params(wire.params.clone()));
+                }
+                wire.state = WireState::Unsent;
+            }
+        }
+        if let Some(socket) = socket {
+            for params in unsubscribes {
+                self.send_method(socket, Method::Unsubscribe(params))
+                    .await?;
+            }
+            self.send_unsent(socket).await?;
+        }
+        Ok(())
+    }
+
+    /// Sends `method` with a new req_id and, on an authenticated
+    /// connection, the current token where Kraken wants one.
+    async fn send_method(
+        &mut self,
+        socket: &mut Socket,
+        mut method: Method,
+    ) -> Result<ReqId, String> {
+        if let Some(token) = &self.token {
+            authorize(&mut method, token);
+        }
+        let req_id = self.req_id();
+        send(socket, &Request::new(method, req_id)).await?;
+        Ok(req_id)
     }
 
     /// Removes a local subscriber; returns the params of wire
@@ -497,22 +626,47 @@ impl Driver {
                 // gap keeps them under Kraken's message rate.
                 tokio::time::sleep(std::time::Duration::from_millis(5)).await;
             }
-            let req_id = self.req_id();
+            let req_id = self.send_method(socket, Method::Subscribe(params)).await?;
             for key in &keys {
                 if let Some(wire) = self.wire.get_mut(key) {
                     wire.state = WireState::Pending(req_id);
                 }
             }
-            send(socket, &Request::new(Method::Subscribe(params), req_id)).await?;
         }
         Ok(())
     }
 
     async fn on_inbound(&mut self, inbound: Inbound, socket: &mut Socket) -> Result<(), String> {
         match &inbound {
-            Inbound::Response(r) => {
-                if let Response::Subscribe(_) = **r {
-                    self.on_subscribe_ack(r, socket).await?;
+            Inbound::Response(r) => match **r {
+                Response::Subscribe(_) => self.on_subscribe_ack(r, socket).await?,
+                Response::Pong(_) | Response::Unsubscribe(_) => {}
+                _ => self.on_call_response(r),
+            },
+            Inbound::Executions(_) | Inbound::Balances(_) => {
+                if let Some((channel, expected, received)) = self.sequence_gap(&inbound) {
+                    tracing::warn!(
+                        channel,
+                        expected,
+                        received,
+                        "sequence gap; asking for a fresh snapshot"
+                    );
+                    let keys: Vec<WireKey> = self
+                        .wire
+                        .keys()
+                        .filter(|k| k.channel == channel)
+                        .cloned()
+                        .collect();
+                    for local in self.locals.values_mut() {
+                        if local.keys.iter().any(|k| k.channel == channel) {
+                            local.sink.control(Control::Gap { expected, received });
+                        }
+                    }
+                    self.route(&inbound);
+                    self.sequences.remove(channel);
+                    self.resubscribe(&keys, Some(socket)).await?;
+                } else {
+                    self.route(&inbound);
                 }
             }
             Inbound::Status(m) => {
@@ -561,6 +715,42 @@ impl Driver {
         }
     }
 
+    /// Hands a trading response to the call that sent its req_id.
+    fn on_call_response(&mut self, r: &Response) {
+        let Some(req_id) = r.req_id() else {
+            tracing::debug!(method = r.method(), "response without req_id ignored");
+            return;
+        };
+        let Some(i) = self.calls.iter().position(|c| c.req_id == req_id) else {
+            return;
+        };
+        self.calls[i].responses.push(r.clone());
+        if self.calls[i].responses.len() >= self.calls[i].expected {
+            let call = self.calls.swap_remove(i);
+            let _ = call.reply.send(Ok(call.responses));
+        }
+    }
+
+    /// Checks the `sequence` of an executions or balances message: a
+    /// snapshot starts the count, each update must be the next number.
+    /// Returns the channel, the number expected and the one received on a
+    /// gap.
+    fn sequence_gap(&mut self, inbound: &Inbound) -> Option<(&'static str, u64, u64)> {
+        let channel = inbound.channel()?;
+        let (kind, sequence) = match inbound {
+            Inbound::Executions(m) => (m.kind, m.sequence?),
+            Inbound::Balances(m) => (m.kind, m.sequence?),
+            _ => return None,
+        };
+        let last = self.sequences.insert(channel, sequence);
+        match (kind, last) {
+            (kraki_proto::MessageType::Update, Some(last)) if sequence != last + 1 => {
+                Some((channel, last + 1, sequence))
+            }
+            _ => None,
+        }
+    }
+
     async fn on_subscribe_ack(&mut self, r: &Response, socket: &mut Socket) -> Result<(), String> {
         let Some(req_id) = r.req_id() else {
             return Ok(());
@@ -586,8 +776,8 @@ impl Driver {
                         params.depth = result.depth;
                         params.interval = result.interval;
                         params.event_trigger = result.event_trigger.clone();
-                        let req = Request::new(Method::Unsubscribe(params), self.req_id());
-                        send(socket, &req).await?;
+                        self.send_method(socket, Method::Unsubscribe(params))
+                            .await?;
                     }
                 }
             }
@@ -616,8 +806,8 @@ impl Driver {
         let unused = self.settle_ops(&keys, rejection.as_ref());
         self.announce_reconnected(&keys);
         for params in unused {
-            let req = Request::new(Method::Unsubscribe(params), self.req_id());
-            send(socket, &req).await?;
+            self.send_method(socket, Method::Unsubscribe(params))
+                .await?;
         }
         Ok(())
     }
@@ -665,6 +855,17 @@ impl Driver {
     }
 
     fn expire_ops(&mut self, now: Instant) {
+        let timeout_ms = self.settings.request_timeout.as_millis();
+        let (expired, kept): (Vec<PendingCall>, Vec<PendingCall>) =
+            self.calls.drain(..).partition(|c| c.deadline <= now);
+        self.calls = kept;
+        for call in expired {
+            let _ = call.reply.send(Err(Error::OutcomeUnknown {
+                method: call.method,
+                reason: format!("no answer within {timeout_ms} ms"),
+                cl_ord_id: None,
+            }));
+        }
         let (expired, kept): (Vec<PendingOp>, Vec<PendingOp>) =
             self.ops.drain(..).partition(|op| op.deadline <= now);
         self.ops = kept;
@@ -697,6 +898,15 @@ impl Driver {
     }
 
     fn on_disconnect(&mut self) {
+        for call in self.calls.drain(..) {
+            let _ = call.reply.send(Err(Error::OutcomeUnknown {
+                method: call.method,
+                reason: "the connection was lost before the answer".to_owned(),
+                cl_ord_id: None,
+            }));
+        }
+        // Sequence numbers are per connection.
+        self.sequences.clear();
         for wire in self.wire.values_mut() {
             wire.state = WireState::Unsent;
             // A new connection starts the silence check afresh.
@@ -739,7 +949,7 @@ impl Driver {
                     },
                 }
             }
-            match self.transport.connect(&self.url).await {
+            match self.open().await {
                 Ok(socket) => {
                     tracing::info!(url = %self.url, "reconnected");
                     self.backoff.reset();
@@ -754,6 +964,13 @@ impl Driver {
     fn shutdown(&mut self) {
         for op in self.ops.drain(..) {
             let _ = op.reply.send(Err(Error::Closed));
+        }
+        for call in self.calls.drain(..) {
+            let _ = call.reply.send(Err(Error::OutcomeUnknown {
+                method: call.method,
+                reason: "the client was closed before the answer".to_owned(),
+                cl_ord_id: None,
+            }));
         }
         self.locals.clear();
         self.handlers.clear();
@@ -775,6 +992,34 @@ fn single_symbol(params: &SubscribeParams, key: &WireKey) -> SubscribeParams {
 fn unsubscribe_params(mut params: SubscribeParams) -> SubscribeParams {
     params.snapshot = None;
     params
+}
+
+/// Puts the token where Kraken wants one: private and level3
+/// subscriptions and every trading method.
+fn authorize(method: &mut Method, token: &Token) {
+    let slot = match method {
+        Method::Subscribe(p) | Method::Unsubscribe(p) => {
+            if !matches!(
+                p.channel,
+                Channel::Executions | Channel::Balances | Channel::Level3
+            ) {
+                return;
+            }
+            &mut p.token
+        }
+        Method::AddOrder(p) => &mut p.token,
+        Method::AmendOrder(p) => &mut p.token,
+        Method::EditOrder(p) => &mut p.token,
+        Method::CancelOrder(p) => &mut p.token,
+        Method::CancelAll(p) => &mut p.token,
+        Method::CancelAllOrdersAfter(p) => &mut p.token,
+        Method::BatchAdd(p) => &mut p.token,
+        Method::BatchCancel(p) => &mut p.token,
+        _ => return,
+    };
+    if slot.is_none() {
+        *slot = Some(token.clone());
+    }
 }
 
 fn frame_text(msg: &Message) -> Option<&str> {

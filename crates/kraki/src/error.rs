@@ -40,6 +40,34 @@ pub enum Error {
     /// The client was closed.
     #[error("the client is closed")]
     Closed,
+    /// Credentials missing or malformed (never quoting the secret).
+    #[error("credentials: {0}")]
+    Credentials(String),
+    /// Kraken's REST API answered with errors, verbatim (e.g.
+    /// `EAPI:Invalid key`).
+    #[error("Kraken REST error: {}", .0.join("; "))]
+    Rest(Vec<String>),
+    /// A REST call could not be made or its answer not read.
+    #[error("REST: {0}")]
+    Http(String),
+    /// An order or request failed kraki's checks before anything was sent.
+    #[error("invalid request: {0}")]
+    Invalid(String),
+    /// A trading request was sent but no answer came (timeout, or the
+    /// connection was lost): it may or may not have taken effect.
+    #[error("outcome unknown for {method}{}: {reason}", cl_ord_id.as_ref().map(|id| format!(" (cl_ord_id {id})")).unwrap_or_default())]
+    OutcomeUnknown {
+        /// The method.
+        method: &'static str,
+        /// Why no answer came.
+        reason: String,
+        /// The order's client id, to find it again with
+        /// `Client::find_order` (set by `add_order`).
+        cl_ord_id: Option<String>,
+    },
+    /// The connection is down (reconnecting): nothing was sent.
+    #[error("not connected: {0} was not sent")]
+    NotConnected(&'static str),
 }
 
 impl Error {
@@ -47,7 +75,10 @@ impl Error {
     /// failures); false for rejections, bad configuration and a closed
     /// client.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Error::Connect { .. } | Error::Timeout { .. })
+        matches!(
+            self,
+            Error::Connect { .. } | Error::Timeout { .. } | Error::Http(_) | Error::NotConnected(_)
+        )
     }
 
     /// True when Kraken answered with an error.

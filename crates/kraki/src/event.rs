@@ -20,4 +20,12 @@ pub enum Event<T> {
     /// The exchange's state changed (e.g. to `maintenance` or
     /// `cancel_only`); `Client::status` always has the latest.
     Status(kraki_proto::channels::SystemStatus),
+    /// A private channel (executions, balances) skipped sequence numbers:
+    /// messages were lost. A fresh snapshot has been asked for and follows.
+    Gap {
+        /// The sequence number due.
+        expected: u64,
+        /// The one that came.
+        received: u64,
+    },
 }

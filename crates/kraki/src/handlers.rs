@@ -32,6 +32,12 @@ impl Handled for CandleUpdate {
 impl Handled for InstrumentUpdate {
     type Spec = Instrument;
 }
+impl Handled for crate::ExecutionsUpdate {
+    type Spec = crate::Executions;
+}
+impl Handled for crate::BalancesUpdate {
+    type Spec = crate::Balances;
+}
 
 impl Client {
     fn handler_queue<T: Handled>(&self) -> Result<flume::Receiver<Event<T>>, Error> {

@@ -23,6 +23,7 @@
 //! channels, so there is no shared mutable state to manage. Subscriptions
 //! can be consumed as async streams or from plain threads.
 
+pub mod auth;
 mod backoff;
 mod book_handle;
 mod client;
@@ -32,11 +33,17 @@ mod error;
 mod event;
 pub mod fan;
 mod handlers;
+mod order;
+mod private_spec;
+pub mod rest;
+mod rules;
 mod sink;
 mod spec;
 mod subscription;
+mod trading;
 mod transport;
 
+pub use auth::Credentials;
 pub use book_handle::{BookEvent, BookHandle, BookState, BookStatus};
 pub use client::Client;
 pub use config::{AUTH_URL, ClientBuilder, LEVEL3_URL, PUBLIC_URL};
@@ -44,11 +51,15 @@ pub use error::{Error, Rejection};
 pub use event::Event;
 pub use handlers::Handled;
 pub use kraki_proto as proto;
+pub use order::Order;
+pub use private_spec::{Balances, BalancesUpdate, Executions, ExecutionsUpdate};
+pub use rules::OrderRules;
 pub use spec::{
     Book, BookUpdate, CandleUpdate, Instrument, InstrumentUpdate, Ohlc, Subscribe, Ticker,
     TickerUpdate, TradeUpdate, Trades,
 };
 pub use subscription::Subscription;
+pub use trading::CancelTarget;
 
 /// The README's examples, compiled (and run where they can be) as doc tests
 /// so that they stay true.

@@ -13,6 +13,7 @@ pub(crate) enum Control {
     Reconnecting,
     Reconnected,
     Status(SystemStatus),
+    Gap { expected: u64, received: u64 },
 }
 
 /// A subscriber as the driver sees it, independent of its item type.
@@ -70,6 +71,7 @@ impl<S: Subscribe> Deliver for TypedSink<S> {
             Control::Reconnecting => Event::Reconnecting,
             Control::Reconnected => Event::Reconnected,
             Control::Status(s) => Event::Status(s),
+            Control::Gap { expected, received } => Event::Gap { expected, received },
         });
     }
 }

@@ -14,6 +14,8 @@ pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 #[derive(Clone)]
 pub(crate) struct Transport {
     tls: Arc<Connector>,
+    /// The same TLS configuration, for REST over HTTPS.
+    rest_tls: tokio_rustls::TlsConnector,
 }
 
 impl Transport {
@@ -34,8 +36,14 @@ impl Transport {
             .with_no_client_auth();
         let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
         Ok(Transport {
-            tls: Arc::new(Connector::Rustls(connector)),
+            tls: Arc::new(Connector::Rustls(connector.clone())),
+            rest_tls: connector,
         })
+    }
+
+    /// The TLS connector for HTTPS.
+    pub(crate) fn tls(&self) -> &tokio_rustls::TlsConnector {
+        &self.rest_tls
     }
 
     /// Connects to `url` (`ws://` or `wss://`) and completes the upgrade.

@@ -1,0 +1,196 @@
+//! Kraken's REST API, the small part kraki needs: the WebSocket token
+//! (signed, §8) and the asset pairs (public, for order validation).
+
+use crate::Error;
+use crate::auth::{Credentials, api_sign, next_nonce};
+use crate::rest::http1;
+use crate::transport::Transport;
+use http::Uri;
+use kraki_proto::Token;
+use serde_json::Value;
+use std::time::Duration;
+
+/// Kraken's REST endpoint.
+pub const REST_URL: &str = "https://api.kraken.com";
+
+/// A REST client for one base URL (`https://api.kraken.com`, or the
+/// simulator's `http://127.0.0.1:P`).
+#[derive(Clone)]
+pub struct RestClient {
+    base: Uri,
+    transport: Transport,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for RestClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RestClient")
+            .field("base", &self.base.to_string())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A token from `GetWebSocketsToken` and how long it may wait for its
+/// first use.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    /// The token (its `Debug` is redacted).
+    pub token: Token,
+    /// Kraken's `expires`: the token must be used within this time.
+    pub expires: Duration,
+}
+
+impl RestClient {
+    /// A client for `base_url`, trusting the built-in roots.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for a URL that is not `http://` or `https://`.
+    pub fn new(base_url: &str) -> Result<Self, Error> {
+        Self::with_transport(base_url, Transport::new(&[])?)
+    }
+
+    pub(crate) fn with_transport(base_url: &str, transport: Transport) -> Result<Self, Error> {
+        let base: Uri = base_url
+            .trim_end_matches('/')
+            .parse()
+            .map_err(|e| Error::Config(format!("invalid REST URL {base_url:?}: {e}")))?;
+        if !matches!(base.scheme_str(), Some("http" | "https")) || base.host().is_none() {
+            return Err(Error::Config(format!(
+                "invalid REST URL {base_url:?}: expected http://host or https://host"
+            )));
+        }
+        Ok(RestClient {
+            base,
+            transport,
+            timeout: Duration::from_secs(10),
+        })
+    }
+
+    /// A token for the authenticated WebSocket (`GetWebSocketsToken`).
+    ///
+    /// # Errors
+    /// [`Error::Rest`] with Kraken's error strings verbatim (e.g.
+    /// `EAPI:Invalid key`), [`Error::Http`] when Kraken cannot be reached
+    /// or answers with something that is not its JSON envelope.
+    pub async fn websockets_token(&self, credentials: &Credentials) -> Result<IssuedToken, Error> {
+        let result = self
+            .private(credentials, "/0/private/GetWebSocketsToken")
+            .await?;
+        let token = result
+            .get("token")
+            .and_then(Value::as_str)
+            .ok_or_else(|| Error::Http("GetWebSocketsToken: no token in the result".to_owned()))?;
+        let expires = result.get("expires").and_then(Value::as_u64).unwrap_or(900);
+        Ok(IssuedToken {
+            token: Token::new(token),
+            expires: Duration::from_secs(expires),
+        })
+    }
+
+    /// `AssetPairs`, for one pair (`Some("BTC/USD")`) or all: the raw
+    /// `result` object, keyed by pair name.
+    ///
+    /// # Errors
+    /// As [`RestClient::websockets_token`].
+    pub async fn asset_pairs(&self, pair: Option<&str>) -> Result<Value, Error> {
+        let target = match pair {
+            Some(p) => format!("/0/public/AssetPairs?pair={}", p.replace('/', "%2F")),
+            None => "/0/public/AssetPairs".to_owned(),
+        };
+        let response = http1::request(
+            self.transport.tls(),
+            &self.base,
+            "GET",
+            &target,
+            &[],
+            b"",
+            self.timeout,
+        )
+        .await
+        .map_err(Error::Http)?;
+        envelope("AssetPairs", response.status, &response.body)
+    }
+
+    /// A signed POST with a form body holding only the nonce.
+    async fn private(&self, credentials: &Credentials, path: &str) -> Result<Value, Error> {
+        let nonce = next_nonce();
+        let body = format!("nonce={nonce}");
+        let sign = api_sign(credentials.secret(), path, nonce, body.as_bytes());
+        let headers = [
+            ("API-Key", credentials.key()),
+            ("API-Sign", sign.as_str()),
+            (
+                "Content-Type",
+                "application/x-www-form-urlencoded; charset=utf-8",
+            ),
+        ];
+        let response = http1::request(
+            self.transport.tls(),
+            &self.base,
+            "POST",
+            path,
+            &headers,
+            body.as_bytes(),
+            self.timeout,
+        )
+        .await
+        .map_err(Error::Http)?;
+        envelope(path, response.status, &response.body)
+    }
+}
+
+/// Kraken's `{"error":[…],"result":…}`: the result, or the errors verbatim.
+fn envelope(what: &str, status: u16, body: &[u8]) -> Result<Value, Error> {
+    let parsed: Value = serde_json::from_slice(body).map_err(|_| {
+        let shown: String = String::from_utf8_lossy(body).chars().take(120).collect();
+        Error::Http(format!(
+            "{what}: HTTP {status} with a body that is not JSON: {shown:?}"
+        ))
+    })?;
+    let errors: Vec<String> = parsed
+        .get("error")
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    if !errors.is_empty() {
+        return Err(Error::Rest(errors));
+    }
+    match parsed.get("result") {
+        Some(result) => Ok(result.clone()),
+        None => Err(Error::Http(format!(
+            "{what}: HTTP {status} without a result or an error"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn krakens_errors_come_back_verbatim() {
+        let err = envelope("x", 200, br#"{"error":["EAPI:Invalid nonce"]}"#).unwrap_err();
+        assert!(
+            matches!(&err, Error::Rest(e) if e == &["EAPI:Invalid nonce"]),
+            "{err:?}"
+        );
+        assert_eq!(err.to_string(), "Kraken REST error: EAPI:Invalid nonce");
+    }
+
+    #[test]
+    fn a_non_json_body_is_described() {
+        let err = envelope("AssetPairs", 502, b"<html>bad gateway</html>").unwrap_err();
+        assert!(err.to_string().contains("HTTP 502"), "{err}");
+    }
+
+    #[test]
+    fn urls_must_be_http() {
+        assert!(RestClient::new("ws://127.0.0.1:1").is_err());
+        assert!(RestClient::new("http://127.0.0.1:1/").is_ok());
+    }
+}

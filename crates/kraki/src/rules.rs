@@ -1,0 +1,244 @@
+//! Order checks before anything is sent: the pair's price increment,
+//! quantity increment and minimum, and minimum cost, from instrument data
+//! (the `instrument` channel or REST `AssetPairs`).
+
+use crate::Error;
+use kraki_proto::channels::PairInfo;
+use kraki_proto::trading::AddOrderParams;
+use kraki_proto::{Decimal, OrderType};
+use serde_json::Value;
+
+/// A pair's trading rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRules {
+    /// The pair, e.g. `BTC/USD`.
+    pub symbol: String,
+    /// Prices must be a multiple of this.
+    pub price_increment: Decimal,
+    /// Quantities must be a multiple of this.
+    pub qty_increment: Decimal,
+    /// Smallest quantity.
+    pub qty_min: Decimal,
+    /// Smallest cost (price × quantity) in the quote currency, if known.
+    pub cost_min: Option<Decimal>,
+}
+
+impl From<&PairInfo> for OrderRules {
+    fn from(p: &PairInfo) -> Self {
+        OrderRules {
+            symbol: p.symbol.as_str().to_owned(),
+            price_increment: p.price_increment,
+            qty_increment: p.qty_increment,
+            qty_min: p.qty_min,
+            cost_min: p.cost_min,
+        }
+    }
+}
+
+impl OrderRules {
+    /// Rules from one pair of a REST `AssetPairs` result (`tick_size`,
+    /// `lot_decimals`, `ordermin`, `costmin`).
+    ///
+    /// # Errors
+    /// [`Error::Http`] naming the field that is missing or malformed.
+    pub fn from_asset_pair(symbol: &str, pair: &Value) -> Result<Self, Error> {
+        let decimal = |name: &str| -> Result<Option<Decimal>, Error> {
+            match pair.get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(v) => {
+                    let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                    text.parse::<Decimal>().map(Some).map_err(|e| {
+                        Error::Http(format!("AssetPairs {symbol}: bad {name} {text:?}: {e}"))
+                    })
+                }
+            }
+        };
+        let required = |name: &str| {
+            decimal(name)?.ok_or_else(|| Error::Http(format!("AssetPairs {symbol}: no {name}")))
+        };
+        let lot_decimals = pair
+            .get("lot_decimals")
+            .and_then(Value::as_u64)
+            .and_then(|d| u8::try_from(d).ok())
+            .ok_or_else(|| Error::Http(format!("AssetPairs {symbol}: no lot_decimals")))?;
+        let qty_increment = Decimal::new(1, lot_decimals)
+            .map_err(|e| Error::Http(format!("AssetPairs {symbol}: lot_decimals: {e}")))?;
+        let price_increment = match decimal("tick_size")? {
+            Some(tick) => tick,
+            None => {
+                let places = pair
+                    .get("pair_decimals")
+                    .and_then(Value::as_u64)
+                    .and_then(|d| u8::try_from(d).ok())
+                    .ok_or_else(|| Error::Http(format!("AssetPairs {symbol}: no tick_size")))?;
+                Decimal::new(1, places)
+                    .map_err(|e| Error::Http(format!("AssetPairs {symbol}: pair_decimals: {e}")))?
+            }
+        };
+        Ok(OrderRules {
+            symbol: symbol.to_owned(),
+            price_increment,
+            qty_increment,
+            qty_min: required("ordermin")?,
+            cost_min: decimal("costmin")?,
+        })
+    }
+
+    /// Checks an order against the rules.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] saying which value breaks which rule.
+    pub fn check(&self, order: &AddOrderParams) -> Result<(), Error> {
+        let symbol = &self.symbol;
+        let qty = order.order_qty;
+        if qty.is_zero() || qty.is_negative() {
+            return Err(Error::Invalid(format!("quantity {qty} must be positive")));
+        }
+        if !is_multiple(qty, self.qty_increment) {
+            return Err(Error::Invalid(format!(
+                "quantity {qty} is not a multiple of {symbol}'s quantity increment {}",
+                self.qty_increment
+            )));
+        }
+        if qty < self.qty_min {
+            return Err(Error::Invalid(format!(
+                "quantity {qty} is below {symbol}'s minimum {}",
+                self.qty_min
+            )));
+        }
+        // Trailing orders' prices are offsets, not prices on the tick grid.
+        let offsets = matches!(
+            order.order_type,
+            OrderType::TrailingStop | OrderType::TrailingStopLimit
+        );
+        if let Some(price) = order.limit_price.filter(|_| !offsets) {
+            if price.is_zero() || price.is_negative() {
+                return Err(Error::Invalid(format!(
+                    "limit price {price} must be positive"
+                )));
+            }
+            self.check_price("limit price", price)?;
+            if let (Some(cost_min), Some(cost)) = (self.cost_min, price.checked_mul(qty)) {
+                if cost < cost_min {
+                    return Err(Error::Invalid(format!(
+                        "cost {} ({qty} × {price}) is below {symbol}'s minimum cost {cost_min}",
+                        cost.normalized()
+                    )));
+                }
+            }
+        }
+        let static_trigger = |t: &kraki_proto::trading::Triggers| {
+            t.price_type.is_none() || t.price_type == Some(kraki_proto::PriceType::Static)
+        };
+        if let Some(t) = order
+            .triggers
+            .as_ref()
+            .filter(|t| static_trigger(t) && !offsets)
+        {
+            self.check_price("trigger price", t.price)?;
+        }
+        Ok(())
+    }
+
+    fn check_price(&self, what: &str, price: Decimal) -> Result<(), Error> {
+        if is_multiple(price, self.price_increment) {
+            Ok(())
+        } else {
+            Err(Error::Invalid(format!(
+                "{what} {price} is not a multiple of {}'s price increment {}",
+                self.symbol, self.price_increment
+            )))
+        }
+    }
+}
+
+/// Whether `value` is a whole number of `step`s.
+fn is_multiple(value: Decimal, step: Decimal) -> bool {
+    let scale = value.scale().max(step.scale());
+    match (value.to_units(scale), step.to_units(scale)) {
+        (Some(v), Some(s)) if s != 0 => v % s == 0,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::Order;
+    use kraki_proto::Side;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    fn btc() -> OrderRules {
+        let pair = serde_json::json!({
+            "wsname": "BTC/USD", "pair_decimals": 1, "lot_decimals": 8,
+            "ordermin": "0.0001", "costmin": "0.5", "tick_size": "0.1"
+        });
+        OrderRules::from_asset_pair("BTC/USD", &pair).unwrap()
+    }
+
+    fn check(order: Order) -> Result<(), String> {
+        btc().check(order.params()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn asset_pairs_give_the_rules() {
+        let r = btc();
+        assert_eq!(
+            (r.price_increment, r.qty_increment),
+            (d("0.1"), d("0.00000001"))
+        );
+        assert_eq!((r.qty_min, r.cost_min), (d("0.0001"), Some(d("0.5"))));
+    }
+
+    #[test]
+    fn good_orders_pass_in_any_written_form() {
+        check(Order::limit(Side::Buy, "BTC/USD", d("0.01"), d("65000.1"))).unwrap();
+        check(Order::limit(
+            Side::Buy,
+            "BTC/USD",
+            d("1E-2"),
+            d("65000.10000"),
+        ))
+        .unwrap();
+        check(Order::market(Side::Sell, "BTC/USD", d("0.0001"))).unwrap();
+        check(Order::trailing_stop(
+            Side::Sell,
+            "BTC/USD",
+            d("0.01"),
+            d("12.345"),
+        ))
+        .unwrap();
+    }
+
+    #[test]
+    fn each_rule_names_the_value_and_the_limit() {
+        let e = check(Order::limit(Side::Buy, "BTC/USD", d("0.01"), d("65000.05"))).unwrap_err();
+        assert_eq!(
+            e,
+            "invalid request: limit price 65000.05 is not a multiple of BTC/USD's price increment 0.1"
+        );
+        let e = check(Order::market(Side::Buy, "BTC/USD", d("0.00005"))).unwrap_err();
+        assert!(e.contains("below BTC/USD's minimum 0.0001"), "{e}");
+        let e = check(Order::market(Side::Buy, "BTC/USD", d("0.000000001"))).unwrap_err();
+        assert!(e.contains("quantity increment 0.00000001"), "{e}");
+        let e = check(Order::limit(Side::Buy, "BTC/USD", d("0.0001"), d("100.0"))).unwrap_err();
+        assert!(
+            e.contains("cost 0.01 (0.0001 × 100.0) is below BTC/USD's minimum cost 0.5"),
+            "{e}"
+        );
+        let e = check(Order::stop_loss(
+            Side::Sell,
+            "BTC/USD",
+            d("0.01"),
+            d("60000.01"),
+        ))
+        .unwrap_err();
+        assert!(e.contains("trigger price 60000.01"), "{e}");
+        let e = check(Order::market(Side::Buy, "BTC/USD", d("-1"))).unwrap_err();
+        assert!(e.contains("must be positive"), "{e}");
+    }
+}
