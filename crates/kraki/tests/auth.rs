@@ -1,0 +1,113 @@
+//! The authenticated connection against the simulator over real sockets:
+//! tokens from REST with §8 signatures, Kraken's REST errors verbatim and
+//! not retried, order rules from AssetPairs, checks before sending.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use kraki::auth::{FixedToken, RestTokenSource, TokenSource};
+use kraki::proto::{Decimal, Side};
+use kraki::rest::RestClient;
+use kraki::{Client, Credentials, Error, Order};
+use kraki_sim::{DEMO_API_KEY, DEMO_API_SECRET, SimHandle, Simulator};
+
+async fn sim() -> SimHandle {
+    Simulator::builder().seed(5).rate(50.0).spawn().await.unwrap()
+}
+
+fn demo() -> Credentials {
+    Credentials::new(DEMO_API_KEY, DEMO_API_SECRET).unwrap()
+}
+
+fn d(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+#[tokio::test]
+async fn tokens_come_from_rest_and_every_call_gets_a_new_one() {
+    let sim = sim().await;
+    let rest = RestClient::new(&sim.rest_url()).unwrap();
+    let issued = rest.websockets_token(&demo()).await.unwrap();
+    assert_eq!(issued.expires.as_secs(), 900);
+    assert!(!issued.token.expose().is_empty());
+    assert_eq!(format!("{:?}", issued.token), "Token(<redacted>)");
+    let source = RestTokenSource::new(rest, demo());
+    let (a, b) = (source.token().await.unwrap(), source.token().await.unwrap());
+    assert_ne!(a.expose(), b.expose(), "two fetches, two tokens (nonces increase)");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_refused_key_fails_fast_with_krakens_error() {
+    let sim = sim().await;
+    let wrong = Credentials::new("not-the-demo-key", DEMO_API_SECRET).unwrap();
+    let started = std::time::Instant::now();
+    let err = Client::builder()
+        .auth_url(sim.private_url())
+        .rest_url(sim.rest_url())
+        .credentials(wrong)
+        .connect_auth()
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, Error::Rest(e) if e == &["EAPI:Invalid key"]), "{err:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "retried a refused key");
+    // A wrong secret is a bad signature.
+    let other_secret = Credentials::new(DEMO_API_KEY, "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=").unwrap();
+    let err = Client::builder()
+        .auth_url(sim.private_url())
+        .rest_url(sim.rest_url())
+        .credentials(other_secret)
+        .connect_auth()
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "Kraken REST error: EAPI:Invalid signature");
+    let err = Client::builder()
+        .auth_url(sim.private_url())
+        .connect_auth()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Credentials(_)), "{err:?}");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn orders_are_checked_against_asset_pairs_before_sending() {
+    let sim = sim().await;
+    let client = Client::builder()
+        .auth_url(sim.private_url())
+        .rest_url(sim.rest_url())
+        .credentials(demo())
+        .connect_auth()
+        .await
+        .unwrap();
+    let rules = client.order_rules("BTC/USD").await.unwrap();
+    assert_eq!(rules.price_increment, d("0.1"));
+    assert_eq!(rules.qty_increment, d("0.00000001"));
+    let err = client
+        .add_order(Order::limit(Side::Buy, "BTC/USD", d("0.01"), d("65000.05")))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid request: limit price 65000.05 is not a multiple of BTC/USD's price increment 0.1"
+    );
+    let err = client.order_rules("NOPE/USD").await.unwrap_err();
+    assert!(matches!(&err, Error::Rest(_) | Error::UnknownSymbol(_)), "{err:?}");
+    client.close().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_fixed_token_source_skips_rest() {
+    let sim = sim().await;
+    let rest = RestClient::new(&sim.rest_url()).unwrap();
+    let token = rest.websockets_token(&demo()).await.unwrap().token;
+    let client = Client::builder()
+        .auth_url(sim.private_url())
+        .rest_url("http://127.0.0.1:1")
+        .token_source(FixedToken(token))
+        .connect_auth()
+        .await
+        .unwrap();
+    client.close().await;
+    sim.shutdown().await;
+}
