@@ -35,6 +35,12 @@ enum Command {
     Book(commands::book::Args),
     /// Run the local Kraken simulator (public, private, level3 and REST on one port).
     Sim(commands::sim::Args),
+    /// Trade: add, amend, cancel, cancel-all, cancel-after, batch, batch-cancel.
+    Order(commands::order::Args),
+    /// Print own balances and ledger entries.
+    Balances(commands::private_stream::BalancesArgs),
+    /// Print own order reports and fills.
+    Executions(commands::private_stream::ExecutionsArgs),
 }
 
 /// Connects the client, with the first connection's error made clear.
@@ -57,6 +63,9 @@ fn main() -> ExitCode {
         Command::Record(args) => commands::record::run(&args),
         Command::Replay(args) => commands::replay::run(&args),
         Command::Book(args) => commands::book::run(&args),
+        Command::Order(args) => commands::order::run(&args),
+        Command::Balances(args) => commands::private_stream::balances(&args),
+        Command::Executions(args) => commands::private_stream::executions(&args),
     };
     match result {
         Ok(code) => code,

@@ -101,3 +101,66 @@ impl Summary for InstrumentUpdate {
         )
     }
 }
+
+impl Summary for kraki::ExecutionsUpdate {
+    fn summary(&self) -> String {
+        let mut parts = vec![format!("{} seq={}", self.kind, opt(self.sequence))];
+        for r in &self.reports {
+            let mut s = format!("{} {} {}", r.order_id.as_str(), r.exec_type, r.order_status);
+            if let Some(symbol) = &r.symbol {
+                s.push_str(&format!(" {symbol}"));
+            }
+            if let (Some(side), Some(kind)) = (&r.side, &r.order_type) {
+                s.push_str(&format!(" {side} {kind}"));
+            }
+            for (name, value) in [
+                ("qty", r.order_qty),
+                ("price", r.limit_price),
+                ("last_qty", r.last_qty),
+                ("last_price", r.last_price),
+                ("cum_qty", r.cum_qty),
+            ] {
+                if let Some(v) = value {
+                    s.push_str(&format!(" {name}={v}"));
+                }
+            }
+            if let Some(id) = &r.cl_ord_id {
+                s.push_str(&format!(" cl_ord_id={}", id.as_str()));
+            }
+            parts.push(s);
+        }
+        parts.join(" | ")
+    }
+}
+
+impl Summary for kraki::BalancesUpdate {
+    fn summary(&self) -> String {
+        let head = format!("{} seq={}", self.kind, opt(self.sequence));
+        let items: Vec<String> = match &self.data {
+            kraki::proto::BalancesData::Snapshot(assets) => assets
+                .iter()
+                .map(|a| format!("{}={}", a.asset, a.balance))
+                .collect(),
+            kraki::proto::BalancesData::Update(entries) => entries
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{} {} {} amount={} fee={} balance={} ref_id={}",
+                        e.ledger_type,
+                        e.asset,
+                        e.ledger_id,
+                        e.amount,
+                        opt(e.fee),
+                        e.balance,
+                        e.ref_id
+                    )
+                })
+                .collect(),
+        };
+        format!("{head} {}", items.join(" "))
+    }
+}
+
+fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or_else(|| "-".to_owned(), |v| v.to_string())
+}

@@ -45,7 +45,7 @@ pub(crate) enum Command {
     /// A request (trading) answered by one response, or by `expected`
     /// responses sharing its req_id (`cancel_order`: one per order).
     Call {
-        method: Method,
+        method: Box<Method>,
         expected: usize,
         reply: oneshot::Sender<Result<Vec<Response>, Error>>,
     },
@@ -510,7 +510,7 @@ impl Driver {
                     let _ = reply.send(Err(Error::NotConnected(name)));
                     return Ok(());
                 };
-                let req_id = self.send_method(socket, method).await?;
+                let req_id = self.send_method(socket, *method).await?;
                 self.calls.push(PendingCall {
                     req_id,
                     method: name,

@@ -111,7 +111,7 @@ impl Client {
     async fn call(&self, method: Method, expected: usize) -> Result<Vec<Response>, Error> {
         let (reply, answer) = oneshot::channel();
         self.command(Command::Call {
-            method,
+            method: Box::new(method),
             expected,
             reply,
         })?;

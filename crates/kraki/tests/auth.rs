@@ -11,7 +11,12 @@ use kraki::{Client, Credentials, Error, Order};
 use kraki_sim::{DEMO_API_KEY, DEMO_API_SECRET, SimHandle, Simulator};
 
 async fn sim() -> SimHandle {
-    Simulator::builder().seed(5).rate(50.0).spawn().await.unwrap()
+    Simulator::builder()
+        .seed(5)
+        .rate(50.0)
+        .spawn()
+        .await
+        .unwrap()
 }
 
 fn demo() -> Credentials {
@@ -32,7 +37,11 @@ async fn tokens_come_from_rest_and_every_call_gets_a_new_one() {
     assert_eq!(format!("{:?}", issued.token), "Token(<redacted>)");
     let source = RestTokenSource::new(rest, demo());
     let (a, b) = (source.token().await.unwrap(), source.token().await.unwrap());
-    assert_ne!(a.expose(), b.expose(), "two fetches, two tokens (nonces increase)");
+    assert_ne!(
+        a.expose(),
+        b.expose(),
+        "two fetches, two tokens (nonces increase)"
+    );
     sim.shutdown().await;
 }
 
@@ -48,10 +57,17 @@ async fn a_refused_key_fails_fast_with_krakens_error() {
         .connect_auth()
         .await
         .unwrap_err();
-    assert!(matches!(&err, Error::Rest(e) if e == &["EAPI:Invalid key"]), "{err:?}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(2), "retried a refused key");
+    assert!(
+        matches!(&err, Error::Rest(e) if e == &["EAPI:Invalid key"]),
+        "{err:?}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "retried a refused key"
+    );
     // A wrong secret is a bad signature.
-    let other_secret = Credentials::new(DEMO_API_KEY, "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=").unwrap();
+    let other_secret =
+        Credentials::new(DEMO_API_KEY, "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=").unwrap();
     let err = Client::builder()
         .auth_url(sim.private_url())
         .rest_url(sim.rest_url())
@@ -91,7 +107,10 @@ async fn orders_are_checked_against_asset_pairs_before_sending() {
         "invalid request: limit price 65000.05 is not a multiple of BTC/USD's price increment 0.1"
     );
     let err = client.order_rules("NOPE/USD").await.unwrap_err();
-    assert!(matches!(&err, Error::Rest(_) | Error::UnknownSymbol(_)), "{err:?}");
+    assert!(
+        matches!(&err, Error::Rest(_) | Error::UnknownSymbol(_)),
+        "{err:?}"
+    );
     client.close().await;
     sim.shutdown().await;
 }

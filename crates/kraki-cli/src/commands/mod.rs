@@ -1,8 +1,11 @@
 //! One module per subcommand.
 
+pub(crate) mod auth_args;
 pub(crate) mod book;
 pub(crate) mod decode;
 pub(crate) mod demo;
+pub(crate) mod order;
+pub(crate) mod private_stream;
 pub(crate) mod record;
 pub(crate) mod replay;
 pub(crate) mod sim;

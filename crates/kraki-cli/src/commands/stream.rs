@@ -45,20 +45,47 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let client = crate::connect(&args.url).await?;
         let symbols = args.symbols.clone();
         match args.channel.as_str() {
-            "ticker" => print(&client, Ticker::new(symbols), "ticker", args).await,
+            "ticker" => {
+                print(
+                    &client,
+                    Ticker::new(symbols),
+                    "ticker",
+                    args.json,
+                    args.count,
+                )
+                .await
+            }
             "book" => {
                 let mut spec = Book::new(symbols);
                 if let Some(d) = args.depth {
                     spec = spec.depth(d);
                 }
-                print(&client, spec, "book", args).await
+                print(&client, spec, "book", args.json, args.count).await
             }
-            "trade" => print(&client, Trades::new(symbols), "trade", args).await,
+            "trade" => {
+                print(
+                    &client,
+                    Trades::new(symbols),
+                    "trade",
+                    args.json,
+                    args.count,
+                )
+                .await
+            }
             "ohlc" => {
                 let spec = Ohlc::new(symbols, args.interval.unwrap_or(1));
-                print(&client, spec, "ohlc", args).await
+                print(&client, spec, "ohlc", args.json, args.count).await
             }
-            "instrument" => print(&client, Instrument::new(), "instrument", args).await,
+            "instrument" => {
+                print(
+                    &client,
+                    Instrument::new(),
+                    "instrument",
+                    args.json,
+                    args.count,
+                )
+                .await
+            }
             other => anyhow::bail!(
                 "unknown channel {other:?}: expected ticker, book, trade, ohlc or instrument"
             ),
@@ -73,11 +100,15 @@ struct Line<'a, T: Serialize> {
     item: &'a T,
 }
 
-async fn print<S: Subscribe>(
+/// Prints one line per event of a subscription until `count` data
+/// messages or the end of the stream (shared with `balances` and
+/// `executions`).
+pub(crate) async fn print<S: Subscribe>(
     client: &Client,
     spec: S,
     channel: &str,
-    args: &Args,
+    json: bool,
+    count: Option<u64>,
 ) -> anyhow::Result<ExitCode>
 where
     S::Item: Serialize + crate::summary::Summary,
@@ -86,11 +117,14 @@ where
     let mut printed = 0u64;
     let mut out = std::io::stdout().lock();
     while let Some(event) = sub.next().await {
-        let line = match (&event, args.json) {
+        let line = match (&event, json) {
             (Event::Data(item), true) => serde_json::to_string(&Line { channel, item })?,
             (Event::Data(item), false) => format!("{channel} {}", item.summary()),
             (Event::Status(system), true) => {
                 format!(r#"{{"event":"status","system":"{system}"}}"#)
+            }
+            (Event::Gap { expected, received }, true) => {
+                format!(r#"{{"event":"gap","expected":{expected},"received":{received}}}"#)
             }
             (other, true) => format!(r#"{{"event":"{}"}}"#, event_name(other)),
             (other, false) => format!("event {}", event_name(other)),
@@ -100,7 +134,7 @@ where
         }
         if matches!(event, Event::Data(_)) {
             printed += 1;
-            if args.count.is_some_and(|n| printed >= n) {
+            if count.is_some_and(|n| printed >= n) {
                 break;
             }
         }
@@ -116,6 +150,7 @@ fn event_name<T>(event: &Event<T>) -> String {
         Event::Reconnected => "reconnected".to_owned(),
         Event::Lagged(n) => format!("lagged {n}"),
         Event::Status(s) => format!("status {s}"),
+        Event::Gap { expected, received } => format!("gap {expected} {received}"),
         _ => "other".to_owned(),
     }
 }
