@@ -1,6 +1,7 @@
 //! `client.book(symbol, depth)`: a verified L2 book that keeps itself in
 //! sync, readable from any thread.
 
+use crate::published::Published;
 use crate::spec::{Book, BookUpdate, Instrument};
 use crate::{Client, Error, Event, Subscription};
 use futures_util::StreamExt;
@@ -72,41 +73,10 @@ pub enum BookEvent {
     Lagged(u64),
 }
 
-/// The book as the book task keeps it and readers see it. The task
-/// applies each message in place (`Arc::make_mut`), so the book is copied
-/// only when a reader still holds the previous state, not once per message.
-struct Published {
-    current: std::sync::Mutex<Arc<BookState>>,
-    /// Bumped on every change, for [`BookHandle::changed`].
-    changes: watch::Sender<u64>,
-}
-
-impl Published {
-    fn read(&self) -> Arc<BookState> {
-        match self.current.lock() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
-    }
-
-    /// Changes the book in place and tells waiting readers.
-    fn update<R>(&self, change: impl FnOnce(&mut BookState) -> R) -> R {
-        let result = {
-            let mut guard = match self.current.lock() {
-                Ok(guard) => guard,
-                Err(poisoned) => poisoned.into_inner(),
-            };
-            change(Arc::make_mut(&mut guard))
-        };
-        self.changes.send_modify(|n| *n += 1);
-        result
-    }
-}
-
 /// A handle to a verified book. Cheap to read from any thread; the book
 /// task stops when the handle is dropped.
 pub struct BookHandle {
-    published: Arc<Published>,
+    published: Arc<Published<BookState>>,
     changes: watch::Receiver<u64>,
     events: flume::Receiver<BookEvent>,
     task: tokio::task::AbortHandle,
@@ -182,11 +152,7 @@ impl Client {
             mismatches: 0,
             resyncs: 0,
         });
-        let (changes_tx, changes) = watch::channel(0);
-        let published = Arc::new(Published {
-            current: std::sync::Mutex::new(initial),
-            changes: changes_tx,
-        });
+        let (published, changes) = Published::new(initial);
         let (events_tx, events) = flume::bounded(self.queue_capacity());
         let task = tokio::spawn(run(subscription, published.clone(), events_tx));
         Ok(BookHandle {
@@ -221,7 +187,7 @@ impl Client {
 /// for a snapshot whenever the book cannot be trusted.
 async fn run(
     subscription: Subscription<BookUpdate>,
-    published: Arc<Published>,
+    published: Arc<Published<BookState>>,
     events: flume::Sender<BookEvent>,
 ) {
     let mut subscription = subscription;

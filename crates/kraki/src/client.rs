@@ -28,6 +28,8 @@ struct Inner {
     builder: ClientBuilder,
     /// Order rules per pair, for checking orders before sending.
     rules: std::sync::Mutex<std::collections::HashMap<String, crate::OrderRules>>,
+    /// The local copy of Kraken's trading rate counter.
+    rate: std::sync::Mutex<crate::rate_counter::RateCounter>,
 }
 
 impl std::fmt::Debug for Client {
@@ -69,8 +71,11 @@ impl Client {
                 tasks: std::sync::Mutex::new(Vec::new()),
                 status,
                 queue_capacity: builder.settings.queue_capacity,
-                builder,
                 rules: std::sync::Mutex::new(std::collections::HashMap::new()),
+                rate: std::sync::Mutex::new(crate::rate_counter::RateCounter::new(
+                    builder.rate_tier,
+                )),
+                builder,
             }),
         })
     }
@@ -128,6 +133,21 @@ impl Client {
         &self,
     ) -> &std::sync::Mutex<std::collections::HashMap<String, crate::OrderRules>> {
         &self.inner.rules
+    }
+
+    /// Runs `f` on the rate counter.
+    pub(crate) fn with_rate<R>(
+        &self,
+        f: impl FnOnce(&mut crate::rate_counter::RateCounter) -> R,
+    ) -> Option<R> {
+        self.inner.rate.lock().ok().map(|mut r| f(&mut r))
+    }
+
+    /// The local estimate of Kraken's trading rate counter for `pair`
+    /// (§9.4), counting what this client sent.
+    pub fn rate_count(&self, pair: &str) -> f64 {
+        self.with_rate(|r| r.current(pair, std::time::Instant::now()))
+            .unwrap_or(0.0)
     }
 
     pub(crate) fn settings(&self) -> &ClientBuilder {

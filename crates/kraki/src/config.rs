@@ -38,6 +38,7 @@ pub struct ClientBuilder {
     pub(crate) extra_roots: Vec<Vec<u8>>,
     pub(crate) credentials: Option<Credentials>,
     pub(crate) token_source: Option<Arc<dyn TokenSource>>,
+    pub(crate) rate_tier: crate::RateTier,
     pub(crate) settings: Settings,
 }
 
@@ -68,6 +69,7 @@ impl Default for ClientBuilder {
             extra_roots: Vec::new(),
             credentials: None,
             token_source: None,
+            rate_tier: crate::RateTier::default(),
             settings: Settings {
                 connect_attempts: 3,
                 backoff_initial: Duration::from_millis(250),
@@ -122,6 +124,14 @@ impl ClientBuilder {
     /// REST with [`ClientBuilder::credentials`].
     pub fn token_source(mut self, source: impl TokenSource) -> Self {
         self.token_source = Some(Arc::new(source));
+        self
+    }
+
+    /// The account's tier, for the local trading rate counter (§9.4) that
+    /// warns before Kraken would answer `EOrder:Rate limit exceeded`.
+    /// Default is [`crate::RateTier::Starter`], the strictest.
+    pub fn rate_tier(mut self, tier: crate::RateTier) -> Self {
+        self.rate_tier = tier;
         self
     }
 

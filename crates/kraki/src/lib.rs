@@ -23,11 +23,13 @@
 //! channels, so there is no shared mutable state to manage. Subscriptions
 //! can be consumed as async streams or from plain threads.
 
+mod account;
 pub mod auth;
 mod backoff;
 mod book_handle;
 mod client;
 mod config;
+mod dead_man;
 mod driver;
 mod error;
 mod event;
@@ -35,6 +37,8 @@ pub mod fan;
 mod handlers;
 mod order;
 mod private_spec;
+mod published;
+mod rate_counter;
 pub mod rest;
 mod rules;
 mod sink;
@@ -43,16 +47,19 @@ mod subscription;
 mod trading;
 mod transport;
 
+pub use account::{AccountHandle, AccountState, OpenOrder};
 pub use auth::Credentials;
 pub use book_handle::{BookEvent, BookHandle, BookState, BookStatus};
 pub use client::Client;
 pub use config::{AUTH_URL, ClientBuilder, LEVEL3_URL, PUBLIC_URL};
+pub use dead_man::DeadManSwitch;
 pub use error::{Error, Rejection};
 pub use event::Event;
 pub use handlers::Handled;
 pub use kraki_proto as proto;
 pub use order::Order;
 pub use private_spec::{Balances, BalancesUpdate, Executions, ExecutionsUpdate};
+pub use rate_counter::RateTier;
 pub use rules::OrderRules;
 pub use spec::{
     Book, BookUpdate, CandleUpdate, Instrument, InstrumentUpdate, Ohlc, Subscribe, Ticker,

@@ -4,6 +4,7 @@
 
 use crate::driver::Command;
 use crate::private_spec::Executions;
+use crate::rate_counter::{Action, cost};
 use crate::rest::RestClient;
 use crate::{Client, Error, Event, Order, OrderRules, Rejection};
 use futures_util::StreamExt;
@@ -15,6 +16,7 @@ use kraki_proto::trading::{
 };
 use kraki_proto::{ClOrdId, MessageType, Method, MethodResponse, Response};
 use ring::rand::{SecureRandom, SystemRandom};
+use std::time::Instant;
 use tokio::sync::oneshot;
 
 /// Which orders `cancel_order` cancels; any mix of the three.
@@ -179,14 +181,20 @@ impl Client {
             params.cl_ord_id = Some(ClOrdId::new(random_cl_ord_id()?));
         }
         let cl_ord_id = params.cl_ord_id.as_ref().map(|c| c.as_str().to_owned());
+        let pair = params.symbol.as_str().to_owned();
+        self.with_rate(|r| r.charge(&pair, cost(Action::Add, Default::default()), Instant::now()));
         let responses = self
             .call(Method::AddOrder(params), 1)
             .await
             .map_err(|e| with_cl_ord_id(e, cl_ord_id))?;
-        single("add_order", responses, |r| match r {
+        let result = single("add_order", responses, |r| match r {
             Response::AddOrder(r) => Some(r),
             _ => None,
-        })
+        })?;
+        let mut ids = vec![result.order_id.as_str()];
+        ids.extend(result.cl_ord_id.as_ref().map(|c| c.as_str()));
+        self.with_rate(|r| r.placed(&pair, &ids, Instant::now()));
+        Ok(result)
     }
 
     /// Amends an order in place (ids and, where possible, queue priority
@@ -200,6 +208,11 @@ impl Client {
                 "amend_order needs an order_id or a cl_ord_id".to_owned(),
             ));
         }
+        let id = params.order_id.as_ref().map(|o| o.as_str().to_owned());
+        let id = id.or_else(|| params.cl_ord_id.as_ref().map(|c| c.as_str().to_owned()));
+        if let Some(id) = id {
+            self.with_rate(|r| r.charge_order(&id, Action::Amend, Instant::now()));
+        }
         let responses = self.call(Method::AmendOrder(params), 1).await?;
         single("amend_order", responses, |r| match r {
             Response::AmendOrder(r) => Some(r),
@@ -212,6 +225,8 @@ impl Client {
     /// # Errors
     /// As [`Client::amend_order`].
     pub async fn edit_order(&self, params: EditOrderParams) -> Result<EditOrderResult, Error> {
+        let id = params.order_id.as_str().to_owned();
+        self.with_rate(|r| r.charge_order(&id, Action::Edit, Instant::now()));
         let responses = self.call(Method::EditOrder(params), 1).await?;
         single("edit_order", responses, |r| match r {
             Response::EditOrder(r) => Some(r),
@@ -236,6 +251,26 @@ impl Client {
                 "cancel_order needs at least one id".to_owned(),
             ));
         }
+        let ids: Vec<String> = target
+            .params
+            .order_id
+            .iter()
+            .flatten()
+            .map(|o| o.as_str().to_owned())
+            .chain(
+                target
+                    .params
+                    .cl_ord_id
+                    .iter()
+                    .flatten()
+                    .map(|c| c.as_str().to_owned()),
+            )
+            .collect();
+        self.with_rate(|r| {
+            for id in &ids {
+                r.charge_order(id, Action::Cancel, Instant::now());
+            }
+        });
         let responses = self
             .call(Method::CancelOrder(target.params), expected)
             .await?;
@@ -328,6 +363,8 @@ impl Client {
         for order in &orders {
             rules.check(order.params())?;
         }
+        let batch_cost = orders.len() as f64 / 2.0;
+        self.with_rate(|r| r.charge(symbol.as_str(), batch_cost, Instant::now()));
         let params = BatchAddParams {
             symbol,
             orders: orders.into_iter().map(Order::into_batch_row).collect(),
