@@ -35,6 +35,9 @@ impl Handled for InstrumentUpdate {
 impl Handled for crate::ExecutionsUpdate {
     type Spec = crate::Executions;
 }
+impl Handled for crate::Level3Update {
+    type Spec = crate::Level3;
+}
 impl Handled for crate::BalancesUpdate {
     type Spec = crate::Balances;
 }

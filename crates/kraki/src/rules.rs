@@ -21,6 +21,10 @@ pub struct OrderRules {
     pub qty_min: Decimal,
     /// Smallest cost (price × quantity) in the quote currency, if known.
     pub cost_min: Option<Decimal>,
+    /// Decimals of prices (book checksums).
+    pub price_precision: u8,
+    /// Decimals of quantities (book checksums).
+    pub qty_precision: u8,
 }
 
 impl From<&PairInfo> for OrderRules {
@@ -31,6 +35,8 @@ impl From<&PairInfo> for OrderRules {
             qty_increment: p.qty_increment,
             qty_min: p.qty_min,
             cost_min: p.cost_min,
+            price_precision: p.price_precision,
+            qty_precision: p.qty_precision,
         }
     }
 }
@@ -63,17 +69,15 @@ impl OrderRules {
             .ok_or_else(|| Error::Http(format!("AssetPairs {symbol}: no lot_decimals")))?;
         let qty_increment = Decimal::new(1, lot_decimals)
             .map_err(|e| Error::Http(format!("AssetPairs {symbol}: lot_decimals: {e}")))?;
+        let pair_decimals = pair
+            .get("pair_decimals")
+            .and_then(Value::as_u64)
+            .and_then(|d| u8::try_from(d).ok())
+            .ok_or_else(|| Error::Http(format!("AssetPairs {symbol}: no pair_decimals")))?;
         let price_increment = match decimal("tick_size")? {
             Some(tick) => tick,
-            None => {
-                let places = pair
-                    .get("pair_decimals")
-                    .and_then(Value::as_u64)
-                    .and_then(|d| u8::try_from(d).ok())
-                    .ok_or_else(|| Error::Http(format!("AssetPairs {symbol}: no tick_size")))?;
-                Decimal::new(1, places)
-                    .map_err(|e| Error::Http(format!("AssetPairs {symbol}: pair_decimals: {e}")))?
-            }
+            None => Decimal::new(1, pair_decimals)
+                .map_err(|e| Error::Http(format!("AssetPairs {symbol}: pair_decimals: {e}")))?,
         };
         Ok(OrderRules {
             symbol: symbol.to_owned(),
@@ -81,6 +85,8 @@ impl OrderRules {
             qty_increment,
             qty_min: required("ordermin")?,
             cost_min: decimal("costmin")?,
+            price_precision: pair_decimals,
+            qty_precision: lot_decimals,
         })
     }
 

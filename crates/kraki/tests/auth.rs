@@ -130,3 +130,61 @@ async fn a_fixed_token_source_skips_rest() {
     client.close().await;
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_level3_book_verifies_and_resyncs_itself() {
+    use kraki::BookStatus;
+    let sim = Simulator::builder()
+        .seed(9)
+        .rate(400.0)
+        .spawn()
+        .await
+        .unwrap();
+    let client = Client::builder()
+        .level3_url(sim.level3_url())
+        .rest_url(sim.rest_url())
+        .credentials(demo())
+        .connect_level3()
+        .await
+        .unwrap();
+    let mut book = client.level3_book("BTC/USD", 10).await.unwrap();
+    let within = std::time::Duration::from_secs(10);
+    let state = loop {
+        let state = tokio::time::timeout(within, book.changed())
+            .await
+            .unwrap()
+            .unwrap();
+        if state.status == BookStatus::Live && state.verified >= 5 {
+            break state;
+        }
+    };
+    assert_eq!(state.mismatches, 0);
+    assert!(state.book.order_count() > 0);
+    sim.corrupt_next_checksum("BTC/USD");
+    let before = state.verified;
+    loop {
+        let state = tokio::time::timeout(within, book.changed())
+            .await
+            .unwrap()
+            .unwrap();
+        if state.resyncs == 1 && state.status == BookStatus::Live && state.verified > before + 2 {
+            assert_eq!(state.mismatches, 1);
+            break;
+        }
+    }
+    // A cut connection comes back with a fresh token and a fresh snapshot.
+    sim.cut_connections();
+    let mut saw_reconnecting = false;
+    loop {
+        let state = tokio::time::timeout(within, book.changed())
+            .await
+            .unwrap()
+            .unwrap();
+        saw_reconnecting |= state.status != BookStatus::Live;
+        if saw_reconnecting && state.status == BookStatus::Live {
+            break;
+        }
+    }
+    client.close().await;
+    sim.shutdown().await;
+}
