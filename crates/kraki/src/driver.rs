@@ -276,22 +276,15 @@ impl Driver {
         }
         let mut alive_at = Instant::now();
         let mut last_sent = Instant::now();
+        // One timer for every deadline, re-armed only when something can
+        // have moved the next one earlier (a command, a response, the timer
+        // itself), not per data frame: a deadline that moved later (the
+        // idle watchdog after data) just makes the timer wake early once.
+        let timer = sleep_until(self.next_deadline(alive_at, last_sent));
+        tokio::pin!(timer);
         loop {
             let idle_deadline = alive_at + self.settings.idle_timeout;
             let ping_deadline = last_sent + self.settings.ping_interval;
-            let op_deadline = self
-                .ops
-                .iter()
-                .map(|o| o.deadline)
-                .chain(self.calls.iter().map(|c| c.deadline))
-                .min();
-            let silence_deadline = self.wire.values().filter_map(|w| w.first_data_by).min();
-            let deadline = [Some(ping_deadline), op_deadline, silence_deadline]
-                .into_iter()
-                .flatten()
-                .chain(self.has_subscriptions().then_some(idle_deadline))
-                .min()
-                .unwrap_or(ping_deadline);
             tokio::select! {
                 frame = socket.next() => {
                     let msg = match frame {
@@ -309,8 +302,12 @@ impl Driver {
                             if !matches!(&inbound, Inbound::Response(r) if r.method() == "pong") {
                                 alive_at = Instant::now();
                             }
+                            let response = matches!(inbound, Inbound::Response(_));
                             if let Err(e) = self.on_inbound(inbound, socket).await {
                                 return Exit::Lost(e);
+                            }
+                            if response {
+                                self.rearm_if_earlier(timer.as_mut(), alive_at, last_sent);
                             }
                         }
                         Err(e) => tracing::warn!(error = %e, "undecodable frame ignored"),
@@ -335,10 +332,11 @@ impl Driver {
                                 return Exit::Lost(e);
                             }
                             last_sent = Instant::now();
+                            self.rearm_if_earlier(timer.as_mut(), alive_at, last_sent);
                         }
                     }
                 }
-                () = sleep_until(deadline) => {
+                () = &mut timer => {
                     let now = Instant::now();
                     self.expire_ops(now);
                     if let Err(e) = self.check_silence(now, socket).await {
@@ -357,8 +355,42 @@ impl Driver {
                         }
                         last_sent = now;
                     }
+                    let next = self.next_deadline(alive_at, last_sent);
+                    timer.as_mut().reset(next);
                 }
             }
+        }
+    }
+
+    /// The earliest of every deadline: ping, pending requests, snapshot
+    /// silence, and (with subscriptions) the idle watchdog.
+    fn next_deadline(&self, alive_at: Instant, last_sent: Instant) -> Instant {
+        let ping_deadline = last_sent + self.settings.ping_interval;
+        let op_deadline = self
+            .ops
+            .iter()
+            .map(|o| o.deadline)
+            .chain(self.calls.iter().map(|c| c.deadline))
+            .min();
+        let silence_deadline = self.wire.values().filter_map(|w| w.first_data_by).min();
+        let idle_deadline = alive_at + self.settings.idle_timeout;
+        [Some(ping_deadline), op_deadline, silence_deadline]
+            .into_iter()
+            .flatten()
+            .chain(self.has_subscriptions().then_some(idle_deadline))
+            .min()
+            .unwrap_or(ping_deadline)
+    }
+
+    fn rearm_if_earlier(
+        &self,
+        timer: std::pin::Pin<&mut tokio::time::Sleep>,
+        alive_at: Instant,
+        last_sent: Instant,
+    ) {
+        let next = self.next_deadline(alive_at, last_sent);
+        if next < timer.deadline() {
+            timer.reset(next);
         }
     }
 
