@@ -188,3 +188,39 @@ async fn the_level3_book_verifies_and_resyncs_itself() {
     client.close().await;
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_unanswered_order_is_outcome_unknown_with_its_cl_ord_id() {
+    let sim = sim().await;
+    let client = Client::builder()
+        .auth_url(sim.private_url())
+        .rest_url(sim.rest_url())
+        .credentials(demo())
+        .request_timeout(std::time::Duration::from_millis(300))
+        .connect_auth()
+        .await
+        .unwrap();
+    // Rules fetched first, so that the stall hits the order itself.
+    client.order_rules("BTC/USD").await.unwrap();
+    sim.stall_connections();
+    let err = client
+        .add_order(Order::limit(Side::Buy, "BTC/USD", d("0.01"), d("50000.0")))
+        .await
+        .unwrap_err();
+    let Error::OutcomeUnknown {
+        method,
+        cl_ord_id,
+        reason,
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*method, "add_order");
+    assert!(reason.contains("no answer within 300 ms"), "{reason}");
+    let id = cl_ord_id.as_deref().unwrap();
+    assert_eq!(id.len(), 32, "a generated short UUID: {id}");
+    assert!(err.to_string().contains(id));
+    assert!(!err.is_rejection());
+    client.close().await;
+    sim.shutdown().await;
+}
