@@ -42,6 +42,14 @@ impl Sim {
         self.lines[0].strip_prefix("public ").unwrap()
     }
 
+    pub fn private_url(&self) -> &str {
+        self.lines[1].strip_prefix("private ").unwrap()
+    }
+
+    pub fn rest_url(&self) -> &str {
+        self.lines[3].strip_prefix("rest ").unwrap()
+    }
+
     pub fn interrupt(&mut self) -> std::process::ExitStatus {
         Command::new("kill")
             .args(["-INT", &self.child.id().to_string()])
@@ -58,7 +66,24 @@ impl Drop for Sim {
 }
 
 pub fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(KRAKI).args(args).output().unwrap();
+    run_with_env(args, &[])
+}
+
+/// `run` with extra environment variables (the API credentials are
+/// cleared first, so tests never pick up a developer's real ones).
+pub fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut command = Command::new(KRAKI);
+    command.args(args);
+    for name in [
+        "KRAKEN_API_KEY",
+        "KRAKEN_API_SECRET",
+        "KRAKEN_REST_API_KEY",
+        "KRAKEN_REST_API_PRIVATE_KEY",
+    ] {
+        command.env_remove(name);
+    }
+    command.envs(env.iter().copied());
+    let out = command.output().unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8(out.stdout).unwrap(),
