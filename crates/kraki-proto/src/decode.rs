@@ -209,9 +209,10 @@ fn missing(text: &str, what: &str) -> DecodeError {
 /// shape. Unknown channels and methods are not errors: they decode to
 /// [`Inbound::Unknown`]. Never panics, whatever the input.
 pub fn decode(text: &str) -> Result<Inbound, DecodeError> {
-    // Book frames, the bulk of a market-data feed, take the fast path.
-    if let Some(book) = crate::fast_book::decode(text) {
-        return Ok(book);
+    // Book, ticker, trade and executions frames, the bulk of traffic, take
+    // the fast path; anything it does not take exactly goes the general way.
+    if let Some(inbound) = crate::fast::decode(text) {
+        return Ok(inbound);
     }
     decode_general(text)
 }

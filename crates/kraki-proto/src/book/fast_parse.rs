@@ -11,10 +11,10 @@
 //! what `decode` gives for the same text (property-tested in
 //! `tests/fast_parse.rs`).
 
-use super::scan::Cursor;
 use super::time_reader::TimeReader;
 use super::view::{BookUpdate, Level3Orders, Level3Update, OrderSlot};
 use crate::channels::{Level3Event, PriceLevel};
+use crate::scan::Cursor;
 use crate::{MessageType, Timestamp};
 use std::ops::Range;
 

@@ -33,7 +33,6 @@ mod l2;
 mod l2_side;
 mod l3;
 mod precision;
-mod scan;
 mod time_reader;
 mod view;
 

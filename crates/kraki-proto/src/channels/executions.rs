@@ -169,6 +169,16 @@ macro_rules! report {
                 pub $int: Option<$ity>,
             )*
         }
+
+        impl ExecutionReport {
+            /// The fast path's reader (see `crate::fast`).
+            pub(crate) fn read_fast(c: &mut crate::scan::Cursor<'_>) -> Option<Self> {
+                Some(crate::fast::value::read_object!(c, ExecutionReport {
+                    required: [$($req),*],
+                    optional: [$($opt,)* $($int),*],
+                }))
+            }
+        }
     };
 }
 

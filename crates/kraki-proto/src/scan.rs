@@ -13,16 +13,16 @@ const MAX_NESTING: u32 = 64;
 
 /// A position in the frame. Every method returns `None` for anything it
 /// does not accept, which sends the frame to `decode`.
-pub(super) struct Cursor<'a> {
-    pub(super) s: &'a str,
-    pub(super) b: &'a [u8],
-    pub(super) pos: usize,
+pub(crate) struct Cursor<'a> {
+    pub(crate) s: &'a str,
+    pub(crate) b: &'a [u8],
+    pub(crate) pos: usize,
     /// Line breaks are not whitespace here: the frame must be on one line.
-    pub(super) one_line: bool,
+    pub(crate) one_line: bool,
 }
 
 impl<'a> Cursor<'a> {
-    pub(super) fn new(text: &'a str, one_line: bool) -> Self {
+    pub(crate) fn new(text: &'a str, one_line: bool) -> Self {
         Cursor {
             s: text,
             b: text.as_bytes(),
@@ -33,7 +33,7 @@ impl<'a> Cursor<'a> {
 
     /// After the frame's closing brace: the position there for a frame on
     /// one line, else the end of the text, which must be only whitespace.
-    pub(super) fn end(&mut self) -> Option<usize> {
+    pub(crate) fn end(&mut self) -> Option<usize> {
         if self.one_line {
             return Some(self.pos);
         }
@@ -43,24 +43,24 @@ impl<'a> Cursor<'a> {
 
     /// Text between two positions at ASCII bytes (always char boundaries).
     #[inline]
-    pub(super) fn text(&self, range: Range<usize>) -> Option<&'a str> {
+    pub(crate) fn text(&self, range: Range<usize>) -> Option<&'a str> {
         self.s.get(range)
     }
 
     /// The next eight bytes as one word, the first in the lowest byte.
     #[inline]
-    pub(super) fn chunk(&self) -> Option<u64> {
+    pub(crate) fn chunk(&self) -> Option<u64> {
         let bytes = self.b.get(self.pos..)?.first_chunk::<8>()?;
         Some(u64::from_le_bytes(*bytes))
     }
 
     #[inline]
-    pub(super) fn peek(&self) -> Option<u8> {
+    pub(crate) fn peek(&self) -> Option<u8> {
         self.b.get(self.pos).copied()
     }
 
     #[inline]
-    pub(super) fn ws(&mut self) {
+    pub(crate) fn ws(&mut self) {
         while let Some(b) = self.peek() {
             match b {
                 b' ' | b'\t' => {}
@@ -72,13 +72,13 @@ impl<'a> Cursor<'a> {
     }
 
     #[inline]
-    pub(super) fn eat(&mut self, byte: u8) -> Option<()> {
+    pub(crate) fn eat(&mut self, byte: u8) -> Option<()> {
         (self.peek()? == byte).then(|| self.pos += 1)
     }
 
     /// After a member or element: `true` at a comma, `false` at `close`.
     #[inline]
-    pub(super) fn comma_or_end(&mut self, close: u8) -> Option<bool> {
+    pub(crate) fn comma_or_end(&mut self, close: u8) -> Option<bool> {
         self.ws();
         let b = self.peek()?;
         self.pos += 1;
@@ -92,7 +92,7 @@ impl<'a> Cursor<'a> {
 
     /// A string without escapes or control characters; its content's range.
     #[inline]
-    pub(super) fn string_range(&mut self) -> Option<Range<usize>> {
+    pub(crate) fn string_range(&mut self) -> Option<Range<usize>> {
         self.eat(b'"')?;
         let start = self.pos;
         // Eight bytes at a time up to the first quote, backslash or control
@@ -117,14 +117,14 @@ impl<'a> Cursor<'a> {
     }
 
     #[inline]
-    pub(super) fn string(&mut self) -> Option<&'a [u8]> {
+    pub(crate) fn string(&mut self) -> Option<&'a [u8]> {
         let range = self.string_range()?;
         self.b.get(range)
     }
 
     /// A member's key and the colon after it.
     #[inline]
-    pub(super) fn key(&mut self) -> Option<&'a [u8]> {
+    pub(crate) fn key(&mut self) -> Option<&'a [u8]> {
         let key = self.string()?;
         self.ws();
         self.eat(b':')?;
@@ -135,7 +135,7 @@ impl<'a> Cursor<'a> {
     /// Consumes `word` if the input continues with it. The length is known
     /// when compiling, so the comparison is a few word compares.
     #[inline]
-    pub(super) fn lit<const N: usize>(&mut self, word: &[u8; N]) -> bool {
+    pub(crate) fn lit<const N: usize>(&mut self, word: &[u8; N]) -> bool {
         let found = self
             .b
             .get(self.pos..)
@@ -149,7 +149,7 @@ impl<'a> Cursor<'a> {
 
     /// A JSON number token, validated against JSON's grammar.
     #[inline]
-    pub(super) fn number_token(&mut self) -> Option<Range<usize>> {
+    pub(crate) fn number_token(&mut self) -> Option<Range<usize>> {
         let start = self.pos;
         if self.peek() == Some(b'-') {
             self.pos += 1;
@@ -177,7 +177,7 @@ impl<'a> Cursor<'a> {
     /// too long for it are rejected by the caller); returns how many.
     /// Eight bytes at a time where the input has them.
     #[inline]
-    pub(super) fn digits_into(&mut self, acc: &mut u64) -> u32 {
+    pub(crate) fn digits_into(&mut self, acc: &mut u64) -> u32 {
         let mut count = 0;
         while let Some(chunk) = self.chunk() {
             let (n, value) = leading_digits(chunk);
@@ -200,13 +200,13 @@ impl<'a> Cursor<'a> {
     }
 
     #[inline]
-    pub(super) fn digits(&mut self) {
+    pub(crate) fn digits(&mut self) {
         while let Some(b'0'..=b'9') = self.peek() {
             self.pos += 1;
         }
     }
 
-    pub(super) fn one_or_more_digits(&mut self) -> Option<()> {
+    pub(crate) fn one_or_more_digits(&mut self) -> Option<()> {
         let start = self.pos;
         self.digits();
         (self.pos > start).then_some(())
@@ -215,7 +215,7 @@ impl<'a> Cursor<'a> {
     /// A price or quantity: a number or a numeric string, read exactly as
     /// the `Deserialize` impl of [`Decimal`] reads it.
     #[inline]
-    pub(super) fn decimal(&mut self) -> Option<Decimal> {
+    pub(crate) fn decimal(&mut self) -> Option<Decimal> {
         let start = self.pos;
         if self.peek()? == b'"' {
             self.string_range()?;
@@ -256,7 +256,7 @@ impl<'a> Cursor<'a> {
     /// A checksum: a plain non-negative integer that fits a `u32`, or a
     /// string of digits holding one (as `flex_int` reads them).
     #[inline]
-    pub(super) fn checksum(&mut self) -> Option<u32> {
+    pub(crate) fn checksum(&mut self) -> Option<u32> {
         let quoted = self.peek()? == b'"';
         self.pos += usize::from(quoted);
         let start = self.pos;
@@ -276,7 +276,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Skips any value, validating it as serde_json would.
-    pub(super) fn skip_value(&mut self, nesting: u32) -> Option<()> {
+    pub(crate) fn skip_value(&mut self, nesting: u32) -> Option<()> {
         if nesting > MAX_NESTING {
             return None;
         }
@@ -336,7 +336,7 @@ const POW10: [u64; 9] = [
 /// the lowest position) and their value: SWAR, a few multiplications for
 /// up to eight digits.
 #[inline]
-pub(super) fn leading_digits(word: u64) -> (u32, u64) {
+pub(crate) fn leading_digits(word: u64) -> (u32, u64) {
     const ONES: u64 = 0x0101_0101_0101_0101;
     // Digit values; a byte below '0' borrows from the next, which only
     // matters after the first non-digit.

@@ -1,0 +1,265 @@
+//! Reading one JSON value into a field, exactly as the field's serde
+//! `Deserialize` would, or `None` for anything this path does not take
+//! (the frame then goes the general way, which gives the same value or
+//! the error).
+
+use crate::channels::{Contingent, ExecTriggers, Fee};
+use crate::scan::Cursor;
+use crate::{Asset, ClOrdId, Decimal, OrderId, Symbol, Timestamp};
+
+/// A field type the fast path can read.
+pub(crate) trait FastValue: Sized {
+    /// Reads the value at the cursor, consuming it.
+    fn read(c: &mut Cursor<'_>) -> Option<Self>;
+}
+
+/// A string without escapes, as text.
+fn text<'a>(c: &mut Cursor<'a>) -> Option<&'a str> {
+    let range = c.string_range()?;
+    c.text(range)
+}
+
+impl FastValue for Decimal {
+    #[inline]
+    fn read(c: &mut Cursor<'_>) -> Option<Self> {
+        c.decimal()
+    }
+}
+
+impl FastValue for String {
+    #[inline]
+    fn read(c: &mut Cursor<'_>) -> Option<Self> {
+        text(c).map(str::to_owned)
+    }
+}
+
+impl FastValue for bool {
+    #[inline]
+    fn read(c: &mut Cursor<'_>) -> Option<Self> {
+        if c.lit(b"true") {
+            Some(true)
+        } else if c.lit(b"false") {
+            Some(false)
+        } else {
+            None
+        }
+    }
+}
+
+impl FastValue for Timestamp {
+    #[inline]
+    fn read(c: &mut Cursor<'_>) -> Option<Self> {
+        Timestamp::parse(text(c)?).ok()
+    }
+}
+
+/// Integers as `flex_int` reads them: a plain JSON integer, or a string
+/// of digits. Fractions, exponents and signs in strings go the general
+/// way.
+fn flex_integer(c: &mut Cursor<'_>) -> Option<(bool, u64)> {
+    let quoted = c.peek()? == b'"';
+    c.pos += usize::from(quoted);
+    let negative = !quoted && c.peek() == Some(b'-');
+    c.pos += usize::from(negative);
+    let start = c.pos;
+    let mut value = 0u64;
+    let len = c.digits_into(&mut value);
+    if len == 0 || len > 18 || (!quoted && len > 1 && c.b.get(start) == Some(&b'0')) {
+        return None;
+    }
+    if quoted {
+        c.eat(b'"')?;
+    } else if let Some(b'.' | b'e' | b'E') = c.peek() {
+        return None;
+    }
+    Some((negative, value))
+}
+
+impl FastValue for u64 {
+    #[inline]
+    fn read(c: &mut Cursor<'_>) -> Option<Self> {
+        match flex_integer(c)? {
+            (false, v) => Some(v),
+            (true, _) => None,
+        }
+    }
+}
+
+impl FastValue for u32 {
+    #[inline]
+    fn read(c: &mut Cursor<'_>) -> Option<Self> {
+        u32::try_from(u64::read(c)?).ok()
+    }
+}
+
+impl FastValue for i64 {
+    #[inline]
+    fn read(c: &mut Cursor<'_>) -> Option<Self> {
+        let (negative, v) = flex_integer(c)?;
+        // At most 18 digits: below 10^18, so the cast is exact.
+        let v = v as i64;
+        Some(if negative { -v } else { v })
+    }
+}
+
+/// String newtypes and enums: read like their `Deserialize`, which takes
+/// a string and converts it.
+macro_rules! from_text {
+    ($($ty:ty => $convert:expr),* $(,)?) => {
+        $(impl FastValue for $ty {
+            #[inline]
+            fn read(c: &mut Cursor<'_>) -> Option<Self> {
+                let convert: fn(&str) -> Option<$ty> = $convert;
+                convert(text(c)?)
+            }
+        })*
+    };
+}
+
+from_text! {
+    Symbol => |s| Some(Symbol::from(s)),
+    Asset => |s| Some(Asset::from(s)),
+    OrderId => |s| Some(OrderId::from(s)),
+    ClOrdId => |s| Some(ClOrdId::from(s)),
+    crate::Side => |s| s.parse().ok(),
+    crate::OrderType => |s| s.parse().ok(),
+    crate::PriceType => |s| s.parse().ok(),
+    crate::TriggerReference => |s| s.parse().ok(),
+    crate::TimeInForce => |s| Some(crate::TimeInForce::from(s)),
+    crate::channels::ExecType => |s| s.parse().ok(),
+    crate::channels::OrderStatus => |s| s.parse().ok(),
+    crate::channels::LiquidityInd => |s| s.parse().ok(),
+    crate::channels::PositionStatus => |s| s.parse().ok(),
+    crate::channels::TradeOrderType => |s| s.parse().ok(),
+    crate::channels::TriggerStatus => |s| s.parse().ok(),
+}
+
+impl<T: FastValue> FastValue for Vec<T> {
+    fn read(c: &mut Cursor<'_>) -> Option<Self> {
+        c.eat(b'[')?;
+        c.ws();
+        let mut out = Vec::new();
+        if c.eat(b']').is_some() {
+            return Some(out);
+        }
+        loop {
+            out.push(T::read(c)?);
+            if !c.comma_or_end(b']')? {
+                return Some(out);
+            }
+        }
+    }
+}
+
+/// Reads a JSON object into a struct, field by field, the way serde's
+/// derive does: unknown keys are skipped, a repeated key or a missing
+/// required field is left to the general path (which reports it), `null`
+/// in an optional field is `None`; a `defaulted` field (serde `default`
+/// on a non-`Option`) takes its default when absent.
+macro_rules! read_object {
+    ($c:expr, $ty:ident { required: [$($req:ident),* $(,)?], optional: [$($opt:ident),* $(,)?] $(,)? }) => {
+        $crate::fast::value::read_object!($c, $ty { required: [$($req),*], optional: [$($opt),*], defaulted: [] })
+    };
+    ($c:expr, $ty:ident {
+        required: [$($req:ident),* $(,)?],
+        optional: [$($opt:ident),* $(,)?],
+        defaulted: [$($def:ident),* $(,)?] $(,)?
+    }) => {{
+        let c: &mut $crate::scan::Cursor<'_> = $c;
+        $(let mut $req = None;)*
+        $(let mut $opt: Option<Option<_>> = None;)*
+        $(let mut $def = None;)*
+        c.eat(b'{')?;
+        c.ws();
+        if c.eat(b'}').is_none() {
+            loop {
+                let key = c.key()?;
+                match key {
+                    $(k if k == stringify!($req).as_bytes() => {
+                        if $req.is_some() {
+                            return None;
+                        }
+                        $req = Some($crate::fast::value::FastValue::read(c)?);
+                    })*
+                    $(k if k == stringify!($opt).as_bytes() => {
+                        if $opt.is_some() {
+                            return None;
+                        }
+                        $opt = Some(if c.lit(b"null") {
+                            None
+                        } else {
+                            Some($crate::fast::value::FastValue::read(c)?)
+                        });
+                    })*
+                    $(k if k == stringify!($def).as_bytes() => {
+                        if $def.is_some() {
+                            return None;
+                        }
+                        $def = Some($crate::fast::value::FastValue::read(c)?);
+                    })*
+                    _ => c.skip_value(1)?,
+                }
+                if !c.comma_or_end(b'}')? {
+                    break;
+                }
+            }
+        }
+        $ty {
+            $($req: $req?,)*
+            $($opt: $opt.flatten(),)*
+            $($def: $def.unwrap_or_default(),)*
+        }
+    }};
+}
+pub(crate) use read_object;
+
+impl FastValue for Fee {
+    fn read(c: &mut Cursor<'_>) -> Option<Self> {
+        Some(read_object!(
+            c,
+            Fee {
+                required: [asset, qty],
+                optional: []
+            }
+        ))
+    }
+}
+
+impl FastValue for ExecTriggers {
+    fn read(c: &mut Cursor<'_>) -> Option<Self> {
+        Some(read_object!(
+            c,
+            ExecTriggers {
+                required: [],
+                optional: [
+                    reference,
+                    price,
+                    price_type,
+                    actual_price,
+                    peak_price,
+                    last_price,
+                    status,
+                    timestamp
+                ],
+            }
+        ))
+    }
+}
+
+impl FastValue for Contingent {
+    fn read(c: &mut Cursor<'_>) -> Option<Self> {
+        Some(read_object!(
+            c,
+            Contingent {
+                required: [],
+                optional: [
+                    order_type,
+                    trigger_price,
+                    trigger_price_type,
+                    limit_price,
+                    limit_price_type
+                ],
+            }
+        ))
+    }
+}
