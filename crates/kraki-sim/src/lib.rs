@@ -51,20 +51,31 @@
 //! [`SimHandle::advance`] is called: the same seed then gives the same
 //! messages on every run, timestamps aside.
 
+mod account;
 mod ack;
 mod auth;
 mod connection;
+mod dead_man;
 mod engine;
+mod exchange;
 mod feeds;
 mod history;
 mod http;
 mod level3;
 mod market;
 mod markets;
+mod matching;
+mod money;
+mod orders;
+mod private_feeds;
+mod rate_counter;
 mod rest;
 mod rng;
 mod server;
 mod session;
+mod sweep;
+mod trading;
+mod trading_checks;
 
 pub use auth::{Credentials, DEMO_API_KEY, DEMO_API_SECRET};
 pub use kraki_proto::channels::SystemStatus;

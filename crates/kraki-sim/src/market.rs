@@ -88,6 +88,18 @@ impl Market {
         market
     }
 
+    /// The next public trade id.
+    pub(crate) fn take_trade_id(&mut self) -> u64 {
+        let id = self.next_trade_id;
+        self.next_trade_id += 1;
+        id
+    }
+
+    /// The last traded price, in price units.
+    pub(crate) fn last_price(&self) -> i64 {
+        self.history.last_price
+    }
+
     pub(crate) fn best_bid(&self) -> Option<(i64, i64)> {
         self.bids.iter().next_back().map(|(p, l)| (*p, l.qty))
     }
@@ -102,6 +114,11 @@ impl Market {
 
     fn add_order(&mut self, rng: &mut Rng, bid: bool, price: i64, now_ns: i128) {
         let qty = order_qty(&self.spec, rng);
+        self.push_order(bid, price, qty, now_ns);
+    }
+
+    /// Adds an order of `qty` at the back of a level's queue.
+    pub(crate) fn push_order(&mut self, bid: bool, price: i64, qty: i64, now_ns: i128) {
         let id = self.next_order;
         self.next_order += 1;
         let level = self.side_mut(bid).entry(price).or_default();
@@ -250,10 +267,9 @@ impl Market {
             price,
             qty,
             market_order: rng.chance(30),
-            trade_id: self.next_trade_id,
+            trade_id: self.take_trade_id(),
             at_ns: now_ns,
         };
-        self.next_trade_id += 1;
         Some(trade)
     }
 
