@@ -318,7 +318,9 @@ impl Engine {
             return false;
         }
         let now = feeds::now_ns();
-        let step = self.markets[index].trade_to(price, qty, now);
+        let market = &mut self.markets[index];
+        let step = market.trade_to(price, qty, now);
+        market.refill_far_end(&mut self.rng, now);
         self.publish(index, &step);
         self.after_prints(index, &step, now);
         true

@@ -120,7 +120,7 @@ impl Exchange {
                     fills.pop_front();
                 }
             }
-            self.publish(account, PrivateEvent::Execution(report));
+            self.publish(account, PrivateEvent::Execution(Box::new(report)));
         }
     }
 

@@ -50,7 +50,7 @@ pub(crate) struct Market {
     /// The price the market gravitates to: a random walk that new orders
     /// are placed around and that takers trade towards, so that the price
     /// moves the way a chart does while the spread stays tight.
-    fair: i64,
+    pub(crate) fair: i64,
     start: i64,
     /// Mixed into order ids so that pairs do not share them.
     pub(crate) id_salt: u64,
@@ -274,8 +274,23 @@ impl Market {
     }
 
     /// Keeps each side deep enough for depth-1000 subscribers by adding
-    /// levels of one order beyond the far end.
-    fn refill_far_end(&mut self, rng: &mut Rng, now_ns: i128) {
+    /// levels of one order beyond the far end. A side emptied by a forced
+    /// sweep restarts next to the fair price.
+    pub(crate) fn refill_far_end(&mut self, rng: &mut Rng, now_ns: i128) {
+        if self.bids.is_empty() {
+            let top = self
+                .best_ask()
+                .map_or(self.fair, |(a, _)| a.min(self.fair + 1));
+            if top > 1 {
+                self.add_order(rng, true, top - 1, now_ns);
+            }
+        }
+        if self.asks.is_empty() {
+            let bottom = self
+                .best_bid()
+                .map_or(self.fair, |(b, _)| b.max(self.fair - 1));
+            self.add_order(rng, false, bottom + 1, now_ns);
+        }
         while self.bids.len() < FULL_DEPTH {
             let Some(&worst) = self.bids.keys().next() else {
                 break;

@@ -109,7 +109,7 @@ impl Exchange {
                 balance: decimal(balance, scale),
                 user: None,
             };
-            self.publish(&account_key, PrivateEvent::Ledger(entry));
+            self.publish(&account_key, PrivateEvent::Ledger(Box::new(entry)));
         }
     }
 

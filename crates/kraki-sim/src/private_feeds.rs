@@ -12,10 +12,11 @@ use tokio::sync::{broadcast, watch};
 /// Something that happened to an account, in the order it happened.
 #[derive(Debug, Clone)]
 pub(crate) enum PrivateEvent {
-    /// One execution report (one per message, as live).
-    Execution(ExecutionReport),
+    /// One execution report (one per message, as live). Both kinds are
+    /// boxed: events are shared behind an `Arc` and moved once.
+    Execution(Box<ExecutionReport>),
     /// One completed ledger entry (one per message, as documented).
-    Ledger(LedgerEntry),
+    Ledger(Box<LedgerEntry>),
 }
 
 /// A private subscription's snapshot material and its updates, taken in

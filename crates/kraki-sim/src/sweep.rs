@@ -131,6 +131,8 @@ impl Market {
         let at_price = self.take(taker_buys, Some(price), qty, false, now_ns);
         step.trades.extend(at_price.trades);
         step.touched.extend(at_price.touched);
+        // The market carries on around the price it was traded to.
+        self.fair = price;
         step.bbo_changed = before != (self.best_bid(), self.best_ask());
         step
     }

@@ -18,8 +18,15 @@ use kraki_proto::trading::{
 use kraki_proto::{ClOrdId, Decimal, Method, OrderType, PriceType, Side, TimeInForce, Timestamp};
 use tokio::time::Instant;
 
+/// Market steps (by market index) the engine must publish.
+pub(crate) type Steps = Vec<(usize, Step)>;
+
 /// Frames answering a request, and market steps the engine must publish.
-pub(crate) type Outcome = (Vec<String>, Vec<(usize, Step)>);
+pub(crate) type Outcome = (Vec<String>, Steps);
+
+/// A placed order's id (empty for `validate`) and the steps its fills
+/// made, or Kraken's error.
+pub(crate) type Placed = Result<(String, Steps), &'static str>;
 
 /// An order as asked for, from `add_order`, a `batch_add` row or
 /// `edit_order`.
@@ -359,7 +366,7 @@ impl Exchange {
         validate: bool,
         count_rate: bool,
         now_ns: i128,
-    ) -> Result<(String, Vec<(usize, Step)>), &'static str> {
+    ) -> Placed {
         let order = self.check_new(markets, account, o, now_ns)?;
         if validate {
             return Ok((String::new(), Vec::new()));
@@ -428,7 +435,7 @@ impl Exchange {
         account: &str,
         p: &AmendOrderParams,
         now_ns: i128,
-    ) -> Result<(String, Vec<(usize, Step)>), &'static str> {
+    ) -> Placed {
         let seq = self
             .find(
                 account,
@@ -512,7 +519,7 @@ impl Exchange {
         account: &str,
         p: &EditOrderParams,
         now_ns: i128,
-    ) -> Result<(String, Vec<(usize, Step)>), &'static str> {
+    ) -> Placed {
         let seq = self
             .find(account, Some(p.order_id.as_str()), None)
             .ok_or("EOrder:Unknown order")?;

@@ -61,3 +61,5 @@ pub fn keys(v: &Value) -> Vec<String> {
     k.sort();
     k
 }
+
+pub mod private;
