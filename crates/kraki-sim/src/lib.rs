@@ -78,6 +78,7 @@ mod trading;
 mod trading_checks;
 
 pub use auth::{Credentials, DEMO_API_KEY, DEMO_API_SECRET};
+pub use kraki_proto::Decimal;
 pub use kraki_proto::channels::SystemStatus;
 pub use markets::{PairSpec, default_markets};
 pub use server::{SimHandle, Simulator};

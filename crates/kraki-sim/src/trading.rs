@@ -173,10 +173,7 @@ impl Exchange {
                 }
                 Err(e) => (err(e), Vec::new()),
             },
-            Method::CancelOrder(p) => (
-                self.cancel_order(markets, account, &p, req_id, time_in),
-                Vec::new(),
-            ),
+            Method::CancelOrder(p) => (self.cancel_order(account, &p, req_id, time_in), Vec::new()),
             Method::CancelAll(_) => {
                 let open = self.open_of(account);
                 let now = Instant::now();
@@ -406,9 +403,7 @@ impl Exchange {
         let mut steps = Vec::new();
         if waits {
             steps.extend(self.fire_triggers(markets, market, now_ns));
-        } else if self.matching() || self.status() == SystemStatus::PostOnly {
-            // In post_only mode only post-only orders get here, and they
-            // never cross: nothing is taken.
+        } else if self.matching() {
             steps.extend(self.take(markets, seq, now_ns));
             // The order's own prints may reach other orders' triggers.
             steps.extend(self.fire_triggers(markets, market, now_ns));
@@ -605,7 +600,6 @@ impl Exchange {
 
     fn cancel_order(
         &mut self,
-        _markets: &[Market],
         account: &str,
         p: &CancelOrderParams,
         req_id: Option<u64>,

@@ -708,3 +708,69 @@ async fn sequences_increase_and_the_gap_fault_skips_one() {
     assert_eq!(sequences(&frames), vec![1]);
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn gtd_orders_expire() {
+    let sim = sim().await;
+    let mut p = Private::connect(&sim).await;
+    p.subscribe_both("").await;
+    let (bid, _) = top(&sim, "BTC/USD", 1).await;
+    let expire = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 2;
+    let expire = kraki_proto::Timestamp::from_unix(expire as i64, 0, 0).unwrap();
+    let id = resting_buy(
+        &mut p,
+        bid,
+        &format!(r#","time_in_force":"gtd","expire_time":"{expire}""#),
+    )
+    .await;
+    let placed = reports(&p.drain("executions", QUIET).await);
+    assert_eq!(placed[0]["time_in_force"], "GTD");
+    let expired = tokio::time::timeout(Duration::from_secs(5), p.next("executions"))
+        .await
+        .expect("the order expired");
+    let report = &expired["data"][0];
+    assert_eq!(report["exec_type"], "expired");
+    assert_eq!(report["order_status"], "expired");
+    assert_eq!(report["order_id"], id.as_str());
+    // GTD without an expiry is refused.
+    let r = p
+        .request(&limit_buy(
+            &px(bid - 100),
+            "0.01",
+            r#","time_in_force":"gtd""#,
+        ))
+        .await;
+    assert_eq!(r["error"], "EGeneral:Invalid arguments:expire_time");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn batch_add_rows_fail_alone_after_submission() {
+    let sim = sim().await;
+    let mut p = Private::connect(&sim).await;
+    p.subscribe_both("").await;
+    let (bid, _) = top(&sim, "BTC/USD", 1).await;
+    // Each order alone is affordable (about 65,000 USD of 100,000); both
+    // together are not.
+    let row = format!(
+        r#"{{"order_type":"limit","side":"buy","order_qty":1,"limit_price":{}}}"#,
+        px(bid - 100)
+    );
+    let r = p
+        .request(&format!(
+            r#"{{"method":"batch_add","params":{{"symbol":"BTC/USD","orders":[{row},{row}],"token":"{{token}}"}}}}"#
+        ))
+        .await;
+    assert_eq!(r["success"], false, "{r}");
+    assert_eq!(r["error"], "EOrder:Insufficient funds");
+    let rows = r["result"].as_array().unwrap();
+    assert!(rows[0]["order_id"].is_string());
+    assert_eq!(rows[1]["error"], "EOrder:Insufficient funds");
+    let got = reports(&p.drain("executions", QUIET).await);
+    assert_eq!(got.len(), 2, "only the first was placed: {got:?}");
+    sim.shutdown().await;
+}
