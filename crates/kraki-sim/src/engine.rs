@@ -90,6 +90,9 @@ fn warm_up_start(markets: usize) -> i128 {
     feeds::now_ns() - SPACING_NS * (WARM_UP_STEPS_PER_MARKET * markets) as i128
 }
 
+/// The largest price or quantity, in units, a forced trade may use.
+const MAX_UNITS: i64 = i64::MAX >> 16;
+
 /// Frames a slow connection may fall behind by before it is dropped.
 const FEED_BUFFER: usize = 4096;
 
@@ -314,7 +317,9 @@ impl Engine {
         ) else {
             return false;
         };
-        if price <= 0 || qty <= 0 {
+        // Far beyond any market: refused, so the book's arithmetic (levels
+        // walked outwards from the price) stays far from overflow.
+        if price <= 0 || qty <= 0 || price > MAX_UNITS || qty > MAX_UNITS {
             return false;
         }
         let now = feeds::now_ns();

@@ -187,9 +187,10 @@ impl Exchange {
             .orders
             .values()
             .filter_map(|o| o.expire_time)
-            .map(|t| {
+            .filter_map(|t| {
                 let wait = (t.unix_nanos() - now_ns).max(0);
-                now + std::time::Duration::from_nanos(u64::try_from(wait).unwrap_or(u64::MAX / 2))
+                let wait = u64::try_from(wait).unwrap_or(u64::MAX);
+                now.checked_add(std::time::Duration::from_nanos(wait))
             })
             .min();
         match (expiry, self.dead_man.next()) {

@@ -112,7 +112,9 @@ impl Market {
         let taker_buys = match (self.best_bid(), self.best_ask()) {
             (_, Some((ask, _))) if price >= ask => true,
             (Some((bid, _)), _) if price <= bid => false,
-            (Some((bid, _)), Some((ask, _))) => price * 2 > bid + ask,
+            (Some((bid, _)), Some((ask, _))) => {
+                i128::from(price) * 2 > i128::from(bid) + i128::from(ask)
+            }
             _ => true,
         };
         let mut step = if taker_buys {
