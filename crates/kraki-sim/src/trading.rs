@@ -570,6 +570,9 @@ impl Exchange {
             self.orders.insert(seq, o);
         }
         let order = checked?;
+        if p.validate.unwrap_or(false) {
+            return Ok((String::new(), Vec::new()));
+        }
         let now = Instant::now();
         let penalty = rate_counter::edit(now.saturating_duration_since(old.touched_at));
         let max = self.config.max_rate_count;
@@ -578,9 +581,6 @@ impl Exchange {
             .try_add(penalty, max, now)
         {
             return Err("EOrder:Rate limit exceeded");
-        }
-        if p.validate.unwrap_or(false) {
-            return Ok((String::new(), Vec::new()));
         }
         self.close(seq, OrderStatus::Canceled, USER_REASON);
         Ok(self.place(markets, order, now_ns))

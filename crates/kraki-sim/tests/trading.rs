@@ -774,3 +774,32 @@ async fn batch_add_rows_fail_alone_after_submission() {
     assert_eq!(got.len(), 2, "only the first was placed: {got:?}");
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn starting_balances_are_configurable() {
+    let sim = Simulator::builder()
+        .paused(true)
+        .balances([("USD", dec("50")), ("BTC", dec("0.5"))])
+        .spawn()
+        .await
+        .unwrap();
+    let mut p = Private::connect(&sim).await;
+    let (_, balances) = p.subscribe_both("").await;
+    let data = balances["data"].as_array().unwrap();
+    assert_eq!(data.len(), 2, "{balances}");
+    let raw = p_raw(&balances);
+    assert!(
+        raw.contains(r#""asset":"USD","asset_class":"currency","balance":50.0000"#),
+        "{raw}"
+    );
+    assert!(raw.contains(r#""balance":0.50000000"#), "{raw}");
+    let (bid, ask) = top(&sim, "BTC/USD", 1).await;
+    let r = p.request(&limit_buy(&px(bid - 100), "0.01", "")).await;
+    assert_eq!(r["error"], "EOrder:Insufficient funds");
+    let sell = format!(
+        r#"{{"method":"add_order","params":{{"order_type":"limit","side":"sell","order_qty":0.6,"symbol":"BTC/USD","limit_price":{},"token":"{{token}}"}}}}"#,
+        px(ask + 100)
+    );
+    assert_eq!(p.request(&sell).await["error"], "EOrder:Insufficient funds");
+    sim.shutdown().await;
+}
