@@ -84,3 +84,79 @@ fn to_string<T: Serialize>(value: &T) -> String {
     // These structs of strings, numbers and timestamps always serialize.
     serde_json::to_string(value).unwrap_or_else(|_| String::from("{}"))
 }
+
+/// A failure that still lists per-row results: `batch_add` after some of
+/// its orders failed on their own (`success:false`, the rows with their
+/// `error`, and the first row's error at the top; §11.9).
+pub(crate) fn partial<R: Serialize>(
+    method: &str,
+    req_id: Option<u64>,
+    result: R,
+    error: &str,
+    time_in: Timestamp,
+) -> String {
+    to_string(&Ack {
+        error: Some(error),
+        method: Some(method),
+        req_id,
+        result: Some(result),
+        success: false,
+        symbol: None,
+        time_in,
+        time_out: crate::feeds::now(6),
+    })
+}
+
+/// `batch_cancel`'s live success shape: the count at the top level as
+/// `orders_cancelled`, no `result` (§6.8; the documented `result.count`
+/// was not what production sent in 2024).
+pub(crate) fn orders_cancelled(
+    method: &str,
+    req_id: Option<u64>,
+    count: u64,
+    time_in: Timestamp,
+) -> String {
+    #[derive(Serialize)]
+    struct Cancelled<'a> {
+        method: &'a str,
+        orders_cancelled: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        req_id: Option<u64>,
+        success: bool,
+        time_in: Timestamp,
+        time_out: Timestamp,
+    }
+    to_string(&Cancelled {
+        method,
+        orders_cancelled: count,
+        req_id,
+        success: true,
+        time_in,
+        time_out: crate::feeds::now(6),
+    })
+}
+
+/// `ESession:Invalid session` as the live ack writes it, with the older
+/// `"status":"error"` beside `success:false`.
+pub(crate) fn invalid_session(method: &str, req_id: Option<u64>, time_in: Timestamp) -> String {
+    #[derive(Serialize)]
+    struct Invalid<'a> {
+        error: &'a str,
+        method: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        req_id: Option<u64>,
+        status: &'a str,
+        success: bool,
+        time_in: Timestamp,
+        time_out: Timestamp,
+    }
+    to_string(&Invalid {
+        error: "ESession:Invalid session",
+        method,
+        req_id,
+        status: "error",
+        success: false,
+        time_in,
+        time_out: crate::feeds::now(6),
+    })
+}

@@ -70,6 +70,14 @@ pub(crate) struct Auth {
     issued: Mutex<u64>,
 }
 
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field("api_key", &self.api_key)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Auth {
     /// # Errors
     /// When the secret is not base64.
@@ -147,6 +155,31 @@ impl Auth {
             tokens.insert(token.clone(), now + TOKEN_LIFETIME);
         }
         token
+    }
+
+    /// The account (API key) a valid token belongs to.
+    pub(crate) fn account_of(&self, token: &str) -> Option<String> {
+        self.token_is_valid(token).then(|| self.api_key.clone())
+    }
+
+    /// Marks a token as in use by a private subscription: Kraken keeps
+    /// such a token valid past its 15 minutes while the subscription
+    /// lives (§8.4); here, until [`Auth::expire_all`].
+    pub(crate) fn keep_alive(&self, token: &str) {
+        if let Ok(mut tokens) = self.tokens.lock() {
+            if let Some(expiry) = tokens.get_mut(token) {
+                // Far enough to never matter in a test, small enough to
+                // never overflow an `Instant`.
+                *expiry = Instant::now() + Duration::from_secs(10 * 365 * 24 * 3600);
+            }
+        }
+    }
+
+    /// Invalidates every token issued so far.
+    pub(crate) fn expire_all(&self) {
+        if let Ok(mut tokens) = self.tokens.lock() {
+            tokens.clear();
+        }
     }
 
     /// Whether `token` was issued here and has not expired.

@@ -17,8 +17,10 @@ use tokio_websockets::{Message, WebSocketStream};
 
 /// What every connection shares.
 pub(crate) struct Shared {
-    pub(crate) auth: Auth,
+    pub(crate) auth: Arc<Auth>,
     pub(crate) specs: Vec<PairSpec>,
+    /// `maxratecount` of the executions ack.
+    pub(crate) max_rate_count: u32,
     pub(crate) engine: mpsc::Sender<EngineCommand>,
     pub(crate) idle_timeout: Duration,
     pub(crate) heartbeat: Duration,
@@ -44,6 +46,9 @@ pub(crate) struct Faults {
     pub(crate) garbage: u64,
     /// While set, new subscriptions are acknowledged but get no data.
     pub(crate) mute: bool,
+    /// Each increment makes every executions subscription skip one
+    /// sequence number on its next update.
+    pub(crate) sequence_gap: u64,
 }
 
 /// Which endpoint a WebSocket connected to.

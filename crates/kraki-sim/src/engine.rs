@@ -4,15 +4,20 @@
 //! A subscriber gets its snapshot and its update receiver in one command,
 //! handled between two steps, so no update can fall between them.
 
+use crate::exchange::{Exchange, TradingConfig};
 use crate::feeds::{self, BookView};
 use crate::level3::{self, L3View};
-use crate::market::Market;
+use crate::market::{Market, Step};
 use crate::markets::PairSpec;
+use crate::private_feeds::PrivateAttached;
 use crate::rng::Rng;
+use kraki_proto::channels::SystemStatus;
+use kraki_proto::{Decimal, Method, Timestamp};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::time::sleep_until;
 
 /// One stream of frames that several connections can share.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -45,6 +50,28 @@ pub(crate) enum EngineCommand {
         events: u64,
         reply: oneshot::Sender<()>,
     },
+    /// A private subscription of an account: its snapshot material and
+    /// its events.
+    AttachPrivate {
+        account: String,
+        reply: oneshot::Sender<PrivateAttached>,
+    },
+    /// A trading request of an account; the reply is its response frames.
+    Trade {
+        account: String,
+        method: Box<Method>,
+        req_id: Option<u64>,
+        time_in: Timestamp,
+        reply: oneshot::Sender<Vec<String>>,
+    },
+    /// A market participant trades `qty` at `price` on `symbol`, then
+    /// replies (false for an unknown symbol or unusable numbers).
+    TradeTo {
+        symbol: String,
+        price: Decimal,
+        qty: Decimal,
+        reply: oneshot::Sender<bool>,
+    },
 }
 
 struct Feed {
@@ -63,6 +90,9 @@ fn warm_up_start(markets: usize) -> i128 {
     feeds::now_ns() - SPACING_NS * (WARM_UP_STEPS_PER_MARKET * markets) as i128
 }
 
+/// The largest price or quantity, in units, a forced trade may use.
+const MAX_UNITS: i64 = i64::MAX >> 16;
+
 /// Frames a slow connection may fall behind by before it is dropped.
 const FEED_BUFFER: usize = 4096;
 
@@ -73,10 +103,17 @@ pub(crate) struct Engine {
     feeds: HashMap<FeedKey, Feed>,
     /// Markets whose next book update gets a wrong checksum.
     corrupt: Vec<usize>,
+    /// Accounts, user orders and their feeds.
+    exchange: Exchange,
 }
 
 impl Engine {
-    pub(crate) fn new(specs: Vec<PairSpec>, seed: u64) -> Engine {
+    pub(crate) fn new(
+        specs: Vec<PairSpec>,
+        seed: u64,
+        trading: TradingConfig,
+        system: watch::Receiver<SystemStatus>,
+    ) -> Engine {
         let mut rng = Rng::new(seed);
         let markets = specs
             .iter()
@@ -88,6 +125,7 @@ impl Engine {
             rng,
             feeds: HashMap::new(),
             corrupt: Vec::new(),
+            exchange: Exchange::new(trading, system, seed.rotate_left(17) ^ 0x5EED),
         };
         engine.warm_up();
         engine
@@ -122,12 +160,14 @@ impl Engine {
             ticker
         });
         loop {
+            let deadline = self.exchange.next_deadline();
             tokio::select! {
                 command = commands.recv() => match command {
                     Some(command) => self.on_command(command),
                     None => return,
                 },
                 () = next_tick(&mut ticker) => self.step(),
+                () = until(deadline) => self.exchange.on_deadline(),
             }
         }
     }
@@ -147,6 +187,32 @@ impl Engine {
                     self.step();
                 }
                 let _ = reply.send(());
+            }
+            EngineCommand::AttachPrivate { account, reply } => {
+                let _ = reply.send(self.exchange.attach(&account));
+            }
+            EngineCommand::Trade {
+                account,
+                method,
+                req_id,
+                time_in,
+                reply,
+            } => {
+                let (frames, steps) =
+                    self.exchange
+                        .handle(&mut self.markets, &account, *method, req_id, time_in);
+                for (index, step) in steps {
+                    self.publish(index, &step);
+                }
+                let _ = reply.send(frames);
+            }
+            EngineCommand::TradeTo {
+                symbol,
+                price,
+                qty,
+                reply,
+            } => {
+                let _ = reply.send(self.trade_to(&symbol, price, qty));
             }
             EngineCommand::CorruptChecksum { symbol } => {
                 if let Some(i) = self.specs.iter().position(|s| s.symbol == symbol) {
@@ -224,7 +290,53 @@ impl Engine {
         let index = self.rng.below(self.markets.len() as u64) as usize;
         let now = feeds::now_ns();
         let step = self.markets[index].step(&mut self.rng, now);
-        let market = &self.markets[index];
+        self.publish(index, &step);
+        self.after_prints(index, &step, now);
+    }
+
+    /// Lets the user orders of a market react to its prints (fills,
+    /// triggers) and publishes what the triggered orders took.
+    fn after_prints(&mut self, index: usize, step: &Step, now: i128) {
+        let steps = self
+            .exchange
+            .on_prints(&mut self.markets, index, &step.trades, now);
+        for (i, s) in steps {
+            self.publish(i, &s);
+        }
+    }
+
+    /// A forced trade of [`EngineCommand::TradeTo`].
+    fn trade_to(&mut self, symbol: &str, price: Decimal, qty: Decimal) -> bool {
+        let Some(index) = self.specs.iter().position(|s| s.symbol == symbol) else {
+            return false;
+        };
+        let spec = &self.specs[index];
+        let (Some(price), Some(qty)) = (
+            price.to_units(spec.price_precision),
+            qty.to_units(spec.qty_precision),
+        ) else {
+            return false;
+        };
+        // Far beyond any market: refused, so the book's arithmetic (levels
+        // walked outwards from the price) stays far from overflow.
+        if price <= 0 || qty <= 0 || price > MAX_UNITS || qty > MAX_UNITS {
+            return false;
+        }
+        let now = feeds::now_ns();
+        let market = &mut self.markets[index];
+        let step = market.trade_to(price, qty, now);
+        market.refill_far_end(&mut self.rng, now);
+        self.publish(index, &step);
+        self.after_prints(index, &step, now);
+        true
+    }
+
+    /// Sends one market step's frames to every feed of that market.
+    fn publish(&mut self, index: usize, step: &Step) {
+        let now = feeds::now_ns();
+        let Some(market) = self.markets.get(index) else {
+            return;
+        };
         self.feeds.retain(|_, feed| feed.tx.receiver_count() > 0);
         let mut corrupted = false;
         let corrupt = self.corrupt.contains(&index);
@@ -272,6 +384,14 @@ impl Engine {
         if corrupted {
             self.corrupt.retain(|&m| m != index);
         }
+    }
+}
+
+/// Sleeps until the deadline; forever without one.
+async fn until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(at) => sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 

@@ -26,6 +26,8 @@
 //! - Level3 (`/l3/v2`): `level3` (depths 10, 100, 1000) for a token from
 //!   the REST endpoint: orders in queue order, `add`/`modify`/`delete`,
 //!   checksums.
+//! - Private (`/auth/v2`): `executions`, `balances` and trading; see
+//!   below.
 //! - REST: `GetWebSocketsToken` behind Kraken's signature (see
 //!   [`DEMO_API_KEY`] and [`DEMO_API_SECRET`]), `AssetPairs`, `Time`,
 //!   `SystemStatus`.
@@ -34,10 +36,107 @@
 //! - Faults on the [`SimHandle`]: close, cut, stall, garbage frames, muted
 //!   subscriptions, refused connections, a corrupt checksum.
 //!
-//! Not yet: `executions`, `balances` and trading. They are answered with
-//! Kraken's errors: `Token(s) not found` without a token,
-//! `ESession:Invalid session` for an unknown or expired one, and
-//! `EService:Unavailable` for a valid one.
+//! # The private side (`/auth/v2`)
+//! A token from the REST endpoint names the account of its API key. The
+//! account is funded when first used, by default with 100,000 USD, 10 BTC,
+//! 100 ETH, 1,000 SOL, 100,000 DOGE and 100,000,000 SHIB
+//! ([`Simulator::balances`] replaces the set); balances are kept in exact
+//! integer units, 4 places for fiat and 8 for other assets.
+//!
+//! - `executions`: the ack carries `maxratecount`, `snap_orders` and
+//!   `snap_trades`; the snapshot (sequence 1; sent unless both snapshot
+//!   flags are false) holds the open orders as full reports (`new`, or
+//!   `pending_new` for a waiting stop) and, with `snap_trades`, the last 50
+//!   fills. Updates follow Kraken's lifecycle: a full `pending_new`, then
+//!   sparse `new`, `trade` (fill qty and price, cumulative qty, cost and
+//!   average price, fees, maker/taker), `filled` after the last fill,
+//!   `canceled` / `expired` with the cumulative figures and a `reason`,
+//!   `amended` with the new values. `order_status: false` keeps only `new`,
+//!   `trade`, `filled`, `canceled` and `expired`. Time in force is upper
+//!   case here (`GTC`), fees are in the quote currency (`fciq`).
+//!   `ratecounter` is accepted but adds nothing (its v2 field is unknown,
+//!   §11.1).
+//! - `balances`: a snapshot of every asset (one `spot`/`main` wallet each),
+//!   then one ledger entry per message: a fill makes two, base then quote,
+//!   sharing the fill's `exec_id` as `ref_id`; the quote leg carries the
+//!   fee (`balance` = previous + `amount` − `fee`).
+//! - `sequence` counts per subscription, so executions and balances each
+//!   start at 1 on every connection.
+//!
+//! Matching runs in the engine task that owns the markets, so it always
+//! sees the current book. Market orders walk the book; a limit order that
+//! crosses takes what its price allows and rests with the rest; every
+//! taken level is a public print (book, trade, ticker, ohlc and level3
+//! agree). Resting user orders are not added to the public book: they fill
+//! at their price when the market prints at it (up to the print's size,
+//! shared in time priority) or through it (all of it), so a paused
+//! simulator fills them on [`SimHandle::advance`], and
+//! [`SimHandle::trade_to`] trades the market to a price for a
+//! deterministic fill. A user's own taker prints never fill its resting
+//! orders. Stop-loss and take-profit orders (and their `-limit` variants)
+//! trigger on the last trade price (whatever `triggers.reference` says;
+//! only `static` trigger prices). IOC and FOK (limit orders only) cancel
+//! what they cannot fill at once, GTD orders expire at `expire_time`.
+//! Iceberg orders are plain limit orders that report `display_qty`.
+//! Fees are fixed: 0.16 % maker, 0.26 % taker, rounded up to the quote
+//! asset's places; costs round half up.
+//!
+//! Every trading method answers with Kraken's ack shape (`method`,
+//! `result` or `error`, `success`, `time_in`, `time_out`, `req_id` echoed);
+//! `cancel_order` sends one ack per canceled order; `batch_cancel` answers
+//! with the live top-level `orders_cancelled` (§11.4);
+//! `cancel_all_orders_after` with camelCase `currentTime` / `triggerTime`
+//! (second precision; no `triggerTime` when disarmed) and a real timer.
+//! On the requesting connection the ack comes first, then the execution
+//! reports and ledger entries it caused (Kraken's order is not
+//! documented). `validate: true` runs every check and answers with
+//! `order_id: ""`. A `batch_add` is checked as a whole first; then each
+//! order stands alone, and if one fails (e.g. on funds) the ack is
+//! `success: false` with every row and the first row's `error` (§11.9).
+//!
+//! The per-pair rate counter (§9.4) decays by 2.34 per second up to
+//! [`Simulator::max_rate_count`] (default 125): add +1, amend +1 (+3/+2/+1
+//! when the order is younger than 5/10/15 s), edit +1 (+6/+5/+4/+2/+1 under
+//! 5/10/15/45/90 s), batch add +n/2, cancels +8/+6/+5/+4/+2/+1 by age but
+//! never refused. At most 80 open orders per pair. The engine status
+//! ([`SimHandle::set_status`]) governs trading: `cancel_only` refuses
+//! new orders, amends and edits, `post_only` accepts only post-only limit
+//! orders, `maintenance` refuses everything, and resting orders only match
+//! while `online`.
+//!
+//! Errors with Kraken's documented wording: `Token(s) not found`,
+//! `ESession:Invalid session` (with `"status":"error"`, as live),
+//! `EOrder:Insufficient funds`, `EOrder:Order minimum not met`,
+//! `EOrder:Cost minimum not met`, `EOrder:Tick size check failed` (a price
+//! with more places than the pair), `EOrder:Invalid price`,
+//! `EOrder:Invalid order` (cancel of an unknown or closed order),
+//! `EOrder:Unknown order` (amend/edit of one), `EOrder:Rate limit exceeded`,
+//! `EOrder:Orders limit exceeded`, `EService:Market in cancel_only mode`,
+//! `EService:Market in post_only mode`, `EService:Unavailable`
+//! (maintenance), `EService:Deadline elapsed`, `Unsupported field:
+//! '<name>'` (an unknown `add_order` param) and `<Field> field must be a
+//! number_float` (a number sent as a string). Where the reference does not
+//! know Kraken's wording the sim uses: `EOrder:Post only order` (a post-only
+//! order that would cross; `Post only order` is Kraken's cancel reason for
+//! it), `EQuery:Unknown asset pair` (Kraken's REST wording), and
+//! `EGeneral:Invalid arguments:<param>` for a bad or missing
+//! `order_type` (trailing stops and settle-position are not simulated),
+//! `margin` (no margin trading), `limit_price`, `triggers`, `order_qty`,
+//! `cl_ord_id` (both ids, or a duplicate of an open order's),
+//! `expire_time`, `time_in_force`, `timeout` (≥ 86400), `orders` (batch
+//! sizes) and `symbol` (edit on another pair). Cancel reasons: `User
+//! requested` (Kraken's), and, undocumented (§11.8), `cancel_all_orders_after
+//! timeout`, `Order expired` and `Unfilled remainder canceled` (IOC, FOK and
+//! market orders).
+//!
+//! [`SimHandle::expire_tokens`] makes every issued token invalid: requests
+//! carrying one get `ESession:Invalid session`, while connections stay open
+//! and established private subscriptions keep streaming (Kraken keeps an
+//! accepted session and does not necessarily close the socket, §8.4); a
+//! fresh token works again. [`SimHandle::skip_execution_sequence`] makes
+//! every executions subscription skip one sequence number. Private channels
+//! and trading asked for on another endpoint get `ESession:Invalid
+//! session`.
 //!
 //! Where Kraken's wording is unknown (protocol reference §11.6), errors
 //! follow its `EGeneral:Invalid arguments:<detail>` pattern: a bad book or
@@ -51,22 +150,34 @@
 //! [`SimHandle::advance`] is called: the same seed then gives the same
 //! messages on every run, timestamps aside.
 
+mod account;
 mod ack;
 mod auth;
 mod connection;
+mod dead_man;
 mod engine;
+mod exchange;
 mod feeds;
 mod history;
 mod http;
 mod level3;
 mod market;
 mod markets;
+mod matching;
+mod money;
+mod orders;
+mod private_feeds;
+mod rate_counter;
 mod rest;
 mod rng;
 mod server;
 mod session;
+mod sweep;
+mod trading;
+mod trading_checks;
 
 pub use auth::{Credentials, DEMO_API_KEY, DEMO_API_SECRET};
+pub use kraki_proto::Decimal;
 pub use kraki_proto::channels::SystemStatus;
 pub use markets::{PairSpec, default_markets};
 pub use server::{SimHandle, Simulator};

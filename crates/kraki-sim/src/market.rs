@@ -50,7 +50,7 @@ pub(crate) struct Market {
     /// The price the market gravitates to: a random walk that new orders
     /// are placed around and that takers trade towards, so that the price
     /// moves the way a chart does while the spread stays tight.
-    fair: i64,
+    pub(crate) fair: i64,
     start: i64,
     /// Mixed into order ids so that pairs do not share them.
     pub(crate) id_salt: u64,
@@ -88,6 +88,18 @@ impl Market {
         market
     }
 
+    /// The next public trade id.
+    pub(crate) fn take_trade_id(&mut self) -> u64 {
+        let id = self.next_trade_id;
+        self.next_trade_id += 1;
+        id
+    }
+
+    /// The last traded price, in price units.
+    pub(crate) fn last_price(&self) -> i64 {
+        self.history.last_price
+    }
+
     pub(crate) fn best_bid(&self) -> Option<(i64, i64)> {
         self.bids.iter().next_back().map(|(p, l)| (*p, l.qty))
     }
@@ -102,6 +114,11 @@ impl Market {
 
     fn add_order(&mut self, rng: &mut Rng, bid: bool, price: i64, now_ns: i128) {
         let qty = order_qty(&self.spec, rng);
+        self.push_order(bid, price, qty, now_ns);
+    }
+
+    /// Adds an order of `qty` at the back of a level's queue.
+    pub(crate) fn push_order(&mut self, bid: bool, price: i64, qty: i64, now_ns: i128) {
         let id = self.next_order;
         self.next_order += 1;
         let level = self.side_mut(bid).entry(price).or_default();
@@ -250,16 +267,30 @@ impl Market {
             price,
             qty,
             market_order: rng.chance(30),
-            trade_id: self.next_trade_id,
+            trade_id: self.take_trade_id(),
             at_ns: now_ns,
         };
-        self.next_trade_id += 1;
         Some(trade)
     }
 
     /// Keeps each side deep enough for depth-1000 subscribers by adding
-    /// levels of one order beyond the far end.
-    fn refill_far_end(&mut self, rng: &mut Rng, now_ns: i128) {
+    /// levels of one order beyond the far end. A side emptied by a forced
+    /// sweep restarts next to the fair price.
+    pub(crate) fn refill_far_end(&mut self, rng: &mut Rng, now_ns: i128) {
+        if self.bids.is_empty() {
+            let top = self
+                .best_ask()
+                .map_or(self.fair, |(a, _)| a.min(self.fair + 1));
+            if top > 1 {
+                self.add_order(rng, true, top - 1, now_ns);
+            }
+        }
+        if self.asks.is_empty() {
+            let bottom = self
+                .best_bid()
+                .map_or(self.fair, |(b, _)| b.max(self.fair - 1));
+            self.add_order(rng, false, bottom + 1, now_ns);
+        }
         while self.bids.len() < FULL_DEPTH {
             let Some(&worst) = self.bids.keys().next() else {
                 break;

@@ -1,11 +1,14 @@
 //! The builder, the accept loop and routing by path.
 
+use crate::account::default_balances;
 use crate::auth::{Auth, Credentials};
 use crate::connection::{self, Endpoint, Faults, Shared};
 use crate::engine::{Engine, EngineCommand};
+use crate::exchange::TradingConfig;
 use crate::http;
 use crate::markets::{PairSpec, default_markets};
 use crate::rest;
+use kraki_proto::Decimal;
 use kraki_proto::channels::SystemStatus;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -30,6 +33,8 @@ pub struct Simulator {
     heartbeat: Duration,
     paused: bool,
     status_on_private: bool,
+    balances: Vec<(String, Decimal)>,
+    max_rate_count: u32,
 }
 
 impl Default for Simulator {
@@ -44,6 +49,8 @@ impl Default for Simulator {
             heartbeat: Duration::from_secs(1),
             paused: false,
             status_on_private: true,
+            balances: default_balances(),
+            max_rate_count: 125,
         }
     }
 }
@@ -126,6 +133,28 @@ impl Simulator {
         self
     }
 
+    /// What an account holds when it is first used: `(asset, amount)`
+    /// pairs, replacing the whole default set (assets left out start at
+    /// zero). Amounts are cut to 4 places for fiat and 8 for other assets.
+    /// Default is 100,000 USD, 10 BTC, 100 ETH, 1,000 SOL, 100,000 DOGE
+    /// and 100,000,000 SHIB.
+    pub fn balances<A: Into<String>>(
+        mut self,
+        balances: impl IntoIterator<Item = (A, Decimal)>,
+    ) -> Self {
+        self.balances = balances.into_iter().map(|(a, d)| (a.into(), d)).collect();
+        self
+    }
+
+    /// The ceiling of the per-pair trading rate counter (§9.4), sent as
+    /// `maxratecount` in the executions ack; an action that would pass it
+    /// is refused with `EOrder:Rate limit exceeded`. The counter decays by
+    /// 2.34 per second. Default is 125, Kraken's intermediate tier.
+    pub fn max_rate_count(mut self, max: u32) -> Self {
+        self.max_rate_count = max;
+        self
+    }
+
     /// Binds and starts serving.
     ///
     /// # Errors
@@ -133,16 +162,24 @@ impl Simulator {
     pub async fn spawn(self) -> std::io::Result<SimHandle> {
         let listener = TcpListener::bind(self.addr).await?;
         let addr = listener.local_addr()?;
-        let auth = Auth::new(&self.credentials)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let auth = Arc::new(
+            Auth::new(&self.credentials)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
+        );
         let (engine_tx, engine_rx) = mpsc::channel(256);
         let (faults_tx, faults) = watch::channel(Faults::default());
         let (system_tx, system) = watch::channel(SystemStatus::Online);
-        let engine = Engine::new(self.markets.clone(), self.seed);
+        let trading = TradingConfig {
+            starting_balances: self.balances.clone(),
+            max_rate_count: self.max_rate_count,
+            max_open_orders: MAX_OPEN_ORDERS,
+        };
+        let engine = Engine::new(self.markets.clone(), self.seed, trading, system.clone());
         let rate = (!self.paused).then_some(self.rate);
         let engine_task = tokio::spawn(engine.run(rate, engine_rx));
         let shared = Arc::new(Shared {
-            auth,
+            auth: auth.clone(),
+            max_rate_count: self.max_rate_count,
             specs: self.markets.clone(),
             engine: engine_tx.clone(),
             idle_timeout: self.idle_timeout,
@@ -157,6 +194,7 @@ impl Simulator {
         tracing::info!(%addr, "simulator listening");
         Ok(SimHandle {
             addr,
+            auth,
             refuse,
             engine: engine_tx,
             faults: faults_tx,
@@ -167,10 +205,14 @@ impl Simulator {
     }
 }
 
+/// Open orders allowed per pair and account (Kraken's intermediate tier).
+const MAX_OPEN_ORDERS: usize = 80;
+
 /// A running simulator. Dropping it stops it too.
 #[derive(Debug)]
 pub struct SimHandle {
     addr: SocketAddr,
+    auth: Arc<Auth>,
     refuse: Arc<AtomicU64>,
     engine: mpsc::Sender<EngineCommand>,
     faults: watch::Sender<Faults>,
@@ -279,6 +321,49 @@ impl SimHandle {
             *current = system;
             changed
         });
+    }
+
+    /// A market participant trades `qty` at `price` on `symbol`: the other
+    /// side's levels better than `price` are swept, and a maker order is
+    /// added at `price` when it holds less than `qty`, so the public book,
+    /// trades and ticker stay consistent and the last price is `price`.
+    /// Resting user orders reached by these prints fill and triggers fire,
+    /// which makes it the deterministic way for a test to get a fill
+    /// (a print at an order's price fills up to `qty` of it; a print
+    /// through its price fills it all). Returns false for an unknown
+    /// symbol, a non-positive number, or more places than the pair has.
+    ///
+    /// Cancel safety: once the request has reached the engine, dropping
+    /// the future does not undo the trade.
+    pub async fn trade_to(&self, symbol: &str, price: Decimal, qty: Decimal) -> bool {
+        let (reply, done) = oneshot::channel();
+        let command = EngineCommand::TradeTo {
+            symbol: symbol.to_owned(),
+            price,
+            qty,
+            reply,
+        };
+        if self.engine.send(command).await.is_err() {
+            return false;
+        }
+        done.await.unwrap_or(false)
+    }
+
+    /// Fault: every token issued so far becomes invalid. Requests that
+    /// carry one (private subscribes, trading methods) are answered with
+    /// `ESession:Invalid session`; connections stay open and established
+    /// private subscriptions keep streaming, as Kraken keeps a session it
+    /// already accepted and does not necessarily close the socket (§8.4).
+    /// A client recovers by fetching a new token.
+    pub fn expire_tokens(&self) {
+        self.auth.expire_all();
+    }
+
+    /// Fault: every open executions subscription skips one `sequence`
+    /// number on its next update, as a lost message would, so a client
+    /// can test its gap detection.
+    pub fn skip_execution_sequence(&self) {
+        self.faults.send_modify(|f| f.sequence_gap += 1);
     }
 
     /// Stops accepting, closes every connection and stops the market.

@@ -8,6 +8,7 @@ use crate::engine::{EngineCommand, FeedKey};
 use crate::feeds;
 use crate::history::INTERVALS;
 use crate::level3::LEVEL3_DEPTHS;
+use crate::private_feeds::{self, PrivateChannel};
 use kraki_proto::{Channel, DecodeErrorKind, Method, SubscribeParams, Timestamp, decode_request};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -135,31 +136,135 @@ impl Session {
             Method::Ping => vec![ack::pong(req_id, time_in)],
             Method::Subscribe(params) => self.subscribe(params, req_id, time_in).await,
             Method::Unsubscribe(params) => self.unsubscribe(&params, req_id, time_in),
-            other => {
-                // Trading is not simulated yet: answered as Kraken answers a
-                // request without a usable session.
-                let token = method_token(&other);
-                vec![ack::error(
-                    Some(other.name()),
-                    req_id,
-                    self.session_error(token),
-                    None,
-                    time_in,
-                )]
-            }
+            other => self.trade(other, text, req_id, time_in).await,
         }
     }
 
-    /// The answer to a private channel or trading request, which this
-    /// increment does not simulate: Kraken's errors for a missing or unknown
-    /// token, and for a valid one `EService:Unavailable`, Kraken's string
-    /// for a service that is down.
-    fn session_error(&self, token: Option<&str>) -> &'static str {
-        match token {
-            None => "Token(s) not found",
-            Some(t) if self.shared.auth.token_is_valid(t) => "EService:Unavailable",
-            Some(_) => "ESession:Invalid session",
+    /// A trading method: Kraken's session errors, its type errors on
+    /// numbers sent as strings, then the engine's answer. Trading is
+    /// served on `/auth/v2` only; elsewhere it is an unknown session.
+    async fn trade(
+        &mut self,
+        method: Method,
+        text: &str,
+        req_id: Option<u64>,
+        time_in: Timestamp,
+    ) -> Vec<String> {
+        let name = method.name();
+        let account = match method_token(&method) {
+            None => {
+                return vec![ack::error(
+                    Some(name),
+                    req_id,
+                    "Token(s) not found",
+                    None,
+                    time_in,
+                )];
+            }
+            Some(t) => match self.shared.auth.account_of(t) {
+                Some(account) if self.endpoint == Endpoint::Private => account,
+                _ => return vec![ack::invalid_session(name, req_id, time_in)],
+            },
+        };
+        if let Some(error) = crate::trading_checks::wire_error(text) {
+            return vec![ack::error(Some(name), req_id, &error, None, time_in)];
         }
+        let (reply, answer) = oneshot::channel();
+        let command = EngineCommand::Trade {
+            account,
+            method: Box::new(method),
+            req_id,
+            time_in,
+            reply,
+        };
+        if self.shared.engine.send(command).await.is_err() {
+            return Vec::new();
+        }
+        answer.await.unwrap_or_default()
+    }
+
+    /// A private subscribe on `/auth/v2`: the token names the account; the
+    /// ack, the snapshot (sequence 1) and a forwarder numbering updates.
+    async fn subscribe_private(
+        &mut self,
+        params: &SubscribeParams,
+        req_id: Option<u64>,
+        time_in: Timestamp,
+    ) -> Vec<String> {
+        let err = |e: &str| ack::error(Some("subscribe"), req_id, e, None, time_in);
+        let Some(token) = params.token.as_ref().map(|t| t.expose()) else {
+            return vec![err("Token(s) not found")];
+        };
+        let Some(account) = self.shared.auth.account_of(token) else {
+            return vec![ack::invalid_session("subscribe", req_id, time_in)];
+        };
+        let key = sub_key(params, None);
+        if self.subs.contains_key(&key) {
+            return vec![err("Already subscribed")];
+        }
+        let (reply, attached) = oneshot::channel();
+        let attach = EngineCommand::AttachPrivate { account, reply };
+        if self.shared.engine.send(attach).await.is_err() {
+            return Vec::new();
+        }
+        let Ok(attached) = attached.await else {
+            return Vec::new();
+        };
+        self.shared.auth.keep_alive(token);
+        let mut out = Vec::new();
+        let echo = json!({"channel": params.channel.as_str()});
+        let (snapshot, channel) = if params.channel == Channel::Executions {
+            let snap_orders = params.snap_orders.or(params.snapshot).unwrap_or(true);
+            let snap_trades = params
+                .snap_trades
+                .or(params.snapshot_trades)
+                .unwrap_or(false);
+            let order_status = params.order_status.unwrap_or(true);
+            let result = json!({
+                "channel": "executions",
+                "maxratecount": self.shared.max_rate_count,
+                "snap_orders": snap_orders,
+                "snap_trades": snap_trades,
+            });
+            out.push(ack::ok("subscribe", req_id, result, time_in));
+            let mut data = Vec::new();
+            if snap_orders {
+                data.extend(attached.open_orders);
+            }
+            if snap_trades {
+                data.extend(attached.recent_fills);
+            }
+            let snapshot = (snap_orders || snap_trades)
+                .then(|| private_feeds::frame("executions", "snapshot", data, 1));
+            (snapshot, PrivateChannel::Executions { order_status })
+        } else {
+            let snapshot = params.snapshot.unwrap_or(true);
+            let result = json!({"channel": "balances", "snapshot": snapshot});
+            out.push(ack::ok("subscribe", req_id, result, time_in));
+            let frame = snapshot
+                .then(|| private_feeds::frame("balances", "snapshot", attached.balances, 1));
+            (frame, PrivateChannel::Balances)
+        };
+        let first = if snapshot.is_some() { 2 } else { 1 };
+        let forwarder = if self.shared.faults.borrow().mute {
+            tokio::spawn(std::future::pending::<()>())
+        } else {
+            out.extend(snapshot);
+            tokio::spawn(private_feeds::forward(
+                attached.updates,
+                self.frames.clone(),
+                channel,
+                first,
+                self.shared.faults.clone(),
+            ))
+        };
+        let sub = Sub {
+            forwarder: forwarder.abort_handle(),
+            depth: None,
+            echo,
+        };
+        self.subs.insert(key, sub);
+        out
     }
 
     async fn subscribe(
@@ -191,9 +296,16 @@ impl Session {
                     return vec![err(BAD_DEPTH, None)];
                 }
             }
+            Channel::Executions | Channel::Balances if self.endpoint == Endpoint::Private => {
+                return self.subscribe_private(&params, req_id, time_in).await;
+            }
             Channel::Level3 | Channel::Executions | Channel::Balances => {
-                let token = params.token.as_ref().map(|t| t.expose());
-                return vec![err(self.session_error(token), None)];
+                // Served on another endpoint: Kraken's answer to a token
+                // that is no session here.
+                return match params.token {
+                    None => vec![err("Token(s) not found", None)],
+                    Some(_) => vec![ack::invalid_session("subscribe", req_id, time_in)],
+                };
             }
             Channel::Status => {
                 // Kraken answers with the status payload and an error.
@@ -282,6 +394,15 @@ impl Session {
             | Channel::Executions
             | Channel::Balances => {}
             _ => return vec![err("Subscription name invalid", None)],
+        }
+        if matches!(params.channel, Channel::Executions | Channel::Balances) {
+            return match self.subs.remove(&sub_key(params, None)) {
+                Some(sub) => {
+                    sub.forwarder.abort();
+                    vec![ack::ok("unsubscribe", req_id, sub.echo, time_in)]
+                }
+                None => vec![err("Subscription Not Found", None)],
+            };
         }
         let Some(symbols) = symbols_of(params) else {
             return vec![err(NO_SYMBOL, None)];

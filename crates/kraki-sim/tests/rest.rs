@@ -311,8 +311,8 @@ async fn websocket_tell_valid_tokens_from_unknown_ones() {
     let token = assert_token(&request(sim.addr(), &demo_token_request(1)).await.1);
     let mut ws = connect(&sim.private_url()).await;
     for (token, error) in [
-        (token.as_str(), "EService:Unavailable"),
-        ("forged-token", "ESession:Invalid session"),
+        (token.as_str(), None),
+        ("forged-token", Some("ESession:Invalid session")),
     ] {
         send(
             &mut ws,
@@ -320,8 +320,13 @@ async fn websocket_tell_valid_tokens_from_unknown_ones() {
         )
         .await;
         let answer = next_response(&mut ws).await;
-        assert_eq!(answer["error"], error);
-        assert_eq!(answer["success"], false);
+        match error {
+            Some(error) => {
+                assert_eq!(answer["error"], error);
+                assert_eq!(answer["success"], false);
+            }
+            None => assert_eq!(answer["success"], true, "{answer}"),
+        }
     }
     sim.shutdown().await;
 }

@@ -61,3 +61,16 @@ pub fn keys(v: &Value) -> Vec<String> {
     k.sort();
     k
 }
+
+pub mod private;
+
+/// The top-level keys of a checked frame, without the `_raw` the private
+/// helpers add.
+pub fn keys_of(v: &Value) -> Vec<&str> {
+    v.as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .filter(|k| *k != "_raw")
+        .collect()
+}
