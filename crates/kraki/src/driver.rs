@@ -101,6 +101,10 @@ struct Wire {
     first_data_by: Option<Instant>,
     /// Already resubscribed once for silence; next time, reconnect.
     silence_retried: bool,
+    /// The token generation the pending subscribe carried, and whether it
+    /// was already sent again after a stale-token refusal.
+    token_generation: u64,
+    token_retried: bool,
 }
 
 impl Wire {
@@ -135,6 +139,10 @@ struct PendingOp {
 struct PendingCall {
     req_id: ReqId,
     method: &'static str,
+    /// What was sent, to send again once if Kraken refuses a stale token.
+    request: Option<Method>,
+    /// The token generation the request carried.
+    token_generation: u64,
     expected: usize,
     responses: Vec<Response>,
     reply: oneshot::Sender<Result<Vec<Response>, Error>>,
@@ -147,6 +155,9 @@ pub(crate) struct Driver {
     /// from, and the current one.
     token_source: Option<Arc<dyn TokenSource>>,
     token: Option<Token>,
+    /// Counts tokens fetched, so that several requests refused for the same
+    /// stale token lead to one refresh.
+    token_generation: u64,
     calls: Vec<PendingCall>,
     /// Last `sequence` seen per private channel on this connection.
     sequences: HashMap<&'static str, u64>,
@@ -189,6 +200,7 @@ impl Driver {
             url,
             token_source,
             token: None,
+            token_generation: 0,
             calls: Vec::new(),
             sequences: HashMap::new(),
             transport,
@@ -242,6 +254,7 @@ impl Driver {
     async fn open(&mut self) -> Result<Socket, Error> {
         if let Some(source) = &self.token_source {
             self.token = Some(source.token().await?);
+            self.token_generation += 1;
         }
         self.transport
             .connect(&self.url)
@@ -275,6 +288,9 @@ impl Driver {
             return Exit::Lost(e);
         }
         let mut alive_at = Instant::now();
+        // Any frame at all, pongs included: proof the socket still carries
+        // answers, for requests that went unanswered.
+        let mut heard_at = Instant::now();
         let mut last_sent = Instant::now();
         // One timer for every deadline, re-armed only when something can
         // have moved the next one earlier (a command, a response, the timer
@@ -295,6 +311,7 @@ impl Driver {
                     if msg.is_close() {
                         return Exit::Lost(format!("closed by the server: {:?}", msg.as_close()));
                     }
+                    heard_at = Instant::now();
                     let Some(text) = frame_text(&msg) else { continue };
                     match decode(text) {
                         Ok(inbound) => {
@@ -328,8 +345,15 @@ impl Driver {
                             return Exit::Closed;
                         }
                         Some(command) => {
+                            let watched = self.has_subscriptions();
                             if let Err(e) = self.on_command(command, Some(socket)).await {
                                 return Exit::Lost(e);
+                            }
+                            // The watchdog starts counting when there is
+                            // something to watch, not from the last frame
+                            // of a quiet connection.
+                            if !watched && self.has_subscriptions() {
+                                alive_at = Instant::now();
                             }
                             last_sent = Instant::now();
                             self.rearm_if_earlier(timer.as_mut(), alive_at, last_sent);
@@ -338,7 +362,14 @@ impl Driver {
                 }
                 () = &mut timer => {
                     let now = Instant::now();
-                    self.expire_ops(now);
+                    // Kraken answers every request: one that got no frame
+                    // at all back within the timeout means a dead socket.
+                    if self.expire_ops(now).is_some_and(|sent| sent >= heard_at) {
+                        return Exit::Lost(format!(
+                            "no answer and nothing else for {:?} after a request",
+                            self.settings.request_timeout
+                        ));
+                    }
                     if let Err(e) = self.check_silence(now, socket).await {
                         return Exit::Lost(e);
                     }
@@ -425,8 +456,12 @@ impl Driver {
         self.send_unsent(socket).await
     }
 
+    /// Whether the idle watchdog has something to watch: subscriptions
+    /// acked (data or heartbeats are due) or waiting for their ack.
     fn has_subscriptions(&self) -> bool {
-        self.wire.values().any(|w| w.state == WireState::Active)
+        self.wire
+            .values()
+            .any(|w| matches!(w.state, WireState::Active | WireState::Pending(_)))
     }
 
     fn req_id(&mut self) -> ReqId {
@@ -458,6 +493,8 @@ impl Driver {
                         subscribers: Vec::new(),
                         first_data_by: None,
                         silence_retried: false,
+                        token_generation: 0,
+                        token_retried: false,
                     });
                     wire.subscribers.push(id);
                     if wire.state != WireState::Active {
@@ -542,10 +579,15 @@ impl Driver {
                     let _ = reply.send(Err(Error::NotConnected(name)));
                     return Ok(());
                 };
+                // Kept only where a stale-token refusal can make it worth
+                // sending again.
+                let request = self.token_source.is_some().then(|| (*method).clone());
                 let req_id = self.send_method(socket, *method).await?;
                 self.calls.push(PendingCall {
                     req_id,
                     method: name,
+                    request,
+                    token_generation: self.token_generation,
                     expected: expected.max(1),
                     responses: Vec::new(),
                     reply,
@@ -662,6 +704,7 @@ impl Driver {
             for key in &keys {
                 if let Some(wire) = self.wire.get_mut(key) {
                     wire.state = WireState::Pending(req_id);
+                    wire.token_generation = self.token_generation;
                 }
             }
         }
@@ -673,7 +716,7 @@ impl Driver {
             Inbound::Response(r) => match **r {
                 Response::Subscribe(_) => self.on_subscribe_ack(r, socket).await?,
                 Response::Pong(_) | Response::Unsubscribe(_) => {}
-                _ => self.on_call_response(r),
+                _ => self.on_call_response(r, socket).await?,
             },
             Inbound::Executions(_) | Inbound::Balances(_) => {
                 if let Some((channel, expected, received)) = self.sequence_gap(&inbound) {
@@ -747,20 +790,57 @@ impl Driver {
         }
     }
 
-    /// Hands a trading response to the call that sent its req_id.
-    fn on_call_response(&mut self, r: &Response) {
+    /// Hands a trading response to the call that sent its req_id. A call
+    /// refused for a stale token was not executed, so it is sent once more
+    /// with a fresh token.
+    async fn on_call_response(&mut self, r: &Response, socket: &mut Socket) -> Result<(), String> {
         let Some(req_id) = r.req_id() else {
             tracing::debug!(method = r.method(), "response without req_id ignored");
-            return;
+            return Ok(());
         };
         let Some(i) = self.calls.iter().position(|c| c.req_id == req_id) else {
-            return;
+            return Ok(());
         };
+        if r.error().is_some_and(is_stale_token) && self.calls[i].request.is_some() {
+            let mut call = self.calls.swap_remove(i);
+            let used = call.token_generation;
+            if let Err(e) = self.refresh_token(used).await {
+                let _ = call.reply.send(Err(e));
+                return Ok(());
+            }
+            let Some(request) = call.request.take() else {
+                return Ok(());
+            };
+            tracing::info!(
+                method = call.method,
+                "token refused as stale; sending again with a fresh one"
+            );
+            call.req_id = self.send_method(socket, request).await?;
+            call.token_generation = self.token_generation;
+            call.responses.clear();
+            self.calls.push(call);
+            return Ok(());
+        }
         self.calls[i].responses.push(r.clone());
         if self.calls[i].responses.len() >= self.calls[i].expected {
             let call = self.calls.swap_remove(i);
             let _ = call.reply.send(Ok(call.responses));
         }
+        Ok(())
+    }
+
+    /// Fetches a new token unless one was fetched since generation `used`
+    /// (several requests refused for the same stale token, one refresh).
+    async fn refresh_token(&mut self, used: u64) -> Result<(), Error> {
+        if used != self.token_generation {
+            return Ok(());
+        }
+        let Some(source) = &self.token_source else {
+            return Ok(());
+        };
+        self.token = Some(source.token().await?);
+        self.token_generation += 1;
+        Ok(())
     }
 
     /// Checks the `sequence` of an executions or balances message: a
@@ -815,6 +895,36 @@ impl Driver {
             }
             return Ok(());
         }
+        if r.error().is_some_and(is_stale_token) && self.token_source.is_some() {
+            let retry: Vec<WireKey> = keys
+                .iter()
+                .filter(|k| self.wire.get(*k).is_some_and(|w| !w.token_retried))
+                .cloned()
+                .collect();
+            if !retry.is_empty() {
+                let used = retry
+                    .iter()
+                    .filter_map(|k| self.wire.get(k))
+                    .map(|w| w.token_generation)
+                    .min()
+                    .unwrap_or(self.token_generation);
+                match self.refresh_token(used).await {
+                    Ok(()) => {
+                        tracing::info!(
+                            "subscription refused for a stale token; subscribing again with a fresh one"
+                        );
+                        for key in &retry {
+                            if let Some(wire) = self.wire.get_mut(key) {
+                                wire.state = WireState::Unsent;
+                                wire.token_retried = true;
+                            }
+                        }
+                        return self.send_unsent(socket).await;
+                    }
+                    Err(e) => tracing::warn!(error = %e, "could not refresh the token"),
+                }
+            }
+        }
         let rejection = (!r.success()).then(|| Rejection {
             symbol: symbol.clone(),
             error: r.error().unwrap_or("unknown error").to_owned(),
@@ -825,6 +935,7 @@ impl Driver {
                     let silence = self.settings.request_timeout;
                     if let Some(wire) = self.wire.get_mut(key) {
                         wire.state = WireState::Active;
+                        wire.token_retried = false;
                         if wire.expects_snapshot() {
                             wire.first_data_by = Some(Instant::now() + silence);
                         }
@@ -886,11 +997,21 @@ impl Driver {
         unused
     }
 
-    fn expire_ops(&mut self, now: Instant) {
-        let timeout_ms = self.settings.request_timeout.as_millis();
+    /// Fails the requests whose time is up; returns when the latest of
+    /// them was sent, if any.
+    fn expire_ops(&mut self, now: Instant) -> Option<Instant> {
+        let timeout = self.settings.request_timeout;
+        let timeout_ms = timeout.as_millis();
         let (expired, kept): (Vec<PendingCall>, Vec<PendingCall>) =
             self.calls.drain(..).partition(|c| c.deadline <= now);
         self.calls = kept;
+        let deadlines = expired.iter().map(|c| c.deadline).chain(
+            self.ops
+                .iter()
+                .filter(|o| o.deadline <= now)
+                .map(|o| o.deadline),
+        );
+        let latest_sent = deadlines.max().map(|d| d - timeout);
         for call in expired {
             let _ = call.reply.send(Err(Error::OutcomeUnknown {
                 method: call.method,
@@ -908,6 +1029,7 @@ impl Driver {
                 timeout_ms: self.settings.request_timeout.as_millis() as u64,
             }));
         }
+        latest_sent
     }
 
     /// Tells subscribers whose every key is active again that the
@@ -1024,6 +1146,12 @@ fn single_symbol(params: &SubscribeParams, key: &WireKey) -> SubscribeParams {
 fn unsubscribe_params(mut params: SubscribeParams) -> SubscribeParams {
     params.snapshot = None;
     params
+}
+
+/// Kraken's answers to a request that carried a stale token (§8.4): the
+/// request was not executed, and a fresh token cures it.
+fn is_stale_token(error: &str) -> bool {
+    matches!(error, "ESession:Invalid session" | "EAPI:Invalid token")
 }
 
 /// Puts the token where Kraken wants one: private and level3

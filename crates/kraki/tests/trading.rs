@@ -1,0 +1,554 @@
+//! Trading end to end against the simulator over real sockets: the whole
+//! order lifecycle with balances kept consistent, Kraken's rejections as
+//! typed errors, token expiry, the dead man's switch, sequence gaps and an
+//! unanswered order resolved by its `cl_ord_id`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use futures_util::StreamExt;
+use kraki::proto::channels::{ExecType, ExecutionReport, OrderStatus, SystemStatus};
+use kraki::proto::trading::AmendOrderParams;
+use kraki::proto::{Decimal, MessageType, OrderId, Side};
+use kraki::{
+    AccountHandle, AccountState, BookStatus, CancelTarget, Client, Credentials, Error, Event,
+    Executions, ExecutionsUpdate, Order, Subscription,
+};
+use kraki_sim::{DEMO_API_KEY, DEMO_API_SECRET, SimHandle, Simulator};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Long enough for anything the sim does on loopback; a test that waits
+/// this long has failed.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// A sim whose market only moves when the test says so.
+async fn paused_sim() -> SimHandle {
+    Simulator::builder().paused(true).spawn().await.unwrap()
+}
+
+fn demo() -> Credentials {
+    Credentials::new(DEMO_API_KEY, DEMO_API_SECRET).unwrap()
+}
+
+fn d(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+async fn trader(sim: &SimHandle) -> Client {
+    Client::builder()
+        .auth_url(sim.private_url())
+        .rest_url(sim.rest_url())
+        .credentials(demo())
+        .connect_auth()
+        .await
+        .unwrap()
+}
+
+/// BTC/USD's best bid and ask, from a verified public book.
+async fn top_of_book(sim: &SimHandle) -> (Decimal, Decimal) {
+    let public = Client::builder()
+        .public_url(sim.public_url())
+        .connect()
+        .await
+        .unwrap();
+    let mut book = public.book("BTC/USD", 10).await.unwrap();
+    let mut state = book.state();
+    while state.status != BookStatus::Live {
+        state = tokio::time::timeout(PATIENCE, book.changed())
+            .await
+            .expect("the book went live")
+            .unwrap();
+    }
+    let top = (
+        state.book.best_bid().unwrap().price,
+        state.book.best_ask().unwrap().price,
+    );
+    public.close().await;
+    top
+}
+
+/// Waits until the account view satisfies `done`.
+async fn account_until(
+    account: &mut AccountHandle,
+    what: &str,
+    done: impl Fn(&AccountState) -> bool,
+) -> Arc<AccountState> {
+    let mut state = account.state();
+    while !done(&state) {
+        state = tokio::time::timeout(PATIENCE, account.changed())
+            .await
+            .unwrap_or_else(|_| panic!("waited for {what}; account is {state:?}"))
+            .unwrap();
+    }
+    state
+}
+
+/// Reads execution reports until one satisfies `done`; returns every
+/// report read, and the connection events seen on the way.
+async fn reports_until(
+    executions: &mut Subscription<ExecutionsUpdate>,
+    what: &str,
+    done: impl Fn(&ExecutionReport) -> bool,
+) -> (Vec<ExecutionReport>, Vec<Event<ExecutionsUpdate>>) {
+    let mut reports = Vec::new();
+    let mut events = Vec::new();
+    loop {
+        let event = tokio::time::timeout(PATIENCE, executions.next())
+            .await
+            .unwrap_or_else(|_| panic!("waited for {what}; got {reports:?} {events:?}"))
+            .expect("the stream lives");
+        match event {
+            Event::Data(update) => {
+                let found = update.reports.iter().any(&done);
+                reports.extend(update.reports);
+                if found {
+                    return (reports, events);
+                }
+            }
+            other => events.push(other),
+        }
+    }
+}
+
+fn balance(state: &AccountState, asset: &str) -> Decimal {
+    state.balances.get(asset).copied().unwrap_or_default()
+}
+
+fn fee_sum(reports: &[ExecutionReport]) -> Decimal {
+    reports
+        .iter()
+        .flat_map(|r| r.fees.iter().flatten())
+        .fold(Decimal::default(), |sum, f| sum.checked_add(f.qty).unwrap())
+}
+
+#[tokio::test]
+async fn lifecycle_place_partial_fill_amend_cancel_keeps_balances_consistent() {
+    let sim = paused_sim().await;
+    let (bid, _) = top_of_book(&sim).await;
+    let client = trader(&sim).await;
+    let mut account = client.account().await.unwrap();
+    let start = account_until(&mut account, "both snapshots", |s| s.synced).await;
+    assert_eq!(balance(&start, "USD"), d("100000"));
+    assert_eq!(balance(&start, "BTC"), d("10"));
+    assert!(start.open_orders.is_empty(), "{:?}", start.open_orders);
+    let mut executions = client
+        .subscribe(Executions::new().snap_orders(true))
+        .await
+        .unwrap();
+
+    // Place: 0.02 BTC ten dollars under the bid, resting.
+    let price = bid.checked_sub(d("10")).unwrap();
+    let placed = client
+        .add_order(Order::limit(Side::Buy, "BTC/USD", d("0.02"), price).cl_ord_id("life-1"))
+        .await
+        .unwrap();
+    assert_eq!(placed.cl_ord_id.as_ref().unwrap().as_str(), "life-1");
+    let order_id = placed.order_id.as_str().to_owned();
+    reports_until(&mut executions, "the order resting", |r| {
+        r.exec_type == ExecType::New && r.order_id.as_str() == order_id
+    })
+    .await;
+    let open = account_until(&mut account, "the open order", |s| {
+        s.open_orders.contains_key(&order_id)
+    })
+    .await;
+    let order = &open.open_orders[&order_id];
+    assert_eq!(order.cl_ord_id.as_ref().unwrap().as_str(), "life-1");
+    assert_eq!(order.order_qty, Some(d("0.02")));
+    assert_eq!(order.limit_price, Some(price));
+    assert_eq!(order.side, Some(Side::Buy));
+
+    // Partial fill: a print of 0.005 at our price.
+    assert!(sim.trade_to("BTC/USD", price, d("0.005")).await);
+    let (fills, _) = reports_until(&mut executions, "the partial fill", |r| {
+        r.exec_type == ExecType::Trade
+    })
+    .await;
+    let fill = fills
+        .iter()
+        .find(|r| r.exec_type == ExecType::Trade)
+        .unwrap();
+    assert_eq!(fill.order_status, OrderStatus::PartiallyFilled);
+    assert_eq!(fill.last_qty, Some(d("0.005")));
+    assert_eq!(fill.last_price, Some(price));
+    let cost = fill.cost.unwrap();
+    assert_eq!(cost, d("0.005").checked_mul(price).unwrap());
+    let fee = fee_sum(&fills);
+    assert!(fee > Decimal::default(), "a fill pays a fee: {fill:?}");
+    let usd_after_fill = d("100000")
+        .checked_sub(cost)
+        .and_then(|x| x.checked_sub(fee))
+        .unwrap();
+    let filled = account_until(&mut account, "balances after the fill", |s| {
+        balance(s, "BTC") == d("10.005")
+            && s.open_orders
+                .get(&order_id)
+                .is_some_and(|o| o.cum_qty == Some(d("0.005")))
+    })
+    .await;
+    assert_eq!(balance(&filled, "USD"), usd_after_fill);
+    assert_eq!(
+        filled.open_orders[&order_id].status,
+        OrderStatus::PartiallyFilled
+    );
+
+    // Amend: less quantity (still above what filled) at a lower price.
+    let lower = price.checked_sub(d("5")).unwrap();
+    let amended = client
+        .amend_order(AmendOrderParams {
+            order_id: Some(OrderId::new(order_id.clone())),
+            order_qty: Some(d("0.015")),
+            limit_price: Some(lower),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(!amended.amend_id.is_empty());
+    reports_until(&mut executions, "the amend", |r| {
+        r.exec_type == ExecType::Amended
+    })
+    .await;
+    account_until(&mut account, "the amended order", |s| {
+        s.open_orders
+            .get(&order_id)
+            .is_some_and(|o| o.order_qty == Some(d("0.015")) && o.limit_price == Some(lower))
+    })
+    .await;
+
+    // Cancel by cl_ord_id: the order leaves the view, the balances stay.
+    let canceled = client
+        .cancel_order(CancelTarget::cl_ord_ids(["life-1"]))
+        .await
+        .unwrap();
+    assert_eq!(canceled.len(), 1);
+    reports_until(&mut executions, "the cancel", |r| {
+        r.exec_type == ExecType::Canceled
+    })
+    .await;
+    let end = account_until(&mut account, "no open order", |s| s.open_orders.is_empty()).await;
+    assert_eq!(balance(&end, "BTC"), d("10.005"));
+    assert_eq!(balance(&end, "USD"), usd_after_fill);
+    // Canceling it again is Kraken's rejection, typed.
+    let err = client
+        .cancel_order(CancelTarget::order_ids([order_id.as_str()]))
+        .await
+        .unwrap_err();
+    assert!(err.is_rejection(), "{err:?}");
+    assert!(err.rejections()[0].error.starts_with("EOrder:"), "{err:?}");
+    client.close().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn krakens_rejections_come_back_typed_with_its_error_string() {
+    let sim = Simulator::builder()
+        .paused(true)
+        .max_rate_count(3)
+        .spawn()
+        .await
+        .unwrap();
+    let (bid, ask) = top_of_book(&sim).await;
+    let client = trader(&sim).await;
+    let error_of = |e: Error| {
+        assert!(e.is_rejection(), "{e:?}");
+        e.rejections()[0].error.clone()
+    };
+
+    // Insufficient funds: 100 BTC is ten times the account's.
+    let err = client
+        .add_order(Order::market(Side::Sell, "BTC/USD", d("100")))
+        .await
+        .unwrap_err();
+    assert_eq!(error_of(err), "EOrder:Insufficient funds");
+
+    // Post-only that would cross the book.
+    let err = client
+        .add_order(Order::limit(Side::Buy, "BTC/USD", d("0.01"), ask).post_only())
+        .await
+        .unwrap_err();
+    assert_eq!(error_of(err), "EOrder:Post only order");
+
+    // A price off the increment: the client's check stops it before
+    // sending; with that check loosened, Kraken's own answer comes back.
+    let off = bid.checked_sub(d("10.05")).unwrap();
+    let err = client
+        .add_order(Order::limit(Side::Buy, "BTC/USD", d("0.01"), off))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    let mut loose = client.order_rules("BTC/USD").await.unwrap();
+    loose.price_increment = d("0.01");
+    client.set_order_rules(loose);
+    let err = client
+        .add_order(Order::limit(Side::Buy, "BTC/USD", d("0.01"), off))
+        .await
+        .unwrap_err();
+    assert_eq!(error_of(err), "EOrder:Tick size check failed");
+
+    // The rate counter: the sim's ceiling is 3. An order (+1) canceled
+    // at once (+8, never refused) leaves no room for the next order.
+    let rest = || {
+        Order::limit(
+            Side::Buy,
+            "BTC/USD",
+            d("0.01"),
+            bid.checked_sub(d("100")).unwrap(),
+        )
+    };
+    let placed = client.add_order(rest()).await.unwrap();
+    client
+        .cancel_order(CancelTarget::order_ids([placed.order_id.as_str()]))
+        .await
+        .unwrap();
+    let err = client.add_order(rest()).await.unwrap_err();
+    assert_eq!(error_of(err), "EOrder:Rate limit exceeded");
+
+    // cancel_only: placing is refused, canceling still works.
+    sim.set_status(SystemStatus::CancelOnly);
+    let mut status = client.status();
+    tokio::time::timeout(PATIENCE, async {
+        while status
+            .borrow_and_update()
+            .as_ref()
+            .is_none_or(|s| s.system != SystemStatus::CancelOnly)
+        {
+            status.changed().await.unwrap();
+        }
+    })
+    .await
+    .expect("the client heard of cancel_only");
+    let err = client
+        .add_order(Order::limit(
+            Side::Buy,
+            "BTC/USD",
+            d("0.01"),
+            bid.checked_sub(d("200")).unwrap(),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(error_of(err), "EService:Market in cancel_only mode");
+    client.close().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_expired_token_is_replaced_and_the_order_goes_through() {
+    let sim = paused_sim().await;
+    let (bid, _) = top_of_book(&sim).await;
+    let client = trader(&sim).await;
+    client.order_rules("BTC/USD").await.unwrap();
+    sim.expire_tokens();
+    // The order carries the now stale token; Kraken refuses it without
+    // executing it, the client fetches a new token and sends it again.
+    let placed = client
+        .add_order(Order::limit(
+            Side::Buy,
+            "BTC/USD",
+            d("0.01"),
+            bid.checked_sub(d("50")).unwrap(),
+        ))
+        .await
+        .unwrap();
+    assert!(!placed.order_id.as_str().is_empty());
+    // Private subscriptions made after the expiry work too.
+    sim.expire_tokens();
+    let mut executions = client
+        .subscribe(Executions::new().snap_orders(true))
+        .await
+        .unwrap();
+    let (reports, _) = reports_until(&mut executions, "the snapshot with the order", |r| {
+        r.order_id == placed.order_id
+    })
+    .await;
+    assert!(!reports.is_empty());
+
+    // A reconnect gets a new token and resubscribes.
+    sim.expire_tokens();
+    sim.close_connections();
+    let (_, events) = reports_until(&mut executions, "the order after the reconnect", |r| {
+        r.order_id == placed.order_id
+    })
+    .await;
+    assert!(events.contains(&Event::Reconnecting), "{events:?}");
+    assert!(events.contains(&Event::Reconnected), "{events:?}");
+    let cancel = client.cancel_all().await.unwrap();
+    assert_eq!(cancel.count, 1);
+    client.close().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_dead_mans_switch_cancels_when_not_refreshed_and_not_while_kept() {
+    let sim = paused_sim().await;
+    let (bid, _) = top_of_book(&sim).await;
+    let client = trader(&sim).await;
+    let mut account = client.account().await.unwrap();
+    account_until(&mut account, "both snapshots", |s| s.synced).await;
+    let price = bid.checked_sub(d("100")).unwrap();
+    let placed = client
+        .add_order(Order::limit(Side::Buy, "BTC/USD", d("0.01"), price))
+        .await
+        .unwrap();
+    let id = placed.order_id.as_str().to_owned();
+    account_until(&mut account, "the open order", |s| {
+        s.open_orders.contains_key(&id)
+    })
+    .await;
+
+    // Kept: 3 s, refreshed every second; after 4.5 s the order still rests.
+    let keeper = client
+        .keep_dead_man_switch(Duration::from_secs(3))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+    assert!(
+        account.state().open_orders.contains_key(&id),
+        "the kept switch fired"
+    );
+
+    // Dropped: the refreshes stop and the switch fires within 3 s.
+    drop(keeper);
+    let fired = std::time::Instant::now();
+    account_until(&mut account, "the switch to fire", |s| {
+        !s.open_orders.contains_key(&id)
+    })
+    .await;
+    assert!(
+        fired.elapsed() <= Duration::from_secs(4),
+        "{:?}",
+        fired.elapsed()
+    );
+
+    // Disarmed: nothing fires.
+    let second = client
+        .add_order(Order::limit(Side::Buy, "BTC/USD", d("0.01"), price))
+        .await
+        .unwrap();
+    let id2 = second.order_id.as_str().to_owned();
+    let keeper = client
+        .keep_dead_man_switch(Duration::from_secs(2))
+        .await
+        .unwrap();
+    keeper.disarm().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    account_until(&mut account, "the second order open", |s| {
+        s.open_orders.contains_key(&id2)
+    })
+    .await;
+    client.close().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_sequence_gap_is_reported_and_followed_by_a_fresh_snapshot() {
+    let sim = paused_sim().await;
+    let (bid, _) = top_of_book(&sim).await;
+    let client = trader(&sim).await;
+    let mut account = client.account().await.unwrap();
+    account_until(&mut account, "both snapshots", |s| s.synced).await;
+    let mut executions = client
+        .subscribe(Executions::new().snap_orders(true))
+        .await
+        .unwrap();
+    let price = bid.checked_sub(d("100")).unwrap();
+    let first = client
+        .add_order(Order::limit(Side::Buy, "BTC/USD", d("0.01"), price))
+        .await
+        .unwrap();
+    reports_until(&mut executions, "the first order", |r| {
+        r.order_id == first.order_id && r.exec_type == ExecType::New
+    })
+    .await;
+
+    sim.skip_execution_sequence();
+    let second = client
+        .add_order(Order::limit(Side::Buy, "BTC/USD", d("0.02"), price))
+        .await
+        .unwrap();
+    // The update after the gap, then a snapshot holding both orders.
+    let mut gap = None;
+    let mut snapshot = None;
+    while snapshot.is_none() {
+        let event = tokio::time::timeout(PATIENCE, executions.next())
+            .await
+            .expect("a gap then a snapshot")
+            .unwrap();
+        match event {
+            Event::Gap { expected, received } => gap = Some((expected, received)),
+            Event::Data(update) if update.kind == MessageType::Snapshot => {
+                snapshot = Some(update);
+            }
+            _ => {}
+        }
+    }
+    let (expected, received) = gap.expect("a Gap before the fresh snapshot");
+    assert_eq!(received, expected + 1);
+    let snapshot = snapshot.unwrap();
+    for id in [&first.order_id, &second.order_id] {
+        assert!(
+            snapshot.reports.iter().any(|r| &r.order_id == id),
+            "{id:?} missing from {:?}",
+            snapshot.reports
+        );
+    }
+    let state = account_until(&mut account, "the account resynced after the gap", |s| {
+        s.gaps >= 1 && s.synced && s.open_orders.len() == 2
+    })
+    .await;
+    assert_eq!(state.gaps, 1);
+    client.close().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_unanswered_order_is_found_by_its_cl_ord_id_after_the_reconnect() {
+    let sim = paused_sim().await;
+    let (bid, _) = top_of_book(&sim).await;
+    let client = Client::builder()
+        .auth_url(sim.private_url())
+        .rest_url(sim.rest_url())
+        .credentials(demo())
+        .request_timeout(Duration::from_millis(500))
+        .idle_timeout(Duration::from_secs(1))
+        .connect_auth()
+        .await
+        .unwrap();
+    client.order_rules("BTC/USD").await.unwrap();
+    // The watchdog needs a subscription to watch.
+    let _executions = client.subscribe(Executions::new()).await.unwrap();
+    // The sim takes the order but its answer never comes.
+    sim.stall_connections();
+    let err = client
+        .add_order(Order::limit(
+            Side::Buy,
+            "BTC/USD",
+            d("0.01"),
+            bid.checked_sub(d("100")).unwrap(),
+        ))
+        .await
+        .unwrap_err();
+    let Error::OutcomeUnknown {
+        cl_ord_id: Some(cl_ord_id),
+        ..
+    } = err
+    else {
+        panic!("{err:?}")
+    };
+    // The watchdog drops the stalled connection; once back, the
+    // executions snapshot says the order exists.
+    let found = tokio::time::timeout(PATIENCE, async {
+        loop {
+            match client.find_order(&cl_ord_id).await {
+                Ok(found) => return found,
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
+    })
+    .await
+    .expect("an executions snapshot after the reconnect");
+    let report = found.expect("the sim has the order");
+    assert_eq!(report.cl_ord_id.unwrap().as_str(), cl_ord_id);
+    assert_eq!(report.order_status, OrderStatus::New);
+    client.close().await;
+    sim.shutdown().await;
+}
