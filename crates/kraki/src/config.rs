@@ -166,9 +166,9 @@ impl ClientBuilder {
         self
     }
 
-    /// With at least one subscription, a connection with no data and no
-    /// heartbeat for this long is dead and is replaced. Answers to pings do
-    /// not count as life. Default is 10 s.
+    /// With at least one subscription (acked, or waiting for its ack), a
+    /// connection with no data and no heartbeat for this long is dead and
+    /// is replaced. Answers to pings do not count as life. Default is 10 s.
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.settings.idle_timeout = timeout;
         self
@@ -181,7 +181,9 @@ impl ClientBuilder {
         self
     }
 
-    /// How long a request waits for its acks. Default is 10 s.
+    /// How long a request waits for its acks. Default is 10 s. A request
+    /// that got no frame at all back in this time (not even a pong) also
+    /// means the connection is dead: it is replaced.
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.settings.request_timeout = timeout;
         self
