@@ -203,85 +203,26 @@ fn values_finer_than_the_precision_are_reported() {
 #[test]
 fn level3_recordings_verify() {
     let t = Timestamp::parse("2023-12-01T00:00:00Z").unwrap();
-    let bids: &[(&str, &[&str])] = &[
-        (
-            "44939.4",
-            &[
-                "0.88968699",
-                "0.45210000",
-                "0.10000000",
-                "0.14296323",
-                "0.25000000",
-                "0.10292988",
-                "0.33880000",
-                "1.28140860",
-            ],
-        ),
-        ("44937.1", &["0.03346877"]),
-        ("44934.7", &["0.35630000"]),
-        (
-            "44930.2",
-            &[
-                "0.22734299",
-                "0.01000000",
-                "0.05550000",
-                "0.70000000",
-                "0.15000000",
-            ],
-        ),
-        ("44928.0", &["0.00105240"]),
-        ("44919.6", &["0.33870000"]),
-        ("44919.5", &["0.07610000"]),
-        ("44912.0", &["0.35630000"]),
-        ("44909.7", &["0.06690000"]),
-        ("44901.9", &["0.00088982"]),
-    ];
-    let asks: &[(&str, &[&str])] = &[
-        (
-            "44939.5",
-            &["4.52308393", "0.00111261", "0.00100000", "0.01000000"],
-        ),
-        ("44950.0", &["0.10334926"]),
-        ("44953.0", &["0.00064537"]),
-        ("44955.0", &["0.00250000"]),
-        ("44959.6", &["0.35630000", "0.35630000"]),
-        ("44960.1", &["0.00338072"]),
-        ("44960.2", &["0.88967575"]),
-        ("44967.0", &["3.14392283"]),
-        ("44978.5", &["0.06778960"]),
-        ("44979.2", &["0.35630000"]),
-    ];
-    let mut n = 0;
-    let mut orders = |side: &[(&str, &[&str])], tag: &str| {
-        let mut out = Vec::new();
-        for (price, qtys) in side {
-            for qty in *qtys {
-                n += 1;
-                out.push(format!(
-                    r#"{{"order_id":"{tag}{n}","limit_price":{price},"order_qty":{qty},"timestamp":"2023-12-01T00:00:00.000000000Z"}}"#
-                ));
-            }
-        }
-        out.join(",")
-    };
-    let (b, a) = (orders(bids, "B"), orders(asks, "A"));
-    let snapshot = format!(
-        r#"{{"channel":"level3","type":"snapshot","data":[{{"symbol":"BTC/USD","checksum":1063832831,"bids":[{b}],"asks":[{a}],"timestamp":"2023-12-01T00:00:00.000000000Z"}}]}}"#
-    );
+    let snapshot = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../kraki-proto/tests/fixtures/level3-docs-snapshot.json"
+    ))
+    .unwrap();
+    let snapshot = snapshot.trim_end();
     let instrument = r#"{"channel":"instrument","type":"snapshot","data":{"assets":[],"pairs":[{"symbol":"BTC/USD","base":"BTC","quote":"USD","status":"online","qty_precision":8,"qty_increment":0.00000001,"price_precision":1,"cost_precision":5,"marginable":true,"has_index":true,"cost_min":0.5,"tick_size":0.1,"price_increment":0.1,"qty_min":0.0001}]}}"#;
     // Deleting the only order at 44937.1 makes 44937.1 vanish from the
     // checksum text; its value is computed independently here.
     let bids_text = "449394889686994493944521000044939410000000449394142963234493942500000044939410292988449394338800004493941281408604493713346877449347356300004493022273429944930210000004493025550000449302700000004493021500000044928010524044919633870000449195761000044912035630000449097669000044901988982";
     let asks_text = "44939545230839344939511126144939510000044939510000004495001033492644953064537449550250000449596356300004495963563000044960133807244960288967575449670314392283449785677896044979235630000";
     let without = bids_text.replace("4493713346877", "");
-    let sum = crc32(format!("{asks_text}{without}").as_bytes());
+    let sum = crc32fast::hash(format!("{asks_text}{without}").as_bytes());
     let update = format!(
         r#"{{"channel":"level3","type":"update","data":[{{"checksum":{sum},"timestamp":"2023-12-01T00:00:01.000000000Z","symbol":"BTC/USD","bids":[{{"event":"delete","order_id":"B9","limit_price":44937.1,"order_qty":0.03346877,"timestamp":"2023-12-01T00:00:01.000000000Z"}}],"asks":[]}}]}}"#
     );
     let lines = vec![
         header_line(t, "wss://ws-l3.kraken.com/v2"),
         frame_line(t, instrument),
-        frame_line(t, &snapshot),
+        frame_line(t, snapshot),
         frame_line(t, &update),
     ];
     let path = temp("l3.krec", &lines);
@@ -292,22 +233,6 @@ fn level3_recordings_verify() {
         "{out}"
     );
     assert!(out.ends_with("2 verified, 0 mismatched\n"), "{out}");
-}
-
-/// CRC-32 (IEEE), bit by bit: independent of the code under test.
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 /// Every kind of line in one file: the fast path and the general path

@@ -6,75 +6,10 @@
 use kraki_proto::book::{L3Book, Precision, Verification};
 use kraki_proto::{Inbound, OrderId, decode};
 
-/// §7.3's docs example as a snapshot frame (prices and quantities as the
-/// docs show them, strings).
+/// §7.3's docs example as a snapshot frame: 21 bid and 14 ask orders over
+/// ten levels a side, checksum 1063832831.
 fn docs_snapshot() -> String {
-    let bids: &[(&str, &[&str])] = &[
-        (
-            "44939.4",
-            &[
-                "0.88968699",
-                "0.45210000",
-                "0.10000000",
-                "0.14296323",
-                "0.25000000",
-                "0.10292988",
-                "0.33880000",
-                "1.28140860",
-            ],
-        ),
-        ("44937.1", &["0.03346877"]),
-        ("44934.7", &["0.35630000"]),
-        (
-            "44930.2",
-            &[
-                "0.22734299",
-                "0.01000000",
-                "0.05550000",
-                "0.70000000",
-                "0.15000000",
-            ],
-        ),
-        ("44928.0", &["0.00105240"]),
-        ("44919.6", &["0.33870000"]),
-        ("44919.5", &["0.07610000"]),
-        ("44912.0", &["0.35630000"]),
-        ("44909.7", &["0.06690000"]),
-        ("44901.9", &["0.00088982"]),
-    ];
-    let asks: &[(&str, &[&str])] = &[
-        (
-            "44939.5",
-            &["4.52308393", "0.00111261", "0.00100000", "0.01000000"],
-        ),
-        ("44950.0", &["0.10334926"]),
-        ("44953.0", &["0.00064537"]),
-        ("44955.0", &["0.00250000"]),
-        ("44959.6", &["0.35630000", "0.35630000"]),
-        ("44960.1", &["0.00338072"]),
-        ("44960.2", &["0.88967575"]),
-        ("44967.0", &["3.14392283"]),
-        ("44978.5", &["0.06778960"]),
-        ("44979.2", &["0.35630000"]),
-    ];
-    let mut n = 0;
-    let mut orders = |side: &[(&str, &[&str])], tag: &str| {
-        let mut out = Vec::new();
-        for (price, qtys) in side {
-            for qty in *qtys {
-                n += 1;
-                out.push(format!(
-                    r#"{{"order_id":"{tag}{n}","limit_price":"{price}","order_qty":"{qty}","timestamp":"2023-12-01T00:00:00.000000000Z"}}"#
-                ));
-            }
-        }
-        out.join(",")
-    };
-    let b = orders(bids, "B");
-    let a = orders(asks, "A");
-    format!(
-        r#"{{"channel":"level3","type":"snapshot","data":[{{"symbol":"BTC/USD","checksum":1063832831,"bids":[{b}],"asks":[{a}]}}]}}"#
-    )
+    include_str!("fixtures/level3-docs-snapshot.json").to_owned()
 }
 
 fn apply(book: &mut L3Book, frame: &str) -> Verification {

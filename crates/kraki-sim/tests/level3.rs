@@ -138,21 +138,6 @@ struct Event {
     order_qty: Box<RawValue>,
 }
 
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
 fn digits(t: &str) -> String {
     let d = t.replace('.', "");
     let d = d.trim_start_matches('0');
@@ -282,7 +267,7 @@ async fn queues_and_checksums_match_independent_books() {
             msg.asks.iter().for_each(|e| asks.apply(e));
             bids.truncate(depth);
             asks.truncate(depth);
-            let mine = crc32((asks.checksum_text() + &bids.checksum_text()).as_bytes());
+            let mine = crc32fast::hash((asks.checksum_text() + &bids.checksum_text()).as_bytes());
             assert_eq!(mine, msg.checksum, "{symbol}: {text}");
             // Refills keep every window at its depth in price levels.
             assert_eq!(

@@ -232,62 +232,26 @@ mod tests {
     /// levels per side → 1063832831.
     #[test]
     fn level3_known_answer() {
-        let p = |s: &str| crate::Decimal::parse(s).unwrap().to_units(1).unwrap() as u64;
-        let q = |s: &str| crate::Decimal::parse(s).unwrap().to_units(8).unwrap() as u64;
-        let parse = |levels: &[(&str, &[&str])]| -> Vec<(u64, Vec<u64>)> {
-            levels
-                .iter()
-                .map(|(price, qtys)| (p(price), qtys.iter().map(|s| q(s)).collect()))
-                .collect()
+        let frame = include_str!("../../tests/fixtures/level3-docs-snapshot.json");
+        let Ok(crate::Inbound::Level3(message)) = crate::decode(frame) else {
+            panic!("the fixture is a level3 frame")
         };
-        let bids = parse(&[
-            (
-                "44939.4",
-                &[
-                    "0.88968699",
-                    "0.45210000",
-                    "0.10000000",
-                    "0.14296323",
-                    "0.25000000",
-                    "0.10292988",
-                    "0.33880000",
-                    "1.28140860",
-                ],
-            ),
-            ("44937.1", &["0.03346877"]),
-            ("44934.7", &["0.35630000"]),
-            (
-                "44930.2",
-                &[
-                    "0.22734299",
-                    "0.01000000",
-                    "0.05550000",
-                    "0.70000000",
-                    "0.15000000",
-                ],
-            ),
-            ("44928.0", &["0.00105240"]),
-            ("44919.6", &["0.33870000"]),
-            ("44919.5", &["0.07610000"]),
-            ("44912.0", &["0.35630000"]),
-            ("44909.7", &["0.06690000"]),
-            ("44901.9", &["0.00088982"]),
-        ]);
-        let asks = parse(&[
-            (
-                "44939.5",
-                &["4.52308393", "0.00111261", "0.00100000", "0.01000000"],
-            ),
-            ("44950.0", &["0.10334926"]),
-            ("44953.0", &["0.00064537"]),
-            ("44955.0", &["0.00250000"]),
-            ("44959.6", &["0.35630000", "0.35630000"]),
-            ("44960.1", &["0.00338072"]),
-            ("44960.2", &["0.88967575"]),
-            ("44967.0", &["3.14392283"]),
-            ("44978.5", &["0.06778960"]),
-            ("44979.2", &["0.35630000"]),
-        ]);
+        let data = &message.data[0];
+        // Orders grouped by price level, in queue order, as units.
+        let levels = |orders: &[crate::channels::Level3Order]| -> Vec<(u64, Vec<u64>)> {
+            let mut out: Vec<(u64, Vec<u64>)> = Vec::new();
+            for o in orders {
+                let price = o.limit_price.to_units(1).unwrap() as u64;
+                let qty = o.order_qty.to_units(8).unwrap() as u64;
+                match out.last_mut() {
+                    Some((p, qtys)) if *p == price => qtys.push(qty),
+                    _ => out.push((price, vec![qty])),
+                }
+            }
+            out
+        };
+        let (bids, asks) = (levels(&data.bids), levels(&data.asks));
+        assert_eq!((bids.len(), asks.len()), (10, 10));
         fn view(side: &[(u64, Vec<u64>)]) -> Vec<(u64, &[u64])> {
             side.iter().map(|(p, q)| (*p, q.as_slice())).collect()
         }
