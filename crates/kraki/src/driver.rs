@@ -338,7 +338,11 @@ impl Driver {
                 }
                 () = &mut timer => {
                     let now = Instant::now();
-                    self.expire_ops(now);
+                    for params in self.expire_ops(now) {
+                        if let Err(e) = self.send_method(socket, Method::Unsubscribe(params)).await {
+                            return Exit::Lost(e);
+                        }
+                    }
                     if let Err(e) = self.check_silence(now, socket).await {
                         return Exit::Lost(e);
                     }
@@ -571,7 +575,10 @@ impl Driver {
         let mut unsubscribes = Vec::new();
         for key in keys {
             if let Some(wire) = self.wire.get_mut(key) {
-                if wire.state == WireState::Active {
+                // A pending subscribe may have taken effect: without an
+                // unsubscribe first, the new one would be `Already
+                // subscribed`.
+                if wire.state != WireState::Unsent {
                     unsubscribes.push(unsubscribe_params(wire.params.clone()));
                 }
                 wire.state = WireState::Unsent;
@@ -617,9 +624,11 @@ impl Driver {
             wire.subscribers.retain(|s| *s != id);
             if wire.subscribers.is_empty() {
                 if let Some(wire) = self.wire.remove(&key) {
-                    // An unsent or pending subscription has nothing to undo
-                    // yet; a late ack for it is answered with an unsubscribe.
-                    if wire.state == WireState::Active {
+                    // A pending subscribe may have taken effect even if its
+                    // ack never comes (a timeout): unsubscribing now leaves
+                    // the server as the client believes it, whatever a
+                    // late ack says. An unsent one has nothing to undo.
+                    if wire.state != WireState::Unsent {
                         gone.push(unsubscribe_params(wire.params));
                     }
                 }
@@ -799,20 +808,10 @@ impl Driver {
             .map(|(k, _)| k.clone())
             .collect();
         if keys.is_empty() {
-            if r.success() {
-                // Nobody wants it any more (released while pending).
-                if let Response::Subscribe(ack) = r {
-                    if let Some(result) = &ack.result {
-                        let mut params = SubscribeParams::new(result.channel.clone());
-                        params.symbol = result.symbol.clone().map(|s| vec![s]);
-                        params.depth = result.depth;
-                        params.interval = result.interval;
-                        params.event_trigger = result.event_trigger.clone();
-                        self.send_method(socket, Method::Unsubscribe(params))
-                            .await?;
-                    }
-                }
-            }
+            // A late ack for a subscribe given up while pending: the
+            // unsubscribe sent then already undid it on the server, and
+            // another one now could end a newer subscription of the same
+            // key.
             return Ok(());
         }
         let rejection = (!r.success()).then(|| Rejection {
@@ -886,7 +885,9 @@ impl Driver {
         unused
     }
 
-    fn expire_ops(&mut self, now: Instant) {
+    /// Fails the calls and subscribes past their deadline; returns the
+    /// wire subscriptions to unsubscribe.
+    fn expire_ops(&mut self, now: Instant) -> Vec<SubscribeParams> {
         let timeout_ms = self.settings.request_timeout.as_millis();
         let (expired, kept): (Vec<PendingCall>, Vec<PendingCall>) =
             self.calls.drain(..).partition(|c| c.deadline <= now);
@@ -901,13 +902,15 @@ impl Driver {
         let (expired, kept): (Vec<PendingOp>, Vec<PendingOp>) =
             self.ops.drain(..).partition(|op| op.deadline <= now);
         self.ops = kept;
+        let mut gone = Vec::new();
         for op in expired {
-            self.detach(op.id);
+            gone.extend(self.detach(op.id));
             let _ = op.reply.send(Err(Error::Timeout {
                 method: "subscribe",
                 timeout_ms: self.settings.request_timeout.as_millis() as u64,
             }));
         }
+        gone
     }
 
     /// Tells subscribers whose every key is active again that the
