@@ -101,6 +101,13 @@ struct Wire {
     first_data_by: Option<Instant>,
     /// Already resubscribed once for silence; next time, reconnect.
     silence_retried: bool,
+    /// Subscribe sent and not acked: by when the ack must come. Data does
+    /// not clear it: a server that acts on a subscribe but loses its ack
+    /// still sends data.
+    ack_by: Option<Instant>,
+    /// Already subscribed again once for a missing ack; next time,
+    /// reconnect.
+    ack_retried: bool,
 }
 
 impl Wire {
@@ -376,7 +383,12 @@ impl Driver {
             .map(|o| o.deadline)
             .chain(self.calls.iter().map(|c| c.deadline))
             .min();
-        let silence_deadline = self.wire.values().filter_map(|w| w.first_data_by).min();
+        let silence_deadline = self
+            .wire
+            .values()
+            .flat_map(|w| [w.first_data_by, w.ack_by])
+            .flatten()
+            .min();
         let idle_deadline = alive_at + self.settings.idle_timeout;
         [Some(ping_deadline), op_deadline, silence_deadline]
             .into_iter()
@@ -426,6 +438,39 @@ impl Driver {
             let req = Request::new(Method::Unsubscribe(params), self.req_id());
             send(socket, &req).await?;
         }
+        // Subscribes sent without an ack in time (those of a subscribe
+        // call have already failed it in `expire_ops`; these are
+        // resubscribes after a reconnect or a resync, which nobody awaits):
+        // subscribed again once, then the connection is replaced, so a
+        // stream is never left waiting for `Reconnected` forever.
+        let unacked: Vec<WireKey> = self
+            .wire
+            .iter()
+            .filter(|(_, w)| {
+                matches!(w.state, WireState::Pending(_)) && w.ack_by.is_some_and(|by| by <= now)
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in unacked {
+            let Some(wire) = self.wire.get_mut(&key) else {
+                continue;
+            };
+            if wire.ack_retried {
+                return Err(format!(
+                    "no ack for {} {} after subscribing twice",
+                    key.channel,
+                    key.symbol.as_deref().unwrap_or("")
+                ));
+            }
+            tracing::warn!(channel = %key.channel, symbol = ?key.symbol, "no subscribe ack in time; subscribing again");
+            wire.ack_retried = true;
+            wire.ack_by = None;
+            wire.state = WireState::Unsent;
+            // It may have taken effect without its ack.
+            let params = unsubscribe_params(wire.params.clone());
+            let req = Request::new(Method::Unsubscribe(params), self.req_id());
+            send(socket, &req).await?;
+        }
         self.send_unsent(socket).await
     }
 
@@ -462,6 +507,8 @@ impl Driver {
                         subscribers: Vec::new(),
                         first_data_by: None,
                         silence_retried: false,
+                        ack_by: None,
+                        ack_retried: false,
                     });
                     wire.subscribers.push(id);
                     if wire.state != WireState::Active {
@@ -668,9 +715,11 @@ impl Driver {
                 tokio::time::sleep(std::time::Duration::from_millis(5)).await;
             }
             let req_id = self.send_method(socket, Method::Subscribe(params)).await?;
+            let ack_by = Instant::now() + self.settings.request_timeout;
             for key in &keys {
                 if let Some(wire) = self.wire.get_mut(key) {
                     wire.state = WireState::Pending(req_id);
+                    wire.ack_by = Some(ack_by);
                 }
             }
         }
@@ -824,6 +873,8 @@ impl Driver {
                     let silence = self.settings.request_timeout;
                     if let Some(wire) = self.wire.get_mut(key) {
                         wire.state = WireState::Active;
+                        wire.ack_by = None;
+                        wire.ack_retried = false;
                         if wire.expects_snapshot() {
                             wire.first_data_by = Some(Instant::now() + silence);
                         }
@@ -944,9 +995,11 @@ impl Driver {
         self.sequences.clear();
         for wire in self.wire.values_mut() {
             wire.state = WireState::Unsent;
-            // A new connection starts the silence check afresh.
+            // A new connection starts the silence and ack checks afresh.
             wire.first_data_by = None;
             wire.silence_retried = false;
+            wire.ack_by = None;
+            wire.ack_retried = false;
         }
         for local in self.locals.values_mut() {
             if !local.reconnecting {

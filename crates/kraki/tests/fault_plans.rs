@@ -20,11 +20,11 @@ async fn next_event<T: 'static>(sub: &mut kraki::Subscription<T>) -> Event<T> {
 
 #[tokio::test]
 async fn connections_closing_after_n_messages_are_replaced_and_books_verify_again() {
-    // Every connection closes after 80 frames, the status and acks
+    // Every connection closes after 60 frames, the status and acks
     // included: the client goes through several connections.
     let sim = Simulator::builder()
-        .rate(400.0)
-        .faults(FaultPlan::new().close_after(80))
+        .rate(1500.0)
+        .faults(FaultPlan::new().close_after(60))
         .spawn()
         .await
         .unwrap();
@@ -235,6 +235,51 @@ async fn a_server_refusing_connections_for_a_while_is_retried_until_it_serves() 
         if let Event::Data(t) = next_event(&mut ticker).await {
             assert_eq!(t.ticker.symbol, "BTC/USD");
             break;
+        }
+    }
+    client.close().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn resubscribes_left_without_acks_lead_to_a_new_connection() {
+    let sim = Simulator::builder().rate(300.0).spawn().await.unwrap();
+    let client = Client::builder()
+        .public_url(sim.public_url())
+        .request_timeout(Duration::from_millis(300))
+        .backoff(Duration::from_millis(10), Duration::from_millis(50))
+        .connect()
+        .await
+        .unwrap();
+    let mut ticker = client.subscribe(Ticker::new(["BTC/USD"])).await.unwrap();
+    next_event(&mut ticker).await;
+
+    // The reconnect's resubscribe is never acked: subscribed again, then
+    // that connection is given up for another one.
+    sim.set_faults(FaultPlan::new().drop_acks(true));
+    let reconnect = sim.next_connection();
+    sim.cut_connections();
+    let ackless = tokio::time::timeout(Duration::from_secs(5), reconnect)
+        .await
+        .unwrap()
+        .unwrap();
+    let replacement = sim.next_connection();
+    let replaced = tokio::time::timeout(Duration::from_secs(5), replacement)
+        .await
+        .expect("the client kept a connection whose acks never came")
+        .unwrap();
+    assert_ne!(replaced.id(), ackless.id());
+
+    sim.set_faults(FaultPlan::default());
+    let mut seen_reconnected = false;
+    loop {
+        match next_event(&mut ticker).await {
+            Event::Reconnected => seen_reconnected = true,
+            Event::Data(t) if seen_reconnected => {
+                assert_eq!(t.ticker.symbol, "BTC/USD");
+                break;
+            }
+            _ => {}
         }
     }
     client.close().await;
