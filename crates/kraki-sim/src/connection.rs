@@ -3,8 +3,10 @@
 //! timeout. Only this task writes to the socket.
 
 use crate::auth::Auth;
+use crate::connections::{Control, Registered, Registry};
 use crate::engine::EngineCommand;
 use crate::markets::PairSpec;
+use crate::outbox::Outbox;
 use crate::session::{self, Session};
 use futures_util::{SinkExt, StreamExt};
 use kraki_proto::channels::SystemStatus;
@@ -27,23 +29,16 @@ pub(crate) struct Shared {
     /// Whether `/auth/v2` and `/l3/v2` send `status` on connect too.
     pub(crate) status_on_private: bool,
     pub(crate) faults: watch::Receiver<Faults>,
+    /// Open connections and the fault plans of new ones.
+    pub(crate) registry: Arc<Registry>,
     /// The trading engine's state, as the `status` channel and REST
     /// `SystemStatus` report it.
     pub(crate) system: watch::Receiver<SystemStatus>,
 }
 
-/// Faults applied to the connections open when they were raised: each
-/// counter goes up by one per request.
+/// Faults read by the feeds rather than by the connection task.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Faults {
-    /// Close with a close frame.
-    pub(crate) close: u64,
-    /// Drop the TCP connection without a close frame.
-    pub(crate) cut: u64,
-    /// Stop sending anything, keep the socket open.
-    pub(crate) stall: u64,
-    /// Send one frame that is not JSON.
-    pub(crate) garbage: u64,
     /// While set, new subscriptions are acknowledged but get no data.
     pub(crate) mute: bool,
     /// Each increment makes every executions subscription skip one
@@ -62,7 +57,22 @@ pub(crate) enum Endpoint {
     Level3,
 }
 
-/// Serves one WebSocket until it closes, errs or idles out.
+impl Endpoint {
+    pub(crate) fn path(self) -> &'static str {
+        match self {
+            Endpoint::Public => "/v2",
+            Endpoint::Private => "/auth/v2",
+            Endpoint::Level3 => "/l3/v2",
+        }
+    }
+}
+
+/// The text the `send_garbage` fault sends, as Kraken's proxy sometimes
+/// does.
+const GARBAGE: &str = "CloudFlare WebSocket proxy restarting";
+
+/// Serves one WebSocket until it closes, errs, idles out or a fault ends
+/// it.
 pub(crate) async fn serve<S>(
     mut ws: WebSocketStream<S>,
     shared: Arc<Shared>,
@@ -71,29 +81,53 @@ pub(crate) async fn serve<S>(
 ) where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    // Registered before the first frame, so a plan queued for this
+    // connection applies to all of it.
+    let Registered {
+        plan,
+        mut control,
+        _guard,
+    } = shared.registry.register(connection_id, endpoint.path());
+    let mut outbox = Outbox::new(plan);
     let (frames_tx, mut frames) = mpsc::channel(1024);
     let idle_timeout = shared.idle_timeout;
     let heartbeat = shared.heartbeat;
-    let mut faults = shared.faults.clone();
     let mut system = shared.system.clone();
     let sends_status = endpoint == Endpoint::Public || shared.status_on_private;
+    let mut outgoing = Vec::new();
     if sends_status {
         let current = system.borrow_and_update().clone();
-        let status = session::status_frame(current, Some(connection_id));
-        if ws.send(Message::text(status)).await.is_err() {
-            return;
-        }
+        outgoing.extend(outbox.push(session::status_frame(current, Some(connection_id))));
     }
     let mut conn = Session::new(shared, endpoint, frames_tx);
+    conn.set_reject_subscriptions(outbox.plan().reject_subscriptions);
     let mut idle_deadline = Instant::now() + idle_timeout;
     let mut last_sent = Instant::now();
-    let at_start = *faults.borrow_and_update();
-    let mut garbage_sent = at_start.garbage;
     let mut stalled = false;
     loop {
+        if !stalled {
+            for text in outgoing.drain(..) {
+                if outbox.must_close() {
+                    break;
+                }
+                if ws.send(Message::text(text)).await.is_err() {
+                    conn.stop();
+                    return;
+                }
+                outbox.sent();
+                last_sent = Instant::now();
+            }
+        }
+        if outbox.must_close() {
+            tracing::debug!(connection_id, "closed after its message count (fault)");
+            break;
+        }
         // Heartbeats fill silence only: any frame sent moves the deadline.
+        // Held frames and a stall are silence on purpose.
         let heartbeat_at = last_sent + heartbeat;
-        let outgoing: Vec<String> = tokio::select! {
+        let beats = conn.has_subscriptions() && !stalled && !outbox.is_holding();
+        let release_at = outbox.next_release();
+        outgoing = tokio::select! {
             incoming = ws.next() => {
                 let msg = match incoming {
                     Some(Ok(msg)) => msg,
@@ -109,35 +143,35 @@ pub(crate) async fn serve<S>(
                     None => continue,
                 };
                 idle_deadline = Instant::now() + idle_timeout;
-                conn.on_request(&text).await
+                let reply = conn.on_request(&text).await;
+                outbox.reply(reply, Instant::now())
             }
             frame = frames.recv() => match frame {
-                Some(Some(frame)) => vec![frame.to_string()],
+                Some(Some(frame)) => outbox.push(frame.to_string()).into_iter().collect(),
                 // A feed fell too far behind: drop the client, as a real
                 // exchange drops a consumer that cannot keep up.
                 Some(None) | None => break,
             },
-            changed = faults.changed() => {
-                let now = *faults.borrow_and_update();
-                if changed.is_err() {
-                    break;
-                }
-                if now.cut > at_start.cut {
+            // The registry keeps a sender while this task runs, so the
+            // channel never ends here.
+            Some(fault) = control.recv() => match fault {
+                Control::Close => break,
+                Control::Cut => {
                     // Dropped without a close frame, like a network failure.
                     conn.stop();
                     return;
                 }
-                if now.close > at_start.close {
-                    break;
+                Control::Stall => {
+                    stalled = true;
+                    Vec::new()
                 }
-                stalled |= now.stall > at_start.stall;
-                if now.garbage > garbage_sent {
-                    garbage_sent = now.garbage;
-                    vec![String::from("CloudFlare WebSocket proxy restarting")]
-                } else {
-                    continue;
+                Control::Garbage => outbox.push(String::from(GARBAGE)).into_iter().collect(),
+                Control::Plan(plan) => {
+                    conn.set_reject_subscriptions(plan.reject_subscriptions);
+                    outbox.set_plan(plan);
+                    Vec::new()
                 }
-            }
+            },
             // Kraken pushes a `status` update on every change of the
             // engine's state, to every connection that got one on connect.
             changed = system.changed(), if sends_status => {
@@ -145,25 +179,19 @@ pub(crate) async fn serve<S>(
                     break;
                 }
                 let current = system.borrow_and_update().clone();
-                vec![session::status_frame(current, Some(connection_id))]
+                outbox.push(session::status_frame(current, Some(connection_id))).into_iter().collect()
             }
-            () = sleep_until(heartbeat_at), if conn.has_subscriptions() => {
-                vec![String::from(r#"{"channel":"heartbeat"}"#)]
+            () = sleep_until(release_at.unwrap_or(heartbeat_at)), if release_at.is_some() => {
+                outbox.due(Instant::now())
+            }
+            () = sleep_until(heartbeat_at), if beats => {
+                outbox.push(String::from(r#"{"channel":"heartbeat"}"#)).into_iter().collect()
             }
             () = sleep_until(idle_deadline) => {
                 tracing::debug!(connection_id, "idle connection closed");
                 break;
             }
         };
-        if stalled {
-            continue;
-        }
-        for text in outgoing {
-            if ws.send(Message::text(text)).await.is_err() {
-                return;
-            }
-            last_sent = Instant::now();
-        }
     }
     conn.stop();
     let _ = ws.close().await;

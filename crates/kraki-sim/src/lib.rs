@@ -33,8 +33,7 @@
 //!   `SystemStatus`.
 //! - The engine's state on the [`SimHandle`]: [`SimHandle::set_status`]
 //!   pushes a `status` update to every connection and REST `SystemStatus`.
-//! - Faults on the [`SimHandle`]: close, cut, stall, garbage frames, muted
-//!   subscriptions, refused connections, a corrupt checksum.
+//! - Faults, for every connection or one at a time; see below.
 //!
 //! # The private side (`/auth/v2`)
 //! A token from the REST endpoint names the account of its API key. The
@@ -145,6 +144,73 @@
 //! `EGeneral:Invalid arguments:symbol`. An ohlc subscribe without
 //! `interval` gets 1 minute (v1's default), echoed in the ack.
 //!
+//! # Faults
+//! One-off faults act on the WebSocket connections open when raised, all
+//! of them from the [`SimHandle`] or one through its [`Connection`]:
+//! - close with a close frame ([`SimHandle::close_connections`],
+//!   [`Connection::close`]);
+//! - cut: drop the TCP connection without a close frame, as a network
+//!   failure would ([`SimHandle::cut_connections`], [`Connection::cut`]);
+//! - stall: send nothing more (no data, heartbeats or acks) and keep the
+//!   socket open ([`SimHandle::stall_connections`], [`Connection::stall`]);
+//! - a text frame that is not JSON, as Kraken's proxy sometimes sends
+//!   ([`SimHandle::send_garbage`], [`Connection::send_garbage`]).
+//!
+//! Lasting faults are a [`FaultPlan`]:
+//! - [`FaultPlan::close_after`]: the connection closes, with a close frame,
+//!   after sending N more text frames (status, acks, data and heartbeats
+//!   count);
+//! - [`FaultPlan::delay_acks`]: every response to a request (acks, errors,
+//!   pongs, trading acks) goes out late, and what the connection would send
+//!   after it waits behind it, so the order stays ack, snapshot, updates;
+//! - [`FaultPlan::drop_acks`]: responses are never sent while data still
+//!   flows (a subscribe takes effect; its snapshot and updates come without
+//!   an ack), so a client's ack timeout fires;
+//! - [`FaultPlan::reject_subscriptions`]: every subscribe is answered with
+//!   `success: false` and `EService:Unavailable`
+//!   ([`SUBSCRIPTION_REJECTED`]; Kraken's wording for an unavailable
+//!   service, as no subscribe-specific one is documented), one error per
+//!   symbol with its `symbol`, and nothing is subscribed.
+//!
+//! A plan is given to every connection on the builder
+//! ([`Simulator::faults`]) or at runtime ([`SimHandle::set_faults`]: the
+//! open connections follow it from then on, and later ones start with it),
+//! to the next connection to open ([`SimHandle::fault_next_connection`],
+//! queued: one plan per call, in order), or to one open connection
+//! ([`Connection::set_faults`]). [`FaultPlan::default`] clears it.
+//! [`SimHandle::connections`] lists the open connections (their
+//! `connection_id` and path), and [`SimHandle::next_connection`] resolves
+//! with the first one opened after the call.
+//!
+//! Elsewhere:
+//! - [`SimHandle::refuse_connections`] refuses the next N connection
+//!   attempts and [`SimHandle::refuse_connections_for`] every attempt for a
+//!   while: accepted and closed before any HTTP is read;
+//! - [`SimHandle::mute_subscriptions`]: new subscriptions are acknowledged
+//!   but get no data;
+//! - [`SimHandle::corrupt_next_checksum`]: the next book update of a symbol
+//!   carries a wrong checksum;
+//! - [`SimHandle::expire_tokens`] and [`SimHandle::skip_execution_sequence`]
+//!   (private side, above).
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! use kraki_sim::{FaultPlan, Simulator};
+//! use std::time::Duration;
+//! // Every connection closes after 500 frames.
+//! let sim = Simulator::builder()
+//!     .faults(FaultPlan::new().close_after(500))
+//!     .spawn()
+//!     .await?;
+//! // The next connection gets its acks 2 s late.
+//! sim.fault_next_connection(FaultPlan::new().delay_acks(Duration::from_secs(2)));
+//! // Cut the oldest open connection only.
+//! if let Some(first) = sim.connections().first() {
+//!     first.cut();
+//! }
+//! # Ok(()) }
+//! ```
+//!
 //! # Deterministic tests
 //! A [`Simulator::paused`] simulator moves only when
 //! [`SimHandle::advance`] is called: the same seed then gives the same
@@ -154,9 +220,11 @@ mod account;
 mod ack;
 mod auth;
 mod connection;
+mod connections;
 mod dead_man;
 mod engine;
 mod exchange;
+mod fault_plan;
 mod feeds;
 mod history;
 mod http;
@@ -166,8 +234,10 @@ mod markets;
 mod matching;
 mod money;
 mod orders;
+mod outbox;
 mod private_feeds;
 mod rate_counter;
+mod refusal;
 mod rest;
 mod rng;
 mod server;
@@ -177,6 +247,8 @@ mod trading;
 mod trading_checks;
 
 pub use auth::{Credentials, DEMO_API_KEY, DEMO_API_SECRET};
+pub use connections::Connection;
+pub use fault_plan::{FaultPlan, SUBSCRIPTION_REJECTED};
 pub use kraki_proto::Decimal;
 pub use kraki_proto::channels::SystemStatus;
 pub use markets::{PairSpec, default_markets};

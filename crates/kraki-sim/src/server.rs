@@ -3,10 +3,13 @@
 use crate::account::default_balances;
 use crate::auth::{Auth, Credentials};
 use crate::connection::{self, Endpoint, Faults, Shared};
+use crate::connections::{Connection, Control, Registry};
 use crate::engine::{Engine, EngineCommand};
 use crate::exchange::TradingConfig;
+use crate::fault_plan::FaultPlan;
 use crate::http;
 use crate::markets::{PairSpec, default_markets};
+use crate::refusal::Refusal;
 use crate::rest;
 use kraki_proto::Decimal;
 use kraki_proto::channels::SystemStatus;
@@ -35,6 +38,7 @@ pub struct Simulator {
     status_on_private: bool,
     balances: Vec<(String, Decimal)>,
     max_rate_count: u32,
+    faults: FaultPlan,
 }
 
 impl Default for Simulator {
@@ -51,6 +55,7 @@ impl Default for Simulator {
             status_on_private: true,
             balances: default_balances(),
             max_rate_count: 125,
+            faults: FaultPlan::default(),
         }
     }
 }
@@ -155,6 +160,14 @@ impl Simulator {
         self
     }
 
+    /// The lasting faults every connection starts with (e.g. "every
+    /// connection closes after 500 messages"); see [`FaultPlan`].
+    /// [`SimHandle::set_faults`] changes them at runtime. Default is none.
+    pub fn faults(mut self, plan: FaultPlan) -> Self {
+        self.faults = plan;
+        self
+    }
+
     /// Binds and starts serving.
     ///
     /// # Errors
@@ -168,6 +181,7 @@ impl Simulator {
         );
         let (engine_tx, engine_rx) = mpsc::channel(256);
         let (faults_tx, faults) = watch::channel(Faults::default());
+        let registry = Arc::new(Registry::new(self.faults.clone()));
         let (system_tx, system) = watch::channel(SystemStatus::Online);
         let trading = TradingConfig {
             starting_balances: self.balances.clone(),
@@ -186,16 +200,18 @@ impl Simulator {
             heartbeat: self.heartbeat,
             status_on_private: self.status_on_private,
             faults,
+            registry: registry.clone(),
             system,
         });
         let (stop_tx, stop_rx) = oneshot::channel();
-        let refuse = Arc::new(AtomicU64::new(0));
+        let refuse = Arc::new(Refusal::default());
         let accept_task = tokio::spawn(accept_loop(listener, shared, refuse.clone(), stop_rx));
         tracing::info!(%addr, "simulator listening");
         Ok(SimHandle {
             addr,
             auth,
             refuse,
+            registry,
             engine: engine_tx,
             faults: faults_tx,
             system: system_tx,
@@ -213,7 +229,8 @@ const MAX_OPEN_ORDERS: usize = 80;
 pub struct SimHandle {
     addr: SocketAddr,
     auth: Arc<Auth>,
-    refuse: Arc<AtomicU64>,
+    refuse: Arc<Refusal>,
+    registry: Arc<Registry>,
     engine: mpsc::Sender<EngineCommand>,
     faults: watch::Sender<Faults>,
     system: watch::Sender<SystemStatus>,
@@ -268,26 +285,59 @@ impl SimHandle {
 
     /// Fault: closes every open WebSocket connection with a close frame.
     pub fn close_connections(&self) {
-        self.faults.send_modify(|f| f.close += 1);
+        self.registry.broadcast(&Control::Close);
     }
 
     /// Fault: drops every open WebSocket connection without a close frame,
     /// as a network failure would.
     pub fn cut_connections(&self) {
-        self.faults.send_modify(|f| f.cut += 1);
+        self.registry.broadcast(&Control::Cut);
     }
 
     /// Fault: every open WebSocket connection stops sending anything
     /// (no data, no heartbeats, no acks) while staying open. New
     /// connections are not affected.
     pub fn stall_connections(&self) {
-        self.faults.send_modify(|f| f.stall += 1);
+        self.registry.broadcast(&Control::Stall);
     }
 
     /// Fault: every open WebSocket connection receives one text frame that
     /// is not JSON (as Kraken's proxy sometimes sends).
     pub fn send_garbage(&self) {
-        self.faults.send_modify(|f| f.garbage += 1);
+        self.registry.broadcast(&Control::Garbage);
+    }
+
+    /// Every open WebSocket connection, and every later one, follows
+    /// `plan` from now on (replacing [`Simulator::faults`] and earlier
+    /// calls); [`FaultPlan::default`] clears every lasting fault. Plans
+    /// queued with [`SimHandle::fault_next_connection`] still go to the
+    /// connections they were meant for.
+    pub fn set_faults(&self, plan: FaultPlan) {
+        self.registry.set_plan(plan);
+    }
+
+    /// The next WebSocket connection to open follows `plan` from its first
+    /// frame, instead of the plan every connection gets. Each call queues
+    /// one plan: the second call's goes to the second connection opened
+    /// after them, and so on.
+    pub fn fault_next_connection(&self, plan: FaultPlan) {
+        self.registry.queue_plan(plan);
+    }
+
+    /// The open WebSocket connections, oldest first, to fault one alone.
+    pub fn connections(&self) -> Vec<Connection> {
+        self.registry.open()
+    }
+
+    /// Resolves with the first WebSocket connection opened after this call
+    /// (not when the future is first polled), or `None` once the simulator
+    /// has stopped.
+    ///
+    /// Cancel safety: dropping the future forgets the wait; the connection
+    /// is not affected.
+    pub fn next_connection(&self) -> impl Future<Output = Option<Connection>> + Send + 'static {
+        let next = self.registry.next();
+        async move { next.await.ok() }
     }
 
     /// Fault: while on, new subscriptions are acknowledged but receive no
@@ -299,7 +349,17 @@ impl SimHandle {
     /// Fault: the next `count` connection attempts are accepted and closed
     /// at once, before any HTTP is read.
     pub fn refuse_connections(&self, count: u64) {
-        self.refuse.store(count, Ordering::SeqCst);
+        self.refuse.refuse_count(count);
+    }
+
+    /// Fault: every connection attempt for `duration` from now is accepted
+    /// and closed at once, before any HTTP is read, as a server that is
+    /// down for a while. Open connections are not affected; a later call
+    /// replaces the period, and `Duration::ZERO` ends it. Attempts refused
+    /// in the period do not use up a [`SimHandle::refuse_connections`]
+    /// count.
+    pub fn refuse_connections_for(&self, duration: Duration) {
+        self.refuse.refuse_for(duration);
     }
 
     /// Fault: the next book update of `symbol` (at every depth) carries a
@@ -393,7 +453,7 @@ impl Drop for SimHandle {
 async fn accept_loop(
     listener: TcpListener,
     shared: Arc<Shared>,
-    refuse: Arc<AtomicU64>,
+    refuse: Arc<Refusal>,
     mut stop: oneshot::Receiver<()>,
 ) {
     let ids = AtomicU64::new(13_834_774_380_200_032_777);
@@ -403,10 +463,7 @@ async fn accept_loop(
             _ = &mut stop => break,
             accepted = listener.accept() => {
                 let Ok((stream, peer)) = accepted else { continue };
-                let refused = refuse
-                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                    .is_ok();
-                if refused {
+                if refuse.refuses(tokio::time::Instant::now()) {
                     tracing::debug!(%peer, "connection refused (fault)");
                     drop(stream);
                     continue;

@@ -5,6 +5,7 @@
 use crate::ack;
 use crate::connection::{Endpoint, Shared};
 use crate::engine::{EngineCommand, FeedKey};
+use crate::fault_plan::SUBSCRIPTION_REJECTED;
 use crate::feeds;
 use crate::history::INTERVALS;
 use crate::level3::LEVEL3_DEPTHS;
@@ -74,6 +75,8 @@ pub(crate) struct Session {
     endpoint: Endpoint,
     subs: HashMap<SubKey, Sub>,
     frames: FrameSender,
+    /// Fault: every subscribe is refused.
+    reject_subscriptions: bool,
 }
 
 impl Session {
@@ -83,7 +86,14 @@ impl Session {
             endpoint,
             subs: HashMap::new(),
             frames,
+            reject_subscriptions: false,
         }
+    }
+
+    /// Fault: while on, every subscribe is refused with
+    /// [`SUBSCRIPTION_REJECTED`].
+    pub(crate) fn set_reject_subscriptions(&mut self, on: bool) {
+        self.reject_subscriptions = on;
     }
 
     /// Whether heartbeats are due: only once something is subscribed.
@@ -276,6 +286,15 @@ impl Session {
         let err = |e: &str, symbol: Option<&str>| {
             ack::error(Some("subscribe"), req_id, e, symbol, time_in)
         };
+        if self.reject_subscriptions {
+            // One error per symbol, as Kraken's per-symbol errors come, so a
+            // client waiting on each symbol's ack hears about every one.
+            let symbols = symbols_of(&params).unwrap_or_else(|| vec![None]);
+            return symbols
+                .iter()
+                .map(|s| err(SUBSCRIPTION_REJECTED, s.as_deref()))
+                .collect();
+        }
         let channel = params.channel.clone();
         match channel {
             Channel::Book

@@ -105,6 +105,13 @@ struct Wire {
     /// was already sent again after a stale-token refusal.
     token_generation: u64,
     token_retried: bool,
+    /// Subscribe sent and not acked: by when the ack must come. Data does
+    /// not clear it: a server that acts on a subscribe but loses its ack
+    /// still sends data.
+    ack_by: Option<Instant>,
+    /// Already subscribed again once for a missing ack; next time,
+    /// reconnect.
+    ack_retried: bool,
 }
 
 impl Wire {
@@ -173,6 +180,14 @@ pub(crate) struct Driver {
     next_req_id: u64,
     next_sub_id: u64,
     backoff: Backoff,
+}
+
+/// What `expire_ops` gave up on.
+struct Expired {
+    /// When the latest of the expired requests was sent, if any.
+    latest_sent: Option<Instant>,
+    /// Wire subscriptions given up while pending, to unsubscribe.
+    unsubscribe: Vec<SubscribeParams>,
 }
 
 /// Why the connected loop ended.
@@ -362,9 +377,15 @@ impl Driver {
                 }
                 () = &mut timer => {
                     let now = Instant::now();
+                    let expired = self.expire_ops(now);
+                    for params in expired.unsubscribe {
+                        if let Err(e) = self.send_method(socket, Method::Unsubscribe(params)).await {
+                            return Exit::Lost(e);
+                        }
+                    }
                     // Kraken answers every request: one that got no frame
                     // at all back within the timeout means a dead socket.
-                    if self.expire_ops(now).is_some_and(|sent| sent >= heard_at) {
+                    if expired.latest_sent.is_some_and(|sent| sent >= heard_at) {
                         return Exit::Lost(format!(
                             "no answer and nothing else for {:?} after a request",
                             self.settings.request_timeout
@@ -403,7 +424,12 @@ impl Driver {
             .map(|o| o.deadline)
             .chain(self.calls.iter().map(|c| c.deadline))
             .min();
-        let silence_deadline = self.wire.values().filter_map(|w| w.first_data_by).min();
+        let silence_deadline = self
+            .wire
+            .values()
+            .flat_map(|w| [w.first_data_by, w.ack_by])
+            .flatten()
+            .min();
         let idle_deadline = alive_at + self.settings.idle_timeout;
         [Some(ping_deadline), op_deadline, silence_deadline]
             .into_iter()
@@ -453,6 +479,39 @@ impl Driver {
             let req = Request::new(Method::Unsubscribe(params), self.req_id());
             send(socket, &req).await?;
         }
+        // Subscribes sent without an ack in time (those of a subscribe
+        // call have already failed it in `expire_ops`; these are
+        // resubscribes after a reconnect or a resync, which nobody awaits):
+        // subscribed again once, then the connection is replaced, so a
+        // stream is never left waiting for `Reconnected` forever.
+        let unacked: Vec<WireKey> = self
+            .wire
+            .iter()
+            .filter(|(_, w)| {
+                matches!(w.state, WireState::Pending(_)) && w.ack_by.is_some_and(|by| by <= now)
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in unacked {
+            let Some(wire) = self.wire.get_mut(&key) else {
+                continue;
+            };
+            if wire.ack_retried {
+                return Err(format!(
+                    "no ack for {} {} after subscribing twice",
+                    key.channel,
+                    key.symbol.as_deref().unwrap_or("")
+                ));
+            }
+            tracing::warn!(channel = %key.channel, symbol = ?key.symbol, "no subscribe ack in time; subscribing again");
+            wire.ack_retried = true;
+            wire.ack_by = None;
+            wire.state = WireState::Unsent;
+            // It may have taken effect without its ack.
+            let params = unsubscribe_params(wire.params.clone());
+            let req = Request::new(Method::Unsubscribe(params), self.req_id());
+            send(socket, &req).await?;
+        }
         self.send_unsent(socket).await
     }
 
@@ -495,6 +554,8 @@ impl Driver {
                         silence_retried: false,
                         token_generation: 0,
                         token_retried: false,
+                        ack_by: None,
+                        ack_retried: false,
                     });
                     wire.subscribers.push(id);
                     if wire.state != WireState::Active {
@@ -613,7 +674,10 @@ impl Driver {
         let mut unsubscribes = Vec::new();
         for key in keys {
             if let Some(wire) = self.wire.get_mut(key) {
-                if wire.state == WireState::Active {
+                // A pending subscribe may have taken effect: without an
+                // unsubscribe first, the new one would be `Already
+                // subscribed`.
+                if wire.state != WireState::Unsent {
                     unsubscribes.push(unsubscribe_params(wire.params.clone()));
                 }
                 wire.state = WireState::Unsent;
@@ -659,9 +723,11 @@ impl Driver {
             wire.subscribers.retain(|s| *s != id);
             if wire.subscribers.is_empty() {
                 if let Some(wire) = self.wire.remove(&key) {
-                    // An unsent or pending subscription has nothing to undo
-                    // yet; a late ack for it is answered with an unsubscribe.
-                    if wire.state == WireState::Active {
+                    // A pending subscribe may have taken effect even if its
+                    // ack never comes (a timeout): unsubscribing now leaves
+                    // the server as the client believes it, whatever a
+                    // late ack says. An unsent one has nothing to undo.
+                    if wire.state != WireState::Unsent {
                         gone.push(unsubscribe_params(wire.params));
                     }
                 }
@@ -701,10 +767,12 @@ impl Driver {
                 tokio::time::sleep(std::time::Duration::from_millis(5)).await;
             }
             let req_id = self.send_method(socket, Method::Subscribe(params)).await?;
+            let ack_by = Instant::now() + self.settings.request_timeout;
             for key in &keys {
                 if let Some(wire) = self.wire.get_mut(key) {
                     wire.state = WireState::Pending(req_id);
                     wire.token_generation = self.token_generation;
+                    wire.ack_by = Some(ack_by);
                 }
             }
         }
@@ -879,20 +947,10 @@ impl Driver {
             .map(|(k, _)| k.clone())
             .collect();
         if keys.is_empty() {
-            if r.success() {
-                // Nobody wants it any more (released while pending).
-                if let Response::Subscribe(ack) = r {
-                    if let Some(result) = &ack.result {
-                        let mut params = SubscribeParams::new(result.channel.clone());
-                        params.symbol = result.symbol.clone().map(|s| vec![s]);
-                        params.depth = result.depth;
-                        params.interval = result.interval;
-                        params.event_trigger = result.event_trigger.clone();
-                        self.send_method(socket, Method::Unsubscribe(params))
-                            .await?;
-                    }
-                }
-            }
+            // A late ack for a subscribe given up while pending: the
+            // unsubscribe sent then already undid it on the server, and
+            // another one now could end a newer subscription of the same
+            // key.
             return Ok(());
         }
         if r.error().is_some_and(is_stale_token) && self.token_source.is_some() {
@@ -936,6 +994,8 @@ impl Driver {
                     if let Some(wire) = self.wire.get_mut(key) {
                         wire.state = WireState::Active;
                         wire.token_retried = false;
+                        wire.ack_by = None;
+                        wire.ack_retried = false;
                         if wire.expects_snapshot() {
                             wire.first_data_by = Some(Instant::now() + silence);
                         }
@@ -997,9 +1057,8 @@ impl Driver {
         unused
     }
 
-    /// Fails the requests whose time is up; returns when the latest of
-    /// them was sent, if any.
-    fn expire_ops(&mut self, now: Instant) -> Option<Instant> {
+    /// Fails the calls and subscribes past their deadline.
+    fn expire_ops(&mut self, now: Instant) -> Expired {
         let timeout = self.settings.request_timeout;
         let timeout_ms = timeout.as_millis();
         let (expired, kept): (Vec<PendingCall>, Vec<PendingCall>) =
@@ -1022,14 +1081,18 @@ impl Driver {
         let (expired, kept): (Vec<PendingOp>, Vec<PendingOp>) =
             self.ops.drain(..).partition(|op| op.deadline <= now);
         self.ops = kept;
+        let mut gone = Vec::new();
         for op in expired {
-            self.detach(op.id);
+            gone.extend(self.detach(op.id));
             let _ = op.reply.send(Err(Error::Timeout {
                 method: "subscribe",
                 timeout_ms: self.settings.request_timeout.as_millis() as u64,
             }));
         }
-        latest_sent
+        Expired {
+            latest_sent,
+            unsubscribe: gone,
+        }
     }
 
     /// Tells subscribers whose every key is active again that the
@@ -1063,9 +1126,11 @@ impl Driver {
         self.sequences.clear();
         for wire in self.wire.values_mut() {
             wire.state = WireState::Unsent;
-            // A new connection starts the silence check afresh.
+            // A new connection starts the silence and ack checks afresh.
             wire.first_data_by = None;
             wire.silence_retried = false;
+            wire.ack_by = None;
+            wire.ack_retried = false;
         }
         for local in self.locals.values_mut() {
             if !local.reconnecting {
