@@ -4,8 +4,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::{d, demo};
 use kraki::auth::{FixedToken, RestTokenSource, TokenSource};
-use kraki::proto::{Decimal, Side};
+use kraki::proto::Side;
 use kraki::rest::RestClient;
 use kraki::{Client, Credentials, Error, Order};
 use kraki_sim::{DEMO_API_KEY, DEMO_API_SECRET, SimHandle, Simulator};
@@ -17,14 +20,6 @@ async fn sim() -> SimHandle {
         .spawn()
         .await
         .unwrap()
-}
-
-fn demo() -> Credentials {
-    Credentials::new(DEMO_API_KEY, DEMO_API_SECRET).unwrap()
-}
-
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
 }
 
 #[tokio::test]

@@ -3,7 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use kraki::{BookEvent, BookStatus, Client, Error};
+mod common;
+
+use common::public_client;
+use kraki::{BookEvent, BookStatus, Error};
 use kraki_sim::Simulator;
 use std::time::Duration;
 
@@ -25,11 +28,7 @@ async fn until<F: FnMut(&BookEvent) -> bool>(book: &kraki::BookHandle, mut f: F)
 #[tokio::test]
 async fn book_goes_live_and_resyncs_after_a_corrupt_checksum() {
     let sim = Simulator::builder().rate(400.0).spawn().await.unwrap();
-    let client = Client::builder()
-        .public_url(sim.public_url())
-        .connect()
-        .await
-        .unwrap();
+    let client = public_client(&sim).await;
     let btc = client.book("BTC/USD", 10).await.unwrap();
     let eth = client.book("ETH/USD", 10).await.unwrap();
     until(&btc, |e| matches!(e, BookEvent::Applied { ok: true, .. })).await;
@@ -80,11 +79,7 @@ async fn book_goes_live_and_resyncs_after_a_corrupt_checksum() {
 #[tokio::test]
 async fn a_book_without_instrument_data_is_an_error() {
     let sim = Simulator::builder().spawn().await.unwrap();
-    let client = Client::builder()
-        .public_url(sim.public_url())
-        .connect()
-        .await
-        .unwrap();
+    let client = public_client(&sim).await;
     let err = client.book("NOPE/USD", 10).await.unwrap_err();
     assert!(
         matches!(err, Error::UnknownSymbol(ref s) if s == "NOPE/USD"),

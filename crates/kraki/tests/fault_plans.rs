@@ -4,19 +4,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use futures_util::StreamExt;
+mod common;
+
+use common::{next_event, public_client};
 use kraki::proto::MessageType;
 use kraki::proto::book::{L2Book, Precision};
 use kraki::{Book, Client, Error, Event, Ticker, Trades};
 use kraki_sim::{FaultPlan, Simulator};
 use std::time::{Duration, Instant};
-
-async fn next_event<T: 'static>(sub: &mut kraki::Subscription<T>) -> Event<T> {
-    tokio::time::timeout(Duration::from_secs(10), sub.next())
-        .await
-        .expect("no event within 10 s")
-        .expect("stream ended")
-}
 
 #[tokio::test]
 async fn connections_closing_after_n_messages_are_replaced_and_books_verify_again() {
@@ -164,11 +159,7 @@ async fn a_refused_subscribe_returns_krakens_error_per_symbol() {
         .spawn()
         .await
         .unwrap();
-    let client = Client::builder()
-        .public_url(sim.public_url())
-        .connect()
-        .await
-        .unwrap();
+    let client = public_client(&sim).await;
     let err = client
         .subscribe(Ticker::new(["BTC/USD", "ETH/USD"]))
         .await

@@ -3,26 +3,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use futures_util::StreamExt;
+mod common;
+
+use common::{next_event, public_client};
 use kraki::{Client, Event, Ticker, Trades};
 use kraki_sim::Simulator;
 use std::time::Duration;
 
-async fn next_event<T: 'static>(sub: &mut kraki::Subscription<T>) -> Event<T> {
-    tokio::time::timeout(Duration::from_secs(10), sub.next())
-        .await
-        .expect("no event within 10 s")
-        .expect("stream ended")
-}
-
 #[tokio::test]
 async fn a_malformed_frame_is_skipped_without_a_reconnect() {
     let sim = Simulator::builder().rate(300.0).spawn().await.unwrap();
-    let client = Client::builder()
-        .public_url(sim.public_url())
-        .connect()
-        .await
-        .unwrap();
+    let client = public_client(&sim).await;
     let mut sub = client.subscribe(Ticker::new(["BTC/USD"])).await.unwrap();
     next_event(&mut sub).await;
     sim.send_garbage();
@@ -121,11 +112,7 @@ async fn a_slow_consumer_gets_lagged_with_the_count() {
 async fn a_status_change_reaches_every_stream_and_the_status_watch() {
     use kraki_sim::SystemStatus;
     let sim = Simulator::builder().rate(300.0).spawn().await.unwrap();
-    let client = Client::builder()
-        .public_url(sim.public_url())
-        .connect()
-        .await
-        .unwrap();
+    let client = public_client(&sim).await;
     let mut tickers = client.subscribe(Ticker::new(["BTC/USD"])).await.unwrap();
     let mut trades = client.subscribe(Trades::new(["ETH/USD"])).await.unwrap();
     let mut watch = client.status();

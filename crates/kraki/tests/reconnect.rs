@@ -3,19 +3,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use futures_util::StreamExt;
+mod common;
+
+use common::next_event;
 use kraki::proto::MessageType;
 use kraki::proto::book::{L2Book, Precision};
 use kraki::{Book, Client, Event, Ticker};
 use kraki_sim::{SimHandle, Simulator};
 use std::time::Duration;
-
-async fn next_event<T: 'static>(sub: &mut kraki::Subscription<T>) -> Event<T> {
-    tokio::time::timeout(Duration::from_secs(10), sub.next())
-        .await
-        .expect("no event within 10 s")
-        .expect("stream ended")
-}
 
 async fn setup() -> (SimHandle, Client) {
     let sim = Simulator::builder()

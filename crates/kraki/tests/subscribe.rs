@@ -2,6 +2,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::{next_data, public_client};
 use futures_util::StreamExt;
 use kraki::proto::MessageType;
 use kraki::proto::book::{L2Book, Precision};
@@ -9,26 +12,10 @@ use kraki::{Book, Client, Error, Event, Instrument, Ohlc, Ticker, Trades};
 use kraki_sim::Simulator;
 use std::time::Duration;
 
-async fn next_data<T: std::fmt::Debug + Clone + 'static>(sub: &mut kraki::Subscription<T>) -> T {
-    loop {
-        let event = tokio::time::timeout(Duration::from_secs(10), sub.next())
-            .await
-            .expect("no event within 10 s")
-            .expect("stream ended");
-        if let Event::Data(d) = event {
-            return d;
-        }
-    }
-}
-
 #[tokio::test]
 async fn every_public_channel_yields_typed_data() {
     let sim = Simulator::builder().rate(500.0).spawn().await.unwrap();
-    let client = Client::builder()
-        .public_url(sim.public_url())
-        .connect()
-        .await
-        .unwrap();
+    let client = public_client(&sim).await;
 
     let mut ticker = client.subscribe(Ticker::new(["BTC/USD"])).await.unwrap();
     let t = next_data(&mut ticker).await;
@@ -71,11 +58,7 @@ async fn every_public_channel_yields_typed_data() {
 #[tokio::test]
 async fn multi_symbol_subscribe_fails_with_krakens_error_per_symbol() {
     let sim = Simulator::builder().spawn().await.unwrap();
-    let client = Client::builder()
-        .public_url(sim.public_url())
-        .connect()
-        .await
-        .unwrap();
+    let client = public_client(&sim).await;
     let err = client
         .subscribe(Ticker::new(["BTC/USD", "XBT/USD", "NOPE/EUR"]))
         .await
@@ -114,11 +97,7 @@ async fn multi_symbol_subscribe_fails_with_krakens_error_per_symbol() {
 #[tokio::test]
 async fn local_subscribers_share_one_wire_subscription() {
     let sim = Simulator::builder().rate(300.0).spawn().await.unwrap();
-    let client = Client::builder()
-        .public_url(sim.public_url())
-        .connect()
-        .await
-        .unwrap();
+    let client = public_client(&sim).await;
     let mut a = client.subscribe(Trades::new(["BTC/USD"])).await.unwrap();
     // The sim answers a second wire subscribe with "Already subscribed":
     // success here proves the second local subscriber reused the first.
@@ -139,11 +118,7 @@ async fn local_subscribers_share_one_wire_subscription() {
 #[tokio::test]
 async fn consumed_from_a_plain_thread() {
     let sim = Simulator::builder().rate(300.0).spawn().await.unwrap();
-    let client = Client::builder()
-        .public_url(sim.public_url())
-        .connect()
-        .await
-        .unwrap();
+    let client = public_client(&sim).await;
     let sub = client.subscribe(Ticker::new(["SOL/USD"])).await.unwrap();
     let worker = std::thread::spawn(move || {
         let mut got = 0;
@@ -169,11 +144,7 @@ async fn consumed_from_a_plain_thread() {
 #[tokio::test]
 async fn close_ends_every_stream() {
     let sim = Simulator::builder().spawn().await.unwrap();
-    let client = Client::builder()
-        .public_url(sim.public_url())
-        .connect()
-        .await
-        .unwrap();
+    let client = public_client(&sim).await;
     let mut sub = client.subscribe(Ticker::new(["BTC/USD"])).await.unwrap();
     client.close().await;
     let end = tokio::time::timeout(Duration::from_secs(5), async {
@@ -222,17 +193,9 @@ async fn first_connection_fails_fast_with_a_clear_error() {
 #[tokio::test]
 async fn fan_in_merges_and_fan_out_keeps_each_symbol_on_one_worker() {
     let sim = Simulator::builder().rate(500.0).spawn().await.unwrap();
-    let client = Client::builder()
-        .public_url(sim.public_url())
-        .connect()
-        .await
-        .unwrap();
+    let client = public_client(&sim).await;
     // Fan-in: subscriptions of two connections, one receiver.
-    let second = Client::builder()
-        .public_url(sim.public_url())
-        .connect()
-        .await
-        .unwrap();
+    let second = public_client(&sim).await;
     let a = client.subscribe(Ticker::new(["BTC/USD"])).await.unwrap();
     let b = second.subscribe(Ticker::new(["ETH/USD"])).await.unwrap();
     let merged = kraki::fan::merge([a, b], 64);
@@ -289,11 +252,7 @@ async fn fan_in_merges_and_fan_out_keeps_each_symbol_on_one_worker() {
 #[tokio::test]
 async fn handlers_by_type_and_user_tasks() {
     let sim = Simulator::builder().rate(500.0).spawn().await.unwrap();
-    let client = Client::builder()
-        .public_url(sim.public_url())
-        .connect()
-        .await
-        .unwrap();
+    let client = public_client(&sim).await;
     let (tx, rx) = std::sync::mpsc::channel();
     client
         .on::<kraki::TickerUpdate>(move |t| {

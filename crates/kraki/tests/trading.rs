@@ -5,33 +5,24 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::{PATIENCE, d, demo, public_client};
 use futures_util::StreamExt;
 use kraki::proto::channels::{ExecType, ExecutionReport, OrderStatus, SystemStatus};
 use kraki::proto::trading::AmendOrderParams;
 use kraki::proto::{Decimal, MessageType, OrderId, Side};
 use kraki::{
-    AccountHandle, AccountState, BookStatus, CancelTarget, Client, Credentials, Error, Event,
-    Executions, ExecutionsUpdate, Order, Subscription,
+    AccountHandle, AccountState, BookStatus, CancelTarget, Client, Error, Event, Executions,
+    ExecutionsUpdate, Order, Subscription,
 };
-use kraki_sim::{DEMO_API_KEY, DEMO_API_SECRET, SimHandle, Simulator};
+use kraki_sim::{SimHandle, Simulator};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// Long enough for anything the sim does on loopback; a test that waits
-/// this long has failed.
-const PATIENCE: Duration = Duration::from_secs(10);
 
 /// A sim whose market only moves when the test says so.
 async fn paused_sim() -> SimHandle {
     Simulator::builder().paused(true).spawn().await.unwrap()
-}
-
-fn demo() -> Credentials {
-    Credentials::new(DEMO_API_KEY, DEMO_API_SECRET).unwrap()
-}
-
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
 }
 
 async fn trader(sim: &SimHandle) -> Client {
@@ -46,11 +37,7 @@ async fn trader(sim: &SimHandle) -> Client {
 
 /// BTC/USD's best bid and ask, from a verified public book.
 async fn top_of_book(sim: &SimHandle) -> (Decimal, Decimal) {
-    let public = Client::builder()
-        .public_url(sim.public_url())
-        .connect()
-        .await
-        .unwrap();
+    let public = public_client(sim).await;
     let mut book = public.book("BTC/USD", 10).await.unwrap();
     let mut state = book.state();
     while state.status != BookStatus::Live {

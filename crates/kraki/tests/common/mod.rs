@@ -1,0 +1,50 @@
+//! What the client's integration tests share: waiting on streams with a
+//! deadline, clients pointed at a sim, the demo credentials.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use futures_util::StreamExt;
+use kraki::proto::Decimal;
+use kraki::{Client, Credentials, Event, Subscription};
+use kraki_sim::{DEMO_API_KEY, DEMO_API_SECRET, SimHandle};
+use std::time::Duration;
+
+/// Longer than anything the sim does on loopback: a test that waits this
+/// long has failed.
+pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
+
+/// The next item of a stream, data or connection event.
+pub(crate) async fn next_event<T: 'static>(sub: &mut Subscription<T>) -> Event<T> {
+    tokio::time::timeout(PATIENCE, sub.next())
+        .await
+        .expect("no event within 10 s")
+        .expect("stream ended")
+}
+
+/// The next data item of a stream, skipping connection events.
+pub(crate) async fn next_data<T: 'static>(sub: &mut Subscription<T>) -> T {
+    loop {
+        if let Event::Data(d) = next_event(sub).await {
+            return d;
+        }
+    }
+}
+
+/// A client on the sim's public endpoint, with the default settings.
+pub(crate) async fn public_client(sim: &SimHandle) -> Client {
+    Client::builder()
+        .public_url(sim.public_url())
+        .connect()
+        .await
+        .unwrap()
+}
+
+/// The sim's demo account.
+pub(crate) fn demo() -> Credentials {
+    Credentials::new(DEMO_API_KEY, DEMO_API_SECRET).unwrap()
+}
+
+/// An exact decimal from its text.
+pub(crate) fn d(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
