@@ -9,7 +9,7 @@
 //! requests.
 
 use crate::lines;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use kraki_proto::recording::RecordLine;
 use kraki_proto::{Method, Timestamp, decode_request};
 use serde_json::json;
@@ -18,7 +18,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
-use tokio_websockets::{Message, ServerBuilder};
+use tokio_websockets::{Message, Payload, ServerBuilder};
+
+/// Frames written before one flush when they are due at once (`--speed
+/// 0`, or a burst in the recording): one write for many frames, as a busy
+/// exchange sends them.
+const BURST: usize = 64;
 
 /// Arguments of `kraki replay`.
 #[derive(clap::Args)]
@@ -37,7 +42,8 @@ pub(crate) struct Args {
 struct Frame {
     recv: Option<Timestamp>,
     channel: Option<String>,
-    text: String,
+    /// The frame's text, shared: sending it copies no bytes.
+    text: Payload,
 }
 
 pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
@@ -80,7 +86,7 @@ fn load(path: &str) -> anyhow::Result<Vec<Frame>> {
                 frames.push(Frame {
                     recv,
                     channel,
-                    text: text.into_owned(),
+                    text: Payload::from(text.into_owned()),
                 });
             }
         }
@@ -130,35 +136,28 @@ async fn serve(stream: TcpStream, frames: Arc<Vec<Frame>>, speed: f64) {
     }
     let mut cursors: HashMap<String, Cursor> = HashMap::new();
     loop {
+        // Frames already due go out in bursts, without a timer per frame;
+        // requests that arrived meanwhile are answered between bursts.
+        if due_now(&cursors, &frames, speed) {
+            let sent = match ws.next().now_or_never() {
+                None => send_burst(&mut ws, &mut cursors, &frames, speed)
+                    .await
+                    .map_err(drop),
+                Some(msg) => on_request(msg, &mut ws, &mut cursors, &frames).await,
+            };
+            if sent.is_err() {
+                return;
+            }
+            continue;
+        }
         let next = cursors
             .iter()
             .filter_map(|(c, cur)| Some((cur.due(&frames, speed)?, c.clone())))
             .min();
         tokio::select! {
             msg = ws.next() => {
-                let Some(Ok(msg)) = msg else { return };
-                if msg.is_close() {
+                if on_request(msg, &mut ws, &mut cursors, &frames).await.is_err() {
                     return;
-                }
-                let Some(text) = msg.as_text() else { continue };
-                let mut channels: HashSet<String> = cursors.keys().cloned().collect();
-                for reply in answer(text, &mut channels) {
-                    if ws.send(Message::text(reply)).await.is_err() {
-                        return;
-                    }
-                }
-                cursors.retain(|c, _| channels.contains(c));
-                for channel in channels {
-                    cursors.entry(channel.clone()).or_insert_with(|| {
-                        let list: Vec<usize> = frames
-                            .iter()
-                            .enumerate()
-                            .filter(|(_, f)| f.channel.as_deref() == Some(channel.as_str()))
-                            .map(|(i, _)| i)
-                            .collect();
-                        let first = list.first().and_then(|&i| frames[i].recv);
-                        Cursor { frames: list, next: 0, started: tokio::time::Instant::now(), first }
-                    });
                 }
             }
             () = async {
@@ -178,6 +177,85 @@ async fn serve(stream: TcpStream, frames: Arc<Vec<Frame>>, speed: f64) {
             }
         }
     }
+}
+
+/// Answers one request and starts or stops the cursors it names. `Err`
+/// when the connection is over.
+async fn on_request<S>(
+    msg: Option<Result<Message, tokio_websockets::Error>>,
+    ws: &mut tokio_websockets::WebSocketStream<S>,
+    cursors: &mut HashMap<String, Cursor>,
+    frames: &[Frame],
+) -> Result<(), ()>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let Some(Ok(msg)) = msg else { return Err(()) };
+    if msg.is_close() {
+        return Err(());
+    }
+    let Some(text) = msg.as_text() else {
+        return Ok(());
+    };
+    let mut channels: HashSet<String> = cursors.keys().cloned().collect();
+    for reply in answer(text, &mut channels) {
+        ws.send(Message::text(reply)).await.map_err(drop)?;
+    }
+    cursors.retain(|c, _| channels.contains(c));
+    for channel in channels {
+        cursors.entry(channel.clone()).or_insert_with(|| {
+            let list: Vec<usize> = frames
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.channel.as_deref() == Some(channel.as_str()))
+                .map(|(i, _)| i)
+                .collect();
+            let first = list.first().and_then(|&i| frames[i].recv);
+            Cursor {
+                frames: list,
+                next: 0,
+                started: tokio::time::Instant::now(),
+                first,
+            }
+        });
+    }
+    Ok(())
+}
+
+/// Whether some subscribed channel has a frame due already.
+fn due_now(cursors: &HashMap<String, Cursor>, frames: &[Frame], speed: f64) -> bool {
+    let now = tokio::time::Instant::now();
+    cursors
+        .values()
+        .any(|c| c.due(frames, speed).is_some_and(|due| due <= now))
+}
+
+/// Writes up to [`BURST`] due frames, earliest first, then flushes once.
+async fn send_burst<S>(
+    ws: &mut tokio_websockets::WebSocketStream<S>,
+    cursors: &mut HashMap<String, Cursor>,
+    frames: &[Frame],
+    speed: f64,
+) -> Result<(), tokio_websockets::Error>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let now = tokio::time::Instant::now();
+    for _ in 0..BURST {
+        let Some(cursor) = cursors
+            .values_mut()
+            .filter_map(|c| Some((c.due(frames, speed)?, c)))
+            .filter(|(due, _)| *due <= now)
+            .min_by_key(|(due, _)| *due)
+            .map(|(_, c)| c)
+        else {
+            break;
+        };
+        let i = cursor.frames[cursor.next];
+        cursor.next += 1;
+        ws.feed(Message::text(frames[i].text.clone())).await?;
+    }
+    ws.flush().await
 }
 
 /// Acks (one per symbol) for a subscribe, a pong for a ping, an error
