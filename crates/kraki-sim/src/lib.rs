@@ -113,8 +113,9 @@
 //! `EOrder:Orders limit exceeded`, `EService:Market in cancel_only mode`,
 //! `EService:Market in post_only mode`, `EService:Unavailable`
 //! (maintenance), `EService:Deadline elapsed`, `Unsupported field:
-//! '<name>'` (an unknown `add_order` param) and `<Field> field must be a
-//! number_float` (a number sent as a string). Where the reference does not
+//! '<name>'` (an unknown `add_order` param), `<Field> field must be a
+//! number_float` (a number sent as a string) and `Symbol field must be an
+//! array` (a (un)subscribe `symbol` sent as one string). Where the reference does not
 //! know Kraken's wording the sim uses: `EOrder:Post only order` (a post-only
 //! order that would cross; `Post only order` is Kraken's cancel reason for
 //! it), `EQuery:Unknown asset pair` (Kraken's REST wording), and

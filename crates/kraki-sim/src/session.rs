@@ -121,6 +121,9 @@ impl Session {
                 let req_id = raw.as_ref().and_then(|v| v.get("req_id")?.as_u64());
                 let message = match e.kind() {
                     DecodeErrorKind::ParamsNotAllowed => e.message().to_owned(),
+                    _ if symbol_not_array(raw.as_ref(), method.as_deref()) => {
+                        "Symbol field must be an array".to_owned()
+                    }
                     _ => "Unsupported event".to_owned(),
                 };
                 return vec![ack::error(
@@ -601,4 +604,15 @@ fn unsupported_field(text: &str) -> Option<String> {
         .keys()
         .find(|k| !SUBSCRIBE_FIELDS.contains(&k.as_str()))
         .cloned()
+}
+
+/// A (un)subscribe whose `symbol` is a single string: Kraken names the
+/// field in its error (`Symbol field must be an array`), and clients that
+/// resubscribe from the acks they kept (which carry `symbol` as a string)
+/// need that answer to tell what went wrong.
+fn symbol_not_array(raw: Option<&Value>, method: Option<&str>) -> bool {
+    matches!(method, Some("subscribe" | "unsubscribe"))
+        && raw
+            .and_then(|v| v.get("params")?.get("symbol"))
+            .is_some_and(|symbol| !symbol.is_array())
 }

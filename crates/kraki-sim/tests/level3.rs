@@ -290,3 +290,20 @@ async fn queues_and_checksums_match_independent_books() {
     }
     sim.shutdown().await;
 }
+
+/// What python-kraken-sdk 3.5.1 sends when it resubscribes level3 after a
+/// reconnect (the ack's `symbol`, a string): Kraken's array error.
+#[tokio::test]
+async fn level3_symbol_as_a_string_is_named_in_the_error() {
+    let sim = Simulator::builder().rate(20.0).spawn().await.unwrap();
+    let token = token(&sim).await;
+    let mut ws = connect(&sim.level3_url()).await;
+    let ack = subscribe(
+        &mut ws,
+        &format!(r#"{{"channel":"level3","symbol":"BTC/USD","depth":10,"snapshot":true,"token":"{token}"}}"#),
+    )
+    .await;
+    assert_eq!(ack["error"], "Symbol field must be an array", "{ack}");
+    assert_eq!(ack["success"], false, "{ack}");
+    assert_eq!(ack["req_id"], 7, "{ack}");
+}

@@ -281,3 +281,44 @@ async fn one_port_routes_by_path() {
     );
     sim.shutdown().await;
 }
+
+/// A `symbol` sent as one string is answered with Kraken's
+/// `Symbol field must be an array` (python-kraken-sdk issue #148 quotes
+/// it), the way clients that resubscribe from an ack's `result` learn
+/// what they did wrong; with no `req_id` when none was sent.
+#[tokio::test]
+async fn symbol_as_a_string_is_named_in_the_error() {
+    let sim = sim().await;
+    let mut ws = connect(&sim.public_url()).await;
+    for request in [
+        r#"{"method":"subscribe","params":{"channel":"book","symbol":"BTC/USD","depth":10},"req_id":3}"#,
+        r#"{"method":"unsubscribe","params":{"channel":"trade","symbol":"BTC/USD"},"req_id":3}"#,
+    ] {
+        send(&mut ws, request).await;
+        let ack = next_response(&mut ws).await;
+        assert_eq!(ack["error"], "Symbol field must be an array", "{ack}");
+        assert_eq!(ack["success"], false, "{ack}");
+        assert_eq!(ack["req_id"], 3, "{ack}");
+    }
+    send(
+        &mut ws,
+        r#"{"method":"subscribe","params":{"channel":"ticker","symbol":"ETH/USD"}}"#,
+    )
+    .await;
+    let ack = next_response(&mut ws).await;
+    assert_eq!(ack["error"], "Symbol field must be an array", "{ack}");
+    assert_eq!(ack["method"], "subscribe", "{ack}");
+    assert_eq!(
+        keys(&ack),
+        ["error", "method", "success", "time_in", "time_out"],
+        "{ack}"
+    );
+    // Other malformed requests keep the generic answer.
+    send(
+        &mut ws,
+        r#"{"method":"subscribe","params":{"channel":"book","symbol":["BTC/USD"],"depth":"ten"}}"#,
+    )
+    .await;
+    let ack = next_response(&mut ws).await;
+    assert_ne!(ack["error"], "Symbol field must be an array", "{ack}");
+}

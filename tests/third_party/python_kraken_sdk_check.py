@@ -1,0 +1,685 @@
+#!/usr/bin/env python3
+"""Drives python-kraken-sdk, a Kraken v2 client written by someone else,
+against `kraki sim`, and fails loudly wherever it cannot do what it does
+against Kraken.
+
+Usage (the four URLs exactly as `kraki sim` prints them):
+
+    python_kraken_sdk_check.py --public ws://127.0.0.1:P/v2 \
+        --private ws://127.0.0.1:P/auth/v2 --level3 ws://127.0.0.1:P/l3/v2 \
+        --rest http://127.0.0.1:P
+
+What it checks, in order: every public channel (acks per symbol, snapshots
+and updates), the SDK's checksum-verified order book at several depths
+through many updates (and that a corrupt checksum is really caught), a
+WebSocket token over REST (and a refusal for a wrong secret), level3 with
+that token, the private executions and balances channels, and trading over
+WebSocket: add, amend, edit, cancel, a fill, batch add/cancel, cancel_all
+and the dead man's switch, each with its execution reports.
+
+Only the SDK's public interface is used, with one exception documented in
+`order_book_client`. Exit status 0 when every check passed, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from decimal import ROUND_DOWN, Decimal
+from typing import Any
+
+from kraken.exceptions import KrakenInvalidAPIKeyError, KrakenInvalidSignatureError
+from kraken.spot import Market, SpotClient, SpotOrderBookClient, SpotWSClient
+
+# The simulator's demo account (crates/kraki-cli/src/commands/sim.rs); the
+# environment may name another one when the sim was started with
+# --api-key/--api-secret.
+DEMO_KEY = "kraki-demo-key"
+DEMO_SECRET = (
+    "a3Jha2ktc2ltIGRlbW8gc2VjcmV0OiBmb3Igb2ZmbGluZSB0ZXN0aW5nIG9ubHksIG5ldmVyIGEgcmVhbCBrZXku"
+)
+
+TIMEOUT = 30.0  # seconds any single expectation may take on a busy 2-core box
+
+
+class CheckFailed(Exception):
+    """One expectation about the SDK's behaviour against the sim failed."""
+
+
+def check(condition: object, what: str) -> None:
+    if not condition:
+        raise CheckFailed(what)
+
+
+def ok(what: str) -> None:
+    print(f"ok   {what}", flush=True)
+
+
+async def wait_until(cond: Callable[[], bool], what: str, timeout: float = TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        check(time.monotonic() < deadline, f"waited {timeout:.0f}s for {what}")
+        await asyncio.sleep(0.05)
+
+
+class SdkLog(logging.Handler):
+    """Keeps the SDK's warnings and errors: it reports rejected
+    subscriptions, failed reconnects and exceptions in its tasks only
+    through its logger, never to the caller."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.records: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(f"{record.name}: {record.getMessage()}")
+
+    def excuse(self, start: int, patterns: tuple[str, ...]) -> None:
+        """Forgets the records since `start` that a check caused on purpose."""
+        self.records[start:] = [r for r in self.records[start:] if not any(p in r for p in patterns)]
+
+
+SDK_LOG = SdkLog()
+
+
+class Inbox:
+    """Every message a client's callback received, with waiting helpers."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.messages: list[dict] = []
+
+    async def __call__(self, message: dict | list) -> None:
+        if isinstance(message, dict):
+            self.messages.append(message)
+
+    def find(self, pred: Callable[[dict], bool]) -> list[dict]:
+        return [m for m in self.messages if pred(m)]
+
+    async def wait(
+        self, pred: Callable[[dict], bool], what: str, count: int = 1, timeout: float = TIMEOUT
+    ) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.find(pred)
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                raise CheckFailed(
+                    f"{self.name}: waited {timeout:.0f}s for {count} x {what}, got {len(found)};"
+                    f" last messages: {self.messages[-5:]}"
+                )
+            await asyncio.sleep(0.05)
+
+    async def ack(self, req_id: int, what: str, count: int = 1) -> list[dict]:
+        """The `count` acks of request `req_id`, all of which must be successes."""
+        acks = await self.wait(lambda m: m.get("req_id") == req_id and "success" in m, what, count)
+        failed = [a for a in acks if not a.get("success")]
+        check(not failed, f"{self.name}: {what} rejected: {failed}")
+        return acks
+
+
+def ws_base(url: str) -> str:
+    """The SDK appends "/v2" to the WebSocket URLs it is given."""
+    check(url.endswith("/v2"), f"expected a URL ending in /v2, got {url}")
+    return url[: -len("/v2")]
+
+
+def is_data(channel: str, symbol: str | None = None, kind: str | None = None) -> Callable[[dict], bool]:
+    def pred(m: dict) -> bool:
+        if m.get("channel") != channel or "data" not in m:
+            return False
+        if kind is not None and m.get("type") != kind:
+            return False
+        if symbol is None:
+            return True
+        data = m["data"]
+        items = data if isinstance(data, list) else [data]
+        return any(isinstance(d, dict) and d.get("symbol") == symbol for d in items)
+
+    return pred
+
+
+# --------------------------------------------------------------------------
+# Public channels
+
+
+async def public_channels(public: str, rest: str, symbols: list[str]) -> dict[str, dict]:
+    inbox = Inbox("public")
+    client = SpotWSClient(callback=inbox, ws_url=ws_base(public), rest_url=rest)
+    trig = [s for s in symbols if s != "SOL/USD"]
+    one_min = [s for s in symbols if s != "ETH/BTC"]
+    await client.start()
+    try:
+        await inbox.wait(lambda m: m.get("channel") == "status", "status on connect")
+        ok("public: status message on connect")
+
+        subs: list[tuple[int, dict, list[str]]] = [
+            (1, {"channel": "ticker", "symbol": trig}, trig),
+            (11, {"channel": "ticker", "symbol": ["SOL/USD"], "event_trigger": "bbo"}, ["SOL/USD"]),
+            (2, {"channel": "trade", "symbol": symbols, "snapshot": True}, symbols),
+            # Two intervals, on different pairs: the SDK keeps one
+            # subscription per (channel, symbol), so a second interval of
+            # the same pair would replace the first in what it resubscribes.
+            (3, {"channel": "ohlc", "symbol": one_min, "interval": 1}, one_min),
+            (4, {"channel": "ohlc", "symbol": ["ETH/BTC"], "interval": 60}, ["ETH/BTC"]),
+            (5, {"channel": "book", "symbol": ["BTC/USD"], "depth": 10}, ["BTC/USD"]),
+            (6, {"channel": "book", "symbol": ["ETH/USD"], "depth": 25}, ["ETH/USD"]),
+            (7, {"channel": "book", "symbol": ["SOL/USD"], "depth": 100}, ["SOL/USD"]),
+            (8, {"channel": "book", "symbol": ["DOGE/USD"], "depth": 500}, ["DOGE/USD"]),
+            (9, {"channel": "book", "symbol": ["ETH/BTC"], "depth": 1000}, ["ETH/BTC"]),
+            (10, {"channel": "instrument"}, []),
+        ]
+        for req_id, params, _ in subs:
+            await client.subscribe(params=dict(params), req_id=req_id)
+        for req_id, params, syms in subs:
+            acks = await inbox.ack(req_id, f"subscribe {params}", max(1, len(syms)))
+            acked = {a["result"].get("symbol") for a in acks}
+            check(not syms or acked == set(syms), f"acks of {params} name {acked}, not {syms}")
+            for a in acks:
+                check(a["result"].get("channel") == params["channel"], f"ack channel: {a}")
+                if "depth" in params:
+                    check(a["result"].get("depth") == params["depth"], f"ack depth: {a}")
+                if "interval" in params:
+                    check(a["result"].get("interval") == params["interval"], f"ack interval: {a}")
+                if "event_trigger" in params:
+                    check(a["result"].get("event_trigger") == params["event_trigger"], f"ack trigger: {a}")
+        ok(f"public: {len(subs)} subscriptions acked, one ack per symbol")
+
+        for channel in ("ticker", "trade", "ohlc"):
+            for sym in symbols:
+                await inbox.wait(is_data(channel, sym, "snapshot"), f"{channel} snapshot {sym}")
+        for sym in ("BTC/USD", "ETH/USD", "SOL/USD", "DOGE/USD", "ETH/BTC"):
+            await inbox.wait(is_data("book", sym, "snapshot"), f"book snapshot {sym}")
+            await inbox.wait(is_data("book", sym, "update"), f"book update {sym}")
+        ok("public: ticker, trade, ohlc snapshots for every pair; book snapshot + updates at depths 10-1000")
+
+        # Live updates, not just snapshots: the market moves on its own.
+        for channel in ("ticker", "trade", "ohlc"):
+            await inbox.wait(is_data(channel, kind="update"), f"{channel} update")
+        instrument = await inbox.wait(is_data("instrument", kind="snapshot"), "instrument snapshot")
+        pairs = {p["symbol"] for p in instrument[0]["data"]["pairs"]}
+        check(set(symbols) <= pairs, f"instrument pairs {pairs} lack some of {symbols}")
+        ok("public: ticker, trade and ohlc updates; instrument snapshot lists every pair")
+
+        # Book depth: the snapshot has at most `depth` levels a side.
+        for req_id, params, syms in subs:
+            if params["channel"] != "book":
+                continue
+            snap = inbox.find(is_data("book", syms[0], "snapshot"))[0]["data"][0]
+            check(
+                0 < len(snap["bids"]) <= params["depth"] and 0 < len(snap["asks"]) <= params["depth"],
+                f"book {syms[0]} depth {params['depth']}: {len(snap['bids'])} bids, {len(snap['asks'])} asks",
+            )
+
+        # The SDK tracks what it is subscribed to from the acks (to
+        # resubscribe after a reconnect): every channel must be there.
+        tracked = {s["channel"] for s in client.active_public_subscriptions}
+        check(
+            {"ticker", "trade", "ohlc", "book", "instrument"} <= tracked,
+            f"SDK tracks only {tracked}",
+        )
+
+        tickers = {d["symbol"]: d for m in inbox.find(is_data("ticker")) for d in m["data"]}
+
+        await reconnect(client, client._pub_conn, inbox, [  # noqa: SLF001
+            ("ticker", "BTC/USD"), ("ticker", "SOL/USD"), ("trade", "ETH/USD"), ("ohlc", "BTC/USD"), ("ohlc", "ETH/BTC"),
+            ("book", "BTC/USD"), ("book", "ETH/BTC"), ("instrument", None),
+        ])
+        ok("public: after the connection drops, the SDK resubscribes from the acks it kept; snapshots again")
+
+        # Unsubscribe from everything that streams, echoing each
+        # subscription's identity (depth, interval) as Kraken requires.
+        for req_id, params, syms in subs:
+            if params["channel"] == "instrument":
+                continue
+            unsub = {k: v for k, v in params.items() if k != "snapshot"}
+            await client.unsubscribe(params=unsub, req_id=100 + req_id)
+            await inbox.ack(100 + req_id, f"unsubscribe {unsub}", len(syms))
+        await asyncio.sleep(0.5)
+        streaming = ("ticker", "trade", "ohlc", "book")
+        after = sum(len(inbox.find(is_data(c))) for c in streaming)
+        await asyncio.sleep(2.0)
+        check(sum(len(inbox.find(is_data(c))) for c in streaming) == after, "data after unsubscribe")
+        tracked = {s["channel"] for s in client.active_public_subscriptions}
+        check(tracked == {"instrument"}, f"after unsubscribing, the SDK still tracks {tracked}")
+        ok("public: every unsubscribe acked per symbol, the data stops")
+
+        # Quiet now (only instrument, which rarely changes): heartbeats.
+        await inbox.wait(lambda m: m.get("channel") == "heartbeat", "heartbeat on a quiet connection")
+        await inbox.wait(lambda m: m.get("method") == "pong", "pong to the SDK's ping")
+        ok("public: heartbeats on a quiet connection, pong to the SDK's ping")
+        check(not client.exception_occur, "the public connection stopped on an exception")
+        return tickers
+    finally:
+        await client.close()
+
+
+async def reconnect(
+    client: SpotWSClient,
+    conn: Any,
+    inbox: Inbox,
+    feeds: list[tuple[str, str | None]],
+    rejected_as: str | None = None,
+) -> None:
+    """Drops the connection under the SDK, as Kraken does on maintenance,
+    and waits for it to resubscribe. The SDK resubscribes with the `result`
+    of each ack it got, so this checks that the sim's acks are valid
+    subscriptions: a rejected resubscription is a failure, unless
+    `rejected_as` names the error Kraken itself gives the SDK's request.
+
+    Dropping goes through the SDK's connection object (`close_connection`),
+    the only way to make its socket go away from this side.
+    """
+    log_start = len(SDK_LOG.records)
+    tracked = client.active_private_subscriptions if conn.is_auth else client.active_public_subscriptions
+    before = {(c, s): len(inbox.find(is_data(c, s, "snapshot"))) for c, s in feeds}
+    acks_before = len(inbox.find(lambda m: m.get("method") == "subscribe"))
+    await conn.close_connection()
+    if rejected_as is None:
+        for (channel, symbol), n in before.items():
+            await inbox.wait(is_data(channel, symbol, "snapshot"), f"{channel} {symbol} snapshot after reconnect", n + 1)
+    else:
+        await inbox.wait(
+            lambda m: m.get("method") == "subscribe" and m.get("error") == rejected_as,
+            f"resubscriptions rejected with {rejected_as!r}",
+            len(tracked),
+        )
+    acks = inbox.find(lambda m: m.get("method") == "subscribe")[acks_before:]
+    rejected = [a for a in acks if not a.get("success") and a.get("error") != rejected_as]
+    check(not rejected, f"resubscriptions rejected: {rejected}")
+    check(len(acks) >= len(tracked), f"{len(tracked)} subscriptions tracked, {len(acks)} re-acked")
+    check(not client.exception_occur, "the connection stopped on an exception")
+    # The SDK logs the dropped socket (and any rejection) as warnings.
+    excused = ("The connection will be recovered in the background",)
+    SDK_LOG.excuse(log_start, excused + ((rejected_as,) if rejected_as else ()))
+
+
+# --------------------------------------------------------------------------
+# The SDK's checksum-verified order book
+
+
+def order_book_client(public: str, rest: str, depth: int, callback: Callable) -> SpotOrderBookClient:
+    """A SpotOrderBookClient pointed at the sim.
+
+    SpotOrderBookClient (3.5.1) takes no URL arguments: it connects to the
+    class attributes WS_URL/URL and reads the pairs' decimals through a
+    private `Market()` built for api.kraken.com. A subclass sets the URLs;
+    the private Market is replaced by one for the sim. Neither changes what
+    the SDK sends or how it keeps and checks the book.
+    """
+
+    class SimOrderBook(SpotOrderBookClient):
+        WS_URL = ws_base(public)
+        URL = rest
+
+    client = SimOrderBook(depth=depth, callback=callback)
+    client._SpotOrderBookClient__market = Market(url=rest)  # noqa: SLF001
+    return client
+
+
+class BookTally:
+    def __init__(self) -> None:
+        self.updates: dict[str, int] = defaultdict(int)
+        self.snapshots: dict[str, int] = defaultdict(int)
+        self.mismatches: list[str] = []
+
+    # A bound method, not __call__: the SDK awaits its callback only if
+    # inspect.iscoroutinefunction says it is one.
+    async def on_update(self, pair: str, message: dict) -> None:
+        if "error" in message:
+            # The SDK's only report of a checksum mismatch (then it resubscribes).
+            self.mismatches.append(f"{pair}: {message['error']}")
+        elif message.get("type") == "update":
+            self.updates[pair] += 1
+        elif message.get("type") == "snapshot":
+            self.snapshots[pair] += 1
+
+
+async def order_books(public: str, rest: str, updates: int) -> None:
+    plan = {
+        10: ["BTC/USD", "ETH/USD", "SOL/USD", "DOGE/USD", "SHIB/USD", "ETH/BTC"],
+        25: ["ETH/USD", "SHIB/USD"],
+        100: ["BTC/USD", "ETH/USD"],
+        500: ["DOGE/USD"],
+        1000: ["BTC/USD"],
+    }
+    tallies = {depth: BookTally() for depth in plan}
+    clients = {depth: order_book_client(public, rest, depth, tallies[depth].on_update) for depth in plan}
+    try:
+        for depth, pairs in plan.items():
+            await clients[depth].start()
+            await clients[depth].add_book(pairs=pairs)
+        deadline = time.monotonic() + 4 * TIMEOUT
+        # Every book of every client goes through `updates` verified updates.
+        while True:
+            behind = [
+                (depth, pair, tallies[depth].updates[pair])
+                for depth, pairs in plan.items()
+                for pair in pairs
+                if tallies[depth].updates[pair] < updates
+            ]
+            mismatches = [m for t in tallies.values() for m in t.mismatches]
+            check(not mismatches, f"the SDK's book checksum failed: {mismatches[:5]}")
+            if not behind:
+                break
+            check(
+                time.monotonic() < deadline,
+                f"books short of {updates} updates (depth, pair, updates): {behind}",
+            )
+            await asyncio.sleep(0.2)
+        for depth, pairs in plan.items():
+            for pair in pairs:
+                book = clients[depth].get(pair)
+                check(book is not None and book["valid"], f"depth {depth} {pair}: book not valid")
+                check(book["bid"] and book["ask"], f"depth {depth} {pair}: a side is empty")
+                best_bid = max(float(p) for p in book["bid"])
+                best_ask = min(float(p) for p in book["ask"])
+                check(best_bid < best_ask, f"depth {depth} {pair}: crossed {best_bid} >= {best_ask}")
+                check(tallies[depth].snapshots[pair] == 1, f"depth {depth} {pair}: resubscribed")
+        total = sum(sum(t.updates.values()) for t in tallies.values())
+        ok(f"order book: {total} updates verified by the SDK's checksum, no mismatch (depths {list(plan)})")
+
+        # The checks above only mean something if the SDK would notice a bad
+        # checksum here: feed it one update with a wrong checksum.
+        client, tally = clients[10], tallies[10]
+        book = client.get("BTC/USD")
+        good = tally.updates["BTC/USD"]
+        await client.on_message(
+            {
+                "channel": "book",
+                "type": "update",
+                "data": [{"symbol": "BTC/USD", "bids": [], "asks": [], "checksum": 1, "timestamp": "x"}],
+            }
+        )
+        check(tally.mismatches, "the SDK did not notice a wrong checksum: the book checks prove nothing")
+        # It resubscribed after the mismatch: the fresh book verifies again.
+        tally.mismatches.clear()
+        await wait_until(lambda: tally.updates["BTC/USD"] >= good + 20, "20 updates after the resync")
+        check(not tally.mismatches, f"mismatch after the resync: {tally.mismatches}")
+        check(book is not client.get("BTC/USD") and tally.snapshots["BTC/USD"] == 2, "no fresh snapshot")
+        ok("order book: a corrupt checksum is caught; the SDK resubscribes and verifies again")
+        for c in clients.values():
+            check(not c.exception_occur, "an order book connection stopped on an exception")
+    finally:
+        for c in clients.values():
+            await c.close()
+
+
+# --------------------------------------------------------------------------
+# REST
+
+
+async def rest_calls(rest: str, key: str, secret: str) -> None:
+    market = Market(url=rest)
+    status = market.get_system_status()
+    check(status.get("status") == "online", f"SystemStatus: {status}")
+    pairs = market.get_asset_pairs(pair="BTC/USD")
+    check(pairs["BTC/USD"]["wsname"] == "BTC/USD", f"AssetPairs BTC/USD: {pairs}")
+    ok("REST: SystemStatus online, AssetPairs")
+
+    answer = SpotClient(key=key, secret=secret, url=rest).request(
+        method="POST", uri="/0/private/GetWebSocketsToken"
+    )
+    check(isinstance(answer.get("token"), str) and answer["token"], f"token answer: {answer}")
+    check(int(answer.get("expires", 0)) > 0, f"token expiry: {answer}")
+    ok("REST: GetWebSocketsToken with the API key and Kraken's signature")
+
+    wrong = SpotClient(key=key, secret=DEMO_SECRET[::-1], url=rest)
+    # Kraken answers a bad signature with EAPI:Invalid signature or
+    # EAPI:Invalid key; the SDK raises its exception for either.
+    refusals = (KrakenInvalidSignatureError, KrakenInvalidAPIKeyError)
+    try:
+        refused: object = wrong.request(method="POST", uri="/0/private/GetWebSocketsToken")
+    except refusals as e:
+        refused = e
+    check(isinstance(refused, refusals), f"a wrong secret got: {refused}")
+    ok(f"REST: a wrong signature is refused ({type(refused).__name__})")
+
+
+# --------------------------------------------------------------------------
+# level3 (its own endpoint, token required)
+
+
+async def level3(level3_url: str, rest: str, key: str, secret: str) -> None:
+    inbox = Inbox("level3")
+    # The SDK's documented way: a second client whose auth URL is level3's.
+    client = SpotWSClient(
+        key=key, secret=secret, callback=inbox, no_public=True,
+        auth_ws_url=ws_base(level3_url), rest_url=rest,
+    )
+    await client.start()
+    try:
+        await client.subscribe(params={"channel": "level3", "symbol": ["BTC/USD", "ETH/USD"]}, req_id=1)
+        await inbox.ack(1, "subscribe level3", 2)
+        await client.subscribe(params={"channel": "level3", "symbol": ["SOL/USD"], "depth": 100}, req_id=2)
+        await inbox.ack(2, "subscribe level3 depth 100", 1)
+        for sym in ("BTC/USD", "ETH/USD", "SOL/USD"):
+            snap = (await inbox.wait(is_data("level3", sym, "snapshot"), f"level3 snapshot {sym}"))[0]
+            data = snap["data"][0]
+            check(data["bids"] and data["asks"], f"level3 {sym}: empty side")
+            check(all("order_id" in o for o in data["bids"] + data["asks"]), f"level3 {sym}: no order_id")
+            await inbox.wait(is_data("level3", sym, "update"), f"level3 update {sym}")
+        check(not client.exception_occur, "the level3 connection stopped on an exception")
+        ok("level3: token over REST, acks per symbol, order-by-order snapshots and updates")
+        # SDK bug, against Kraken too: it resubscribes with each ack's
+        # `result`, turning `symbol` back into a list for book, ticker, ohlc
+        # and trade but not for level3, so Kraken answers "Symbol field must
+        # be an array" (the error its issue #148 quotes for book). Expect
+        # exactly Kraken's answer; if a new SDK version fixes this, this
+        # check fails and the expectation should become data again.
+        await reconnect(
+            client, client._priv_conn, inbox,  # noqa: SLF001
+            [("level3", "BTC/USD")], rejected_as="Symbol field must be an array",
+        )
+        ok("level3: after a drop the SDK reconnects with a fresh token; its resubscription"
+           " (symbol as a string, an SDK bug) gets Kraken's 'Symbol field must be an array'")
+    finally:
+        await client.close()
+
+
+# --------------------------------------------------------------------------
+# Private channels and trading over WebSocket
+
+
+def exec_reports(inbox: Inbox, order_id: str, exec_type: str) -> Callable[[dict], bool]:
+    def pred(m: dict) -> bool:
+        return m.get("channel") == "executions" and any(
+            d.get("order_id") == order_id and d.get("exec_type") == exec_type for d in m.get("data", [])
+        )
+
+    return pred
+
+
+async def private_and_trading(
+    public: str, private: str, rest: str, key: str, secret: str, tickers: dict[str, dict]
+) -> None:
+    inbox = Inbox("private")
+    client = SpotWSClient(
+        key=key, secret=secret, callback=inbox, no_public=True,
+        ws_url=ws_base(public), auth_ws_url=ws_base(private), rest_url=rest,
+    )
+    await client.start()
+    next_id = iter(range(100, 10_000))
+
+    async def call(method: str, params: dict, what: str) -> dict:
+        req_id = next(next_id)
+        await client.send_message(message={"method": method, "params": params, "req_id": req_id})
+        return (await inbox.ack(req_id, what))[0]
+
+    try:
+        ack = await call("subscribe", {"channel": "executions", "snap_orders": True, "snap_trades": True}, "executions")
+        check(ack["result"].get("channel") == "executions", f"executions ack: {ack}")
+        await call("subscribe", {"channel": "balances"}, "balances")
+        await inbox.wait(is_data("executions", kind="snapshot"), "executions snapshot")
+        snap = (await inbox.wait(is_data("balances", kind="snapshot"), "balances snapshot"))[0]
+        wallets = {b["asset"]: b["balance"] for b in snap["data"]}
+        check(wallets.get("USD", 0) > 1000 and wallets.get("BTC", 0) > 0.01, f"balances: {wallets}")
+        ok(f"private: executions and balances subscribed, snapshots ({len(wallets)} assets)")
+
+        bid = Decimal(str(tickers["BTC/USD"]["bid"]))
+        # Far below the market: rests, never fills while we look at it.
+        low = (bid * Decimal("0.8")).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+        added = await call(
+            "add_order",
+            {"order_type": "limit", "side": "buy", "symbol": "BTC/USD", "limit_price": float(low),
+             "order_qty": 0.001, "cl_ord_id": "sdk-check-1", "post_only": True},
+            "add_order",
+        )
+        order_id = added["result"]["order_id"]
+        check(added["result"].get("cl_ord_id") == "sdk-check-1", f"add_order result: {added}")
+        await inbox.wait(exec_reports(inbox, order_id, "new"), "exec_type new")
+        ok(f"trading: add_order (limit, post_only) acked with {order_id}; execution report new")
+
+        lower = (low - Decimal("100")).quantize(Decimal("0.1"))
+        await call("amend_order", {"order_id": order_id, "order_qty": 0.002, "limit_price": float(lower)}, "amend_order")
+        amended = (await inbox.wait(exec_reports(inbox, order_id, "amended"), "exec_type amended"))[0]
+        report = next(d for d in amended["data"] if d.get("order_id") == order_id)
+        check(Decimal(str(report["order_qty"])) == Decimal("0.002"), f"amended report: {report}")
+        ok("trading: amend_order acked; execution report amended with the new quantity")
+
+        edited = await call(
+            "edit_order",
+            {"order_id": order_id, "symbol": "BTC/USD", "order_qty": 0.0015, "limit_price": float(low)},
+            "edit_order",
+        )
+        new_id = edited["result"]["order_id"]
+        check(new_id != order_id, f"edit_order kept the id: {edited}")
+        await inbox.wait(exec_reports(inbox, order_id, "canceled"), "old order canceled by edit")
+        await inbox.wait(exec_reports(inbox, new_id, "new"), "edited order new")
+        ok("trading: edit_order replaces the order (old canceled, new one open)")
+
+        await call("cancel_order", {"order_id": [new_id]}, "cancel_order")
+        await inbox.wait(exec_reports(inbox, new_id, "canceled"), "exec_type canceled")
+        ok("trading: cancel_order acked; execution report canceled")
+
+        ledger_before = len(inbox.find(is_data("balances", kind="update")))
+        bought = await call(
+            "add_order",
+            {"order_type": "market", "side": "buy", "symbol": "BTC/USD", "order_qty": 0.001},
+            "market add_order",
+        )
+        market_id = bought["result"]["order_id"]
+        fill = (await inbox.wait(exec_reports(inbox, market_id, "trade"), "exec_type trade"))[0]
+        report = next(d for d in fill["data"] if d.get("order_id") == market_id and d["exec_type"] == "trade")
+        check(report.get("last_qty") and report.get("last_price"), f"trade report: {report}")
+        await inbox.wait(exec_reports(inbox, market_id, "filled"), "exec_type filled")
+        await wait_until(
+            lambda: len(inbox.find(is_data("balances", kind="update"))) >= ledger_before + 2,
+            "two balances ledger updates for the fill",
+        )
+        ok(f"trading: market order filled ({report['last_qty']} @ {report['last_price']}); balances ledger updates")
+
+        batch = await call(
+            "batch_add",
+            {"symbol": "BTC/USD", "orders": [
+                {"order_type": "limit", "side": "buy", "limit_price": float(low), "order_qty": 0.001},
+                {"order_type": "limit", "side": "buy", "limit_price": float(lower), "order_qty": 0.001},
+            ]},
+            "batch_add",
+        )
+        ids = [o["order_id"] for o in batch["result"]]
+        check(len(ids) == 2, f"batch_add result: {batch}")
+        for oid in ids:
+            await inbox.wait(exec_reports(inbox, oid, "new"), f"batch order {oid} new")
+        await call("batch_cancel", {"orders": ids}, "batch_cancel")
+        for oid in ids:
+            await inbox.wait(exec_reports(inbox, oid, "canceled"), f"batch order {oid} canceled")
+        ok("trading: batch_add and batch_cancel, with their execution reports")
+
+        again = await call(
+            "add_order",
+            {"order_type": "limit", "side": "buy", "symbol": "BTC/USD", "limit_price": float(low), "order_qty": 0.001},
+            "add_order before cancel_all",
+        )
+        armed = await call("cancel_all_orders_after", {"timeout": 60}, "cancel_all_orders_after 60")
+        check("triggerTime" in armed["result"], f"dead man's switch ack: {armed}")
+        await call("cancel_all_orders_after", {"timeout": 0}, "cancel_all_orders_after 0")
+        cancelled = await call("cancel_all", {}, "cancel_all")
+        check(cancelled["result"].get("count", 0) >= 1, f"cancel_all result: {cancelled}")
+        await inbox.wait(exec_reports(inbox, again["result"]["order_id"], "canceled"), "canceled by cancel_all")
+        ok("trading: cancel_all_orders_after arm/disarm, cancel_all")
+
+        # A rejection keeps Kraken's error string and reaches the SDK's caller.
+        req_id = next(next_id)
+        await client.send_message(
+            message={"method": "add_order", "req_id": req_id, "params": {
+                "order_type": "limit", "side": "buy", "symbol": "BTC/USD",
+                "limit_price": float(low), "order_qty": 1_000_000}},
+        )
+        rejected = (await inbox.wait(lambda m: m.get("req_id") == req_id, "rejection"))[0]
+        check(rejected.get("success") is False and rejected.get("error"), f"oversized order: {rejected}")
+        ok(f"trading: an unfunded order is rejected: {rejected['error']!r}")
+
+        await reconnect(client, client._priv_conn, inbox, [("executions", None), ("balances", None)])  # noqa: SLF001
+        ok("private: after the connection drops, a fresh token and the SDK's resubscriptions work")
+    finally:
+        await client.close()
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--public", required=True)
+    parser.add_argument("--private", required=True)
+    parser.add_argument("--level3", required=True)
+    parser.add_argument("--rest", required=True)
+    parser.add_argument("--book-updates", type=int, default=200, help="verified updates per book")
+    args = parser.parse_args()
+    key = os.environ.get("KRAKI_SIM_API_KEY", DEMO_KEY)
+    secret = os.environ.get("KRAKI_SIM_API_SECRET", DEMO_SECRET)
+
+    sdk_logger = logging.getLogger("kraken")
+    sdk_logger.addHandler(SDK_LOG)
+    sdk_logger.setLevel(logging.WARNING)
+    sdk_logger.propagate = False  # its records are reported below, once
+
+    symbols = sorted(p["wsname"] for p in Market(url=args.rest).get_asset_pairs().values())
+    check(symbols, "AssetPairs lists no pair")
+    steps: list[tuple[str, Any]] = [
+        ("public channels", lambda: public_channels(args.public, args.rest, symbols)),
+        ("order books", lambda: order_books(args.public, args.rest, args.book_updates)),
+        ("REST", lambda: rest_calls(args.rest, key, secret)),
+        ("level3", lambda: level3(args.level3, args.rest, key, secret)),
+    ]
+    started = time.monotonic()
+    failures: list[str] = []
+    tickers: dict[str, dict] = {}
+    for name, step in steps:
+        try:
+            result = await step()
+            if name == "public channels":
+                tickers = result
+        except CheckFailed as e:
+            failures.append(f"{name}: {e}")
+            print(f"FAIL {name}: {e}", flush=True)
+    if "BTC/USD" in tickers:
+        try:
+            await private_and_trading(args.public, args.private, args.rest, key, secret, tickers)
+        except CheckFailed as e:
+            failures.append(f"trading: {e}")
+            print(f"FAIL trading: {e}", flush=True)
+    else:
+        failures.append("trading: skipped, no BTC/USD ticker from the public step")
+
+    # Warnings the SDK logged are failures it hid from its caller:
+    # rejected subscriptions, exceptions in its connection tasks.
+    logged = SDK_LOG.records
+    if logged:
+        failures.append(f"the SDK logged {len(logged)} warnings/errors, first: {logged[:5]}")
+    if failures:
+        print(f"\n{len(failures)} check group(s) failed:", file=sys.stderr)
+        for f in failures:
+            print(f"  - {f}", file=sys.stderr)
+        return 1
+    print(f"all python-kraken-sdk checks passed in {time.monotonic() - started:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
