@@ -5,14 +5,13 @@
 //! everything.
 
 use crate::private_spec::{Balances, BalancesUpdate, Executions, ExecutionsUpdate};
-use crate::published::Published;
+use crate::published::{Changes, CloseOnDrop, Published};
 use crate::{Client, Error, Event, Subscription};
 use futures_util::StreamExt;
 use kraki_proto::channels::{ExecutionReport, OrderStatus};
 use kraki_proto::{BalancesData, ClOrdId, Decimal, MessageType, OrderId, OrderType, Side, Symbol};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use tokio::sync::watch;
 
 /// One open order as the reports so far describe it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,7 +121,7 @@ impl AccountState {
 /// handle is dropped.
 pub struct AccountHandle {
     published: Arc<Published<AccountState>>,
-    changes: watch::Receiver<u64>,
+    changes: Changes<AccountState>,
     task: tokio::task::AbortHandle,
 }
 
@@ -155,9 +154,7 @@ impl AccountHandle {
     /// # Errors
     /// [`Error::Closed`] once the client is closed.
     pub async fn changed(&mut self) -> Result<Arc<AccountState>, Error> {
-        self.changes.changed().await.map_err(|_| Error::Closed)?;
-        self.changes.borrow_and_update();
-        Ok(self.published.read())
+        self.changes.changed().await.ok_or(Error::Closed)
     }
 }
 
@@ -185,6 +182,7 @@ async fn run(
     mut balances: Subscription<BalancesUpdate>,
     published: Arc<Published<AccountState>>,
 ) {
+    let _close = CloseOnDrop(published.clone());
     let (mut orders_synced, mut balances_synced) = (false, false);
     loop {
         tokio::select! {

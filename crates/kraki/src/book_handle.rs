@@ -1,14 +1,16 @@
 //! `client.book(symbol, depth)`: a verified L2 book that keeps itself in
 //! sync, readable from any thread.
 
-use crate::published::Published;
-use crate::spec::{Book, BookUpdate, Instrument};
-use crate::{Client, Error, Event, Subscription};
+use crate::published::{Changes, Published};
+use crate::sink::{Control, Deliver, Delivered};
+use crate::spec::{Book, Instrument, Subscribe};
+use crate::subscription::Release;
+use crate::{Client, Error, Event};
 use futures_util::StreamExt;
-use kraki_proto::MessageType;
 use kraki_proto::book::{L2Book, Level, Precision, Verification};
+use kraki_proto::channels::BookData;
+use kraki_proto::{Inbound, MessageType};
 use std::sync::Arc;
-use tokio::sync::watch;
 
 /// Where a book stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,19 +75,17 @@ pub enum BookEvent {
     Lagged(u64),
 }
 
-/// A handle to a verified book. Cheap to read from any thread; the book
-/// task stops when the handle is dropped.
+/// A handle to a verified book. Cheap to read from any thread; the
+/// subscription is released when the handle is dropped.
+///
+/// The connection's reader applies each message to the book as it
+/// arrives (no queue, no task hop in between), so the book never lags;
+/// only the [`BookEvent`] queue can, which [`BookEvent::Lagged`] reports.
 pub struct BookHandle {
     published: Arc<Published<BookState>>,
-    changes: watch::Receiver<u64>,
+    changes: Changes<BookState>,
     events: flume::Receiver<BookEvent>,
-    task: tokio::task::AbortHandle,
-}
-
-impl Drop for BookHandle {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    _release: Release,
 }
 
 impl std::fmt::Debug for BookHandle {
@@ -109,11 +109,9 @@ impl BookHandle {
     /// Cancel safety: cancel safe.
     ///
     /// # Errors
-    /// [`Error::Closed`] once the book task has ended (client closed).
+    /// [`Error::Closed`] once no more changes can come (the client closed).
     pub async fn changed(&mut self) -> Result<Arc<BookState>, Error> {
-        self.changes.changed().await.map_err(|_| Error::Closed)?;
-        self.changes.borrow_and_update();
-        Ok(self.published.read())
+        self.changes.changed().await.ok_or(Error::Closed)
     }
 
     /// The next event, waiting for it. `None` once the client is closed.
@@ -143,7 +141,6 @@ impl Client {
     /// errors of [`Client::subscribe`].
     pub async fn book(&self, symbol: &str, depth: u32) -> Result<BookHandle, Error> {
         let precision = self.precision_of(symbol).await?;
-        let subscription = self.subscribe(Book::new([symbol]).depth(depth)).await?;
         let book = L2Book::new(symbol, precision, depth as usize);
         let initial = Arc::new(BookState {
             status: BookStatus::Syncing,
@@ -154,12 +151,18 @@ impl Client {
         });
         let (published, changes) = Published::new(initial);
         let (events_tx, events) = flume::bounded(self.queue_capacity());
-        let task = tokio::spawn(run(subscription, published.clone(), events_tx));
+        let sink = BookSink {
+            published: published.clone(),
+            events: events_tx,
+            lagged: 0,
+        };
+        let params = Book::new([symbol]).depth(depth).params();
+        let id = self.attach(params, Box::new(sink), false).await?;
         Ok(BookHandle {
             published,
             changes,
             events,
-            task: task.abort_handle(),
+            _release: self.release_on_drop(id),
         })
     }
 
@@ -183,72 +186,108 @@ impl Client {
     }
 }
 
-/// The book task: applies every message, publishes the state, and asks
-/// for a snapshot whenever the book cannot be trusted.
-async fn run(
-    subscription: Subscription<BookUpdate>,
+/// The book as the connection's reader sees it: applies every message in
+/// place, publishes the state, and asks for a snapshot whenever the book
+/// cannot be trusted.
+struct BookSink {
     published: Arc<Published<BookState>>,
     events: flume::Sender<BookEvent>,
-) {
-    let mut subscription = subscription;
-    let mut lagged = 0u64;
-    let mut emit = |event: BookEvent| {
-        if lagged > 0 && events.try_send(BookEvent::Lagged(lagged)).is_ok() {
-            lagged = 0;
+    /// Events the reader of [`BookHandle::next_event`] missed, not yet told.
+    lagged: u64,
+}
+
+impl Drop for BookSink {
+    /// The driver drops the sink when the subscription is released or the
+    /// client closes: no more changes will come.
+    fn drop(&mut self) {
+        self.published.close();
+    }
+}
+
+impl BookSink {
+    /// Queues an event without ever waiting: a full queue counts it, and
+    /// the count goes out as `Lagged` before the next event that fits.
+    fn emit(&mut self, event: BookEvent) {
+        if self.lagged > 0 && self.events.try_send(BookEvent::Lagged(self.lagged)).is_ok() {
+            self.lagged = 0;
         }
-        if lagged > 0 || events.try_send(event).is_err() {
-            lagged += 1;
+        if self.lagged > 0 || self.events.try_send(event).is_err() {
+            self.lagged += 1;
         }
-    };
-    while let Some(event) = subscription.next().await {
-        // What to do after the book is released: tell the reader, and
-        // perhaps ask for a fresh snapshot.
-        let (event, resync_reason) = published.update(|state| match event {
-            Event::Data(update) => on_data(state, &update),
-            Event::Reconnecting => {
+    }
+}
+
+impl Deliver for BookSink {
+    fn deliver(&mut self, msg: &Inbound, symbol: Option<&str>) -> Delivered {
+        let Inbound::Book(m) = msg else {
+            return Delivered::Done;
+        };
+        let Some(data) = m.data.iter().find(|b| Some(b.symbol.as_str()) == symbol) else {
+            return Delivered::Done;
+        };
+        let (event, resync_reason) = self.published.update(|state| on_data(state, m.kind, data));
+        if let Some(event) = event {
+            self.emit(event);
+        }
+        let Some(reason) = resync_reason else {
+            return Delivered::Done;
+        };
+        let symbol = self.published.update(|state| {
+            state.status = BookStatus::Resyncing;
+            state.resyncs += 1;
+            state.book.symbol().clone()
+        });
+        tracing::warn!(%symbol, %reason, "book out of sync; resubscribing");
+        self.emit(BookEvent::Resyncing { reason });
+        Delivered::WantsSnapshot
+    }
+
+    fn control(&mut self, control: Control) {
+        let event = self.published.update(|state| match control {
+            Control::Reconnecting => {
                 state.status = BookStatus::Reconnecting;
-                (Some(BookEvent::Reconnecting), None)
+                Some(BookEvent::Reconnecting)
             }
-            Event::Reconnected => {
+            Control::Reconnected => {
                 state.status = BookStatus::Syncing;
-                (Some(BookEvent::Reconnected), None)
+                Some(BookEvent::Reconnected)
             }
             // The engine's state does not change the book itself.
-            Event::Status(_) | Event::Gap { .. } => (None, None),
-            // Missed updates make the book wrong: start over.
-            Event::Lagged(n) => (None, Some(format!("{n} updates dropped"))),
+            Control::Status(_) | Control::Gap { .. } => None,
         });
         if let Some(event) = event {
-            emit(event);
-        }
-        if let Some(reason) = resync_reason {
-            let symbol = published.update(|state| {
-                state.status = BookStatus::Resyncing;
-                state.resyncs += 1;
-                state.book.symbol().clone()
-            });
-            tracing::warn!(%symbol, %reason, "book out of sync; resubscribing");
-            emit(BookEvent::Resyncing { reason });
-            subscription.resync();
+            self.emit(event);
         }
     }
 }
 
 /// Applies one book message; returns the event to report and, when the
 /// book can no longer be trusted, why.
-fn on_data(state: &mut BookState, update: &BookUpdate) -> (Option<BookEvent>, Option<String>) {
-    match state.book.apply(update.kind, &update.book) {
+fn on_data(
+    state: &mut BookState,
+    kind: MessageType,
+    data: &BookData,
+) -> (Option<BookEvent>, Option<String>) {
+    match state.book.apply(kind, data) {
         Ok(Verification::Skipped) => (None, None),
         Ok(Verification::Verified) => {
             state.verified += 1;
             state.status = BookStatus::Live;
-            let event = applied(&state.book, update.kind, update.book.checksum, true);
+            // Verified: the book's checksum is the one Kraken sent.
+            let event = BookEvent::Applied {
+                kind,
+                checksum: data.checksum,
+                computed: data.checksum,
+                ok: true,
+                best_bid: state.book.best_bid(),
+                best_ask: state.book.best_ask(),
+            };
             (Some(event), None)
         }
         Ok(Verification::Mismatch { expected, computed }) => {
             state.mismatches += 1;
             let event = BookEvent::Applied {
-                kind: update.kind,
+                kind,
                 checksum: expected,
                 computed,
                 ok: false,
@@ -259,16 +298,5 @@ fn on_data(state: &mut BookState, update: &BookUpdate) -> (Option<BookEvent>, Op
             (Some(event), Some(reason))
         }
         Err(e) => (None, Some(e.to_string())),
-    }
-}
-
-fn applied(book: &L2Book, kind: MessageType, checksum: u32, ok: bool) -> BookEvent {
-    BookEvent::Applied {
-        kind,
-        checksum,
-        computed: book.checksum(),
-        ok,
-        best_bid: book.best_bid(),
-        best_ask: book.best_ask(),
     }
 }

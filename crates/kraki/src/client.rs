@@ -104,18 +104,35 @@ impl Client {
         fresh: bool,
     ) -> Result<Subscription<S::Item>, Error> {
         let (tx, rx) = flume::bounded(self.inner.queue_capacity);
+        let sink = Box::new(TypedSink::<S>::new(tx));
+        let id = self.attach(spec.params(), sink, fresh).await?;
+        Ok(Subscription::new(rx, id, self.inner.commands.clone()))
+    }
+
+    /// Subscribes `sink` (acks awaited); the returned guard releases it
+    /// when dropped.
+    pub(crate) async fn attach(
+        &self,
+        params: kraki_proto::SubscribeParams,
+        sink: Box<dyn crate::sink::Deliver>,
+        fresh: bool,
+    ) -> Result<crate::driver::SubId, Error> {
         let (reply, answer) = oneshot::channel();
         self.inner
             .commands
             .send(Command::Subscribe {
-                params: spec.params(),
-                sink: Box::new(TypedSink::<S>::new(tx)),
+                params,
+                sink,
                 fresh,
                 reply,
             })
             .map_err(|_| Error::Closed)?;
-        let id = answer.await.map_err(|_| Error::Closed)??;
-        Ok(Subscription::new(rx, id, self.inner.commands.clone()))
+        answer.await.map_err(|_| Error::Closed)?
+    }
+
+    /// A guard that releases the local subscriber `id` when dropped.
+    pub(crate) fn release_on_drop(&self, id: crate::driver::SubId) -> crate::subscription::Release {
+        crate::subscription::Release::new(id, self.inner.commands.clone())
     }
 
     pub(crate) fn command(&self, command: Command) -> Result<(), Error> {

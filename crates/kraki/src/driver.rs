@@ -8,7 +8,7 @@ use crate::auth::TokenSource;
 use crate::backoff::Backoff;
 use crate::config::Settings;
 use crate::error::{Error, Rejection};
-use crate::sink::{Control, Deliver};
+use crate::sink::{Control, Deliver, Delivered};
 use crate::transport::{Socket, Transport};
 use futures_util::{SinkExt, StreamExt};
 use http::Uri;
@@ -177,6 +177,9 @@ pub(crate) struct Driver {
     /// Handlers registered with `Client::on`; they see every message.
     handlers: Vec<Box<dyn Deliver>>,
     ops: Vec<PendingOp>,
+    /// Subscribers that asked for a fresh snapshot while a message was
+    /// routed; served once it has been.
+    wants_snapshot: Vec<SubId>,
     next_req_id: u64,
     next_sub_id: u64,
     backoff: Backoff,
@@ -226,6 +229,7 @@ impl Driver {
             locals: HashMap::new(),
             handlers: Vec::new(),
             ops: Vec::new(),
+            wants_snapshot: Vec::new(),
             next_req_id: 1,
             next_sub_id: 1,
             backoff,
@@ -326,13 +330,14 @@ impl Driver {
                     if msg.is_close() {
                         return Exit::Lost(format!("closed by the server: {:?}", msg.as_close()));
                     }
+                    // One clock read per frame serves both marks.
                     heard_at = Instant::now();
                     let Some(text) = frame_text(&msg) else { continue };
                     match decode(text) {
                         Ok(inbound) => {
                             // Answers to our own pings do not prove the feed is alive.
                             if !matches!(&inbound, Inbound::Response(r) if r.method() == "pong") {
-                                alive_at = Instant::now();
+                                alive_at = heard_at;
                             }
                             let response = matches!(inbound, Inbound::Response(_));
                             if let Err(e) = self.on_inbound(inbound, socket).await {
@@ -835,6 +840,15 @@ impl Driver {
             Inbound::Heartbeat | Inbound::Unknown(_) => {}
             data => self.route(data),
         }
+        // Subscribers that lost sync while the message was routed.
+        for id in std::mem::take(&mut self.wants_snapshot) {
+            let keys = self
+                .locals
+                .get(&id)
+                .map(|l| l.keys.clone())
+                .unwrap_or_default();
+            self.resubscribe(&keys, Some(socket)).await?;
+        }
         Ok(())
     }
 
@@ -844,6 +858,7 @@ impl Driver {
         for handler in &mut self.handlers {
             handler.deliver(msg, symbol);
         }
+        let mut wants_snapshot = Vec::new();
         for (key, wire) in &mut self.wire {
             if key.channel != channel || key.symbol.as_deref() != symbol {
                 continue;
@@ -852,10 +867,13 @@ impl Driver {
             wire.silence_retried = false;
             for id in &wire.subscribers {
                 if let Some(local) = self.locals.get_mut(id) {
-                    local.sink.deliver(msg, symbol);
+                    if local.sink.deliver(msg, symbol) == Delivered::WantsSnapshot {
+                        wants_snapshot.push(*id);
+                    }
                 }
             }
         }
+        self.wants_snapshot.extend(wants_snapshot);
     }
 
     /// Hands a trading response to the call that sent its req_id. A call

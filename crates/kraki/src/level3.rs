@@ -4,7 +4,7 @@
 //! that resyncs itself on a checksum mismatch.
 
 use crate::book_handle::BookStatus;
-use crate::published::Published;
+use crate::published::{Changes, CloseOnDrop, Published};
 use crate::spec::Subscribe;
 use crate::{Client, Error, Event, Subscription};
 use futures_util::StreamExt;
@@ -12,7 +12,6 @@ use kraki_proto::book::{L3Book, Precision, Verification};
 use kraki_proto::channels::Level3Data;
 use kraki_proto::{Channel, Inbound, MessageType, SubscribeParams, Symbol};
 use std::sync::Arc;
-use tokio::sync::watch;
 
 /// A level3 message for one symbol.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -85,7 +84,7 @@ pub struct Level3State {
 /// A handle to a verified level3 book; its task stops when it is dropped.
 pub struct Level3Handle {
     published: Arc<Published<Level3State>>,
-    changes: watch::Receiver<u64>,
+    changes: Changes<Level3State>,
     task: tokio::task::AbortHandle,
 }
 
@@ -118,9 +117,7 @@ impl Level3Handle {
     /// # Errors
     /// [`Error::Closed`] once the client is closed.
     pub async fn changed(&mut self) -> Result<Arc<Level3State>, Error> {
-        self.changes.changed().await.map_err(|_| Error::Closed)?;
-        self.changes.borrow_and_update();
-        Ok(self.published.read())
+        self.changes.changed().await.ok_or(Error::Closed)
     }
 }
 
@@ -154,6 +151,7 @@ impl Client {
 }
 
 async fn run(mut subscription: Subscription<Level3Update>, published: Arc<Published<Level3State>>) {
+    let _close = CloseOnDrop(published.clone());
     while let Some(event) = subscription.next().await {
         let resync = published.update(|state| match event {
             Event::Data(update) => match state.book.apply(update.kind, &update.data) {

@@ -16,10 +16,21 @@ pub(crate) enum Control {
     Gap { expected: u64, received: u64 },
 }
 
+/// What a subscriber asks of the driver after a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Delivered {
+    /// Nothing more.
+    Done,
+    /// Its state can no longer be trusted (a book that lost sync): a fresh
+    /// snapshot, please.
+    WantsSnapshot,
+}
+
 /// A subscriber as the driver sees it, independent of its item type.
 pub(crate) trait Deliver: Send {
-    /// Extracts this subscriber's item for `symbol` from `msg` and queues it.
-    fn deliver(&mut self, msg: &Inbound, symbol: Option<&str>);
+    /// Extracts this subscriber's item for `symbol` from `msg` and queues
+    /// (or applies) it.
+    fn deliver(&mut self, msg: &Inbound, symbol: Option<&str>) -> Delivered;
     /// Queues a connection event.
     fn control(&mut self, control: Control);
 }
@@ -60,10 +71,11 @@ impl<S: Subscribe> TypedSink<S> {
 }
 
 impl<S: Subscribe> Deliver for TypedSink<S> {
-    fn deliver(&mut self, msg: &Inbound, symbol: Option<&str>) {
+    fn deliver(&mut self, msg: &Inbound, symbol: Option<&str>) -> Delivered {
         if let Some(item) = S::extract(msg, symbol) {
             self.push(Event::Data(item));
         }
+        Delivered::Done
     }
 
     fn control(&mut self, control: Control) {

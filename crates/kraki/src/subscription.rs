@@ -100,3 +100,23 @@ impl<T: 'static> std::fmt::Debug for Subscription<T> {
             .finish()
     }
 }
+
+/// Releases a local subscriber when dropped, for handles that are not a
+/// [`Subscription`] (the verified book).
+pub(crate) struct Release {
+    id: SubId,
+    commands: mpsc::UnboundedSender<Command>,
+}
+
+impl Release {
+    pub(crate) fn new(id: SubId, commands: mpsc::UnboundedSender<Command>) -> Self {
+        Release { id, commands }
+    }
+}
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        // The driver may already be gone (client closed); nothing to release then.
+        let _ = self.commands.send(Command::Release(self.id));
+    }
+}
