@@ -147,6 +147,21 @@ impl<'a> Cursor<'a> {
         found
     }
 
+    /// [`Cursor::lit`] for a constant slice (a `concat!`ed key): always
+    /// inlined, so that the length is known and the comparison is a few
+    /// word compares rather than a call to `memcmp`.
+    #[inline(always)]
+    pub(crate) fn lit_slice(&mut self, word: &[u8]) -> bool {
+        let found = self
+            .b
+            .get(self.pos..)
+            .is_some_and(|rest| rest.starts_with(word));
+        if found {
+            self.pos += word.len();
+        }
+        found
+    }
+
     /// A JSON number token, validated against JSON's grammar.
     #[inline]
     pub(crate) fn number_token(&mut self) -> Option<Range<usize>> {

@@ -174,8 +174,9 @@ macro_rules! report {
             /// The fast path's reader (see `crate::fast`).
             pub(crate) fn read_fast(c: &mut crate::scan::Cursor<'_>) -> Option<Self> {
                 Some(crate::fast::value::read_object!(c, ExecutionReport {
-                    required: [$($req),*],
-                    optional: [$($opt,)* $($int),*],
+                    $($req: required,)*
+                    $($opt: optional,)*
+                    $($int: optional,)*
                 }))
             }
         }

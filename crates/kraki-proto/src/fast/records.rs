@@ -25,11 +25,19 @@ pub(super) fn ticker(c: &mut Cursor<'_>) -> Option<Ticker> {
     Some(read_object!(
         c,
         Ticker {
-            required: [
-                symbol, bid, bid_qty, ask, ask_qty, last, volume, vwap, low, high, change,
-                change_pct
-            ],
-            optional: [timestamp],
+            symbol: required,
+            bid: required,
+            bid_qty: required,
+            ask: required,
+            ask_qty: required,
+            last: required,
+            volume: required,
+            vwap: required,
+            low: required,
+            high: required,
+            change: required,
+            change_pct: required,
+            timestamp: optional,
         }
     ))
 }
@@ -38,8 +46,13 @@ pub(super) fn trade(c: &mut Cursor<'_>) -> Option<Trade> {
     Some(read_object!(
         c,
         Trade {
-            required: [symbol, side, price, qty, ord_type, trade_id, timestamp],
-            optional: [],
+            symbol: required,
+            side: required,
+            price: required,
+            qty: required,
+            ord_type: required,
+            trade_id: required,
+            timestamp: required,
         }
     ))
 }
@@ -48,8 +61,8 @@ fn level(c: &mut Cursor<'_>) -> Option<PriceLevel> {
     Some(read_object!(
         c,
         PriceLevel {
-            required: [price, qty],
-            optional: []
+            price: required,
+            qty: required,
         }
     ))
 }
@@ -66,9 +79,11 @@ pub(super) fn book(c: &mut Cursor<'_>) -> Option<BookData> {
     Some(read_object!(
         c,
         BookData {
-            required: [symbol, checksum],
-            optional: [timestamp],
-            defaulted: [bids, asks],
+            symbol: required,
+            bids: defaulted,
+            asks: defaulted,
+            checksum: required,
+            timestamp: optional,
         }
     ))
 }

@@ -49,7 +49,10 @@ impl FastValue for bool {
 impl FastValue for Timestamp {
     #[inline]
     fn read(c: &mut Cursor<'_>) -> Option<Self> {
-        Timestamp::parse(text(c)?).ok()
+        // The book parser's reader: Kraken's form in straight-line code,
+        // anything else as `Timestamp::parse`, with the same result. A
+        // fresh one each time: nothing to share between frames here.
+        crate::book::TimeReader::new().read(text(c)?)
     }
 }
 
@@ -153,63 +156,67 @@ impl<T: FastValue> FastValue for Vec<T> {
 
 /// Reads a JSON object into a struct, field by field, the way serde's
 /// derive does: unknown keys are skipped, a repeated key or a missing
-/// required field is left to the general path (which reports it), `null`
-/// in an optional field is `None`; a `defaulted` field (serde `default`
+/// `required` field is left to the general path (which reports it), `null`
+/// in an `optional` field is `None`; a `defaulted` field (serde `default`
 /// on a non-`Option`) takes its default when absent.
+///
+/// Fields are listed in the order Kraken writes them. The members are
+/// first matched against that order, each key a comparison with a
+/// constant (`"symbol":`), with no key scanning and no dispatch; at the
+/// first member out of that order the rest is read the general way, key by
+/// key, with the fields read so far counting as seen.
 macro_rules! read_object {
-    ($c:expr, $ty:ident { required: [$($req:ident),* $(,)?], optional: [$($opt:ident),* $(,)?] $(,)? }) => {
-        $crate::fast::value::read_object!($c, $ty { required: [$($req),*], optional: [$($opt),*], defaulted: [] })
-    };
-    ($c:expr, $ty:ident {
-        required: [$($req:ident),* $(,)?],
-        optional: [$($opt:ident),* $(,)?],
-        defaulted: [$($def:ident),* $(,)?] $(,)?
-    }) => {{
+    ($c:expr, $ty:ident { $($f:ident: $kind:ident),* $(,)? }) => {{
         let c: &mut $crate::scan::Cursor<'_> = $c;
-        $(let mut $req = None;)*
-        $(let mut $opt: Option<Option<_>> = None;)*
-        $(let mut $def = None;)*
+        $(let mut $f = None;)*
         c.eat(b'{')?;
         c.ws();
         if c.eat(b'}').is_none() {
-            loop {
+            // Whether members remain after the ordered pass.
+            let mut open = true;
+            'ordered: {
+                $(
+                    if !c.lit_slice(concat!("\"", stringify!($f), "\":").as_bytes()) {
+                        break 'ordered;
+                    }
+                    c.ws();
+                    $f = Some($crate::fast::value::read_object!(@value $kind, c));
+                    if !c.comma_or_end(b'}')? {
+                        open = false;
+                        break 'ordered;
+                    }
+                )*
+            }
+            while open {
                 let key = c.key()?;
                 match key {
-                    $(k if k == stringify!($req).as_bytes() => {
-                        if $req.is_some() {
+                    $(k if k == stringify!($f).as_bytes() => {
+                        if $f.is_some() {
                             return None;
                         }
-                        $req = Some($crate::fast::value::FastValue::read(c)?);
-                    })*
-                    $(k if k == stringify!($opt).as_bytes() => {
-                        if $opt.is_some() {
-                            return None;
-                        }
-                        $opt = Some(if c.lit(b"null") {
-                            None
-                        } else {
-                            Some($crate::fast::value::FastValue::read(c)?)
-                        });
-                    })*
-                    $(k if k == stringify!($def).as_bytes() => {
-                        if $def.is_some() {
-                            return None;
-                        }
-                        $def = Some($crate::fast::value::FastValue::read(c)?);
+                        $f = Some($crate::fast::value::read_object!(@value $kind, c));
                     })*
                     _ => c.skip_value(1)?,
                 }
-                if !c.comma_or_end(b'}')? {
-                    break;
-                }
+                open = c.comma_or_end(b'}')?;
             }
         }
         $ty {
-            $($req: $req?,)*
-            $($opt: $opt.flatten(),)*
-            $($def: $def.unwrap_or_default(),)*
+            $($f: $crate::fast::value::read_object!(@finish $kind, $f),)*
         }
     }};
+    (@value required, $c:ident) => { $crate::fast::value::FastValue::read($c)? };
+    (@value defaulted, $c:ident) => { $crate::fast::value::FastValue::read($c)? };
+    (@value optional, $c:ident) => {
+        if $c.lit(b"null") {
+            None
+        } else {
+            Some($crate::fast::value::FastValue::read($c)?)
+        }
+    };
+    (@finish required, $f:ident) => { $f? };
+    (@finish defaulted, $f:ident) => { $f.unwrap_or_default() };
+    (@finish optional, $f:ident) => { $f.flatten() };
 }
 pub(crate) use read_object;
 
@@ -218,8 +225,8 @@ impl FastValue for Fee {
         Some(read_object!(
             c,
             Fee {
-                required: [asset, qty],
-                optional: []
+                asset: required,
+                qty: required,
             }
         ))
     }
@@ -230,17 +237,14 @@ impl FastValue for ExecTriggers {
         Some(read_object!(
             c,
             ExecTriggers {
-                required: [],
-                optional: [
-                    reference,
-                    price,
-                    price_type,
-                    actual_price,
-                    peak_price,
-                    last_price,
-                    status,
-                    timestamp
-                ],
+                reference: optional,
+                price: optional,
+                price_type: optional,
+                actual_price: optional,
+                peak_price: optional,
+                last_price: optional,
+                status: optional,
+                timestamp: optional,
             }
         ))
     }
@@ -251,14 +255,11 @@ impl FastValue for Contingent {
         Some(read_object!(
             c,
             Contingent {
-                required: [],
-                optional: [
-                    order_type,
-                    trigger_price,
-                    trigger_price_type,
-                    limit_price,
-                    limit_price_type
-                ],
+                order_type: optional,
+                trigger_price: optional,
+                trigger_price_type: optional,
+                limit_price: optional,
+                limit_price_type: optional,
             }
         ))
     }
