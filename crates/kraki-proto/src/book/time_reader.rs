@@ -91,6 +91,27 @@ impl TimeReader {
     }
 }
 
+/// The timestamp of a JSON string in Kraken's usual form, microseconds and
+/// `Z` (`"2024-05-19T16:45:24.204654Z"`, quotes included), read in
+/// straight-line code without looking for the string's end: exactly what
+/// `Timestamp::parse` gives for its content, or `None` for any other text.
+#[inline]
+pub(crate) fn read_quoted_micros(quoted: &[u8; 29]) -> Option<Timestamp> {
+    let (head, tail) = quoted[1..].split_first_chunk::<19>()?;
+    // `tail` is `.ffffffZ"`: a point, six digits, the zone, the quote.
+    let (&[b'"'], &[b'.', ref fraction @ .., b'Z', b'"']) = (&quoted[..1], tail) else {
+        return None;
+    };
+    let mut word = [0u8; 8];
+    word[..6].copy_from_slice(fraction);
+    let (digits, micros) = crate::scan::leading_digits(u64::from_le_bytes(word));
+    if digits != 6 {
+        return None;
+    }
+    // Below 10^6, so the cast is exact.
+    Timestamp::from_unix(seconds_of(head)?, micros as u32 * 1_000, 6)
+}
+
 /// The Unix time of `YYYY-MM-DDTHH:MM:SS` (no fraction, no zone), read as
 /// `Timestamp::parse` reads it; `None` for anything else.
 fn seconds_of(head: &[u8; 19]) -> Option<i64> {
@@ -134,6 +155,7 @@ fn seconds_of(head: &[u8; 19]) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::{any, prop};
 
     proptest::proptest! {
         /// The timestamp fast path reads exactly what `Timestamp::parse`
@@ -159,6 +181,41 @@ mod tests {
             let other = "2024-02-29T23:59:60.5Z";
             proptest::prop_assert_eq!(reader.read(other), Timestamp::parse(other).ok());
             proptest::prop_assert_eq!(reader.read(&text), Timestamp::parse(&text).ok(), "{}", text);
+        }
+
+        /// Kraken's quoted form read in place, as `Timestamp::parse`
+        /// reads the string's content.
+        #[test]
+        fn quoted_micros_as_timestamp_parse(
+            year in 0u32..10_000,
+            month in 0u32..14,
+            day in 0u32..33,
+            hms in (0u32..26, 0u32..62, 0u32..62),
+            fraction in "[0-9]{6}|[0-9a ]{6}",
+            swap in any::<Option<(prop::sample::Index, u8)>>(),
+        ) {
+            let text = format!(
+                "\"{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{fraction}Z\"",
+                hms.0, hms.1, hms.2
+            );
+            let mut bytes = text.into_bytes();
+            if let Some((at, byte)) = swap {
+                bytes[at.index(29)] = byte;
+            }
+            let Ok(quoted) = <[u8; 29]>::try_from(bytes.as_slice()) else { return Ok(()) };
+            let expected = match std::str::from_utf8(&quoted[1..28]) {
+                Ok(inner) if quoted[0] == b'"' && quoted[28] == b'"' => Timestamp::parse(inner).ok(),
+                _ => None,
+            };
+            let got = read_quoted_micros(&quoted);
+            // Only Kraken's form is read; anything else is declined, never
+            // read differently.
+            if got.is_some() {
+                proptest::prop_assert_eq!(got, expected);
+            }
+            if expected.is_some() && quoted[11] == b'T' && quoted[28] == b'"' && quoted[27] == b'Z' {
+                proptest::prop_assert_eq!(got, expected);
+            }
         }
 
         #[test]

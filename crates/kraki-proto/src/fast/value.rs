@@ -49,9 +49,14 @@ impl FastValue for bool {
 impl FastValue for Timestamp {
     #[inline]
     fn read(c: &mut Cursor<'_>) -> Option<Self> {
-        // The book parser's reader: Kraken's form in straight-line code,
-        // anything else as `Timestamp::parse`, with the same result. A
-        // fresh one each time: nothing to share between frames here.
+        // Kraken's form, read in place; anything else through the book
+        // parser's reader, which reads as `Timestamp::parse` does (a fresh
+        // one: there is nothing to share between frames here).
+        let quoted = c.b.get(c.pos..).and_then(|rest| rest.first_chunk::<29>());
+        if let Some(time) = quoted.and_then(crate::book::read_quoted_micros) {
+            c.pos += 29;
+            return Some(time);
+        }
         crate::book::TimeReader::new().read(text(c)?)
     }
 }
