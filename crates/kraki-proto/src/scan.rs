@@ -231,6 +231,52 @@ impl<'a> Cursor<'a> {
     /// the `Deserialize` impl of [`Decimal`] reads it.
     #[inline]
     pub(crate) fn decimal(&mut self) -> Option<Decimal> {
+        match self.short_decimal() {
+            Some(d) => Some(d),
+            None => self.any_decimal(),
+        }
+    }
+
+    /// The form of nearly every price and quantity Kraken sends: a
+    /// non-negative number, up to seven digits before the point and up to
+    /// eight after it, no exponent (`66786.5`, `0.10000000`). Two word
+    /// loads and two SWAR digit reads, no loops; `None` (the cursor
+    /// unmoved) for any other form, which `any_decimal` then reads.
+    #[inline(always)]
+    fn short_decimal(&mut self) -> Option<Decimal> {
+        let rest = self.b.get(self.pos..)?;
+        let word = u64::from_le_bytes(*rest.first_chunk::<8>()?);
+        let (int_len, int) = leading_digits(word);
+        // None, too many for one word, or a leading zero (`01`, not JSON).
+        if int_len == 0 || int_len == 8 || (int_len > 1 && word & 0xFF == u64::from(b'0')) {
+            return None;
+        }
+        let int_len = int_len as usize;
+        let (mantissa, scale, len) = match rest.get(int_len)? {
+            b'.' => {
+                let fraction = rest.get(int_len + 1..)?.first_chunk::<8>()?;
+                let (frac_len, frac) = leading_digits(u64::from_le_bytes(*fraction));
+                if frac_len == 0 {
+                    return None;
+                }
+                let len = int_len + 1 + frac_len as usize;
+                // Below 10^7 · 10^8 + 10^8: well within an `i64`.
+                let mantissa = int * POW10[frac_len as usize] + frac;
+                (mantissa, frac_len as u8, len)
+            }
+            _ => (int, 0, int_len),
+        };
+        // A ninth fraction digit or an exponent: the long way.
+        if let b'0'..=b'9' | b'e' | b'E' = rest.get(len)? {
+            return None;
+        }
+        self.pos += len;
+        Decimal::new(mantissa as i64, scale).ok()
+    }
+
+    /// Any number or numeric string, as `decimal`.
+    #[inline(never)]
+    fn any_decimal(&mut self) -> Option<Decimal> {
         let start = self.pos;
         if self.peek()? == b'"' {
             self.string_range()?;
@@ -393,6 +439,26 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
+        /// The cursor reads a number exactly as serde and `Decimal` do,
+        /// whichever of its paths takes it, and stops where it ends.
+        #[test]
+        fn decimals_as_serde_reads_them(
+            number in "-?(0|[1-9][0-9]{0,9})(\\.[0-9]{0,10})?([eE][+-]?[0-9]{1,2})?|[0-9.eE+-]{1,12}",
+            after in proptest::sample::select(vec!["", ",", "}", "]", " "]),
+        ) {
+            let text = format!("{number}{after}");
+            let mut c = Cursor::new(&text, false);
+            let got = c.decimal().map(|d| (d.mantissa(), d.scale()));
+            let expected = serde_json::from_str::<Decimal>(&number).ok().map(|d| (d.mantissa(), d.scale()));
+            // A number serde reads is read the same, to its end; what it
+            // refuses is refused or read only in part (what follows is then
+            // not a delimiter, and the frame is refused there).
+            if expected.is_some() || (got.is_some() && c.pos == number.len()) {
+                proptest::prop_assert_eq!(got, expected, "{}", text);
+                proptest::prop_assert_eq!(c.pos, number.len(), "{}", text);
+            }
+        }
+
         #[test]
         fn leading_digits_as_text(bytes in proptest::collection::vec(
             proptest::sample::select(b"0123456789/:a .-\"\xff\x00".to_vec()), 8)) {

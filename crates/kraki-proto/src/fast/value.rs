@@ -177,21 +177,26 @@ macro_rules! read_object {
         c.eat(b'{')?;
         c.ws();
         if c.eat(b'}').is_none() {
-            // Whether members remain after the ordered pass.
-            let mut open = true;
+            // At a key (nothing read yet) or just after a value. The comma
+            // is part of each key compared after the first (`,"qty":`).
+            let mut at_key = true;
             'ordered: {
                 $(
-                    if !c.lit_slice(concat!("\"", stringify!($f), "\":").as_bytes()) {
+                    let expected = if at_key {
+                        concat!("\"", stringify!($f), "\":").as_bytes()
+                    } else {
+                        concat!(",\"", stringify!($f), "\":").as_bytes()
+                    };
+                    if !c.lit_slice(expected) {
                         break 'ordered;
                     }
                     c.ws();
                     $f = Some($crate::fast::value::read_object!(@value $kind, c));
-                    if !c.comma_or_end(b'}')? {
-                        open = false;
-                        break 'ordered;
-                    }
+                    at_key = false;
                 )*
             }
+            // Whether members remain.
+            let mut open = at_key || c.comma_or_end(b'}')?;
             while open {
                 let key = c.key()?;
                 match key {
