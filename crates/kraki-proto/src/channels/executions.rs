@@ -170,16 +170,6 @@ macro_rules! report {
             )*
         }
 
-        impl ExecutionReport {
-            /// The fast path's reader (see `crate::fast`).
-            pub(crate) fn read_fast(c: &mut crate::scan::Cursor<'_>) -> Option<Self> {
-                Some(crate::fast::value::read_object!(c, ExecutionReport {
-                    $($req: required,)*
-                    $($opt: optional,)*
-                    $($int: optional,)*
-                }))
-            }
-        }
     };
 }
 
@@ -293,6 +283,70 @@ report! {
         order_userref: i64,
         /// Public trade id of a fill.
         trade_id: u64,
+    }
+}
+
+impl ExecutionReport {
+    /// The fast path's reader (see `crate::fast`). The fields are in the
+    /// order of Kraken's fill reports, the most frequent, then the rest;
+    /// other orders are read as well, a little slower.
+    pub(crate) fn read_fast(c: &mut crate::scan::Cursor<'_>) -> Option<Self> {
+        Some(crate::fast::value::read_object!(
+            c,
+            ExecutionReport {
+                order_id: required,
+                order_userref: optional,
+                exec_id: optional,
+                exec_type: required,
+                trade_id: optional,
+                symbol: optional,
+                side: optional,
+                last_qty: optional,
+                last_price: optional,
+                liquidity_ind: optional,
+                cost: optional,
+                order_type: optional,
+                timestamp: optional,
+                order_status: required,
+                cum_qty: optional,
+                cum_cost: optional,
+                avg_price: optional,
+                fee_usd_equiv: optional,
+                fees: optional,
+                order_qty: optional,
+                cash_order_qty: optional,
+                display_qty: optional,
+                display_qty_remain: optional,
+                limit_price: optional,
+                limit_price_type: optional,
+                time_in_force: optional,
+                effective_time: optional,
+                expire_time: optional,
+                post_only: optional,
+                reduce_only: optional,
+                margin: optional,
+                no_mpp: optional,
+                liquidated: optional,
+                amended: optional,
+                cl_ord_id: optional,
+                ord_ref_id: optional,
+                ext_ord_id: optional,
+                ext_exec_id: optional,
+                sender_sub_id: optional,
+                fee_ccy_pref: optional,
+                margin_borrow: optional,
+                position_status: optional,
+                reason: optional,
+                contingent: optional,
+                triggers: optional,
+                user: optional,
+                cancel_reason: optional,
+                stop_price: optional,
+                trigger: optional,
+                triggered_price: optional,
+                ratecount: optional,
+            }
+        ))
     }
 }
 

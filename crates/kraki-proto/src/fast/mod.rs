@@ -8,6 +8,7 @@
 //! that the general path decodes the frame or reports the error. The two
 //! paths are checked equal on every fixture and on mutated ones.
 
+pub(crate) mod key_table;
 mod records;
 #[cfg(test)]
 mod tests;

@@ -165,42 +165,58 @@ impl<T: FastValue> FastValue for Vec<T> {
 /// in an `optional` field is `None`; a `defaulted` field (serde `default`
 /// on a non-`Option`) takes its default when absent.
 ///
-/// Fields are listed in the order Kraken writes them. The members are
-/// first matched against that order, each key a comparison with a
-/// constant (`"symbol":`), with no key scanning and no dispatch; at the
-/// first member out of that order the rest is read the general way, key by
-/// key, with the fields read so far counting as seen.
+/// Fields are listed in the order Kraken writes them. When the object
+/// starts with the first, the rest are tried in that order, each once, a
+/// comparison with a constant (`,"qty":`) and no key scanning or lookup:
+/// a field not next is taken as absent there. Whatever is left after that
+/// pass, or the whole object if it starts another way, is read key by key
+/// (each found in a table, see `key_table`), with the fields read so far
+/// counting as seen.
 macro_rules! read_object {
-    ($c:expr, $ty:ident { $($f:ident: $kind:ident),* $(,)? }) => {{
+    ($c:expr, $ty:ident {
+        $first:ident: $first_kind:ident $(, $f:ident: $kind:ident)* $(,)?
+    }) => {{
         let c: &mut $crate::scan::Cursor<'_> = $c;
+        let mut $first = None;
         $(let mut $f = None;)*
         c.eat(b'{')?;
         c.ws();
         if c.eat(b'}').is_none() {
-            // At a key (nothing read yet) or just after a value. The comma
-            // is part of each key compared after the first (`,"qty":`).
-            let mut at_key = true;
-            'ordered: {
+            // Whether members remain, the cursor at a key.
+            let mut open = true;
+            if c.lit_slice(concat!("\"", stringify!($first), "\":").as_bytes()) {
+                c.ws();
+                $first = Some($crate::fast::value::read_object!(@value $first_kind, c));
                 $(
-                    let expected = if at_key {
-                        concat!("\"", stringify!($f), "\":").as_bytes()
-                    } else {
-                        concat!(",\"", stringify!($f), "\":").as_bytes()
-                    };
-                    if !c.lit_slice(expected) {
-                        break 'ordered;
+                    if c.lit_slice(concat!(",\"", stringify!($f), "\":").as_bytes()) {
+                        c.ws();
+                        $f = Some($crate::fast::value::read_object!(@value $kind, c));
                     }
-                    c.ws();
-                    $f = Some($crate::fast::value::read_object!(@value $kind, c));
-                    at_key = false;
                 )*
+                open = c.comma_or_end(b'}')?;
             }
-            // Whether members remain.
-            let mut open = at_key || c.comma_or_end(b'}')?;
+            // Out of order: each key looked up by its index in the list.
+            #[allow(non_camel_case_types)]
+            enum Field {
+                $first,
+                $($f,)*
+            }
+            const NAMES: &[&[u8]] = &[
+                stringify!($first).as_bytes(),
+                $(stringify!($f).as_bytes(),)*
+            ];
+            const TABLE: $crate::fast::key_table::KeyTable =
+                $crate::fast::key_table::build(NAMES);
             while open {
                 let key = c.key()?;
-                match key {
-                    $(k if k == stringify!($f).as_bytes() => {
+                match $crate::fast::key_table::find(&TABLE, NAMES, key) {
+                    Some(i) if i == Field::$first as usize => {
+                        if $first.is_some() {
+                            return None;
+                        }
+                        $first = Some($crate::fast::value::read_object!(@value $first_kind, c));
+                    }
+                    $(Some(i) if i == Field::$f as usize => {
                         if $f.is_some() {
                             return None;
                         }
@@ -212,6 +228,7 @@ macro_rules! read_object {
             }
         }
         $ty {
+            $first: $crate::fast::value::read_object!(@finish $first_kind, $first),
             $($f: $crate::fast::value::read_object!(@finish $kind, $f),)*
         }
     }};
