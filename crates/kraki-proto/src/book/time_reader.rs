@@ -3,6 +3,7 @@
 //! reads them.
 
 use crate::Timestamp;
+use std::cell::Cell;
 
 /// Reads RFC 3339 timestamps exactly as [`Timestamp::parse`] does, faster:
 /// Kraken's form (`YYYY-MM-DDTHH:MM:SS.fffffffffZ`) in straight-line code,
@@ -108,8 +109,24 @@ pub(crate) fn read_quoted_micros(quoted: &[u8; 29]) -> Option<Timestamp> {
     if digits != 6 {
         return None;
     }
+    // Consecutive frames mostly fall in the same second: the last one read
+    // on this thread is remembered, as `TimeReader` does for its owner.
+    thread_local! {
+        static LAST: Cell<Option<((u64, u64, u32), i64)>> = const { Cell::new(None) };
+    }
+    let key = words(head);
+    let seconds = match LAST.try_with(Cell::get) {
+        Ok(Some((last, seconds))) if last == key => seconds,
+        _ => {
+            let seconds = seconds_of(head)?;
+            // Only fails while the thread is being torn down; nothing to
+            // remember then.
+            let _ = LAST.try_with(|last| last.set(Some((key, seconds))));
+            seconds
+        }
+    };
     // Below 10^6, so the cast is exact.
-    Timestamp::from_unix(seconds_of(head)?, micros as u32 * 1_000, 6)
+    Timestamp::from_unix(seconds, micros as u32 * 1_000, 6)
 }
 
 /// The Unix time of `YYYY-MM-DDTHH:MM:SS` (no fraction, no zone), read as

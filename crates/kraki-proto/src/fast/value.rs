@@ -146,10 +146,12 @@ impl<T: FastValue> FastValue for Vec<T> {
     fn read(c: &mut Cursor<'_>) -> Option<Self> {
         c.eat(b'[')?;
         c.ws();
-        let mut out = Vec::new();
         if c.eat(b']').is_some() {
-            return Some(out);
+            return Some(Vec::new());
         }
+        // What the first push would allocate for small elements, without
+        // going through the growth path.
+        let mut out = Vec::with_capacity(4);
         loop {
             out.push(T::read(c)?);
             if !c.comma_or_end(b']')? {
