@@ -11,10 +11,13 @@ use std::cell::Cell;
 /// consecutive messages mostly fall in the same second.
 #[derive(Debug, Default, Clone)]
 pub struct TimeReader {
-    /// The text up to the seconds (as three words), and the Unix time it
-    /// stands for.
-    last: Option<((u64, u64, u32), i64)>,
+    /// The last second read.
+    last: Option<LastSecond>,
 }
+
+/// The text up to the seconds (as three words, see `words`) and the Unix
+/// time it stands for.
+type LastSecond = ((u64, u64, u32), i64);
 
 /// `YYYY-MM-DDTHH:MM:SS` as three overlapping words: three comparisons
 /// instead of a call to `memcmp`.
@@ -112,7 +115,7 @@ pub(crate) fn read_quoted_micros(quoted: &[u8; 29]) -> Option<Timestamp> {
     // Consecutive frames mostly fall in the same second: the last one read
     // on this thread is remembered, as `TimeReader` does for its owner.
     thread_local! {
-        static LAST: Cell<Option<((u64, u64, u32), i64)>> = const { Cell::new(None) };
+        static LAST: Cell<Option<LastSecond>> = const { Cell::new(None) };
     }
     let key = words(head);
     let seconds = match LAST.try_with(Cell::get) {
