@@ -57,6 +57,9 @@ pub(super) fn trade(c: &mut Cursor<'_>) -> Option<Trade> {
     ))
 }
 
+// Inlined into the array loop: returned through memory, a level is
+// written in narrow stores and read back in wide ones, which stalls.
+#[inline(always)]
 fn level(c: &mut Cursor<'_>) -> Option<PriceLevel> {
     Some(read_object!(
         c,
@@ -68,7 +71,7 @@ fn level(c: &mut Cursor<'_>) -> Option<PriceLevel> {
 }
 
 impl super::value::FastValue for PriceLevel {
-    #[inline]
+    #[inline(always)]
     fn read(c: &mut Cursor<'_>) -> Option<Self> {
         level(c)
     }
