@@ -229,7 +229,7 @@ impl<'a> Cursor<'a> {
 
     /// A price or quantity: a number or a numeric string, read exactly as
     /// the `Deserialize` impl of [`Decimal`] reads it.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn decimal(&mut self) -> Option<Decimal> {
         match self.short_decimal() {
             Some(d) => Some(d),

@@ -4,16 +4,22 @@ use super::value::read_object;
 use crate::channels::{BookData, ExecutionReport, PriceLevel, Ticker, Trade};
 use crate::scan::Cursor;
 
-/// A JSON array of objects, each read by `one`.
-pub(super) fn list<T>(c: &mut Cursor<'_>, one: fn(&mut Cursor<'_>) -> Option<T>) -> Option<Vec<T>> {
+/// A JSON array of objects, each read by `one`, which is inlined here:
+/// returned through memory, a record is written in narrow stores and
+/// copied into the vector in wide loads, which stalls.
+#[inline(always)]
+pub(super) fn list<T>(
+    c: &mut Cursor<'_>,
+    one: impl Fn(&mut Cursor<'_>) -> Option<T>,
+) -> Option<Vec<T>> {
     c.eat(b'[')?;
     c.ws();
-    let mut out = Vec::with_capacity(1);
     if c.eat(b']').is_some() {
-        return Some(out);
+        return Some(Vec::new());
     }
+    // Kraken sends one record per frame, nearly always.
+    let mut out = Vec::with_capacity(1);
     loop {
-        c.ws();
         out.push(one(c)?);
         if !c.comma_or_end(b']')? {
             return Some(out);
@@ -21,6 +27,7 @@ pub(super) fn list<T>(c: &mut Cursor<'_>, one: fn(&mut Cursor<'_>) -> Option<T>)
     }
 }
 
+#[inline(always)]
 pub(super) fn ticker(c: &mut Cursor<'_>) -> Option<Ticker> {
     Some(read_object!(
         c,
@@ -42,6 +49,7 @@ pub(super) fn ticker(c: &mut Cursor<'_>) -> Option<Ticker> {
     ))
 }
 
+#[inline(always)]
 pub(super) fn trade(c: &mut Cursor<'_>) -> Option<Trade> {
     Some(read_object!(
         c,
@@ -77,6 +85,7 @@ impl super::value::FastValue for PriceLevel {
     }
 }
 
+#[inline(always)]
 pub(super) fn book(c: &mut Cursor<'_>) -> Option<BookData> {
     // `bids` and `asks` default to empty when absent, as in serde.
     Some(read_object!(
@@ -91,6 +100,7 @@ pub(super) fn book(c: &mut Cursor<'_>) -> Option<BookData> {
     ))
 }
 
+#[inline(always)]
 pub(super) fn execution(c: &mut Cursor<'_>) -> Option<ExecutionReport> {
     ExecutionReport::read_fast(c)
 }

@@ -20,7 +20,9 @@ fn text<'a>(c: &mut Cursor<'a>) -> Option<&'a str> {
 }
 
 impl FastValue for Decimal {
-    #[inline]
+    // Inlined into each field read: returned through memory, the value is
+    // written and read back in different widths, which stalls.
+    #[inline(always)]
     fn read(c: &mut Cursor<'_>) -> Option<Self> {
         c.decimal()
     }
@@ -64,6 +66,7 @@ impl FastValue for Timestamp {
 /// Integers as `flex_int` reads them: a plain JSON integer, or a string
 /// of digits. Fractions, exponents and signs in strings go the general
 /// way.
+#[inline]
 fn flex_integer(c: &mut Cursor<'_>) -> Option<(bool, u64)> {
     let quoted = c.peek()? == b'"';
     c.pos += usize::from(quoted);
