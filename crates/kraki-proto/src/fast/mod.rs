@@ -169,6 +169,8 @@ impl Channel {
         })
     }
 
+    // Inlined: the records, returned through memory, stall when read back.
+    #[inline(always)]
     fn read(self, c: &mut Cursor<'_>) -> Option<Records> {
         Some(match self {
             Channel::Book => Records::Book(records::list(c, records::book)?),

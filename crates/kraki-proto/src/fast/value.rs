@@ -65,8 +65,9 @@ impl FastValue for Timestamp {
 
 /// Integers as `flex_int` reads them: a plain JSON integer, or a string
 /// of digits. Fractions, exponents and signs in strings go the general
-/// way.
-#[inline]
+/// way. Inlined: its result, returned through memory, stalls when read
+/// back.
+#[inline(always)]
 fn flex_integer(c: &mut Cursor<'_>) -> Option<(bool, u64)> {
     let quoted = c.peek()? == b'"';
     c.pos += usize::from(quoted);
