@@ -112,6 +112,60 @@ proptest! {
         prop_assert_eq!(Ok(fast.unwrap_or(crate::Inbound::Heartbeat)), decode_general(&frame));
     }
 
+    /// Execution reports with any subset of their members, in any order,
+    /// repeated or unknown ones among them: the ordered pass, the key
+    /// table and the general path agree.
+    #[test]
+    fn execution_member_orders_equal_the_general_path(
+        picks in prop::collection::vec(any::<prop::sample::Index>(), 0..24),
+        shuffle in any::<prop::sample::Index>(),
+    ) {
+        const MEMBERS: [&str; 26] = [
+            r#""order_id":"OK4GJX-KSTLS-7DZZO5""#,
+            r#""order_userref":3"#,
+            r#""exec_id":"TGBB7L-HT5LX-J3BZ4A""#,
+            r#""exec_type":"trade""#,
+            r#""trade_id":62887576"#,
+            r#""symbol":"BTC/USD""#,
+            r#""side":"sell""#,
+            r#""last_qty":0.005"#,
+            r#""last_price":26599.9"#,
+            r#""liquidity_ind":"t""#,
+            r#""cost":132.9995"#,
+            r#""order_type":"limit""#,
+            r#""timestamp":"2023-09-22T10:33:05.709993Z""#,
+            r#""order_status":"partially_filled""#,
+            r#""cum_qty":0.005"#,
+            r#""fees":[{"asset":"USD","qty":0.3458}]"#,
+            r#""order_qty":5.10000000"#,
+            r#""limit_price":null"#,
+            r#""amended":true"#,
+            r#""reason":"User requested""#,
+            r#""triggers":{"price":0.2,"status":"untriggered"}"#,
+            r#""stop_price":"0.2""#,
+            r#""ratecount":1e2"#,
+            r#""unknown_member":[1,{"a":null}]"#,
+            r#""order_id":"again""#,
+            r#""cl_ord_id":null"#,
+        ];
+        let mut members: Vec<&str> = picks.iter().map(|i| MEMBERS[i.index(MEMBERS.len())]).collect();
+        // Always the required three, at places the picks decide.
+        for (k, required) in [0usize, 3, 13].into_iter().enumerate() {
+            let at = shuffle.index(members.len() + 1 + k) % (members.len() + 1);
+            members.insert(at, MEMBERS[required]);
+        }
+        let frame = format!(
+            r#"{{"channel":"executions","type":"update","data":[{{{}}}],"sequence":7}}"#,
+            members.join(",")
+        );
+        let general = decode_general(&frame);
+        match decode(&frame) {
+            Some(fast) => prop_assert_eq!(Ok(fast), general, "{}", frame),
+            // Declined: only a repeated member makes that necessary here.
+            None => prop_assert!(general.is_err(), "declined: {}", frame),
+        }
+    }
+
     /// On broken frames of every hot channel the fast path either declines
     /// or agrees.
     #[test]
