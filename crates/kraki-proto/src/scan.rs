@@ -59,8 +59,17 @@ impl<'a> Cursor<'a> {
         self.b.get(self.pos).copied()
     }
 
-    #[inline]
+    /// Skips whitespace. Kraken sends none, so the check for it is
+    /// inlined and the skipping is not.
+    #[inline(always)]
     pub(crate) fn ws(&mut self) {
+        if let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.skip_ws();
+        }
+    }
+
+    #[inline(never)]
+    fn skip_ws(&mut self) {
         while let Some(b) = self.peek() {
             match b {
                 b' ' | b'\t' => {}
