@@ -283,6 +283,38 @@ impl<'a> Cursor<'a> {
         Decimal::new(mantissa as i64, scale).ok()
     }
 
+    /// A plain non-negative JSON integer of up to fifteen digits, the form
+    /// of Kraken's checksums, trade ids and user references: at most two
+    /// SWAR digit reads, no loop. `None` (the cursor unmoved) for any other
+    /// form, which the caller then reads the long way.
+    #[inline(always)]
+    pub(crate) fn short_integer(&mut self) -> Option<u64> {
+        let rest = self.b.get(self.pos..)?;
+        let word = u64::from_le_bytes(*rest.first_chunk::<8>()?);
+        let (mut len, mut value) = leading_digits(word);
+        // None, or a leading zero (`01`, not JSON).
+        if len == 0 || (len > 1 && word & 0xFF == u64::from(b'0')) {
+            return None;
+        }
+        if len == 8 {
+            let next = rest.get(8..)?.first_chunk::<8>()?;
+            let (more, low) = leading_digits(u64::from_le_bytes(*next));
+            if more == 8 {
+                return None;
+            }
+            // Below 10^15: no overflow.
+            value = value * POW10[more as usize] + low;
+            len += more;
+        }
+        let len = len as usize;
+        // A fraction or an exponent: not a plain integer.
+        if let b'.' | b'e' | b'E' = rest.get(len)? {
+            return None;
+        }
+        self.pos += len;
+        Some(value)
+    }
+
     /// Any number or numeric string, as `decimal`.
     #[inline(never)]
     fn any_decimal(&mut self) -> Option<Decimal> {
@@ -465,6 +497,23 @@ mod tests {
             if expected.is_some() || (got.is_some() && c.pos == number.len()) {
                 proptest::prop_assert_eq!(got, expected, "{}", text);
                 proptest::prop_assert_eq!(c.pos, number.len(), "{}", text);
+            }
+        }
+
+        /// The short integer path reads what the digit loop reads, or
+        /// declines.
+        #[test]
+        fn short_integers_as_serde_reads_them(
+            number in "-?(0|[1-9][0-9]{0,17})(\\.[0-9]{1,2}|[eE][0-9])?|0[0-9]{1,3}",
+            after in proptest::sample::select(vec!["", ",", "}", "]", " ,", "\"", "        "]),
+        ) {
+            let text = format!("{number}{after}");
+            let mut c = Cursor::new(&text, false);
+            if let Some(value) = c.short_integer() {
+                proptest::prop_assert_eq!(serde_json::from_str::<u64>(&number).ok(), Some(value), "{}", text);
+                proptest::prop_assert_eq!(c.pos, number.len());
+            } else {
+                proptest::prop_assert_eq!(c.pos, 0);
             }
         }
 

@@ -69,6 +69,9 @@ impl FastValue for Timestamp {
 /// back.
 #[inline(always)]
 fn flex_integer(c: &mut Cursor<'_>) -> Option<(bool, u64)> {
+    if let Some(value) = c.short_integer() {
+        return Some((false, value));
+    }
     let quoted = c.peek()? == b'"';
     c.pos += usize::from(quoted);
     let negative = !quoted && c.peek() == Some(b'-');
