@@ -186,8 +186,18 @@ macro_rules! read_object {
         $first:ident: $first_kind:ident $(, $f:ident: $kind:ident)* $(,)?
     }) => {{
         let c: &mut $crate::scan::Cursor<'_> = $c;
+        // The fields by their index in the list, for the key table and the
+        // bits of `seen`.
+        #[allow(non_camel_case_types)]
+        enum Field {
+            $first,
+            $($f,)*
+        }
         let mut $first = None;
         $(let mut $f = None;)*
+        // The fields met so far, one bit each (the key table holds at most
+        // 64), to refuse a repeated one as serde does.
+        let mut seen: u64 = 0;
         c.eat(b'{')?;
         c.ws();
         if c.eat(b'}').is_none() {
@@ -195,20 +205,16 @@ macro_rules! read_object {
             let mut open = true;
             if c.lit_slice(concat!("\"", stringify!($first), "\":").as_bytes()) {
                 c.ws();
-                $first = Some($crate::fast::value::read_object!(@value $first_kind, c));
+                $crate::fast::value::read_object!(@store $first_kind, $first, c);
+                seen |= 1 << Field::$first as u32;
                 $(
                     if c.lit_slice(concat!(",\"", stringify!($f), "\":").as_bytes()) {
                         c.ws();
-                        $f = Some($crate::fast::value::read_object!(@value $kind, c));
+                        $crate::fast::value::read_object!(@store $kind, $f, c);
+                        seen |= 1 << Field::$f as u32;
                     }
                 )*
                 open = c.comma_or_end(b'}')?;
-            }
-            // Out of order: each key looked up by its index in the list.
-            #[allow(non_camel_case_types)]
-            enum Field {
-                $first,
-                $($f,)*
             }
             const NAMES: &[&[u8]] = &[
                 stringify!($first).as_bytes(),
@@ -219,19 +225,24 @@ macro_rules! read_object {
             while open {
                 let key = c.key()?;
                 match $crate::fast::key_table::find(&TABLE, NAMES, key) {
-                    Some(i) if i == Field::$first as usize => {
-                        if $first.is_some() {
+                    Some(i) => {
+                        // Below 64 (the table's limit), so `None` never.
+                        let bit = 1u64.checked_shl(u32::try_from(i).ok()?)?;
+                        if seen & bit != 0 {
                             return None;
                         }
-                        $first = Some($crate::fast::value::read_object!(@value $first_kind, c));
+                        seen |= bit;
+                        match i {
+                            i if i == Field::$first as usize => {
+                                $crate::fast::value::read_object!(@store $first_kind, $first, c);
+                            }
+                            $(i if i == Field::$f as usize => {
+                                $crate::fast::value::read_object!(@store $kind, $f, c);
+                            })*
+                            _ => return None,
+                        }
                     }
-                    $(Some(i) if i == Field::$f as usize => {
-                        if $f.is_some() {
-                            return None;
-                        }
-                        $f = Some($crate::fast::value::read_object!(@value $kind, c));
-                    })*
-                    _ => c.skip_value(1)?,
+                    None => c.skip_value(1)?,
                 }
                 open = c.comma_or_end(b'}')?;
             }
@@ -241,10 +252,14 @@ macro_rules! read_object {
             $($f: $crate::fast::value::read_object!(@finish $kind, $f),)*
         }
     }};
-    (@value required, $c:ident) => { $crate::fast::value::FastValue::read($c)? };
-    (@value defaulted, $c:ident) => { $crate::fast::value::FastValue::read($c)? };
-    (@value optional, $c:ident) => {
-        if $c.lit(b"null") {
+    (@store required, $f:ident, $c:ident) => {
+        $f = Some($crate::fast::value::FastValue::read($c)?)
+    };
+    (@store defaulted, $f:ident, $c:ident) => {
+        $f = Some($crate::fast::value::FastValue::read($c)?)
+    };
+    (@store optional, $f:ident, $c:ident) => {
+        $f = if $c.lit(b"null") {
             None
         } else {
             Some($crate::fast::value::FastValue::read($c)?)
@@ -252,7 +267,7 @@ macro_rules! read_object {
     };
     (@finish required, $f:ident) => { $f? };
     (@finish defaulted, $f:ident) => { $f.unwrap_or_default() };
-    (@finish optional, $f:ident) => { $f.flatten() };
+    (@finish optional, $f:ident) => { $f };
 }
 pub(crate) use read_object;
 
