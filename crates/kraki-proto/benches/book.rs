@@ -12,6 +12,9 @@
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::live_frames;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use kraki_proto::book::{FastFrame, FrameParser, L2Book, Precision};
 use kraki_proto::channels::{BookData, PriceLevel};
@@ -258,19 +261,6 @@ fn generate(depth: usize, seed: u64) -> Stream {
         updates,
         frames,
     }
-}
-
-/// The live capture's frames, if the shared fixtures are present.
-fn live_frames() -> Option<Vec<String>> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/book-btcusd-live-2023-07-30.json"
-    );
-    let text = std::fs::read_to_string(path).ok()?;
-    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
-    let mut frames = vec![value["init"].to_string()];
-    frames.extend(value["updates"].as_array()?.iter().map(|u| u.to_string()));
-    Some(frames)
 }
 
 fn bench_depths(c: &mut Criterion) {

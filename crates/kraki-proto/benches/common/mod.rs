@@ -1,6 +1,6 @@
-//! The messages both decode benchmarks use, and the baseline they are
-//! measured against: serde derive into `f64` structs, what a quick client
-//! does.
+//! What the benchmarks share: the messages the decode benchmarks use, the
+//! baseline they are measured against (serde derive into `f64` structs,
+//! what a quick client does), and the live capture's frames.
 
 #![allow(dead_code)]
 
