@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{next_event, public_client};
+use common::{next_event, public_client, retrying_client};
 use kraki::proto::MessageType;
 use kraki::proto::book::{L2Book, Precision};
 use kraki::{Book, Client, Error, Event, Ticker, Trades};
@@ -23,12 +23,7 @@ async fn connections_closing_after_n_messages_are_replaced_and_books_verify_agai
         .spawn()
         .await
         .unwrap();
-    let client = Client::builder()
-        .public_url(sim.public_url())
-        .backoff(Duration::from_millis(10), Duration::from_millis(50))
-        .connect()
-        .await
-        .unwrap();
+    let client = retrying_client(&sim).await;
     let mut book = client
         .subscribe(Book::new(["BTC/USD"]).depth(10))
         .await
@@ -192,12 +187,7 @@ async fn a_refused_subscribe_returns_krakens_error_per_symbol() {
 #[tokio::test]
 async fn a_server_refusing_connections_for_a_while_is_retried_until_it_serves() {
     let sim = Simulator::builder().rate(300.0).spawn().await.unwrap();
-    let client = Client::builder()
-        .public_url(sim.public_url())
-        .backoff(Duration::from_millis(20), Duration::from_millis(100))
-        .connect()
-        .await
-        .unwrap();
+    let client = retrying_client(&sim).await;
     let mut ticker = client.subscribe(Ticker::new(["BTC/USD"])).await.unwrap();
     next_event(&mut ticker).await;
 

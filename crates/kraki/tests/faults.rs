@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{next_event, public_client};
+use common::{next_event, public_client, retrying_client};
 use kraki::{Client, Event, Ticker, Trades};
 use kraki_sim::Simulator;
 use std::time::Duration;
@@ -27,12 +27,7 @@ async fn a_malformed_frame_is_skipped_without_a_reconnect() {
 #[tokio::test]
 async fn refused_reconnects_are_retried_until_one_works() {
     let sim = Simulator::builder().rate(300.0).spawn().await.unwrap();
-    let client = Client::builder()
-        .public_url(sim.public_url())
-        .backoff(Duration::from_millis(10), Duration::from_millis(50))
-        .connect()
-        .await
-        .unwrap();
+    let client = retrying_client(&sim).await;
     let mut sub = client.subscribe(Trades::new(["ETH/USD"])).await.unwrap();
     next_event(&mut sub).await;
     sim.refuse_connections(4);

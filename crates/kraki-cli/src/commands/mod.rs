@@ -2,6 +2,7 @@
 
 pub(crate) mod auth_args;
 pub(crate) mod book;
+pub(crate) mod channel_args;
 pub(crate) mod decode;
 pub(crate) mod demo;
 pub(crate) mod order;

@@ -16,20 +16,8 @@ use tokio_websockets::{ClientBuilder, Message};
 /// Arguments of `kraki record`.
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// ticker, book, trade, ohlc or instrument.
-    channel: String,
-    /// A pair, e.g. BTC/USD (repeat for several).
-    #[arg(long = "symbol")]
-    symbols: Vec<String>,
-    /// Book depth.
-    #[arg(long)]
-    depth: Option<u32>,
-    /// Candle interval in minutes (ohlc).
-    #[arg(long)]
-    interval: Option<u32>,
-    /// Public WebSocket URL (default: Kraken's).
-    #[arg(long, default_value = kraki::PUBLIC_URL)]
-    url: String,
+    #[command(flatten)]
+    sub: super::channel_args::ChannelArgs,
     /// The recording to write.
     #[arg(long)]
     out: String,
@@ -48,30 +36,29 @@ pub(crate) fn now() -> Timestamp {
 
 pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     crate::logging::init();
-    let channel = Channel::from(args.channel.as_str());
+    let channel = Channel::from(args.sub.channel.as_str());
     if matches!(channel, Channel::Other(_)) {
         anyhow::bail!(
             "unknown channel {:?}: expected ticker, book, trade, ohlc or instrument",
-            args.channel
+            args.sub.channel
         );
     }
-    if channel != Channel::Instrument && args.symbols.is_empty() {
-        anyhow::bail!("{} needs at least one --symbol", args.channel);
-    }
+    args.sub.require_symbols()?;
     let file = std::fs::File::create(&args.out)
         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", args.out))?;
     let mut out = BufWriter::new(file);
     let runtime = tokio::runtime::Runtime::new()?;
     let frames = runtime.block_on(async {
         let uri = args
+            .sub
             .url
             .parse()
-            .map_err(|e| anyhow::anyhow!("invalid URL {:?}: {e}", args.url))?;
+            .map_err(|e| anyhow::anyhow!("invalid URL {:?}: {e}", args.sub.url))?;
         let (mut ws, _) = ClientBuilder::from_uri(uri)
             .connect()
             .await
-            .map_err(|e| anyhow::anyhow!("cannot connect to {}: {e}", args.url))?;
-        writeln!(out, "{}", header_line(now(), &args.url))?;
+            .map_err(|e| anyhow::anyhow!("cannot connect to {}: {e}", args.sub.url))?;
+        writeln!(out, "{}", header_line(now(), &args.sub.url))?;
         let mut requests = Vec::new();
         if matches!(channel, Channel::Book | Channel::Level3) {
             // The precisions `verify` needs come from the instrument channel.
@@ -80,10 +67,10 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let mut params = if channel == Channel::Instrument {
             SubscribeParams::new(channel)
         } else {
-            SubscribeParams::with_symbols(channel, args.symbols.iter().map(String::as_str))
+            SubscribeParams::with_symbols(channel, args.sub.symbols.iter().map(String::as_str))
         };
-        params.depth = args.depth;
-        params.interval = args.interval;
+        params.depth = args.sub.depth;
+        params.interval = args.sub.interval;
         requests.push(params);
         for (i, p) in requests.into_iter().enumerate() {
             let text = Request::new(Method::Subscribe(p), ReqId(i as u64 + 1)).encode()?;

@@ -11,20 +11,8 @@ use std::process::ExitCode;
 /// Arguments of `kraki stream`.
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// ticker, book, trade, ohlc or instrument.
-    channel: String,
-    /// A pair, e.g. BTC/USD (repeat for several).
-    #[arg(long = "symbol")]
-    symbols: Vec<String>,
-    /// Book depth (10, 25, 100, 500, 1000).
-    #[arg(long)]
-    depth: Option<u32>,
-    /// Candle interval in minutes (ohlc); default 1.
-    #[arg(long)]
-    interval: Option<u32>,
-    /// Public WebSocket URL (default: Kraken's).
-    #[arg(long, default_value = kraki::PUBLIC_URL)]
-    url: String,
+    #[command(flatten)]
+    sub: super::channel_args::ChannelArgs,
     /// Stop after this many data messages.
     #[arg(long)]
     count: Option<u64>,
@@ -36,15 +24,12 @@ pub(crate) struct Args {
 /// Prints one line per typed message until `--count` or Ctrl-C.
 pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     crate::logging::init();
-    let needs_symbol = args.channel != "instrument";
-    if needs_symbol && args.symbols.is_empty() {
-        anyhow::bail!("{} needs at least one --symbol", args.channel);
-    }
+    args.sub.require_symbols()?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let client = crate::connect(&args.url).await?;
-        let symbols = args.symbols.clone();
-        match args.channel.as_str() {
+        let client = crate::connect(&args.sub.url).await?;
+        let symbols = args.sub.symbols.clone();
+        match args.sub.channel.as_str() {
             "ticker" => {
                 print(
                     &client,
@@ -57,7 +42,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             }
             "book" => {
                 let mut spec = Book::new(symbols);
-                if let Some(d) = args.depth {
+                if let Some(d) = args.sub.depth {
                     spec = spec.depth(d);
                 }
                 print(&client, spec, "book", args.json, args.count).await
@@ -73,7 +58,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 .await
             }
             "ohlc" => {
-                let spec = Ohlc::new(symbols, args.interval.unwrap_or(1));
+                let spec = Ohlc::new(symbols, args.sub.interval.unwrap_or(1));
                 print(&client, spec, "ohlc", args.json, args.count).await
             }
             "instrument" => {

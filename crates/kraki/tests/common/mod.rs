@@ -39,6 +39,17 @@ pub(crate) async fn public_client(sim: &SimHandle) -> Client {
         .unwrap()
 }
 
+/// A client on the sim's public endpoint that reconnects within tens of
+/// milliseconds, for tests that break connections.
+pub(crate) async fn retrying_client(sim: &SimHandle) -> Client {
+    Client::builder()
+        .public_url(sim.public_url())
+        .backoff(Duration::from_millis(10), Duration::from_millis(50))
+        .connect()
+        .await
+        .unwrap()
+}
+
 /// The sim's demo account.
 pub(crate) fn demo() -> Credentials {
     Credentials::new(DEMO_API_KEY, DEMO_API_SECRET).unwrap()
