@@ -62,7 +62,8 @@ pub enum Error {
         /// Why no answer came.
         reason: String,
         /// The order's client id, to find it again with
-        /// `Client::find_order` (set by `add_order`).
+        /// `Client::find_order` (set by `add_order`, which has already
+        /// looked once).
         cl_ord_id: Option<String>,
     },
     /// The connection is down (reconnecting): nothing was sent.

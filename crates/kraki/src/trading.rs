@@ -162,8 +162,13 @@ impl Client {
 
     /// Places an order after checking it against the pair's rules. Without
     /// a `cl_ord_id` or `order_userref` a random `cl_ord_id` is assigned,
-    /// so that an unanswered order can be found with
-    /// [`Client::find_order`].
+    /// so that an unanswered order can be found again.
+    ///
+    /// When no answer comes (timeout, lost connection), the order is looked
+    /// up by its `cl_ord_id` in a fresh executions snapshot (open orders
+    /// and recent fills), taken on the same connection once it answers
+    /// again or after the reconnect, for up to `request_timeout` plus
+    /// `idle_timeout`: found, it is returned as placed.
     ///
     /// Cancel safety: once sent, dropping the future does not cancel the
     /// order.
@@ -171,8 +176,11 @@ impl Client {
     /// # Errors
     /// [`Error::Invalid`] before sending, [`Error::Rejected`] with Kraken's
     /// error string, [`Error::OutcomeUnknown`] (carrying the `cl_ord_id`)
-    /// when no answer came, [`Error::NotConnected`] while reconnecting
-    /// (nothing sent).
+    /// when no answer came and the snapshot did not settle it (its reason
+    /// says whether the order was absent from the snapshot, which means
+    /// never placed or ended without a fill, e.g. an expired IOC, or no
+    /// snapshot came), [`Error::NotConnected`] while reconnecting (nothing
+    /// sent).
     pub async fn add_order(&self, order: Order) -> Result<AddOrderResult, Error> {
         let mut params = order.into_params();
         let rules = self.order_rules(params.symbol.as_str()).await?;
@@ -182,11 +190,23 @@ impl Client {
         }
         let cl_ord_id = params.cl_ord_id.as_ref().map(|c| c.as_str().to_owned());
         let pair = params.symbol.as_str().to_owned();
+        // A validation-only order is never placed: nothing to look for.
+        let placeable = params.validate != Some(true);
         self.with_rate(|r| r.charge(&pair, cost(Action::Add, Default::default()), Instant::now()));
-        let responses = self
-            .call(Method::AddOrder(params), 1)
-            .await
-            .map_err(|e| with_cl_ord_id(e, cl_ord_id))?;
+        let responses = match self.call(Method::AddOrder(params), 1).await {
+            Ok(responses) => responses,
+            Err(Error::OutcomeUnknown { method, reason, .. }) if placeable => {
+                let Some(id) = cl_ord_id else {
+                    return Err(Error::OutcomeUnknown {
+                        method,
+                        reason,
+                        cl_ord_id: None,
+                    });
+                };
+                return self.resolve_unanswered(&pair, id, reason).await;
+            }
+            Err(e) => return Err(with_cl_ord_id(e, cl_ord_id)),
+        };
         let result = single("add_order", responses, |r| match r {
             Response::AddOrder(r) => Some(r),
             _ => None,
@@ -415,9 +435,67 @@ impl Client {
         })
     }
 
+    /// Settles an `add_order` that got no answer: looks for its
+    /// `cl_ord_id` in executions snapshots until one comes or the window
+    /// (`request_timeout` + `idle_timeout`, long enough for the watchdog
+    /// to replace a dead connection) ends.
+    async fn resolve_unanswered(
+        &self,
+        pair: &str,
+        cl_ord_id: String,
+        reason: String,
+    ) -> Result<AddOrderResult, Error> {
+        let settings = self.settings();
+        let window = settings.settings.request_timeout + settings.settings.idle_timeout;
+        let deadline = tokio::time::Instant::now() + window;
+        let unknown = |why: String| Error::OutcomeUnknown {
+            method: "add_order",
+            reason: format!("{reason}; {why}"),
+            cl_ord_id: Some(cl_ord_id.clone()),
+        };
+        let mut last_error = None;
+        while tokio::time::Instant::now() < deadline {
+            match tokio::time::timeout_at(deadline, self.find_order(&cl_ord_id)).await {
+                Ok(Ok(Some(report))) => {
+                    tracing::info!(%cl_ord_id, order_id = %report.order_id, "unanswered order found in the executions snapshot");
+                    let ids = [report.order_id.as_str(), cl_ord_id.as_str()];
+                    self.with_rate(|r| r.placed(pair, &ids, Instant::now()));
+                    return Ok(AddOrderResult {
+                        order_id: report.order_id,
+                        cl_ord_id: Some(ClOrdId::new(cl_ord_id.clone())),
+                        order_userref: report.order_userref,
+                        warnings: None,
+                    });
+                }
+                Ok(Ok(None)) => {
+                    return Err(unknown(
+                        "not among the open orders and recent fills of the executions snapshot \
+                         taken afterwards: never placed, or ended without a fill"
+                            .to_owned(),
+                    ));
+                }
+                Ok(Err(Error::Closed)) => return Err(unknown("the client was closed".to_owned())),
+                Ok(Err(e)) => {
+                    last_error = Some(e.to_string());
+                    // The connection is being replaced: try again shortly.
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(_) => break,
+            }
+        }
+        Err(unknown(format!(
+            "no executions snapshot to check within {} ms{}",
+            window.as_millis(),
+            last_error
+                .map(|e| format!(" (last error: {e})"))
+                .unwrap_or_default()
+        )))
+    }
+
     /// Looks for an order by its client id in a fresh executions snapshot
     /// (open orders and the last 50 fills): how an [`Error::OutcomeUnknown`]
-    /// is resolved. `Some` means Kraken has the order (open or filled).
+    /// is settled; [`Client::add_order`] does it by itself. `Some` means
+    /// Kraken has the order (open or filled).
     ///
     /// # Errors
     /// The errors of [`Client::subscribe`]; [`Error::Closed`] if the

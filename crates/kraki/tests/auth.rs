@@ -192,11 +192,14 @@ async fn an_unanswered_order_is_outcome_unknown_with_its_cl_ord_id() {
         .rest_url(sim.rest_url())
         .credentials(demo())
         .request_timeout(std::time::Duration::from_millis(300))
+        .idle_timeout(std::time::Duration::from_millis(500))
         .connect_auth()
         .await
         .unwrap();
-    // Rules fetched first, so that the stall hits the order itself.
+    // Rules fetched first, so that the stall hits the order itself; no
+    // new connection is let in, so no executions snapshot can settle it.
     client.order_rules("BTC/USD").await.unwrap();
+    sim.refuse_connections_for(std::time::Duration::from_secs(60));
     sim.stall_connections();
     let err = client
         .add_order(Order::limit(Side::Buy, "BTC/USD", d("0.01"), d("50000.0")))
@@ -212,6 +215,10 @@ async fn an_unanswered_order_is_outcome_unknown_with_its_cl_ord_id() {
     };
     assert_eq!(*method, "add_order");
     assert!(reason.contains("no answer within 300 ms"), "{reason}");
+    assert!(
+        reason.contains("no executions snapshot to check within 800 ms"),
+        "{reason}"
+    );
     let id = cl_ord_id.as_deref().unwrap();
     assert_eq!(id.len(), 32, "a generated short UUID: {id}");
     assert!(err.to_string().contains(id));

@@ -487,10 +487,9 @@ async fn a_sequence_gap_is_reported_and_followed_by_a_fresh_snapshot() {
     sim.shutdown().await;
 }
 
-#[tokio::test]
-async fn an_unanswered_order_is_found_by_its_cl_ord_id_after_the_reconnect() {
-    let sim = paused_sim().await;
-    let (bid, _) = top_of_book(&sim).await;
+/// A trader whose requests time out quickly and whose watchdog replaces a
+/// stalled connection within a second.
+async fn impatient_trader(sim: &SimHandle) -> Client {
     let client = Client::builder()
         .auth_url(sim.private_url())
         .rest_url(sim.rest_url())
@@ -501,41 +500,83 @@ async fn an_unanswered_order_is_found_by_its_cl_ord_id_after_the_reconnect() {
         .await
         .unwrap();
     client.order_rules("BTC/USD").await.unwrap();
+    client
+}
+
+#[tokio::test]
+async fn an_unanswered_order_is_found_by_its_cl_ord_id_after_the_reconnect() {
+    let sim = paused_sim().await;
+    let (bid, _) = top_of_book(&sim).await;
+    let client = impatient_trader(&sim).await;
     // The watchdog needs a subscription to watch.
     let _executions = client.subscribe(Executions::new()).await.unwrap();
-    // The sim takes the order but its answer never comes.
+    // The sim takes the order but its answer never comes: add_order looks
+    // for it in the executions snapshot once the connection is replaced.
     sim.stall_connections();
-    let err = client
-        .add_order(Order::limit(
+    let placed = tokio::time::timeout(
+        PATIENCE,
+        client.add_order(Order::limit(
             Side::Buy,
             "BTC/USD",
             d("0.01"),
             bid.checked_sub(d("100")).unwrap(),
-        ))
+        )),
+    )
+    .await
+    .expect("add_order settles within its window")
+    .expect("the order was found in the snapshot");
+    let cl_ord_id = placed.cl_ord_id.expect("the generated cl_ord_id");
+    assert_eq!(cl_ord_id.as_str().len(), 32, "{cl_ord_id:?}");
+    let report = client
+        .find_order(cl_ord_id.as_str())
         .await
-        .unwrap_err();
+        .unwrap()
+        .expect("the sim has the order");
+    assert_eq!(report.order_id, placed.order_id);
+    assert_eq!(report.order_status, OrderStatus::New);
+    client.close().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_unanswered_order_absent_from_the_snapshot_stays_unknown_and_says_so() {
+    let sim = paused_sim().await;
+    let (bid, _) = top_of_book(&sim).await;
+    let client = impatient_trader(&sim).await;
+    let _executions = client.subscribe(Executions::new()).await.unwrap();
+    sim.stall_connections();
+    // Immediate-or-cancel below the ask: it ends at once without a fill,
+    // so no snapshot can show it.
+    let err = tokio::time::timeout(
+        PATIENCE,
+        client.add_order(
+            Order::limit(
+                Side::Buy,
+                "BTC/USD",
+                d("0.01"),
+                bid.checked_sub(d("100")).unwrap(),
+            )
+            .ioc(),
+        ),
+    )
+    .await
+    .expect("add_order settles within its window")
+    .unwrap_err();
     let Error::OutcomeUnknown {
-        cl_ord_id: Some(cl_ord_id),
-        ..
-    } = err
+        method,
+        reason,
+        cl_ord_id: Some(_),
+    } = &err
     else {
         panic!("{err:?}")
     };
-    // The watchdog drops the stalled connection; once back, the
-    // executions snapshot says the order exists.
-    let found = tokio::time::timeout(PATIENCE, async {
-        loop {
-            match client.find_order(&cl_ord_id).await {
-                Ok(found) => return found,
-                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-            }
-        }
-    })
-    .await
-    .expect("an executions snapshot after the reconnect");
-    let report = found.expect("the sim has the order");
-    assert_eq!(report.cl_ord_id.unwrap().as_str(), cl_ord_id);
-    assert_eq!(report.order_status, OrderStatus::New);
+    assert_eq!(*method, "add_order");
+    assert!(reason.contains("no answer within 500 ms"), "{reason}");
+    assert!(
+        reason.contains("not among the open orders and recent fills"),
+        "{reason}"
+    );
+    assert!(!err.is_rejection());
     client.close().await;
     sim.shutdown().await;
 }
