@@ -128,3 +128,133 @@ fn unreachable_url_fails_with_a_clear_message() {
         assert!(err.contains("cannot connect to"), "{err}");
     }
 }
+
+/// The next text frame containing `needle`, within a few seconds.
+async fn frame_containing(
+    ws: &mut tokio_websockets::WebSocketStream<
+        tokio_websockets::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+    needle: &str,
+) -> String {
+    use futures_util::StreamExt;
+    let wait = async {
+        loop {
+            let msg = ws.next().await.expect("the socket is open").unwrap();
+            if let Some(text) = msg.as_text() {
+                if text.contains(needle) {
+                    return text.to_owned();
+                }
+            }
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(10), wait)
+        .await
+        .unwrap_or_else(|_| panic!("no frame with {needle}"))
+}
+
+#[test]
+fn sim_takes_fault_and_status_commands_on_stdin() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_websockets::{ClientBuilder, Message};
+    let mut sim = Sim::start_controlled(&[]);
+    let url = sim.public_url().to_owned();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (mut ws, _) = ClientBuilder::from_uri(url.parse().unwrap())
+            .connect()
+            .await
+            .unwrap();
+        frame_containing(&mut ws, r#""system":"online""#).await;
+
+        // A status change reaches the open connection.
+        sim.command("status maintenance");
+        frame_containing(&mut ws, r#""system":"maintenance""#).await;
+
+        // A bad line is answered and changes nothing; comments are skipped.
+        sim.command("# a comment");
+        sim.command("explode");
+
+        // A cut: the socket ends without a close frame.
+        ws.send(Message::text(
+            r#"{"method":"subscribe","params":{"channel":"book","symbol":["BTC/USD"]}}"#.to_owned(),
+        ))
+        .await
+        .unwrap();
+        frame_containing(&mut ws, r#""type":"snapshot""#).await;
+        sim.command("cut");
+        let end = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+            loop {
+                match ws.next().await {
+                    None | Some(Err(_)) => return None,
+                    Some(Ok(msg)) if msg.is_close() => return Some(msg),
+                    Some(Ok(_)) => {}
+                }
+            }
+        })
+        .await
+        .expect("the connection ended");
+        assert!(end.is_none(), "a cut sends no close frame: {end:?}");
+    });
+    let (status, stderr) = sim.interrupt_and_read_stderr();
+    assert!(status.success());
+    assert!(stderr.contains("kraki sim: status maintenance"), "{stderr}");
+    assert!(
+        stderr.contains(r#"kraki sim: line 3: unknown command "explode" (try help)"#),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("kraki sim: cut every connection"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn sim_rejects_a_bad_faults_flag_naming_the_problem() {
+    let (code, _, stderr) = run(&["sim", "--faults", "close-after=soon"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("--faults: close-after must be a whole number"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn sim_faults_flag_applies_to_every_connection() {
+    // Every connection closes after 3 frames: status, then two more.
+    let mut sim = Sim::start_controlled(&["--faults", "close-after=3"]);
+    let url = sim.public_url().to_owned();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        use futures_util::{SinkExt, StreamExt};
+        use tokio_websockets::{ClientBuilder, Message};
+        let (mut ws, _) = ClientBuilder::from_uri(url.parse().unwrap())
+            .connect()
+            .await
+            .unwrap();
+        ws.send(Message::text(
+            r#"{"method":"subscribe","params":{"channel":"trade","symbol":["BTC/USD"]}}"#
+                .to_owned(),
+        ))
+        .await
+        .unwrap();
+        let mut frames = 0;
+        let counted = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+            while let Some(Ok(msg)) = ws.next().await {
+                if msg.is_close() {
+                    break;
+                }
+                frames += 1;
+            }
+        })
+        .await;
+        assert!(counted.is_ok(), "the connection was closed");
+        assert_eq!(frames, 3);
+    });
+    assert!(sim.interrupt().success());
+}

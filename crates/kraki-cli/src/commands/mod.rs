@@ -10,5 +10,6 @@ pub(crate) mod private_stream;
 pub(crate) mod record;
 pub(crate) mod replay;
 pub(crate) mod sim;
+pub(crate) mod sim_control;
 pub(crate) mod stream;
 pub(crate) mod verify;

@@ -1,11 +1,15 @@
-//! `kraki sim [--port P] [--seed S] [--rate R] [--api-key K --api-secret S]`.
+//! `kraki sim [--port P] [--seed S] [--rate R] [--api-key K --api-secret S]
+//! [--faults SPEC]`, controlled at runtime by commands on standard input
+//! (see [`super::sim_control`]).
 //!
 //! Without `--api-key`, the REST token endpoint accepts the demo account:
 //! key `kraki-demo-key`, secret
 //! `a3Jha2ktc2ltIGRlbW8gc2VjcmV0OiBmb3Igb2ZmbGluZSB0ZXN0aW5nIG9ubHksIG5ldmVyIGEgcmVhbCBrZXku`
 //! (`kraki_sim::DEMO_API_KEY` / `kraki_sim::DEMO_API_SECRET`).
 
-use kraki_sim::{Credentials, DEMO_API_KEY, Simulator};
+use super::sim_control;
+use kraki_sim::{Credentials, DEMO_API_KEY, FaultPlan, Simulator};
+use std::io::BufRead;
 use std::process::ExitCode;
 
 /// Arguments of `kraki sim`.
@@ -28,6 +32,12 @@ pub(crate) struct Args {
     /// Base64 API secret that signs requests for --api-key.
     #[arg(long, requires = "api_key")]
     api_secret: Option<String>,
+    /// Faults every connection follows from the start, e.g.
+    /// "close-after=100 delay-acks=300" (also drop-acks,
+    /// reject-subscriptions). At runtime, type `help` on standard input
+    /// for the commands (cut, stall, status maintenance, trade, …).
+    #[arg(long)]
+    faults: Option<String>,
 }
 
 /// Prints the four endpoint lines, then `ready`, and serves until Ctrl-C.
@@ -35,13 +45,21 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if !(args.rate > 0.0 && args.rate.is_finite()) {
         anyhow::bail!("--rate must be a positive number of events per second");
     }
+    let faults = match &args.faults {
+        Some(spec) => {
+            let words: Vec<&str> = spec.split_whitespace().collect();
+            sim_control::fault_plan(&words).map_err(|e| anyhow::anyhow!("--faults: {e}"))?
+        }
+        None => FaultPlan::new(),
+    };
     crate::logging::init();
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let mut sim = Simulator::builder()
             .port(args.port)
             .seed(args.seed)
-            .rate(args.rate);
+            .rate(args.rate)
+            .faults(faults);
         if let (Some(key), Some(secret)) = (&args.api_key, &args.api_secret) {
             // The key may be logged, the secret never.
             tracing::info!(api_key = %key, "REST accepts the given credentials");
@@ -64,11 +82,46 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         println!("level3 {}", handle.level3_url());
         println!("rest {}", handle.rest_url());
         println!("ready");
-        interrupted.await;
+        let mut commands = stdin_lines();
+        let mut line_number = 0u64;
+        tokio::pin!(interrupted);
+        loop {
+            tokio::select! {
+                () = &mut interrupted => break,
+                Some(line) = commands.recv() => {
+                    line_number += 1;
+                    let answer = match sim_control::parse(&line) {
+                        Ok(None) => continue,
+                        Ok(Some(control)) => sim_control::apply(&handle, control).await,
+                        Err(e) => Err(e),
+                    };
+                    match answer {
+                        Ok(done) => eprintln!("kraki sim: {done}"),
+                        Err(e) => eprintln!("kraki sim: line {line_number}: {e}"),
+                    }
+                }
+            }
+        }
         tracing::info!("stopping");
         handle.shutdown().await;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Standard input's lines, read on a thread of their own: a blocking read
+/// there never holds up the runtime or the exit. The channel closes at the
+/// end of input (or on a read error), and the simulator goes on serving.
+fn stdin_lines() -> tokio::sync::mpsc::UnboundedReceiver<String> {
+    let (lines, receiver) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    receiver
 }
 
 /// A future that completes on Ctrl-C (SIGINT) or SIGTERM, with the signal

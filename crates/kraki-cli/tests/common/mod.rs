@@ -18,14 +18,28 @@ pub const KRAKI: &str = env!("CARGO_BIN_EXE_kraki");
 pub struct Sim {
     child: Child,
     pub lines: Vec<String>,
+    /// A controlled sim's stderr, read all along so that it never fills.
+    stderr: Option<std::thread::JoinHandle<String>>,
 }
 
 impl Sim {
     pub fn start() -> Sim {
+        Sim::spawn(Stdio::null(), Stdio::null(), &[])
+    }
+
+    /// A sim whose standard input and error the test holds (the child's
+    /// `stdin` and `stderr`), started with `extra` arguments.
+    pub fn start_controlled(extra: &[&str]) -> Sim {
+        Sim::spawn(Stdio::piped(), Stdio::piped(), extra)
+    }
+
+    fn spawn(stdin: Stdio, stderr: Stdio, extra: &[&str]) -> Sim {
         let mut child = Command::new(KRAKI)
             .args(["sim", "--port", "0", "--rate", "300"])
+            .args(extra)
+            .stdin(stdin)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let mut out = BufReader::new(child.stdout.take().unwrap());
@@ -35,7 +49,19 @@ impl Sim {
             out.read_line(&mut line).unwrap();
             lines.push(line.trim_end().to_owned());
         }
-        Sim { child, lines }
+        let stderr = child.stderr.take().map(|mut err| {
+            std::thread::spawn(move || {
+                use std::io::Read;
+                let mut text = String::new();
+                let _ = err.read_to_string(&mut text);
+                text
+            })
+        });
+        Sim {
+            child,
+            lines,
+            stderr,
+        }
     }
 
     pub fn public_url(&self) -> &str {
@@ -48,6 +74,22 @@ impl Sim {
 
     pub fn rest_url(&self) -> &str {
         self.lines[3].strip_prefix("rest ").unwrap()
+    }
+
+    /// Sends one command line to a controlled sim.
+    pub fn command(&mut self, line: &str) {
+        use std::io::Write;
+        let stdin = self.child.stdin.as_mut().expect("a controlled sim");
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Stops a controlled sim with Ctrl-C; returns its exit status and
+    /// everything it wrote on stderr.
+    pub fn interrupt_and_read_stderr(&mut self) -> (std::process::ExitStatus, String) {
+        let status = self.interrupt();
+        let stderr = self.stderr.take().expect("a controlled sim");
+        (status, stderr.join().unwrap())
     }
 
     pub fn interrupt(&mut self) -> std::process::ExitStatus {
