@@ -10,6 +10,7 @@ use crate::config::Settings;
 use crate::error::{Error, Rejection};
 use crate::sink::{Control, Deliver, Delivered};
 use crate::transport::{Socket, Transport};
+use crate::wire_table::{WireKey, WireTable};
 use futures_util::{SinkExt, StreamExt};
 use http::Uri;
 use kraki_proto::channels::Status;
@@ -50,36 +51,6 @@ pub(crate) enum Command {
         reply: oneshot::Sender<Result<Vec<Response>, Error>>,
     },
     Close(oneshot::Sender<()>),
-}
-
-/// One wire subscription: a channel, one symbol and the params that make
-/// it distinct (what an unsubscribe must echo).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct WireKey {
-    channel: String,
-    symbol: Option<String>,
-    depth: Option<u32>,
-    interval: Option<u32>,
-    event_trigger: Option<String>,
-}
-
-impl WireKey {
-    fn split(params: &SubscribeParams) -> Vec<WireKey> {
-        let base = |symbol: Option<String>| WireKey {
-            channel: params.channel.as_str().to_owned(),
-            symbol,
-            depth: params.depth,
-            interval: params.interval,
-            event_trigger: params.event_trigger.as_ref().map(|t| t.as_str().to_owned()),
-        };
-        match &params.symbol {
-            Some(symbols) => symbols
-                .iter()
-                .map(|s| base(Some(s.as_str().to_owned())))
-                .collect(),
-            None => vec![base(None)],
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,7 +143,7 @@ pub(crate) struct Driver {
     settings: Settings,
     commands: mpsc::UnboundedReceiver<Command>,
     status: watch::Sender<Option<Status>>,
-    wire: HashMap<WireKey, Wire>,
+    wire: WireTable<Wire>,
     locals: HashMap<SubId, Local>,
     /// Handlers registered with `Client::on`; they see every message.
     handlers: Vec<Box<dyn Deliver>>,
@@ -225,7 +196,7 @@ impl Driver {
             settings,
             commands,
             status,
-            wire: HashMap::new(),
+            wire: WireTable::default(),
             locals: HashMap::new(),
             handlers: Vec::new(),
             ops: Vec::new(),
@@ -556,7 +527,7 @@ impl Driver {
                 let keys = WireKey::split(&params);
                 let mut waiting = HashSet::new();
                 for key in &keys {
-                    let wire = self.wire.entry(key.clone()).or_insert_with(|| Wire {
+                    let wire = self.wire.get_or_insert_with(key, || Wire {
                         params: single_symbol(&params, key),
                         state: WireState::Unsent,
                         subscribers: Vec::new(),
@@ -577,7 +548,7 @@ impl Driver {
                         .iter()
                         .filter(|k| {
                             self.wire
-                                .get(*k)
+                                .get(k)
                                 .is_some_and(|w| w.state == WireState::Active)
                         })
                         .cloned()
@@ -749,7 +720,7 @@ impl Driver {
     /// Sends one subscribe per group of unsent keys that share params.
     async fn send_unsent(&mut self, socket: &mut Socket) -> Result<(), String> {
         let mut groups: Vec<(SubscribeParams, Vec<WireKey>)> = Vec::new();
-        for (key, wire) in &self.wire {
+        for (key, wire) in self.wire.iter() {
             if wire.state != WireState::Unsent {
                 continue;
             }
@@ -806,7 +777,8 @@ impl Driver {
                     );
                     let keys: Vec<WireKey> = self
                         .wire
-                        .keys()
+                        .iter()
+                        .map(|(k, _)| k)
                         .filter(|k| k.channel == channel)
                         .cloned()
                         .collect();
@@ -864,10 +836,7 @@ impl Driver {
             handler.deliver(msg, symbol);
         }
         let mut wants_snapshot = Vec::new();
-        for (key, wire) in &mut self.wire {
-            if key.channel != channel || key.symbol.as_deref() != symbol {
-                continue;
-            }
+        for wire in self.wire.routed_mut(channel, symbol) {
             wire.first_data_by = None;
             wire.silence_retried = false;
             for id in &wire.subscribers {
@@ -979,7 +948,7 @@ impl Driver {
         if r.error().is_some_and(is_stale_token) && self.token_source.is_some() {
             let retry: Vec<WireKey> = keys
                 .iter()
-                .filter(|k| self.wire.get(*k).is_some_and(|w| !w.token_retried))
+                .filter(|k| self.wire.get(k).is_some_and(|w| !w.token_retried))
                 .cloned()
                 .collect();
             if !retry.is_empty() {

@@ -47,6 +47,7 @@ mod spec;
 mod subscription;
 mod trading;
 mod transport;
+mod wire_table;
 
 pub use account::{AccountHandle, AccountState, OpenOrder};
 pub use auth::Credentials;

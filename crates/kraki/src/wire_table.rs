@@ -1,0 +1,208 @@
+//! The wire subscriptions of one connection, found by key and by route.
+//!
+//! Every data frame names a channel and a symbol; with hundreds of pairs
+//! subscribed, scanning every subscription per frame would cost more than
+//! decoding it. Entries are grouped by a hash of (channel, symbol), so the
+//! reader finds a frame's subscriptions in one lookup plus a scan of the
+//! few that differ only in params (depth, interval, trigger).
+
+use kraki_proto::SubscribeParams;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash, Hasher, RandomState};
+
+/// One wire subscription: a channel, one symbol and the params that make
+/// it distinct (what an unsubscribe must echo).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct WireKey {
+    pub(crate) channel: String,
+    pub(crate) symbol: Option<String>,
+    pub(crate) depth: Option<u32>,
+    pub(crate) interval: Option<u32>,
+    pub(crate) event_trigger: Option<String>,
+}
+
+impl WireKey {
+    /// One key per symbol of a (possibly multi-symbol) subscribe.
+    pub(crate) fn split(params: &SubscribeParams) -> Vec<WireKey> {
+        let base = |symbol: Option<String>| WireKey {
+            channel: params.channel.as_str().to_owned(),
+            symbol,
+            depth: params.depth,
+            interval: params.interval,
+            event_trigger: params.event_trigger.as_ref().map(|t| t.as_str().to_owned()),
+        };
+        match &params.symbol {
+            Some(symbols) => symbols
+                .iter()
+                .map(|s| base(Some(s.as_str().to_owned())))
+                .collect(),
+            None => vec![base(None)],
+        }
+    }
+
+    fn routes_to(&self, channel: &str, symbol: Option<&str>) -> bool {
+        self.channel == channel && self.symbol.as_deref() == symbol
+    }
+}
+
+/// A map from [`WireKey`] to `V`, also searchable by (channel, symbol).
+pub(crate) struct WireTable<V> {
+    hasher: RandomState,
+    /// Entries by the hash of their route; a bucket holds every entry of
+    /// one route (and, rarely, of another route with the same hash).
+    buckets: HashMap<u64, Vec<(WireKey, V)>>,
+}
+
+impl<V> Default for WireTable<V> {
+    fn default() -> Self {
+        WireTable {
+            hasher: RandomState::new(),
+            buckets: HashMap::new(),
+        }
+    }
+}
+
+impl<V> WireTable<V> {
+    fn route_hash(&self, channel: &str, symbol: Option<&str>) -> u64 {
+        let mut h = self.hasher.build_hasher();
+        channel.hash(&mut h);
+        symbol.hash(&mut h);
+        h.finish()
+    }
+
+    fn key_hash(&self, key: &WireKey) -> u64 {
+        self.route_hash(&key.channel, key.symbol.as_deref())
+    }
+
+    pub(crate) fn get(&self, key: &WireKey) -> Option<&V> {
+        let bucket = self.buckets.get(&self.key_hash(key))?;
+        bucket.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub(crate) fn get_mut(&mut self, key: &WireKey) -> Option<&mut V> {
+        let hash = self.key_hash(key);
+        let bucket = self.buckets.get_mut(&hash)?;
+        bucket.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// The entry for `key`, made with `make` if there is none.
+    pub(crate) fn get_or_insert_with(&mut self, key: &WireKey, make: impl FnOnce() -> V) -> &mut V {
+        let hash = self.key_hash(key);
+        let bucket = self.buckets.entry(hash).or_default();
+        let i = match bucket.iter().position(|(k, _)| k == key) {
+            Some(i) => i,
+            None => {
+                bucket.push((key.clone(), make()));
+                bucket.len() - 1
+            }
+        };
+        &mut bucket[i].1
+    }
+
+    pub(crate) fn remove(&mut self, key: &WireKey) -> Option<V> {
+        let hash = self.key_hash(key);
+        let bucket = self.buckets.get_mut(&hash)?;
+        let i = bucket.iter().position(|(k, _)| k == key)?;
+        let (_, value) = bucket.swap_remove(i);
+        if bucket.is_empty() {
+            self.buckets.remove(&hash);
+        }
+        Some(value)
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.buckets.clear();
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&WireKey, &V)> {
+        self.buckets.values().flatten().map(|(k, v)| (k, v))
+    }
+
+    pub(crate) fn values(&self) -> impl Iterator<Item = &V> {
+        self.buckets.values().flatten().map(|(_, v)| v)
+    }
+
+    pub(crate) fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
+        self.buckets.values_mut().flatten().map(|(_, v)| v)
+    }
+
+    /// The entries a frame of `channel` and `symbol` goes to.
+    pub(crate) fn routed_mut<'a>(
+        &'a mut self,
+        channel: &'a str,
+        symbol: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a mut V> + 'a {
+        let hash = self.route_hash(channel, symbol);
+        self.buckets
+            .get_mut(&hash)
+            .into_iter()
+            .flatten()
+            .filter(move |(k, _)| k.routes_to(channel, symbol))
+            .map(|(_, v)| v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn key(channel: &str, symbol: Option<&str>, depth: Option<u32>) -> WireKey {
+        WireKey {
+            channel: channel.to_owned(),
+            symbol: symbol.map(str::to_owned),
+            depth,
+            interval: None,
+            event_trigger: None,
+        }
+    }
+
+    #[test]
+    fn entries_are_found_by_key_and_by_route() {
+        let mut table = WireTable::default();
+        let book_10 = key("book", Some("BTC/USD"), Some(10));
+        let book_100 = key("book", Some("BTC/USD"), Some(100));
+        let eth = key("book", Some("ETH/USD"), Some(10));
+        let instrument = key("instrument", None, None);
+        for (i, k) in [&book_10, &book_100, &eth, &instrument]
+            .into_iter()
+            .enumerate()
+        {
+            *table.get_or_insert_with(k, || 0) += i + 1;
+        }
+        // Inserting again finds the entry rather than adding one.
+        *table.get_or_insert_with(&book_10, || 100) += 10;
+        assert_eq!(table.get(&book_10), Some(&11));
+        assert_eq!(table.iter().count(), 4);
+
+        let mut btc: Vec<usize> = table
+            .routed_mut("book", Some("BTC/USD"))
+            .map(|v| *v)
+            .collect();
+        btc.sort_unstable();
+        assert_eq!(btc, [2, 11]);
+        assert_eq!(table.routed_mut("instrument", None).count(), 1);
+        assert_eq!(table.routed_mut("book", None).count(), 0);
+        assert_eq!(table.routed_mut("ticker", Some("BTC/USD")).count(), 0);
+
+        assert_eq!(table.remove(&book_100), Some(2));
+        assert_eq!(table.remove(&book_100), None);
+        assert_eq!(table.routed_mut("book", Some("BTC/USD")).count(), 1);
+        for v in table.values_mut() {
+            *v = 0;
+        }
+        assert!(table.values().all(|v| *v == 0));
+        table.clear();
+        assert_eq!(table.get(&eth), None);
+    }
+
+    #[test]
+    fn split_gives_one_key_per_symbol() {
+        let params =
+            SubscribeParams::with_symbols(kraki_proto::Channel::Book, ["BTC/USD", "ETH/USD"]);
+        let keys = WireKey::split(&params);
+        assert_eq!(keys.len(), 2);
+        assert_eq!(keys[1].symbol.as_deref(), Some("ETH/USD"));
+        assert_eq!(keys[0].channel, "book");
+    }
+}
