@@ -30,6 +30,12 @@ fn bench(c: &mut Criterion) {
         group.bench_function("kraki_exact", |b| {
             b.iter(|| kraki_proto::decode(black_box(frame)).unwrap())
         });
+        if name.starts_with("book") {
+            // As a reader that hands each message back once applied.
+            group.bench_function("kraki_exact_recycled", |b| {
+                b.iter(|| kraki_proto::recycle(kraki_proto::decode(black_box(frame)).unwrap()))
+            });
+        }
         group.bench_function("serde_f64_baseline", |b| {
             b.iter(|| decode_f64(name, black_box(frame)))
         });

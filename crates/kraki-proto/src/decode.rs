@@ -217,6 +217,27 @@ pub fn decode(text: &str) -> Result<Inbound, DecodeError> {
     decode_general(text)
 }
 
+/// Hands a decoded message back once it has been used, so that the next
+/// [`decode`] on this thread reuses its buffers: a reader that decodes,
+/// applies and drops book frames then allocates nothing per frame. Only
+/// book messages have buffers worth keeping; anything else is dropped.
+/// Optional: a message simply dropped costs its allocations, nothing else.
+///
+/// ```
+/// let frame = r#"{"channel":"book","type":"update","data":[{"symbol":"BTC/USD","bids":[{"price":1.5,"qty":2}],"asks":[],"checksum":1}]}"#;
+/// let msg = kraki_proto::decode(frame)?;
+/// // … use it …
+/// kraki_proto::recycle(msg);
+/// let again = kraki_proto::decode(frame)?; // reuses the buffers
+/// # assert!(matches!(again, kraki_proto::Inbound::Book(_)));
+/// # Ok::<(), kraki_proto::DecodeError>(())
+/// ```
+pub fn recycle(msg: Inbound) {
+    if let Inbound::Book(m) = msg {
+        crate::fast::pool::give_back(m.data);
+    }
+}
+
 /// The general path: every message, every error.
 pub(crate) fn decode_general(text: &str) -> Result<Inbound, DecodeError> {
     let env: Envelope<'_> = parse(text, text)?;

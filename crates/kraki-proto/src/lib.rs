@@ -31,7 +31,7 @@ pub mod trading;
 mod wire_enum;
 
 pub use decimal::{Decimal, DecimalError, MAX_SCALE};
-pub use decode::{DecodeError, DecodeErrorKind, decode, decode_request};
+pub use decode::{DecodeError, DecodeErrorKind, decode, decode_request, recycle};
 pub use ids::{Asset, ClOrdId, OrderId, ReqId, Symbol, Token};
 pub use inbound::{BalancesData, ChannelMessage, Inbound, Kind, MessageType, Unknown};
 pub use order_enums::{

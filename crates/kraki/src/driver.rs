@@ -817,6 +817,9 @@ impl Driver {
             Inbound::Heartbeat | Inbound::Unknown(_) => {}
             data => self.route(data),
         }
+        // Every sink has read the message (those keeping it cloned it): its
+        // buffers go back to the decoder for the next frame.
+        kraki_proto::recycle(inbound);
         // Subscribers that lost sync while the message was routed.
         for id in std::mem::take(&mut self.wants_snapshot) {
             let keys = self

@@ -9,6 +9,7 @@
 //! paths are checked equal on every fixture and on mutated ones.
 
 pub(crate) mod key_table;
+pub(crate) mod pool;
 mod records;
 #[cfg(test)]
 mod tests;
@@ -149,6 +150,11 @@ fn canonical_head(c: &mut Cursor<'_>) -> Option<(Channel, MessageType)> {
     head
 }
 
+/// A list for one record.
+fn one<T>() -> Vec<T> {
+    Vec::with_capacity(1)
+}
+
 /// The channels this path takes.
 #[derive(Clone, Copy)]
 enum Channel {
@@ -173,10 +179,11 @@ impl Channel {
     #[inline(always)]
     fn read(self, c: &mut Cursor<'_>) -> Option<Records> {
         Some(match self {
-            Channel::Book => Records::Book(records::list(c, records::book)?),
-            Channel::Ticker => Records::Ticker(records::list(c, records::ticker)?),
-            Channel::Trade => Records::Trade(records::list(c, records::trade)?),
-            Channel::Executions => Records::Executions(records::list(c, records::execution)?),
+            // Kraken sends one record per frame, nearly always.
+            Channel::Book => Records::Book(records::list(c, records::book, pool::books)?),
+            Channel::Ticker => Records::Ticker(records::list(c, records::ticker, one)?),
+            Channel::Trade => Records::Trade(records::list(c, records::trade, one)?),
+            Channel::Executions => Records::Executions(records::list(c, records::execution, one)?),
         })
     }
 }

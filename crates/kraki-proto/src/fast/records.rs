@@ -4,21 +4,22 @@ use super::value::read_object;
 use crate::channels::{BookData, ExecutionReport, PriceLevel, Ticker, Trade};
 use crate::scan::Cursor;
 
-/// A JSON array of objects, each read by `one`, which is inlined here:
+/// A JSON array of objects, each read by `one` into the list `new_list`
+/// gives, which is inlined here:
 /// returned through memory, a record is written in narrow stores and
 /// copied into the vector in wide loads, which stalls.
 #[inline(always)]
 pub(super) fn list<T>(
     c: &mut Cursor<'_>,
     one: impl Fn(&mut Cursor<'_>) -> Option<T>,
+    new_list: impl Fn() -> Vec<T>,
 ) -> Option<Vec<T>> {
     c.eat(b'[')?;
     c.ws();
     if c.eat(b']').is_some() {
         return Some(Vec::new());
     }
-    // Kraken sends one record per frame, nearly always.
-    let mut out = Vec::with_capacity(1);
+    let mut out = new_list();
     loop {
         out.push(one(c)?);
         if !c.comma_or_end(b']')? {
@@ -82,6 +83,12 @@ impl super::value::FastValue for PriceLevel {
     #[inline(always)]
     fn read(c: &mut Cursor<'_>) -> Option<Self> {
         level(c)
+    }
+
+    /// Recycled lists: every book frame carries two.
+    #[inline]
+    fn new_list() -> Vec<Self> {
+        super::pool::levels()
     }
 }
 

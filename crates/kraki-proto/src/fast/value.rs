@@ -11,6 +11,14 @@ use crate::{Asset, ClOrdId, Decimal, OrderId, Symbol, Timestamp};
 pub(crate) trait FastValue: Sized {
     /// Reads the value at the cursor, consuming it.
     fn read(c: &mut Cursor<'_>) -> Option<Self>;
+
+    /// An empty list to read a JSON array of these into.
+    #[inline]
+    fn new_list() -> Vec<Self> {
+        // What the first push would allocate for small elements, without
+        // going through the growth path.
+        Vec::with_capacity(4)
+    }
 }
 
 /// A string without escapes, as text.
@@ -132,7 +140,8 @@ macro_rules! from_text {
 }
 
 from_text! {
-    Symbol => |s| Some(Symbol::from(s)),
+    // Recycled strings: a symbol comes with every book frame.
+    Symbol => |s| Some(Symbol::new(super::pool::text(s))),
     Asset => |s| Some(Asset::from(s)),
     OrderId => |s| Some(OrderId::from(s)),
     ClOrdId => |s| Some(ClOrdId::from(s)),
@@ -156,9 +165,7 @@ impl<T: FastValue> FastValue for Vec<T> {
         if c.eat(b']').is_some() {
             return Some(Vec::new());
         }
-        // What the first push would allocate for small elements, without
-        // going through the growth path.
-        let mut out = Vec::with_capacity(4);
+        let mut out = T::new_list();
         loop {
             out.push(T::read(c)?);
             if !c.comma_or_end(b']')? {
