@@ -11,7 +11,7 @@ use crate::error::{Error, Rejection};
 use crate::sink::{Control, Deliver, Delivered};
 use crate::transport::{Socket, Transport};
 use crate::wire_table::{WireKey, WireTable};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use http::Uri;
 use kraki_proto::channels::Status;
 use kraki_proto::{
@@ -52,6 +52,10 @@ pub(crate) enum Command {
     },
     Close(oneshot::Sender<()>),
 }
+
+/// Buffered frames handled in one turn of the connection loop before the
+/// commands and the timer are polled again.
+const FRAMES_PER_TURN: usize = 32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum WireState {
@@ -357,40 +361,75 @@ impl Driver {
                     timer.as_mut().reset(next);
                 }
                 frame = socket.next() => {
-                    let msg = match frame {
-                        Some(Ok(msg)) => msg,
-                        Some(Err(e)) => return Exit::Lost(e.to_string()),
-                        None => return Exit::Lost("closed by the server".to_owned()),
-                    };
-                    if msg.is_close() {
-                        return Exit::Lost(format!("closed by the server: {:?}", msg.as_close()));
-                    }
-                    // One clock read per frame serves both marks.
-                    heard_at = Instant::now();
-                    let Some(text) = frame_text(&msg) else { continue };
-                    match decode(text) {
-                        Ok(inbound) => {
-                            // Answers to our own pings do not prove the feed is alive.
-                            if !matches!(&inbound, Inbound::Response(r) if r.method() == "pong") {
-                                alive_at = heard_at;
-                            }
-                            let response = matches!(inbound, Inbound::Response(_));
-                            if let Err(e) = self.on_inbound(inbound, socket).await {
-                                return Exit::Lost(e);
-                            }
-                            if response {
-                                self.rearm_if_earlier(timer.as_mut(), alive_at, last_sent);
-                            }
+                    // Frames already buffered are handled in one turn (up
+                    // to FRAMES_PER_TURN): commands and the timer are
+                    // polled once per turn, not once per frame.
+                    let mut frame = frame;
+                    for turn in 1..=FRAMES_PER_TURN {
+                        match self.on_frame(frame, socket, &mut alive_at, &mut heard_at).await {
+                            Ok(true) => self.rearm_if_earlier(timer.as_mut(), alive_at, last_sent),
+                            Ok(false) => {}
+                            Err(exit) => return exit,
                         }
-                        Err(e) => tracing::warn!(error = %e, "undecodable frame ignored"),
+                        // Without this the reader could run through
+                        // thousands of buffered frames before the tasks
+                        // consuming its queues (on the same worker) get a
+                        // turn, and they would lag for no reason.
+                        tokio::task::consume_budget().await;
+                        if turn == FRAMES_PER_TURN {
+                            break;
+                        }
+                        // A pending read here leaves no waker that matters:
+                        // the next turn of the loop polls the socket again.
+                        match socket.next().now_or_never() {
+                            Some(next) => frame = next,
+                            None => break,
+                        }
                     }
-                    // Frames already buffered are read without touching the
-                    // socket, so without this the reader could run through
-                    // thousands of them before the tasks consuming its
-                    // queues (on the same worker) get a turn, and they
-                    // would lag for no reason.
-                    tokio::task::consume_budget().await;
                 }
+            }
+        }
+    }
+
+    /// Handles one frame read from the socket: marks the connection heard
+    /// (and alive, unless it is a pong), decodes and routes it. Returns
+    /// whether it was a response to a request, which can move deadlines.
+    async fn on_frame(
+        &mut self,
+        frame: Option<Result<Message, tokio_websockets::Error>>,
+        socket: &mut Socket,
+        alive_at: &mut Instant,
+        heard_at: &mut Instant,
+    ) -> Result<bool, Exit> {
+        let msg = match frame {
+            Some(Ok(msg)) => msg,
+            Some(Err(e)) => return Err(Exit::Lost(e.to_string())),
+            None => return Err(Exit::Lost("closed by the server".to_owned())),
+        };
+        if msg.is_close() {
+            return Err(Exit::Lost(format!(
+                "closed by the server: {:?}",
+                msg.as_close()
+            )));
+        }
+        // One clock read per frame serves both marks.
+        *heard_at = Instant::now();
+        let Some(text) = frame_text(&msg) else {
+            return Ok(false);
+        };
+        match decode(text) {
+            Ok(inbound) => {
+                // Answers to our own pings do not prove the feed is alive.
+                if !matches!(&inbound, Inbound::Response(r) if r.method() == "pong") {
+                    *alive_at = *heard_at;
+                }
+                let response = matches!(inbound, Inbound::Response(_));
+                self.on_inbound(inbound, socket).await.map_err(Exit::Lost)?;
+                Ok(response)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "undecodable frame ignored");
+                Ok(false)
             }
         }
     }

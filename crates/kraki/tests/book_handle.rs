@@ -86,3 +86,67 @@ async fn a_book_without_instrument_data_is_an_error() {
         "{err}"
     );
 }
+
+/// A burst of thousands of updates arriving at once (many per socket
+/// read): every one reaches the verified book, none lost or reordered.
+#[tokio::test]
+async fn a_burst_of_updates_is_applied_whole() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_websockets::{ClientBuilder, Message};
+    let btc = kraki_sim::default_markets().into_iter().take(1).collect();
+    let sim = Simulator::builder()
+        .seed(3)
+        .markets(btc)
+        .paused(true)
+        .spawn()
+        .await
+        .unwrap();
+    let client = public_client(&sim).await;
+    let book = client.book("BTC/USD", 10).await.unwrap();
+    until(&book, |e| matches!(e, BookEvent::Applied { ok: true, .. })).await;
+
+    // An independent count of the updates the sim sends.
+    let (mut raw, _) = ClientBuilder::from_uri(sim.public_url().parse().unwrap())
+        .connect()
+        .await
+        .unwrap();
+    raw.send(Message::text(
+        r#"{"method":"subscribe","params":{"channel":"book","symbol":["BTC/USD"],"depth":10}}"#
+            .to_owned(),
+    ))
+    .await
+    .unwrap();
+    loop {
+        let msg = raw.next().await.unwrap().unwrap();
+        if msg
+            .as_text()
+            .is_some_and(|t| t.contains(r#""type":"snapshot""#))
+        {
+            break;
+        }
+    }
+    sim.advance(3_000).await;
+    let mut updates = 0u64;
+    while let Ok(Some(Ok(msg))) = tokio::time::timeout(Duration::from_millis(500), raw.next()).await
+    {
+        if msg
+            .as_text()
+            .is_some_and(|t| t.contains(r#""channel":"book","type":"update""#))
+        {
+            updates += 1;
+        }
+    }
+    assert!(updates > 500, "a burst: {updates} updates");
+
+    let mut state = book.state();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while state.verified < updates + 1 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        state = book.state();
+    }
+    assert_eq!(state.mismatches, 0);
+    assert_eq!(state.resyncs, 0);
+    assert_eq!(state.verified, updates + 1, "the snapshot and every update");
+    client.close().await;
+    sim.shutdown().await;
+}
