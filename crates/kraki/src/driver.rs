@@ -366,10 +366,24 @@ impl Driver {
                     // polled once per turn, not once per frame.
                     let mut frame = frame;
                     for turn in 1..=FRAMES_PER_TURN {
-                        match self.on_frame(frame, socket, &mut alive_at, &mut heard_at).await {
-                            Ok(true) => self.rearm_if_earlier(timer.as_mut(), alive_at, last_sent),
-                            Ok(false) => {}
+                        let rest = match self.on_frame(frame, &mut alive_at, &mut heard_at) {
+                            Ok(rest) => rest,
                             Err(exit) => return exit,
+                        };
+                        // Only what needs the socket (responses, sequence
+                        // checks, status, resubscribes) takes the async path.
+                        if let Some(inbound) = rest {
+                            let response = matches!(inbound, Inbound::Response(_));
+                            if let Err(e) = self.on_inbound(inbound, socket).await {
+                                return Exit::Lost(e);
+                            }
+                            if response {
+                                self.rearm_if_earlier(timer.as_mut(), alive_at, last_sent);
+                            }
+                        } else if !self.wants_snapshot.is_empty() {
+                            if let Err(e) = self.resubscribe_wanting(socket).await {
+                                return Exit::Lost(e);
+                            }
                         }
                         // Without this the reader could run through
                         // thousands of buffered frames before the tasks
@@ -391,16 +405,16 @@ impl Driver {
         }
     }
 
-    /// Handles one frame read from the socket: marks the connection heard
-    /// (and alive, unless it is a pong), decodes and routes it. Returns
-    /// whether it was a response to a request, which can move deadlines.
-    async fn on_frame(
+    /// Takes one frame read from the socket: marks the connection heard
+    /// (and alive, unless it is a pong), decodes it, and routes channel
+    /// data at once, without an await: the bulk of traffic costs no
+    /// future. Returns what needs the async path (see [`Self::on_inbound`]).
+    fn on_frame(
         &mut self,
         frame: Option<Result<Message, tokio_websockets::Error>>,
-        socket: &mut Socket,
         alive_at: &mut Instant,
         heard_at: &mut Instant,
-    ) -> Result<bool, Exit> {
+    ) -> Result<Option<Inbound>, Exit> {
         let msg = match frame {
             Some(Ok(msg)) => msg,
             Some(Err(e)) => return Err(Exit::Lost(e.to_string())),
@@ -415,21 +429,31 @@ impl Driver {
         // One clock read per frame serves both marks.
         *heard_at = Instant::now();
         let Some(text) = frame_text(&msg) else {
-            return Ok(false);
+            return Ok(None);
         };
-        match decode(text) {
-            Ok(inbound) => {
-                // Answers to our own pings do not prove the feed is alive.
-                if !matches!(&inbound, Inbound::Response(r) if r.method() == "pong") {
-                    *alive_at = *heard_at;
-                }
-                let response = matches!(inbound, Inbound::Response(_));
-                self.on_inbound(inbound, socket).await.map_err(Exit::Lost)?;
-                Ok(response)
-            }
+        let inbound = match decode(text) {
+            Ok(inbound) => inbound,
             Err(e) => {
                 tracing::warn!(error = %e, "undecodable frame ignored");
-                Ok(false)
+                return Ok(None);
+            }
+        };
+        // Answers to our own pings do not prove the feed is alive.
+        if !matches!(&inbound, Inbound::Response(r) if r.method() == "pong") {
+            *alive_at = *heard_at;
+        }
+        match inbound {
+            Inbound::Response(_)
+            | Inbound::Executions(_)
+            | Inbound::Balances(_)
+            | Inbound::Status(_) => Ok(Some(inbound)),
+            Inbound::Heartbeat | Inbound::Unknown(_) => Ok(None),
+            data => {
+                self.route(&data);
+                // Every sink has read it (those keeping it cloned it): its
+                // buffers go back to the decoder for the next frame.
+                kraki_proto::recycle(data);
+                Ok(None)
             }
         }
     }
@@ -799,6 +823,8 @@ impl Driver {
         Ok(())
     }
 
+    /// A message that may need the socket: responses (acks, trading
+    /// answers), private channels (sequence checks, resnapshots), status.
     async fn on_inbound(&mut self, inbound: Inbound, socket: &mut Socket) -> Result<(), String> {
         match &inbound {
             Inbound::Response(r) => match **r {
@@ -856,10 +882,11 @@ impl Driver {
             Inbound::Heartbeat | Inbound::Unknown(_) => {}
             data => self.route(data),
         }
-        // Every sink has read the message (those keeping it cloned it): its
-        // buffers go back to the decoder for the next frame.
-        kraki_proto::recycle(inbound);
-        // Subscribers that lost sync while the message was routed.
+        self.resubscribe_wanting(socket).await
+    }
+
+    /// Resubscribes those that lost sync while a message was routed.
+    async fn resubscribe_wanting(&mut self, socket: &mut Socket) -> Result<(), String> {
         for id in std::mem::take(&mut self.wants_snapshot) {
             let keys = self
                 .locals
