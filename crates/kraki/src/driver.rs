@@ -253,7 +253,7 @@ impl Driver {
         self.transport
             .connect(&self.url)
             .await
-            .map_err(|e| Error::Http(format!("WebSocket {}: {e}", self.url)))
+            .map_err(Error::WebSocket)
     }
 
     /// Runs until the client is closed, reconnecting for as long as it lives.

@@ -50,6 +50,9 @@ pub enum Error {
     /// A REST call could not be made or its answer not read.
     #[error("REST: {0}")]
     Http(String),
+    /// A WebSocket connection could not be opened (TCP, TLS or upgrade).
+    #[error("WebSocket: {0}")]
+    WebSocket(String),
     /// An order or request failed kraki's checks before anything was sent.
     #[error("invalid request: {0}")]
     Invalid(String),

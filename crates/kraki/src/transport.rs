@@ -48,14 +48,35 @@ impl Transport {
 
     /// Connects to `url` (`ws://` or `wss://`) and completes the upgrade.
     /// The error is a description fit for a log line or a connect error.
+    /// The steps of `ClientBuilder::connect`, done here to set the socket's
+    /// options.
     pub(crate) async fn connect(&self, url: &Uri) -> Result<Socket, String> {
+        // IPv6 hosts come in brackets, which do not resolve.
+        let host = url
+            .host()
+            .ok_or("the URL has no host")?
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        let tls = url.scheme_str() == Some("wss");
+        let port = url.port_u16().unwrap_or(if tls { 443 } else { 80 });
+        let tcp = TcpStream::connect((host, port))
+            .await
+            .map_err(|e| format!("cannot connect to {host}:{port}: {e}"))?;
+        // Orders and pings are small writes that must leave at once, not
+        // wait for the acknowledgement of the previous one (Nagle).
+        tcp.set_nodelay(true).map_err(|e| e.to_string())?;
+        let connector = if tls {
+            self.tls.as_ref()
+        } else {
+            &Connector::Plain
+        };
+        let stream = connector.wrap(host, tcp).await.map_err(|e| e.to_string())?;
         // Book snapshots at depth 1000 and the instrument snapshot are large;
         // 16 MiB leaves room without letting a broken peer exhaust memory.
         let limits = Limits::default().max_payload_len(Some(16 << 20));
         let (socket, _response) = ClientBuilder::from_uri(url.clone())
-            .connector(&self.tls)
             .limits(limits)
-            .connect()
+            .connect_on(stream)
             .await
             .map_err(|e| e.to_string())?;
         Ok(socket)
