@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{next_event, public_client, retrying_client};
+use common::{next_event, public_client, retrying_client, until_reconnected};
 use kraki::proto::MessageType;
 use kraki::proto::book::{L2Book, Precision};
 use kraki::{Book, Client, Error, Event, Ticker, Trades};
@@ -195,18 +195,10 @@ async fn a_server_refusing_connections_for_a_while_is_retried_until_it_serves() 
     let down_at = Instant::now();
     sim.refuse_connections_for(period);
     sim.cut_connections();
-    let mut seen = Vec::new();
-    loop {
-        match next_event(&mut ticker).await {
-            Event::Reconnecting => seen.push("reconnecting"),
-            Event::Reconnected => {
-                seen.push("reconnected");
-                break;
-            }
-            _ => {}
-        }
-    }
-    assert_eq!(seen, ["reconnecting", "reconnected"]);
+    assert_eq!(
+        until_reconnected(&mut ticker).await,
+        ["reconnecting", "reconnected"]
+    );
     assert!(
         down_at.elapsed() >= period,
         "reconnected after {:?}, inside the refusal",

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{next_event, public_client, retrying_client};
+use common::{next_event, public_client, retrying_client, until_reconnected};
 use kraki::{Client, Event, Ticker, Trades};
 use kraki_sim::Simulator;
 use std::time::Duration;
@@ -32,18 +32,10 @@ async fn refused_reconnects_are_retried_until_one_works() {
     next_event(&mut sub).await;
     sim.refuse_connections(4);
     sim.cut_connections();
-    let mut seen = Vec::new();
-    loop {
-        match next_event(&mut sub).await {
-            Event::Reconnecting => seen.push("reconnecting"),
-            Event::Reconnected => {
-                seen.push("reconnected");
-                break;
-            }
-            _ => {}
-        }
-    }
-    assert_eq!(seen, ["reconnecting", "reconnected"]);
+    assert_eq!(
+        until_reconnected(&mut sub).await,
+        ["reconnecting", "reconnected"]
+    );
     assert!(matches!(next_event(&mut sub).await, Event::Data(_)));
     client.close().await;
 }

@@ -30,6 +30,22 @@ pub(crate) async fn next_data<T: 'static>(sub: &mut Subscription<T>) -> T {
     }
 }
 
+/// Reads `sub` until `Reconnected`; returns the reconnect events seen, in
+/// order (data in between is skipped).
+pub(crate) async fn until_reconnected<T: 'static>(sub: &mut Subscription<T>) -> Vec<&'static str> {
+    let mut seen = Vec::new();
+    loop {
+        match next_event(sub).await {
+            Event::Reconnecting => seen.push("reconnecting"),
+            Event::Reconnected => {
+                seen.push("reconnected");
+                return seen;
+            }
+            _ => {}
+        }
+    }
+}
+
 /// A client on the sim's public endpoint, with the default settings.
 pub(crate) async fn public_client(sim: &SimHandle) -> Client {
     Client::builder()
