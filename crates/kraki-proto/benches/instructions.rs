@@ -5,7 +5,8 @@
 //!
 //! Needs valgrind and the runner of the same version as the `gungraun`
 //! dev-dependency: `cargo install gungraun-runner --version 0.20.0`, then
-//! `cargo bench -p kraki-proto --bench instructions`.
+//! `cargo bench -p kraki-proto --features instruction-counts --bench instructions`
+//! (the feature keeps plain `cargo bench` working without them).
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
