@@ -129,6 +129,25 @@ fn unreachable_url_fails_with_a_clear_message() {
     }
 }
 
+type Ws =
+    tokio_websockets::WebSocketStream<tokio_websockets::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Runs `test` on a raw WebSocket to `url`, on a runtime of its own (these
+/// tests drive a child process, so they are plain `#[test]`s).
+fn on_socket<F: std::future::Future<Output = ()>>(url: &str, test: impl FnOnce(Ws) -> F) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (ws, _) = tokio_websockets::ClientBuilder::from_uri(url.parse().unwrap())
+            .connect()
+            .await
+            .unwrap();
+        test(ws).await;
+    });
+}
+
 /// The next text frame containing `needle`, within a few seconds.
 async fn frame_containing(
     ws: &mut tokio_websockets::WebSocketStream<
@@ -155,27 +174,20 @@ async fn frame_containing(
 #[test]
 fn sim_takes_fault_and_status_commands_on_stdin() {
     use futures_util::{SinkExt, StreamExt};
-    use tokio_websockets::{ClientBuilder, Message};
+    use tokio_websockets::Message;
     let mut sim = Sim::start_controlled(&[]);
     let url = sim.public_url().to_owned();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let (mut ws, _) = ClientBuilder::from_uri(url.parse().unwrap())
-            .connect()
-            .await
-            .unwrap();
+    let control = &mut sim;
+    on_socket(&url, |mut ws| async move {
         frame_containing(&mut ws, r#""system":"online""#).await;
 
         // A status change reaches the open connection.
-        sim.command("status maintenance");
+        control.command("status maintenance");
         frame_containing(&mut ws, r#""system":"maintenance""#).await;
 
         // A bad line is answered and changes nothing; comments are skipped.
-        sim.command("# a comment");
-        sim.command("explode");
+        control.command("# a comment");
+        control.command("explode");
 
         // A cut: the socket ends without a close frame.
         ws.send(Message::text(
@@ -184,7 +196,7 @@ fn sim_takes_fault_and_status_commands_on_stdin() {
         .await
         .unwrap();
         frame_containing(&mut ws, r#""type":"snapshot""#).await;
-        sim.command("cut");
+        control.command("cut");
         let end = tokio::time::timeout(std::time::Duration::from_secs(10), async {
             loop {
                 match ws.next().await {
@@ -226,17 +238,9 @@ fn sim_faults_flag_applies_to_every_connection() {
     // Every connection closes after 3 frames: status, then two more.
     let mut sim = Sim::start_controlled(&["--faults", "close-after=3"]);
     let url = sim.public_url().to_owned();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    on_socket(&url, |mut ws| async move {
         use futures_util::{SinkExt, StreamExt};
-        use tokio_websockets::{ClientBuilder, Message};
-        let (mut ws, _) = ClientBuilder::from_uri(url.parse().unwrap())
-            .connect()
-            .await
-            .unwrap();
+        use tokio_websockets::Message;
         ws.send(Message::text(
             r#"{"method":"subscribe","params":{"channel":"trade","symbol":["BTC/USD"]}}"#
                 .to_owned(),

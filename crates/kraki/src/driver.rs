@@ -498,12 +498,7 @@ impl Driver {
     /// A subscription acked but silent is resubscribed once; silent again,
     /// the connection is taken for broken and replaced.
     async fn check_silence(&mut self, now: Instant, socket: &mut Socket) -> Result<(), String> {
-        let silent: Vec<WireKey> = self
-            .wire
-            .iter()
-            .filter(|(_, w)| w.first_data_by.is_some_and(|by| by <= now))
-            .map(|(k, _)| k.clone())
-            .collect();
+        let silent = self.wire_keys(|_, w| w.first_data_by.is_some_and(|by| by <= now));
         for key in silent {
             let Some(wire) = self.wire.get_mut(&key) else {
                 continue;
@@ -518,24 +513,16 @@ impl Driver {
             tracing::warn!(channel = %key.channel, symbol = ?key.symbol, "acknowledged but silent; resubscribing");
             wire.silence_retried = true;
             wire.first_data_by = None;
-            wire.state = WireState::Unsent;
-            let params = unsubscribe_params(wire.params.clone());
-            let req = Request::new(Method::Unsubscribe(params), self.req_id());
-            send(socket, &req).await?;
+            self.subscribe_again(&key, socket).await?;
         }
         // Subscribes sent without an ack in time (those of a subscribe
         // call have already failed it in `expire_ops`; these are
         // resubscribes after a reconnect or a resync, which nobody awaits):
         // subscribed again once, then the connection is replaced, so a
         // stream is never left waiting for `Reconnected` forever.
-        let unacked: Vec<WireKey> = self
-            .wire
-            .iter()
-            .filter(|(_, w)| {
-                matches!(w.state, WireState::Pending(_)) && w.ack_by.is_some_and(|by| by <= now)
-            })
-            .map(|(k, _)| k.clone())
-            .collect();
+        let unacked = self.wire_keys(|_, w| {
+            matches!(w.state, WireState::Pending(_)) && w.ack_by.is_some_and(|by| by <= now)
+        });
         for key in unacked {
             let Some(wire) = self.wire.get_mut(&key) else {
                 continue;
@@ -550,13 +537,31 @@ impl Driver {
             tracing::warn!(channel = %key.channel, symbol = ?key.symbol, "no subscribe ack in time; subscribing again");
             wire.ack_retried = true;
             wire.ack_by = None;
-            wire.state = WireState::Unsent;
-            // It may have taken effect without its ack.
-            let params = unsubscribe_params(wire.params.clone());
-            let req = Request::new(Method::Unsubscribe(params), self.req_id());
-            send(socket, &req).await?;
+            self.subscribe_again(&key, socket).await?;
         }
         self.send_unsent(socket).await
+    }
+
+    /// The keys of the wire subscriptions `pick` selects.
+    fn wire_keys(&self, pick: impl Fn(&WireKey, &Wire) -> bool) -> Vec<WireKey> {
+        self.wire
+            .iter()
+            .filter(|(k, w)| pick(k, w))
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    /// Marks a wire subscription to be subscribed afresh (by
+    /// `send_unsent`), unsubscribing it first: it may have taken effect
+    /// without our hearing of it.
+    async fn subscribe_again(&mut self, key: &WireKey, socket: &mut Socket) -> Result<(), String> {
+        let Some(wire) = self.wire.get_mut(key) else {
+            return Ok(());
+        };
+        wire.state = WireState::Unsent;
+        let params = unsubscribe_params(wire.params.clone());
+        let req = Request::new(Method::Unsubscribe(params), self.req_id());
+        send(socket, &req).await
     }
 
     /// Whether the idle watchdog has something to watch: subscriptions
@@ -840,13 +845,7 @@ impl Driver {
                         received,
                         "sequence gap; asking for a fresh snapshot"
                     );
-                    let keys: Vec<WireKey> = self
-                        .wire
-                        .iter()
-                        .map(|(k, _)| k)
-                        .filter(|k| k.channel == channel)
-                        .cloned()
-                        .collect();
+                    let keys = self.wire_keys(|k, _| k.channel == channel);
                     for local in self.locals.values_mut() {
                         if local.keys.iter().any(|k| k.channel == channel) {
                             local.sink.control(Control::Gap { expected, received });

@@ -503,28 +503,41 @@ async fn impatient_trader(sim: &SimHandle) -> Client {
     client
 }
 
-#[tokio::test]
-async fn an_unanswered_order_is_found_by_its_cl_ord_id_after_the_reconnect() {
+/// A buy 100 below the best bid (`shape` adds to it), placed on a
+/// connection that takes it but never answers: the sim stalls it and the
+/// watchdog, given a subscription to watch, replaces it. add_order
+/// settles it within its window. Returns the sim and client for more
+/// checks.
+async fn add_unanswered(
+    shape: impl FnOnce(Order) -> Order,
+) -> (
+    SimHandle,
+    Client,
+    Result<kraki::proto::trading::AddOrderResult, Error>,
+) {
     let sim = paused_sim().await;
     let (bid, _) = top_of_book(&sim).await;
     let client = impatient_trader(&sim).await;
-    // The watchdog needs a subscription to watch.
     let _executions = client.subscribe(Executions::new()).await.unwrap();
-    // The sim takes the order but its answer never comes: add_order looks
-    // for it in the executions snapshot once the connection is replaced.
+    let order = Order::limit(
+        Side::Buy,
+        "BTC/USD",
+        d("0.01"),
+        bid.checked_sub(d("100")).unwrap(),
+    );
     sim.stall_connections();
-    let placed = tokio::time::timeout(
-        PATIENCE,
-        client.add_order(Order::limit(
-            Side::Buy,
-            "BTC/USD",
-            d("0.01"),
-            bid.checked_sub(d("100")).unwrap(),
-        )),
-    )
-    .await
-    .expect("add_order settles within its window")
-    .expect("the order was found in the snapshot");
+    let result = tokio::time::timeout(PATIENCE, client.add_order(shape(order)))
+        .await
+        .expect("add_order settles within its window");
+    (sim, client, result)
+}
+
+#[tokio::test]
+async fn an_unanswered_order_is_found_by_its_cl_ord_id_after_the_reconnect() {
+    // add_order looks for the order in the executions snapshot once the
+    // connection is replaced.
+    let (sim, client, placed) = add_unanswered(|order| order).await;
+    let placed = placed.expect("the order was found in the snapshot");
     let cl_ord_id = placed.cl_ord_id.expect("the generated cl_ord_id");
     assert_eq!(cl_ord_id.as_str().len(), 32, "{cl_ord_id:?}");
     let report = client
@@ -540,28 +553,10 @@ async fn an_unanswered_order_is_found_by_its_cl_ord_id_after_the_reconnect() {
 
 #[tokio::test]
 async fn an_unanswered_order_absent_from_the_snapshot_stays_unknown_and_says_so() {
-    let sim = paused_sim().await;
-    let (bid, _) = top_of_book(&sim).await;
-    let client = impatient_trader(&sim).await;
-    let _executions = client.subscribe(Executions::new()).await.unwrap();
-    sim.stall_connections();
     // Immediate-or-cancel below the ask: it ends at once without a fill,
     // so no snapshot can show it.
-    let err = tokio::time::timeout(
-        PATIENCE,
-        client.add_order(
-            Order::limit(
-                Side::Buy,
-                "BTC/USD",
-                d("0.01"),
-                bid.checked_sub(d("100")).unwrap(),
-            )
-            .ioc(),
-        ),
-    )
-    .await
-    .expect("add_order settles within its window")
-    .unwrap_err();
+    let (sim, client, result) = add_unanswered(Order::ioc).await;
+    let err = result.unwrap_err();
     let Error::OutcomeUnknown {
         method,
         reason,
