@@ -145,8 +145,8 @@ impl Market {
             step.touched
                 .extend(self.cancel(rng, buy_side).map(|p| (buy_side, p)));
         } else if let Some(trade) = self.trade(rng, now_ns) {
-            // A buyer takes from the asks.
-            step.touched.push((!buy_side, trade.price));
+            // A buyer takes from the asks, a seller from the bids.
+            step.touched.push((trade.side == Side::Sell, trade.price));
             self.history.record(&trade);
             step.trades.push(trade);
         }
@@ -369,6 +369,66 @@ mod tests {
                 .map(|(_, l)| l.orders.len())
                 .collect();
             assert!(top.iter().all(|n| *n < 40), "{top:?}");
+        }
+    }
+
+    /// The prices whose level differs between two windows of a side (best
+    /// first), up to the nearer of their far ends: levels beyond it only
+    /// entered or left the window.
+    fn changed(bid: bool, old: &[(i64, i64)], new: &[(i64, i64)]) -> Vec<i64> {
+        let rank = |p: i64| if bid { -p } else { p };
+        let edge = match (old.last(), new.last()) {
+            (Some(a), Some(b)) => rank(a.0).min(rank(b.0)),
+            _ => i64::MIN,
+        };
+        let (mut i, mut j, mut out) = (0, 0, Vec::new());
+        loop {
+            let (o, n) = (old.get(i).copied(), new.get(j).copied());
+            let next = match (o, n) {
+                (Some(a), Some(b)) => rank(a.0).min(rank(b.0)),
+                (Some(a), None) => rank(a.0),
+                (None, Some(b)) => rank(b.0),
+                (None, None) => break,
+            };
+            if next > edge {
+                break;
+            }
+            let o = o.filter(|a| rank(a.0) == next);
+            let n = n.filter(|b| rank(b.0) == next);
+            if o != n {
+                out.push(if bid { -next } else { next });
+            }
+            i += usize::from(o.is_some());
+            j += usize::from(n.is_some());
+        }
+        out
+    }
+
+    /// The book and level3 feeds diff only the sides a step says it
+    /// touched: a level changed anywhere a depth-1000 window sees, but
+    /// missing from `touched`, would leave subscribers' books stale (and,
+    /// once the other side moves past the stale level, crossed).
+    #[test]
+    fn every_change_within_the_deepest_window_is_touched() {
+        let mut rng = Rng::new(11);
+        for spec in default_markets() {
+            let mut m = Market::new(spec, &mut rng, 0);
+            let mut windows = [m.top(true, 1000), m.top(false, 1000)];
+            for i in 0..1500 {
+                let step = m.step(&mut rng, i128::from(i) * 1_000_000);
+                for (n, bid) in [(0, true), (1, false)] {
+                    let after = m.top(bid, 1000);
+                    for price in changed(bid, &windows[n], &after) {
+                        assert!(
+                            step.touched.contains(&(bid, price)),
+                            "step {i}: {} level {price} changed untouched; touched {:?}",
+                            if bid { "bid" } else { "ask" },
+                            step.touched
+                        );
+                    }
+                    windows[n] = after;
+                }
+            }
         }
     }
 

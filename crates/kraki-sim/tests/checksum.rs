@@ -182,6 +182,11 @@ async fn checksums_match_an_independent_book_at_every_depth() {
                 msg.checksum,
                 "{symbol} per level: {frame}"
             );
+            // A stale level (a change the feed failed to send) shows up
+            // sooner or later as a crossed book.
+            let best_bid = -whole.bids.levels.keys().next().unwrap();
+            let best_ask = *whole.asks.levels.keys().next().unwrap();
+            assert!(best_bid < best_ask, "{symbol} crossed: {frame}");
             // Refills keep the book at full depth.
             assert_eq!(whole.bids.levels.len(), depth, "{symbol}");
             assert_eq!(whole.asks.levels.len(), depth, "{symbol}");
