@@ -365,8 +365,11 @@ impl Driver {
                     // to FRAMES_PER_TURN): commands and the timer are
                     // polled once per turn, not once per frame.
                     let mut frame = frame;
+                    // One clock read per turn: the frames of a turn arrive
+                    // within microseconds, the watchdogs count seconds.
+                    let now = Instant::now();
                     for turn in 1..=FRAMES_PER_TURN {
-                        let rest = match self.on_frame(frame, &mut alive_at, &mut heard_at) {
+                        let rest = match self.on_frame(frame, now, &mut alive_at, &mut heard_at) {
                             Ok(rest) => rest,
                             Err(exit) => return exit,
                         };
@@ -405,13 +408,14 @@ impl Driver {
         }
     }
 
-    /// Takes one frame read from the socket: marks the connection heard
-    /// (and alive, unless it is a pong), decodes it, and routes channel
+    /// Takes one frame read from the socket at `now`: marks the connection
+    /// heard (and alive, unless it is a pong), decodes it, and routes channel
     /// data at once, without an await: the bulk of traffic costs no
     /// future. Returns what needs the async path (see [`Self::on_inbound`]).
     fn on_frame(
         &mut self,
         frame: Option<Result<Message, tokio_websockets::Error>>,
+        now: Instant,
         alive_at: &mut Instant,
         heard_at: &mut Instant,
     ) -> Result<Option<Inbound>, Exit> {
@@ -426,8 +430,7 @@ impl Driver {
                 msg.as_close()
             )));
         }
-        // One clock read per frame serves both marks.
-        *heard_at = Instant::now();
+        *heard_at = now;
         let Some(text) = frame_text(&msg) else {
             return Ok(None);
         };
