@@ -8,6 +8,7 @@ use crate::auth::TokenSource;
 use crate::backoff::Backoff;
 use crate::config::Settings;
 use crate::error::{Error, Rejection};
+use crate::fast_hash::WordMap;
 use crate::sink::{Control, Deliver, Delivered};
 use crate::transport::{Socket, Transport};
 use crate::wire_table::{WireKey, WireTable};
@@ -148,7 +149,7 @@ pub(crate) struct Driver {
     commands: mpsc::UnboundedReceiver<Command>,
     status: watch::Sender<Option<Status>>,
     wire: WireTable<Wire>,
-    locals: HashMap<SubId, Local>,
+    locals: WordMap<SubId, Local>,
     /// Handlers registered with `Client::on`; they see every message.
     handlers: Vec<Box<dyn Deliver>>,
     ops: Vec<PendingOp>,
@@ -201,7 +202,7 @@ impl Driver {
             commands,
             status,
             wire: WireTable::default(),
-            locals: HashMap::new(),
+            locals: WordMap::default(),
             handlers: Vec::new(),
             ops: Vec::new(),
             wants_snapshot: Vec::new(),

@@ -34,6 +34,7 @@ mod driver;
 mod error;
 mod event;
 pub mod fan;
+mod fast_hash;
 mod handlers;
 mod level3;
 mod order;

@@ -2,20 +2,26 @@
 //! (`Arc::make_mut`), so it is copied only when a reader still holds the
 //! previous version, not once per change.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 
 pub(crate) struct Published<T> {
-    current: Mutex<Arc<T>>,
-    /// Bumped on every change, for readers that wait for one.
-    version: AtomicU64,
+    current: Mutex<Current<T>>,
     /// Readers waiting right now: with none (the usual case on a hot
     /// book) a change costs no wake-up machinery at all.
     waiting: AtomicUsize,
     notify: Notify,
     /// No more changes will come (the client closed).
     closed: AtomicBool,
+}
+
+/// The state and its version, bumped on every change for readers that
+/// wait for one. Under the one lock, a change costs a single lock and
+/// unlock; the version needs no atomic of its own.
+struct Current<T> {
+    state: Arc<T>,
+    version: u64,
 }
 
 /// A reader's place in the sequence of changes.
@@ -28,8 +34,10 @@ impl<T: Clone> Published<T> {
     /// The shared state and a follower of its changes.
     pub(crate) fn new(initial: Arc<T>) -> (Arc<Self>, Changes<T>) {
         let published = Arc::new(Published {
-            current: Mutex::new(initial),
-            version: AtomicU64::new(0),
+            current: Mutex::new(Current {
+                state: initial,
+                version: 0,
+            }),
             waiting: AtomicUsize::new(0),
             notify: Notify::new(),
             closed: AtomicBool::new(false),
@@ -41,26 +49,33 @@ impl<T: Clone> Published<T> {
         (published, changes)
     }
 
-    pub(crate) fn read(&self) -> Arc<T> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Current<T>> {
         match self.current.lock() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
         }
+    }
+
+    pub(crate) fn read(&self) -> Arc<T> {
+        self.lock().state.clone()
+    }
+
+    /// The state and its version, if the version is not `seen`.
+    fn read_if_changed(&self, seen: u64) -> Option<(u64, Arc<T>)> {
+        let current = self.lock();
+        (current.version != seen).then(|| (current.version, current.state.clone()))
     }
 
     /// Changes the state in place and tells waiting readers.
     pub(crate) fn update<R>(&self, change: impl FnOnce(&mut T) -> R) -> R {
         let result = {
-            let mut guard = match self.current.lock() {
-                Ok(guard) => guard,
-                Err(poisoned) => poisoned.into_inner(),
-            };
-            change(Arc::make_mut(&mut guard))
+            let mut current = self.lock();
+            current.version += 1;
+            change(Arc::make_mut(&mut current.state))
         };
-        // SeqCst on both sides: either a reader counted itself before this
-        // load and is woken, or its version check comes after the bump
-        // and sees it.
-        self.version.fetch_add(1, SeqCst);
+        // Either a reader's version check took the lock after this change
+        // and sees it, or it took the lock before: then its count (made
+        // before that lock) happens before this load, and it is woken.
         if self.waiting.load(SeqCst) > 0 {
             self.notify.notify_waiters();
         }
@@ -88,10 +103,9 @@ impl<T: Clone> Changes<T> {
             let notified = published.notify.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            let version = published.version.load(SeqCst);
-            if version != self.seen {
+            if let Some((version, state)) = published.read_if_changed(self.seen) {
                 self.seen = version;
-                return Some(published.read());
+                return Some(state);
             }
             if published.closed.load(SeqCst) {
                 return None;

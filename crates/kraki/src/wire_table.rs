@@ -6,15 +6,14 @@
 //! reader finds a frame's subscriptions in one lookup plus a scan of the
 //! few that differ only in params (depth, interval, trigger).
 //!
-//! The route hash is a word-at-a-time multiply-rotate hash (two words for
-//! a typical channel and symbol), seeded per table; the map over it uses
-//! the hash as is. SipHash twice per frame cost more than the lookup
-//! itself. Two routes that share a hash share a bucket and are told apart
-//! by their keys, so a collision costs a comparison, never a wrong route.
+//! The route hash is a word-at-a-time hash (two words for a typical
+//! channel and symbol), seeded per table. Two routes that share a hash
+//! share a bucket and are told apart by their keys, so a collision costs a
+//! comparison, never a wrong route.
 
+use crate::fast_hash::{WordMap, mix, mix_bytes};
 use kraki_proto::SubscribeParams;
-use std::collections::HashMap;
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
+use std::hash::{BuildHasher, RandomState};
 
 /// One wire subscription: a channel, one symbol and the params that make
 /// it distinct (what an unsubscribe must echo).
@@ -56,57 +55,15 @@ pub(crate) struct WireTable<V> {
     seed: u64,
     /// Entries by the hash of their route; a bucket holds every entry of
     /// one route (and, rarely, of another route with the same hash).
-    buckets: HashMap<u64, Vec<(WireKey, V)>, BuildHasherDefault<Prehashed>>,
+    buckets: WordMap<u64, Vec<(WireKey, V)>>,
 }
 
 impl<V> Default for WireTable<V> {
     fn default() -> Self {
         WireTable {
             seed: RandomState::new().hash_one(0u8),
-            buckets: HashMap::default(),
+            buckets: WordMap::default(),
         }
-    }
-}
-
-const MULTIPLIER: u64 = 0x517c_c1b7_2722_0a95;
-
-fn mix(hash: u64, word: u64) -> u64 {
-    (hash.rotate_left(5) ^ word).wrapping_mul(MULTIPLIER)
-}
-
-/// Folds `bytes` into `hash` eight at a time, then their length, so that
-/// "ab" + "c" and "a" + "bc" differ.
-fn mix_bytes(mut hash: u64, bytes: &[u8]) -> u64 {
-    let mut words = bytes.chunks_exact(8);
-    for word in &mut words {
-        let mut w = [0; 8];
-        w.copy_from_slice(word);
-        hash = mix(hash, u64::from_le_bytes(w));
-    }
-    let rest = words.remainder();
-    if !rest.is_empty() {
-        let mut w = [0; 8];
-        w[..rest.len()].copy_from_slice(rest);
-        hash = mix(hash, u64::from_le_bytes(w));
-    }
-    mix(hash, bytes.len() as u64)
-}
-
-/// Hashes a `u64` that already is a hash: as is.
-#[derive(Default)]
-struct Prehashed(u64);
-
-impl Hasher for Prehashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        self.0 = mix_bytes(self.0, bytes);
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
     }
 }
 
