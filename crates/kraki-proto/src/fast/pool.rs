@@ -15,7 +15,6 @@ const MAX_LEVELS: usize = 64;
 /// Longer strings are freed, not kept.
 const MAX_TEXT: usize = 64;
 
-#[derive(Default)]
 struct Pool {
     levels: Vec<Vec<PriceLevel>>,
     books: Vec<Vec<BookData>>,
@@ -23,7 +22,15 @@ struct Pool {
 }
 
 thread_local! {
-    static POOL: RefCell<Pool> = RefCell::new(Pool::default());
+    // Const-initialized: no lazy-init check on each of the few accesses
+    // per frame.
+    static POOL: RefCell<Pool> = const {
+        RefCell::new(Pool {
+            levels: Vec::new(),
+            books: Vec::new(),
+            texts: Vec::new(),
+        })
+    };
 }
 
 /// An empty level list, reused when one was recycled.
