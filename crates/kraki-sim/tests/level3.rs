@@ -269,6 +269,11 @@ async fn queues_and_checksums_match_independent_books() {
             asks.truncate(depth);
             let mine = crc32fast::hash((asks.checksum_text() + &bids.checksum_text()).as_bytes());
             assert_eq!(mine, msg.checksum, "{symbol}: {text}");
+            // An order left behind by a missed change would sooner or
+            // later sit across the spread.
+            let best_bid = -bids.levels.keys().next().unwrap();
+            let best_ask = *asks.levels.keys().next().unwrap();
+            assert!(best_bid < best_ask, "{symbol} crossed: {text}");
             // Refills keep every window at its depth in price levels.
             assert_eq!(
                 (bids.levels.len(), asks.levels.len()),
