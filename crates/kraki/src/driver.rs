@@ -444,7 +444,7 @@ impl Driver {
         };
         // Answers to our own pings do not prove the feed is alive.
         if !matches!(&inbound, Inbound::Response(r) if r.method() == "pong") {
-            *alive_at = *heard_at;
+            *alive_at = now;
         }
         match inbound {
             Inbound::Response(_)
@@ -907,19 +907,17 @@ impl Driver {
         for handler in &mut self.handlers {
             handler.deliver(msg, symbol);
         }
-        let mut wants_snapshot = Vec::new();
         for wire in self.wire.routed_mut(channel, symbol) {
             wire.first_data_by = None;
             wire.silence_retried = false;
             for id in &wire.subscribers {
                 if let Some(local) = self.locals.get_mut(id) {
                     if local.sink.deliver(msg, symbol) == Delivered::WantsSnapshot {
-                        wants_snapshot.push(*id);
+                        self.wants_snapshot.push(*id);
                     }
                 }
             }
         }
-        self.wants_snapshot.extend(wants_snapshot);
     }
 
     /// Hands a trading response to the call that sent its req_id. A call
