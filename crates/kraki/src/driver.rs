@@ -10,9 +10,9 @@ use crate::config::Settings;
 use crate::error::{Error, Rejection};
 use crate::fast_hash::WordMap;
 use crate::sink::{Control, Deliver, Delivered};
-use crate::transport::{Socket, Transport};
+use crate::transport::Transport;
+use crate::websocket::{Frame, Socket};
 use crate::wire_table::{WireKey, WireTable};
-use futures_util::{FutureExt, SinkExt, StreamExt};
 use http::Uri;
 use kraki_proto::channels::Status;
 use kraki_proto::{
@@ -22,7 +22,6 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::{Instant, sleep_until};
-use tokio_websockets::Message;
 
 /// Identifies one local subscriber.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -262,7 +261,7 @@ impl Driver {
         loop {
             match self.connected(&mut socket).await {
                 Exit::Closed => {
-                    let _ = socket.close().await;
+                    socket.close().await;
                     return;
                 }
                 Exit::Lost(reason) => {
@@ -361,18 +360,38 @@ impl Driver {
                     let next = self.next_deadline(alive_at, last_sent);
                     timer.as_mut().reset(next);
                 }
-                frame = socket.next() => {
-                    // Frames already buffered are handled in one turn (up
-                    // to FRAMES_PER_TURN): commands and the timer are
+                ready = socket.ready() => {
+                    if let Err(e) = ready {
+                        return Exit::Lost(e);
+                    }
+                    // The frames already buffered are handled in one turn
+                    // (up to FRAMES_PER_TURN): commands and the timer are
                     // polled once per turn, not once per frame.
-                    let mut frame = frame;
+                    //
                     // One clock read per turn: the frames of a turn arrive
                     // within microseconds, the watchdogs count seconds.
                     let now = Instant::now();
-                    for turn in 1..=FRAMES_PER_TURN {
-                        let rest = match self.on_frame(frame, now, &mut alive_at, &mut heard_at) {
-                            Ok(rest) => rest,
-                            Err(exit) => return exit,
+                    for _ in 0..FRAMES_PER_TURN {
+                        let frame = match socket.next_buffered() {
+                            Ok(Some(frame)) => frame,
+                            Ok(None) => break,
+                            Err(e) => return Exit::Lost(e),
+                        };
+                        // Any frame at all, pongs included.
+                        heard_at = now;
+                        let rest = match frame {
+                            Frame::Text(text) => self.on_text(text, now, &mut alive_at),
+                            Frame::Ping => {
+                                if let Err(e) = socket.answer_ping().await {
+                                    return Exit::Lost(e);
+                                }
+                                None
+                            }
+                            Frame::Other => None,
+                            Frame::Close(why) => {
+                                socket.close().await;
+                                return Exit::Lost(format!("closed by the server: {why}"));
+                            }
                         };
                         // Only what needs the socket (responses, sequence
                         // checks, status, resubscribes) takes the async path.
@@ -394,52 +413,22 @@ impl Driver {
                         // consuming its queues (on the same worker) get a
                         // turn, and they would lag for no reason.
                         tokio::task::consume_budget().await;
-                        if turn == FRAMES_PER_TURN {
-                            break;
-                        }
-                        // A pending read here leaves no waker that matters:
-                        // the next turn of the loop polls the socket again.
-                        match socket.next().now_or_never() {
-                            Some(next) => frame = next,
-                            None => break,
-                        }
                     }
                 }
             }
         }
     }
 
-    /// Takes one frame read from the socket at `now`: marks the connection
-    /// heard (and alive, unless it is a pong), decodes it, and routes channel
-    /// data at once, without an await: the bulk of traffic costs no
-    /// future. Returns what needs the async path (see [`Self::on_inbound`]).
-    fn on_frame(
-        &mut self,
-        frame: Option<Result<Message, tokio_websockets::Error>>,
-        now: Instant,
-        alive_at: &mut Instant,
-        heard_at: &mut Instant,
-    ) -> Result<Option<Inbound>, Exit> {
-        let msg = match frame {
-            Some(Ok(msg)) => msg,
-            Some(Err(e)) => return Err(Exit::Lost(e.to_string())),
-            None => return Err(Exit::Lost("closed by the server".to_owned())),
-        };
-        if msg.is_close() {
-            return Err(Exit::Lost(format!(
-                "closed by the server: {:?}",
-                msg.as_close()
-            )));
-        }
-        *heard_at = now;
-        let Some(text) = frame_text(&msg) else {
-            return Ok(None);
-        };
+    /// Takes one text message read at `now`: decodes it, marks the
+    /// connection alive (unless it is a pong), and routes channel data at
+    /// once, without an await: the bulk of traffic costs no future.
+    /// Returns what needs the async path (see [`Self::on_inbound`]).
+    fn on_text(&mut self, text: &str, now: Instant, alive_at: &mut Instant) -> Option<Inbound> {
         let inbound = match decode(text) {
             Ok(inbound) => inbound,
             Err(e) => {
                 tracing::warn!(error = %e, "undecodable frame ignored");
-                return Ok(None);
+                return None;
             }
         };
         // Answers to our own pings do not prove the feed is alive.
@@ -450,14 +439,14 @@ impl Driver {
             Inbound::Response(_)
             | Inbound::Executions(_)
             | Inbound::Balances(_)
-            | Inbound::Status(_) => Ok(Some(inbound)),
-            Inbound::Heartbeat | Inbound::Unknown(_) => Ok(None),
+            | Inbound::Status(_) => Some(inbound),
+            Inbound::Heartbeat | Inbound::Unknown(_) => None,
             data => {
                 self.route(&data);
                 // Every sink has read it (those keeping it cloned it): its
                 // buffers go back to the decoder for the next frame.
                 kraki_proto::recycle(data);
-                Ok(None)
+                None
             }
         }
     }
@@ -1309,21 +1298,8 @@ fn authorize(method: &mut Method, token: &Token) {
     }
 }
 
-fn frame_text(msg: &Message) -> Option<&str> {
-    if let Some(text) = msg.as_text() {
-        return Some(text);
-    }
-    if msg.is_binary() {
-        return std::str::from_utf8(msg.as_payload()).ok();
-    }
-    None
-}
-
 async fn send(socket: &mut Socket, request: &Request) -> Result<(), String> {
     let text = request.encode().map_err(|e| e.to_string())?;
     tracing::trace!(method = request.method.name(), "send");
-    socket
-        .send(Message::text(text))
-        .await
-        .map_err(|e| e.to_string())
+    socket.send_text(&text).await
 }

@@ -48,6 +48,7 @@ mod spec;
 mod subscription;
 mod trading;
 mod transport;
+mod websocket;
 mod wire_table;
 
 pub use account::{AccountHandle, AccountState, OpenOrder};

@@ -1,29 +1,25 @@
 //! Opening a WebSocket over TCP, with TLS (rustls, ring) for `wss://`.
 
 use crate::Error;
+use crate::websocket::{Socket, Stream};
 use http::Uri;
-use rustls::pki_types::CertificateDer;
+use rustls::pki_types::{CertificateDer, ServerName};
 use std::sync::Arc;
 use tokio::io::BufReader;
 use tokio::net::TcpStream;
-use tokio_websockets::{ClientBuilder, Connector, Limits, MaybeTlsStream, WebSocketStream};
 
-/// A connected WebSocket.
-pub(crate) type Socket = WebSocketStream<MaybeTlsStream<BufReader<TcpStream>>>;
+/// Book snapshots at depth 1000 and the instrument snapshot are large;
+/// 16 MiB leaves room without letting a broken peer exhaust memory.
+const MAX_MESSAGE: usize = 16 << 20;
 
-/// Bytes asked of the kernel per read. The WebSocket reader asks for what
-/// is left of its own 8 KiB buffer, about 40 depth-10 book updates; a fast
-/// feed then costs a system call (and often an ACK sent back) per 40
-/// updates. A 64 KiB read takes a few hundred at once, for one extra copy
-/// in user space.
-const READ_SIZE: usize = 64 << 10;
+/// What rustls reads through: rustls asks for a few kilobytes at a time,
+/// and a fast feed would cost a system call per few dozen book updates.
+const TLS_READ_SIZE: usize = 64 << 10;
 
 /// Opens sockets; holds the TLS configuration, built once per client.
 #[derive(Clone)]
 pub(crate) struct Transport {
-    tls: Arc<Connector>,
-    /// The same TLS configuration, for REST over HTTPS.
-    rest_tls: tokio_rustls::TlsConnector,
+    tls: tokio_rustls::TlsConnector,
 }
 
 impl Transport {
@@ -42,22 +38,18 @@ impl Transport {
             .map_err(|e| Error::Config(format!("TLS setup: {e}")))?
             .with_root_certificates(roots)
             .with_no_client_auth();
-        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
         Ok(Transport {
-            tls: Arc::new(Connector::Rustls(connector.clone())),
-            rest_tls: connector,
+            tls: tokio_rustls::TlsConnector::from(Arc::new(config)),
         })
     }
 
-    /// The TLS connector for HTTPS.
+    /// The TLS connector, for HTTPS too.
     pub(crate) fn tls(&self) -> &tokio_rustls::TlsConnector {
-        &self.rest_tls
+        &self.tls
     }
 
     /// Connects to `url` (`ws://` or `wss://`) and completes the upgrade.
     /// The error is a description fit for a log line or a connect error.
-    /// The steps of `ClientBuilder::connect`, done here to set the socket's
-    /// options.
     pub(crate) async fn connect(&self, url: &Uri) -> Result<Socket, String> {
         // IPv6 hosts come in brackets, which do not resolve.
         let host = url
@@ -73,22 +65,20 @@ impl Transport {
         // Orders and pings are small writes that must leave at once, not
         // wait for the acknowledgement of the previous one (Nagle).
         tcp.set_nodelay(true).map_err(|e| e.to_string())?;
-        let connector = if tls {
-            self.tls.as_ref()
+        let stream = if tls {
+            let name = ServerName::try_from(host.to_owned())
+                .map_err(|e| format!("bad host name {host}: {e}"))?;
+            let tcp = BufReader::with_capacity(TLS_READ_SIZE, tcp);
+            let tls = self
+                .tls
+                .connect(name, tcp)
+                .await
+                .map_err(|e| format!("TLS with {host}: {e}"))?;
+            Stream::Tls(Box::new(tls))
         } else {
-            &Connector::Plain
+            Stream::Plain(tcp)
         };
-        let tcp = BufReader::with_capacity(READ_SIZE, tcp);
-        let stream = connector.wrap(host, tcp).await.map_err(|e| e.to_string())?;
-        // Book snapshots at depth 1000 and the instrument snapshot are large;
-        // 16 MiB leaves room without letting a broken peer exhaust memory.
-        let limits = Limits::default().max_payload_len(Some(16 << 20));
-        let (socket, _response) = ClientBuilder::from_uri(url.clone())
-            .limits(limits)
-            .connect_on(stream)
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(socket)
+        Socket::upgrade(stream, url, MAX_MESSAGE).await
     }
 }
 

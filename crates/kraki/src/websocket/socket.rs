@@ -1,0 +1,278 @@
+//! A client WebSocket that reads server frames straight out of its own
+//! read buffer: one system call fills it with hundreds of book updates,
+//! and each text frame is handed out as a `&str` into it, with no copy
+//! and no allocation.
+
+use super::frame::{self, BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT};
+use super::handshake;
+use super::stream::Stream;
+use http::Uri;
+use ring::rand::{SecureRandom, SystemRandom};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Bytes asked of the kernel per read: a few hundred depth-10 book
+/// updates, so a fast feed costs one system call per few hundred frames.
+const READ_SIZE: usize = 64 << 10;
+/// Largest handshake answer accepted.
+const MAX_HANDSHAKE: usize = 16 << 10;
+/// How long a close frame may take to leave before the socket is dropped.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// What one frame brought.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Frame<'a> {
+    /// A text message, or a binary one that is valid UTF-8.
+    Text(&'a str),
+    /// A pong, or a binary message that is not UTF-8 (which Kraken does
+    /// not send).
+    Other,
+    /// A ping: [`Socket::answer_ping`] answers it.
+    Ping,
+    /// The server's close frame, described (code and reason). The caller
+    /// answers it with [`Socket::close`].
+    Close(String),
+}
+
+/// An open WebSocket, client side.
+pub(crate) struct Socket {
+    stream: Stream,
+    /// Bytes read and not yet taken are `buf[start..end]`. Every byte of
+    /// `buf` is initialised; its length is the space to read into.
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    /// A fragmented message being put together, and its opcode.
+    message: Vec<u8>,
+    message_opcode: Option<u8>,
+    /// `message` was handed out whole; it is cleared on the next call.
+    message_taken: bool,
+    /// The payload of the latest ping, which the pong must echo.
+    ping: Vec<u8>,
+    /// Frames being written (reused).
+    out: Vec<u8>,
+    random: SystemRandom,
+    max_payload: usize,
+}
+
+impl Socket {
+    /// Performs the opening handshake for `url` over `stream`. Messages
+    /// (and frames) over `max_payload` bytes are refused.
+    pub(crate) async fn upgrade(
+        stream: Stream,
+        url: &Uri,
+        max_payload: usize,
+    ) -> Result<Self, String> {
+        let random = SystemRandom::new();
+        let key = handshake::new_key(&random)?;
+        let mut socket = Socket {
+            stream,
+            buf: vec![0; READ_SIZE],
+            start: 0,
+            end: 0,
+            message: Vec::new(),
+            message_opcode: None,
+            message_taken: false,
+            ping: Vec::new(),
+            out: Vec::new(),
+            random,
+            max_payload,
+        };
+        socket
+            .write(handshake::request(url, &key).as_bytes())
+            .await?;
+        let head_end = loop {
+            if let Some(at) = find(&socket.buf[..socket.end], b"\r\n\r\n") {
+                break at;
+            }
+            if socket.end >= MAX_HANDSHAKE {
+                return Err(format!(
+                    "the server's handshake answer is over {MAX_HANDSHAKE} bytes"
+                ));
+            }
+            if socket.read_more(MAX_HANDSHAKE).await? == 0 {
+                return Err("the server closed the connection during the handshake".to_owned());
+            }
+        };
+        let head = std::str::from_utf8(&socket.buf[..head_end])
+            .map_err(|_| "the server's handshake answer is not UTF-8".to_owned())?;
+        handshake::check_response(head, &key)?;
+        // Frames sent right behind the answer stay buffered.
+        socket.start = head_end + 4;
+        Ok(socket)
+    }
+
+    /// Waits until a whole frame is buffered, reading as needed. Cancel
+    /// safe: a read that is dropped loses nothing. The error describes
+    /// why the connection is unusable (the peer closed it without a close
+    /// frame, a broken frame, an I/O error).
+    pub(crate) async fn ready(&mut self) -> Result<(), String> {
+        loop {
+            let buffered = &self.buf[self.start..self.end];
+            // Enough room for the longest head until the head is known.
+            let need = match frame::read_head(buffered, self.max_payload)? {
+                Some(head) if head.frame_len() <= buffered.len() => return Ok(()),
+                Some(head) => head.frame_len(),
+                None => 14,
+            };
+            if self.read_more(need).await? == 0 {
+                return Err("closed by the server without a close frame".to_owned());
+            }
+        }
+    }
+
+    /// The next whole frame already buffered, without waiting: `Ok(None)`
+    /// when there is none (call [`Self::ready`]). Fragments are put
+    /// together and handed out as one message. Errors are breaches of
+    /// RFC 6455, named.
+    pub(crate) fn next_buffered(&mut self) -> Result<Option<Frame<'_>>, String> {
+        if self.message_taken {
+            self.message.clear();
+            self.message_taken = false;
+        }
+        loop {
+            let buffered = &self.buf[self.start..self.end];
+            let head = match frame::read_head(buffered, self.max_payload)? {
+                Some(head) if head.frame_len() <= buffered.len() => head,
+                _ => return Ok(None),
+            };
+            let payload = self.start + head.head_len..self.start + head.frame_len();
+            self.start = payload.end;
+            match (head.opcode, self.message_opcode) {
+                (TEXT | BINARY, None) if head.fin => {
+                    return text(&self.buf[payload], head.opcode).map(Some);
+                }
+                (TEXT | BINARY, None) => {
+                    self.message_opcode = Some(head.opcode);
+                    self.message.extend_from_slice(&self.buf[payload]);
+                }
+                (TEXT | BINARY, Some(_)) => {
+                    return Err(
+                        "protocol error: a new message began inside a fragmented one".to_owned(),
+                    );
+                }
+                (CONTINUATION, None) => {
+                    return Err("protocol error: a continuation frame with no message".to_owned());
+                }
+                (CONTINUATION, Some(opcode)) => {
+                    if self.message.len() + payload.len() > self.max_payload {
+                        return Err(format!(
+                            "a fragmented message is over the {}-byte limit",
+                            self.max_payload
+                        ));
+                    }
+                    self.message.extend_from_slice(&self.buf[payload]);
+                    if head.fin {
+                        self.message_opcode = None;
+                        self.message_taken = true;
+                        return text(&self.message, opcode).map(Some);
+                    }
+                }
+                (PING, _) => {
+                    self.ping.clear();
+                    self.ping.extend_from_slice(&self.buf[payload]);
+                    return Ok(Some(Frame::Ping));
+                }
+                (PONG, _) => return Ok(Some(Frame::Other)),
+                (CLOSE, _) => {
+                    return Ok(Some(Frame::Close(frame::describe_close(
+                        &self.buf[payload],
+                    ))));
+                }
+                // `read_head` lets no other opcode through.
+                _ => return Err(format!("protocol error: opcode {:#x}", head.opcode)),
+            }
+        }
+    }
+
+    /// Sends a text message.
+    pub(crate) async fn send_text(&mut self, text: &str) -> Result<(), String> {
+        self.send(frame::TEXT, text.as_bytes()).await
+    }
+
+    /// Answers the latest ping with a pong echoing its payload.
+    pub(crate) async fn answer_ping(&mut self) -> Result<(), String> {
+        let ping = std::mem::take(&mut self.ping);
+        let sent = self.send(frame::PONG, &ping).await;
+        self.ping = ping;
+        sent
+    }
+
+    /// Sends a close frame (normal closure) and shuts the stream down, as
+    /// far as that is possible within a second; for a clean end, and as
+    /// the answer to the server's close.
+    pub(crate) async fn close(&mut self) {
+        let close = async {
+            let _ = self.send(frame::CLOSE, &1000u16.to_be_bytes()).await;
+            let _ = self.stream.shutdown().await;
+        };
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, close).await;
+    }
+
+    async fn send(&mut self, opcode: u8, payload: &[u8]) -> Result<(), String> {
+        let mut mask = [0u8; 4];
+        self.random
+            .fill(&mut mask)
+            .map_err(|_| "no randomness for a frame mask".to_owned())?;
+        let mut out = std::mem::take(&mut self.out);
+        out.clear();
+        frame::write_frame(&mut out, opcode, payload, mask);
+        let written = self.write(&out).await;
+        self.out = out;
+        written
+    }
+
+    async fn write(&mut self, bytes: &[u8]) -> Result<(), String> {
+        self.stream
+            .write_all(bytes)
+            .await
+            .map_err(|e| e.to_string())?;
+        // TLS keeps what it was given until flushed.
+        self.stream.flush().await.map_err(|e| e.to_string())
+    }
+
+    /// Reads once, into a buffer with room for `need` bytes from the first
+    /// one not yet taken; `need` must be more than is buffered. Returns the
+    /// bytes read: 0 at the end of the stream.
+    async fn read_more(&mut self, need: usize) -> Result<usize, String> {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+            // A huge snapshot grew the buffer; the steady feed needs no more.
+            if self.buf.len() > 4 * READ_SIZE {
+                self.buf = vec![0; READ_SIZE];
+            }
+        } else if self.start > 0 {
+            // The tail of a frame cut by the previous read, usually a few
+            // hundred bytes: moved to the front to read the rest after it.
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        // Callers need more than is buffered, so this leaves room to read.
+        if self.buf.len() < need {
+            self.buf.resize(need, 0);
+        }
+        let n = self
+            .stream
+            .read(&mut self.buf[self.end..])
+            .await
+            .map_err(|e| e.to_string())?;
+        self.end += n;
+        Ok(n)
+    }
+}
+
+/// A finished message as a frame: text (or UTF-8 binary) as `&str`.
+fn text(payload: &[u8], opcode: u8) -> Result<Frame<'_>, String> {
+    match std::str::from_utf8(payload) {
+        Ok(text) => Ok(Frame::Text(text)),
+        Err(_) if opcode == BINARY => Ok(Frame::Other),
+        Err(e) => Err(format!("a text message is not valid UTF-8: {e}")),
+    }
+}
+
+/// Where `needle` first occurs in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
