@@ -7,8 +7,7 @@ use crate::spec::{Book, Instrument, Subscribe};
 use crate::subscription::Release;
 use crate::{Client, Error, Event};
 use futures_util::StreamExt;
-use kraki_proto::book::{L2Book, Level, Precision, Verification};
-use kraki_proto::channels::BookData;
+use kraki_proto::book::{BookUpdate, L2Book, Level, Precision, Verification};
 use kraki_proto::{Inbound, MessageType};
 use std::sync::Arc;
 
@@ -217,15 +216,11 @@ impl BookSink {
     }
 }
 
-impl Deliver for BookSink {
-    fn deliver(&mut self, msg: &Inbound, symbol: Option<&str>) -> Delivered {
-        let Inbound::Book(m) = msg else {
-            return Delivered::Done;
-        };
-        let Some(data) = m.data.iter().find(|b| Some(b.symbol.as_str()) == symbol) else {
-            return Delivered::Done;
-        };
-        let (event, resync_reason) = self.published.update(|state| on_data(state, m.kind, data));
+impl BookSink {
+    /// Applies one item, publishes the state and reports the event; when
+    /// the book can no longer be trusted, says it wants a snapshot.
+    fn apply(&mut self, kind: MessageType, update: &BookUpdate<'_>) -> Delivered {
+        let (event, resync_reason) = self.published.update(|state| on_data(state, kind, update));
         if let Some(event) = event {
             self.emit(event);
         }
@@ -240,6 +235,30 @@ impl Deliver for BookSink {
         tracing::warn!(%symbol, %reason, "book out of sync; resubscribing");
         self.emit(BookEvent::Resyncing { reason });
         Delivered::WantsSnapshot
+    }
+}
+
+impl Deliver for BookSink {
+    fn deliver(&mut self, msg: &Inbound, symbol: Option<&str>) -> Delivered {
+        let Inbound::Book(m) = msg else {
+            return Delivered::Done;
+        };
+        let Some(data) = m.data.iter().find(|b| Some(b.symbol.as_str()) == symbol) else {
+            return Delivered::Done;
+        };
+        self.apply(m.kind, &BookUpdate::from(data))
+    }
+
+    fn reads(&self, channel: &str) -> bool {
+        channel == "book"
+    }
+
+    fn takes_book_in_place(&self) -> bool {
+        true
+    }
+
+    fn deliver_book(&mut self, kind: MessageType, update: &BookUpdate<'_>) -> Delivered {
+        self.apply(kind, update)
     }
 
     fn control(&mut self, control: Control) {
@@ -266,9 +285,9 @@ impl Deliver for BookSink {
 fn on_data(
     state: &mut BookState,
     kind: MessageType,
-    data: &BookData,
+    update: &BookUpdate<'_>,
 ) -> (Option<BookEvent>, Option<String>) {
-    match state.book.apply(kind, data) {
+    match state.book.apply_update(kind, update) {
         Ok(Verification::Skipped) => (None, None),
         Ok(Verification::Verified) => {
             state.verified += 1;
@@ -276,8 +295,8 @@ fn on_data(
             // Verified: the book's checksum is the one Kraken sent.
             let event = BookEvent::Applied {
                 kind,
-                checksum: data.checksum,
-                computed: data.checksum,
+                checksum: update.checksum,
+                computed: update.checksum,
                 ok: true,
                 best_bid: state.book.best_bid(),
                 best_ask: state.book.best_ask(),

@@ -14,6 +14,7 @@ use crate::transport::Transport;
 use crate::websocket::{Frame, Socket};
 use crate::wire_table::{WireKey, WireTable};
 use http::Uri;
+use kraki_proto::book::{FastFrame, FrameParser};
 use kraki_proto::channels::Status;
 use kraki_proto::{
     Channel, Inbound, Method, ReqId, Request, Response, SubscribeParams, Token, decode,
@@ -56,6 +57,10 @@ pub(crate) enum Command {
 /// Buffered frames handled in one turn of the connection loop before the
 /// commands and the timer are polled again.
 const FRAMES_PER_TURN: usize = 32;
+
+/// How Kraken starts a `book` frame: only such frames are tried in place
+/// (others, and book frames written otherwise, are decoded).
+const BOOK_FRAME_START: &str = r#"{"channel":"book","#;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum WireState {
@@ -155,6 +160,11 @@ pub(crate) struct Driver {
     /// Subscribers that asked for a fresh snapshot while a message was
     /// routed; served once it has been.
     wants_snapshot: Vec<SubId>,
+    /// Parses book frames in place for [`Self::book_in_place`].
+    frames: FrameParser,
+    /// Subscribers and handlers that read book messages decoded: while
+    /// there are any, book frames are not applied in place.
+    decoded_book_readers: usize,
     next_req_id: u64,
     next_sub_id: u64,
     backoff: Backoff,
@@ -205,6 +215,8 @@ impl Driver {
             handlers: Vec::new(),
             ops: Vec::new(),
             wants_snapshot: Vec::new(),
+            frames: FrameParser::new(),
+            decoded_book_readers: 0,
             next_req_id: 1,
             next_sub_id: 1,
             backoff,
@@ -424,6 +436,10 @@ impl Driver {
     /// once, without an await: the bulk of traffic costs no future.
     /// Returns what needs the async path (see [`Self::on_inbound`]).
     fn on_text(&mut self, text: &str, now: Instant, alive_at: &mut Instant) -> Option<Inbound> {
+        if text.starts_with(BOOK_FRAME_START) && self.book_in_place(text) {
+            *alive_at = now;
+            return None;
+        }
         let inbound = match decode(text) {
             Ok(inbound) => inbound,
             Err(e) => {
@@ -449,6 +465,39 @@ impl Driver {
                 None
             }
         }
+    }
+
+    /// Applies a `book` frame from its text straight to the verified books
+    /// it goes to, when nothing else reads it: no owned message is built,
+    /// nothing is allocated. `false` when the frame must be decoded
+    /// instead: a handler or a subscription wants the message itself, or
+    /// the in-place parser does not recognise the frame (it then leaves
+    /// decode to give the proper error).
+    fn book_in_place(&mut self, text: &str) -> bool {
+        // All or nothing: a frame applied in place for some subscribers
+        // and decoded for others could reach some of them twice.
+        if self.decoded_book_readers > 0 {
+            return false;
+        }
+        let Some(FastFrame::Book(frame)) = self.frames.parse(text) else {
+            return false;
+        };
+        for update in frame.updates() {
+            for w in self.wire.routed_mut("book", Some(update.symbol)) {
+                w.first_data_by = None;
+                w.silence_retried = false;
+                for id in &w.subscribers {
+                    if let Some(local) = self.locals.get_mut(id) {
+                        if local.sink.deliver_book(frame.kind(), &update)
+                            == Delivered::WantsSnapshot
+                        {
+                            self.wants_snapshot.push(*id);
+                        }
+                    }
+                }
+            }
+        }
+        true
     }
 
     /// The earliest of every deadline: ping, pending requests, snapshot
@@ -632,6 +681,9 @@ impl Driver {
                         }
                     }
                 }
+                if reads_decoded_books(&keys, sink.as_ref()) {
+                    self.decoded_book_readers += 1;
+                }
                 self.locals.insert(
                     id,
                     Local {
@@ -697,7 +749,12 @@ impl Driver {
                     deadline: Instant::now() + self.settings.request_timeout,
                 });
             }
-            Command::AddHandler(sink) => self.handlers.push(sink),
+            Command::AddHandler(sink) => {
+                if sink.reads("book") {
+                    self.decoded_book_readers += 1;
+                }
+                self.handlers.push(sink);
+            }
             Command::Close(done) => {
                 self.shutdown();
                 let _ = done.send(());
@@ -757,6 +814,9 @@ impl Driver {
         let Some(local) = self.locals.remove(&id) else {
             return gone;
         };
+        if reads_decoded_books(&local.keys, local.sink.as_ref()) {
+            self.decoded_book_readers -= 1;
+        }
         self.ops.retain(|op| op.id != id);
         for key in local.keys {
             let Some(wire) = self.wire.get_mut(&key) else {
@@ -1244,6 +1304,7 @@ impl Driver {
         }
         self.locals.clear();
         self.handlers.clear();
+        self.decoded_book_readers = 0;
         self.wire.clear();
     }
 }
@@ -1259,6 +1320,12 @@ fn single_symbol(params: &SubscribeParams, key: &WireKey) -> SubscribeParams {
 
 /// Unsubscribe echoes the identifying params only (`snapshot` is
 /// subscribe-only).
+/// Whether a subscriber with `keys` needs book frames decoded (see
+/// [`Driver::book_in_place`]).
+fn reads_decoded_books(keys: &[WireKey], sink: &dyn Deliver) -> bool {
+    !sink.takes_book_in_place() && keys.iter().any(|k| k.channel == "book")
+}
+
 fn unsubscribe_params(mut params: SubscribeParams) -> SubscribeParams {
     params.snapshot = None;
     params

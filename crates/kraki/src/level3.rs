@@ -49,9 +49,10 @@ impl Level3 {
 
 impl Subscribe for Level3 {
     type Item = Level3Update;
+    const CHANNEL: Channel = Channel::Level3;
 
     fn params(&self) -> SubscribeParams {
-        let mut p = SubscribeParams::with_symbols(Channel::Level3, self.symbols.clone());
+        let mut p = SubscribeParams::with_symbols(Self::CHANNEL, self.symbols.clone());
         p.depth = self.depth;
         p
     }

@@ -64,9 +64,10 @@ impl Executions {
 
 impl Subscribe for Executions {
     type Item = ExecutionsUpdate;
+    const CHANNEL: Channel = Channel::Executions;
 
     fn params(&self) -> SubscribeParams {
-        let mut p = SubscribeParams::new(Channel::Executions);
+        let mut p = SubscribeParams::new(Self::CHANNEL);
         p.snap_orders = self.snap_orders;
         p.snap_trades = self.snap_trades;
         p.order_status = self.order_status;
@@ -121,9 +122,10 @@ impl Balances {
 
 impl Subscribe for Balances {
     type Item = BalancesUpdate;
+    const CHANNEL: Channel = Channel::Balances;
 
     fn params(&self) -> SubscribeParams {
-        let mut p = SubscribeParams::new(Channel::Balances);
+        let mut p = SubscribeParams::new(Self::CHANNEL);
         p.snapshot = self.snapshot;
         p
     }

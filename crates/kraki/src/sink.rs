@@ -4,6 +4,8 @@
 use crate::Event;
 use crate::spec::Subscribe;
 use kraki_proto::Inbound;
+use kraki_proto::MessageType;
+use kraki_proto::book::BookUpdate;
 use kraki_proto::channels::SystemStatus;
 use std::marker::PhantomData;
 
@@ -33,6 +35,21 @@ pub(crate) trait Deliver: Send {
     fn deliver(&mut self, msg: &Inbound, symbol: Option<&str>) -> Delivered;
     /// Queues a connection event.
     fn control(&mut self, control: Control);
+    /// Whether it reads messages of `channel` (as [`Inbound::channel`]
+    /// names it). Asked of handlers, which read their channel's messages
+    /// from every subscription.
+    fn reads(&self, channel: &str) -> bool;
+    /// Whether [`Self::deliver_book`] does all it needs: then the driver
+    /// may apply book frames parsed in place, without decoding an owned
+    /// message. Only a verified book does without the message.
+    fn takes_book_in_place(&self) -> bool {
+        false
+    }
+    /// One item of a book frame parsed in place; called only when
+    /// [`Self::takes_book_in_place`].
+    fn deliver_book(&mut self, _kind: MessageType, _update: &BookUpdate<'_>) -> Delivered {
+        Delivered::Done
+    }
 }
 
 /// Queues events of one subscription. Never blocks the driver: when the
@@ -85,5 +102,9 @@ impl<S: Subscribe> Deliver for TypedSink<S> {
             Control::Status(s) => Event::Status(s),
             Control::Gap { expected, received } => Event::Gap { expected, received },
         });
+    }
+
+    fn reads(&self, channel: &str) -> bool {
+        S::CHANNEL.as_str() == channel
     }
 }

@@ -14,6 +14,9 @@ pub trait Subscribe: Send + 'static {
     /// What each message yields.
     type Item: Clone + Send + 'static;
 
+    /// The channel.
+    const CHANNEL: Channel;
+
     /// The wire params (with every symbol).
     fn params(&self) -> SubscribeParams;
 
@@ -70,9 +73,10 @@ impl Ticker {
 
 impl Subscribe for Ticker {
     type Item = TickerUpdate;
+    const CHANNEL: Channel = Channel::Ticker;
 
     fn params(&self) -> SubscribeParams {
-        let mut p = SubscribeParams::with_symbols(Channel::Ticker, self.symbols.clone());
+        let mut p = SubscribeParams::with_symbols(Self::CHANNEL, self.symbols.clone());
         p.event_trigger = self.event_trigger.clone();
         p.snapshot = self.snapshot;
         p
@@ -133,9 +137,10 @@ impl Book {
 
 impl Subscribe for Book {
     type Item = BookUpdate;
+    const CHANNEL: Channel = Channel::Book;
 
     fn params(&self) -> SubscribeParams {
-        let mut p = SubscribeParams::with_symbols(Channel::Book, self.symbols.clone());
+        let mut p = SubscribeParams::with_symbols(Self::CHANNEL, self.symbols.clone());
         p.depth = self.depth;
         p.snapshot = self.snapshot;
         p
@@ -187,9 +192,10 @@ impl Trades {
 
 impl Subscribe for Trades {
     type Item = TradeUpdate;
+    const CHANNEL: Channel = Channel::Trade;
 
     fn params(&self) -> SubscribeParams {
-        let mut p = SubscribeParams::with_symbols(Channel::Trade, self.symbols.clone());
+        let mut p = SubscribeParams::with_symbols(Self::CHANNEL, self.symbols.clone());
         p.snapshot = self.snapshot;
         p
     }
@@ -250,9 +256,10 @@ impl Ohlc {
 
 impl Subscribe for Ohlc {
     type Item = CandleUpdate;
+    const CHANNEL: Channel = Channel::Ohlc;
 
     fn params(&self) -> SubscribeParams {
-        let mut p = SubscribeParams::with_symbols(Channel::Ohlc, self.symbols.clone());
+        let mut p = SubscribeParams::with_symbols(Self::CHANNEL, self.symbols.clone());
         p.interval = Some(self.interval);
         p.snapshot = self.snapshot;
         p
@@ -306,9 +313,10 @@ impl Instrument {
 
 impl Subscribe for Instrument {
     type Item = InstrumentUpdate;
+    const CHANNEL: Channel = Channel::Instrument;
 
     fn params(&self) -> SubscribeParams {
-        let mut p = SubscribeParams::new(Channel::Instrument);
+        let mut p = SubscribeParams::new(Self::CHANNEL);
         p.snapshot = self.snapshot;
         p
     }

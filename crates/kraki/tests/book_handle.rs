@@ -150,3 +150,87 @@ async fn a_burst_of_updates_is_applied_whole() {
     client.close().await;
     sim.shutdown().await;
 }
+
+/// A verified book applies book frames in place, without decoding them,
+/// only while nothing else reads them. With a raw subscription to the same
+/// feed and a handler for `BookUpdate`, every frame is decoded and reaches
+/// all three; once they are gone the book goes on in place. Either way no
+/// update is lost or applied twice.
+#[tokio::test]
+async fn a_book_shares_its_feed_with_raw_subscribers_and_handlers() {
+    use futures_util::StreamExt;
+    use kraki::{Book, BookUpdate, Event};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let btc = kraki_sim::default_markets().into_iter().take(1).collect();
+    let sim = Simulator::builder()
+        .seed(5)
+        .markets(btc)
+        .paused(true)
+        .spawn()
+        .await
+        .unwrap();
+    let client = public_client(&sim).await;
+    let book = client.book("BTC/USD", 10).await.unwrap();
+    until(&book, |e| matches!(e, BookEvent::Applied { ok: true, .. })).await;
+
+    let mut raw = client
+        .subscribe(Book::new(["BTC/USD"]).depth(10))
+        .await
+        .unwrap();
+    let handled = Arc::new(AtomicU64::new(0));
+    let counter = handled.clone();
+    client
+        .on::<BookUpdate>(move |u| {
+            if u.kind == kraki::proto::MessageType::Update {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        })
+        .unwrap();
+    // The handler is registered through the driver's queue: a round trip
+    // (this subscribe) makes sure it is in place before data flows.
+    let _round_trip = client
+        .subscribe(kraki::Ticker::new(["BTC/USD"]))
+        .await
+        .unwrap();
+
+    let verified_before = book.state().verified;
+    sim.advance(500).await;
+    let mut raw_updates = 0u64;
+    while let Ok(Some(event)) = tokio::time::timeout(Duration::from_millis(500), raw.next()).await {
+        if let Event::Data(u) = event {
+            if u.kind == kraki::proto::MessageType::Update {
+                raw_updates += 1;
+            }
+        }
+    }
+    assert!(raw_updates > 100, "{raw_updates} updates");
+    let state = book.state();
+    assert_eq!(state.verified - verified_before, raw_updates);
+    assert_eq!(handled.load(Ordering::Relaxed), raw_updates);
+
+    // The handler stays, so frames are still decoded; it still counts
+    // every update once, and so does the book.
+    drop(raw);
+    let verified_before = book.state().verified;
+    let handled_before = handled.load(Ordering::Relaxed);
+    sim.advance(500).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let applied = book.state().verified - verified_before;
+        let seen = handled.load(Ordering::Relaxed) - handled_before;
+        if applied > 100 && applied == seen {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "book applied {applied}, handler saw {seen}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let state = book.state();
+    assert_eq!((state.mismatches, state.resyncs), (0, 0));
+    assert_eq!(state.status, BookStatus::Live);
+    client.close().await;
+    sim.shutdown().await;
+}

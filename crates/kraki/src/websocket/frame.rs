@@ -153,9 +153,15 @@ mod tests {
     #[test]
     fn heads_of_each_length_form() {
         let h = head(&[0x81, 5, b'h']);
-        assert_eq!((h.fin, h.opcode, h.head_len, h.payload_len), (true, TEXT, 2, 5));
+        assert_eq!(
+            (h.fin, h.opcode, h.head_len, h.payload_len),
+            (true, TEXT, 2, 5)
+        );
         let h = head(&[0x01, 126, 0x01, 0x00]);
-        assert_eq!((h.fin, h.opcode, h.head_len, h.payload_len), (false, TEXT, 4, 256));
+        assert_eq!(
+            (h.fin, h.opcode, h.head_len, h.payload_len),
+            (false, TEXT, 4, 256)
+        );
         let h = head(&[0x82, 127, 0, 0, 0, 0, 0, 1, 0, 0]);
         assert_eq!((h.opcode, h.head_len, h.payload_len), (BINARY, 10, 65536));
         assert_eq!(h.frame_len(), 65546);
@@ -190,7 +196,9 @@ mod tests {
         write_frame(&mut out, TEXT, b"Hello", mask);
         assert_eq!(
             out,
-            [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]
+            [
+                0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58
+            ]
         );
         for len in [125, 126, 65535, 65536] {
             let payload: Vec<u8> = (0..len).map(|i| i as u8).collect();
@@ -217,6 +225,9 @@ mod tests {
         assert_eq!(describe_close(&[]), "no status code");
         assert_eq!(describe_close(&[0x03, 0xE8]), "code 1000");
         assert_eq!(describe_close(b"\x03\xE9bye"), "code 1001, \"bye\"");
-        assert_eq!(describe_close(&[0x03]), "a malformed close frame (one byte)");
+        assert_eq!(
+            describe_close(&[0x03]),
+            "a malformed close frame (one byte)"
+        );
     }
 }

@@ -152,7 +152,9 @@ mod tests {
             "the server answered \"HTTP/1.1 403 Forbidden\" instead of switching to WebSocket"
         );
         assert!(err("SSH-2.0-OpenSSH_9.6").contains("not HTTP/1.x"));
-        assert!(err(&answer("").replace("WebSocket\r\n", "h2c\r\n")).contains("Upgrade: websocket"));
+        assert!(
+            err(&answer("").replace("WebSocket\r\n", "h2c\r\n")).contains("Upgrade: websocket")
+        );
         assert!(err(&answer("").replace("keep-alive, Upgrade", "close")).contains("Connection"));
         assert!(err(&answer("").replace("s3pP", "AAAA")).contains("does not match"));
         assert!(
