@@ -16,3 +16,6 @@ mod stream;
 
 pub(crate) use socket::{Frame, Socket};
 pub(crate) use stream::Stream;
+
+#[cfg(test)]
+mod tests;
