@@ -1318,14 +1318,14 @@ fn single_symbol(params: &SubscribeParams, key: &WireKey) -> SubscribeParams {
     p
 }
 
-/// Unsubscribe echoes the identifying params only (`snapshot` is
-/// subscribe-only).
 /// Whether a subscriber with `keys` needs book frames decoded (see
 /// [`Driver::book_in_place`]).
 fn reads_decoded_books(keys: &[WireKey], sink: &dyn Deliver) -> bool {
     !sink.takes_book_in_place() && keys.iter().any(|k| k.channel == "book")
 }
 
+/// Unsubscribe echoes the identifying params only (`snapshot` is
+/// subscribe-only).
 fn unsubscribe_params(mut params: SubscribeParams) -> SubscribeParams {
     params.snapshot = None;
     params
