@@ -17,7 +17,8 @@ use http::Uri;
 use kraki_proto::book::{FastFrame, FrameParser};
 use kraki_proto::channels::Status;
 use kraki_proto::{
-    Channel, Inbound, Method, ReqId, Request, Response, SubscribeParams, Token, decode,
+    Channel, ChannelMessage, Inbound, Method, ReqId, Request, Response, SubscribeParams, Token,
+    decode,
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -176,6 +177,17 @@ struct Expired {
     latest_sent: Option<Instant>,
     /// Wire subscriptions given up while pending, to unsubscribe.
     unsubscribe: Vec<SubscribeParams>,
+}
+
+/// The messages a frame leaves for the async path, because handling them
+/// may need the socket; everything else is routed at once.
+enum NeedsSocket {
+    /// An answer to a request.
+    Response(Box<Response>),
+    /// Executions or balances: a gap in their `sequence` resubscribes.
+    Sequenced(Inbound),
+    /// The engine's status.
+    Status(ChannelMessage<Vec<Status>>),
 }
 
 /// Why the connected loop ended.
@@ -408,7 +420,7 @@ impl Driver {
                         // Only what needs the socket (responses, sequence
                         // checks, status, resubscribes) takes the async path.
                         if let Some(inbound) = rest {
-                            let response = matches!(inbound, Inbound::Response(_));
+                            let response = matches!(inbound, NeedsSocket::Response(_));
                             if let Err(e) = self.on_inbound(inbound, socket).await {
                                 return Exit::Lost(e);
                             }
@@ -435,7 +447,7 @@ impl Driver {
     /// connection alive (unless it is a pong), and routes channel data at
     /// once, without an await: the bulk of traffic costs no future.
     /// Returns what needs the async path (see [`Self::on_inbound`]).
-    fn on_text(&mut self, text: &str, now: Instant, alive_at: &mut Instant) -> Option<Inbound> {
+    fn on_text(&mut self, text: &str, now: Instant, alive_at: &mut Instant) -> Option<NeedsSocket> {
         if text.starts_with(BOOK_FRAME_START) && self.book_in_place(text) {
             *alive_at = now;
             return None;
@@ -452,10 +464,9 @@ impl Driver {
             *alive_at = now;
         }
         match inbound {
-            Inbound::Response(_)
-            | Inbound::Executions(_)
-            | Inbound::Balances(_)
-            | Inbound::Status(_) => Some(inbound),
+            Inbound::Response(r) => Some(NeedsSocket::Response(r)),
+            Inbound::Executions(_) | Inbound::Balances(_) => Some(NeedsSocket::Sequenced(inbound)),
+            Inbound::Status(m) => Some(NeedsSocket::Status(m)),
             Inbound::Heartbeat | Inbound::Unknown(_) => None,
             data => {
                 self.route(&data);
@@ -883,14 +894,18 @@ impl Driver {
 
     /// A message that may need the socket: responses (acks, trading
     /// answers), private channels (sequence checks, resnapshots), status.
-    async fn on_inbound(&mut self, inbound: Inbound, socket: &mut Socket) -> Result<(), String> {
-        match &inbound {
-            Inbound::Response(r) => match **r {
-                Response::Subscribe(_) => self.on_subscribe_ack(r, socket).await?,
+    async fn on_inbound(
+        &mut self,
+        inbound: NeedsSocket,
+        socket: &mut Socket,
+    ) -> Result<(), String> {
+        match inbound {
+            NeedsSocket::Response(r) => match *r {
+                Response::Subscribe(_) => self.on_subscribe_ack(&r, socket).await?,
                 Response::Pong(_) | Response::Unsubscribe(_) => {}
-                _ => self.on_call_response(r, socket).await?,
+                _ => self.on_call_response(&r, socket).await?,
             },
-            Inbound::Executions(_) | Inbound::Balances(_) => {
+            NeedsSocket::Sequenced(inbound) => {
                 if let Some((channel, expected, received)) = self.sequence_gap(&inbound) {
                     tracing::warn!(
                         channel,
@@ -911,7 +926,7 @@ impl Driver {
                     self.route(&inbound);
                 }
             }
-            Inbound::Status(m) => {
+            NeedsSocket::Status(m) => {
                 if let Some(status) = m.data.last() {
                     tracing::info!(system = %status.system, "exchange status");
                     // The first status of a client is its starting point, not
@@ -931,8 +946,6 @@ impl Driver {
                     }
                 }
             }
-            Inbound::Heartbeat | Inbound::Unknown(_) => {}
-            data => self.route(data),
         }
         self.resubscribe_wanting(socket).await
     }

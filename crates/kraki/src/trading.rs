@@ -195,14 +195,10 @@ impl Client {
         self.with_rate(|r| r.charge(&pair, cost(Action::Add, Default::default()), Instant::now()));
         let responses = match self.call(Method::AddOrder(params), 1).await {
             Ok(responses) => responses,
-            Err(Error::OutcomeUnknown { method, reason, .. }) if placeable => {
-                let Some(id) = cl_ord_id else {
-                    return Err(Error::OutcomeUnknown {
-                        method,
-                        reason,
-                        cl_ord_id: None,
-                    });
-                };
+            // An order known by its cl_ord_id is looked for; one known
+            // only by its order_userref is left to the caller.
+            Err(Error::OutcomeUnknown { reason, .. }) if placeable && cl_ord_id.is_some() => {
+                let id = cl_ord_id.unwrap_or_default();
                 return self.resolve_unanswered(&pair, id, reason).await;
             }
             Err(e) => return Err(with_cl_ord_id(e, cl_ord_id)),
