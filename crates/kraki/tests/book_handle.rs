@@ -87,15 +87,12 @@ async fn a_book_without_instrument_data_is_an_error() {
     );
 }
 
-/// A burst of thousands of updates arriving at once (many per socket
-/// read): every one reaches the verified book, none lost or reordered.
-#[tokio::test]
-async fn a_burst_of_updates_is_applied_whole() {
-    use futures_util::{SinkExt, StreamExt};
-    use tokio_websockets::{ClientBuilder, Message};
+/// A paused one-pair (BTC/USD) simulator, a client and its verified book,
+/// live.
+async fn live_btc_book(seed: u64) -> (kraki_sim::SimHandle, kraki::Client, kraki::BookHandle) {
     let btc = kraki_sim::default_markets().into_iter().take(1).collect();
     let sim = Simulator::builder()
-        .seed(3)
+        .seed(seed)
         .markets(btc)
         .paused(true)
         .spawn()
@@ -104,6 +101,16 @@ async fn a_burst_of_updates_is_applied_whole() {
     let client = public_client(&sim).await;
     let book = client.book("BTC/USD", 10).await.unwrap();
     until(&book, |e| matches!(e, BookEvent::Applied { ok: true, .. })).await;
+    (sim, client, book)
+}
+
+/// A burst of thousands of updates arriving at once (many per socket
+/// read): every one reaches the verified book, none lost or reordered.
+#[tokio::test]
+async fn a_burst_of_updates_is_applied_whole() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_websockets::{ClientBuilder, Message};
+    let (sim, client, book) = live_btc_book(3).await;
 
     // An independent count of the updates the sim sends.
     let (mut raw, _) = ClientBuilder::from_uri(sim.public_url().parse().unwrap())
@@ -151,33 +158,81 @@ async fn a_burst_of_updates_is_applied_whole() {
     sim.shutdown().await;
 }
 
+/// The updates an independent connection (`raw`, subscribed to BTC/USD
+/// book depth 10) receives until the feed pauses for half a second.
+async fn updates_until_quiet(
+    raw: &mut tokio_websockets::WebSocketStream<
+        tokio_websockets::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+) -> u64 {
+    use futures_util::StreamExt;
+    let mut updates = 0;
+    while let Ok(Some(Ok(msg))) = tokio::time::timeout(Duration::from_millis(500), raw.next()).await
+    {
+        if msg
+            .as_text()
+            .is_some_and(|t| t.contains(r#""channel":"book","type":"update""#))
+        {
+            updates += 1;
+        }
+    }
+    updates
+}
+
 /// A verified book applies book frames in place, without decoding them,
-/// only while nothing else reads them. With a raw subscription to the same
-/// feed and a handler for `BookUpdate`, every frame is decoded and reaches
-/// all three; once they are gone the book goes on in place. Either way no
-/// update is lost or applied twice.
+/// only while nothing else on the client reads book messages; a raw `Book`
+/// subscription or a `BookUpdate` handler makes every frame decoded for
+/// all. Through each switch (raw subscription on, off, handler on) every
+/// update reaches each reader exactly once, counted against an
+/// independent connection.
 #[tokio::test]
 async fn a_book_shares_its_feed_with_raw_subscribers_and_handlers() {
-    use futures_util::StreamExt;
+    use futures_util::{SinkExt, StreamExt};
     use kraki::{Book, BookUpdate, Event};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU64, Ordering};
-    let btc = kraki_sim::default_markets().into_iter().take(1).collect();
-    let sim = Simulator::builder()
-        .seed(5)
-        .markets(btc)
-        .paused(true)
-        .spawn()
+    use tokio_websockets::{ClientBuilder, Message};
+    let (sim, client, book) = live_btc_book(5).await;
+    let (mut independent, _) = ClientBuilder::from_uri(sim.public_url().parse().unwrap())
+        .connect()
         .await
         .unwrap();
-    let client = public_client(&sim).await;
-    let book = client.book("BTC/USD", 10).await.unwrap();
-    until(&book, |e| matches!(e, BookEvent::Applied { ok: true, .. })).await;
+    independent
+        .send(Message::text(
+            r#"{"method":"subscribe","params":{"channel":"book","symbol":["BTC/USD"],"depth":10}}"#
+                .to_owned(),
+        ))
+        .await
+        .unwrap();
+    updates_until_quiet(&mut independent).await;
 
+    // A raw subscription beside the book: frames are decoded.
     let mut raw = client
         .subscribe(Book::new(["BTC/USD"]).depth(10))
         .await
         .unwrap();
+    let verified = book.state().verified;
+    sim.advance(500).await;
+    let sent = updates_until_quiet(&mut independent).await;
+    assert!(sent > 100, "{sent} updates");
+    let mut raw_updates = 0u64;
+    while let Ok(Some(event)) = tokio::time::timeout(Duration::from_millis(100), raw.next()).await {
+        if matches!(event, Event::Data(ref u) if u.kind == kraki::proto::MessageType::Update) {
+            raw_updates += 1;
+        }
+    }
+    assert_eq!(raw_updates, sent);
+    assert_eq!(book.state().verified - verified, sent);
+
+    // Dropped: the book alone, frames applied in place.
+    drop(raw);
+    let verified = book.state().verified;
+    sim.advance(500).await;
+    let sent = updates_until_quiet(&mut independent).await;
+    assert!(sent > 100, "{sent} updates");
+    assert_eq!(book.state().verified - verified, sent);
+
+    // A handler: decoded again.
     let handled = Arc::new(AtomicU64::new(0));
     let counter = handled.clone();
     client
@@ -187,47 +242,23 @@ async fn a_book_shares_its_feed_with_raw_subscribers_and_handlers() {
             }
         })
         .unwrap();
-    // The handler is registered through the driver's queue: a round trip
-    // (this subscribe) makes sure it is in place before data flows.
+    // The handler goes to the driver through its command queue; a
+    // subscribe's round trip makes sure it is in place before data flows.
     let _round_trip = client
         .subscribe(kraki::Ticker::new(["BTC/USD"]))
         .await
         .unwrap();
-
-    let verified_before = book.state().verified;
+    let verified = book.state().verified;
     sim.advance(500).await;
-    let mut raw_updates = 0u64;
-    while let Ok(Some(event)) = tokio::time::timeout(Duration::from_millis(500), raw.next()).await {
-        if let Event::Data(u) = event {
-            if u.kind == kraki::proto::MessageType::Update {
-                raw_updates += 1;
-            }
-        }
-    }
-    assert!(raw_updates > 100, "{raw_updates} updates");
-    let state = book.state();
-    assert_eq!(state.verified - verified_before, raw_updates);
-    assert_eq!(handled.load(Ordering::Relaxed), raw_updates);
-
-    // The handler stays, so frames are still decoded; it still counts
-    // every update once, and so does the book.
-    drop(raw);
-    let verified_before = book.state().verified;
-    let handled_before = handled.load(Ordering::Relaxed);
-    sim.advance(500).await;
+    let sent = updates_until_quiet(&mut independent).await;
+    assert!(sent > 100, "{sent} updates");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let applied = book.state().verified - verified_before;
-        let seen = handled.load(Ordering::Relaxed) - handled_before;
-        if applied > 100 && applied == seen {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "book applied {applied}, handler saw {seen}"
-        );
+    while handled.load(Ordering::Relaxed) < sent && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    assert_eq!(handled.load(Ordering::Relaxed), sent);
+    assert_eq!(book.state().verified - verified, sent);
+
     let state = book.state();
     assert_eq!((state.mismatches, state.resyncs), (0, 0));
     assert_eq!(state.status, BookStatus::Live);
