@@ -4,11 +4,12 @@
 //! that resyncs itself on a checksum mismatch.
 
 use crate::book_handle::BookStatus;
-use crate::published::{Changes, CloseOnDrop, Published};
+use crate::published::{Changes, Published};
+use crate::sink::{Control, Deliver, Delivered};
 use crate::spec::Subscribe;
-use crate::{Client, Error, Event, Subscription};
-use futures_util::StreamExt;
-use kraki_proto::book::{L3Book, Precision, Verification};
+use crate::subscription::Release;
+use crate::{Client, Error};
+use kraki_proto::book::{L3Book, Level3Update as Level3View, Precision, Verification};
 use kraki_proto::channels::Level3Data;
 use kraki_proto::{Channel, Inbound, MessageType, SubscribeParams, Symbol};
 use std::sync::Arc;
@@ -82,17 +83,15 @@ pub struct Level3State {
     pub resyncs: u64,
 }
 
-/// A handle to a verified level3 book; its task stops when it is dropped.
+/// A handle to a verified level3 book; the subscription is released when
+/// it is dropped.
+///
+/// Like [`crate::BookHandle`], the connection's reader applies each
+/// message as it arrives (no queue, no task hop), so the book never lags.
 pub struct Level3Handle {
     published: Arc<Published<Level3State>>,
     changes: Changes<Level3State>,
-    task: tokio::task::AbortHandle,
-}
-
-impl Drop for Level3Handle {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    _release: Release,
 }
 
 impl std::fmt::Debug for Level3Handle {
@@ -133,7 +132,6 @@ impl Client {
     pub async fn level3_book(&self, symbol: &str, depth: u32) -> Result<Level3Handle, Error> {
         let rules = self.order_rules(symbol).await?;
         let precision = Precision::new(rules.price_precision, rules.qty_precision);
-        let subscription = self.subscribe(Level3::new([symbol]).depth(depth)).await?;
         let initial = Arc::new(Level3State {
             status: BookStatus::Syncing,
             book: L3Book::new(symbol, precision, depth as usize),
@@ -142,20 +140,41 @@ impl Client {
             resyncs: 0,
         });
         let (published, changes) = Published::new(initial);
-        let task = tokio::spawn(run(subscription, published.clone()));
+        let sink = Level3Sink {
+            published: published.clone(),
+        };
+        let params = Level3::new([symbol]).depth(depth).params();
+        let id = self.attach(params, Box::new(sink), false).await?;
         Ok(Level3Handle {
             published,
             changes,
-            task: task.abort_handle(),
+            _release: self.release_on_drop(id),
         })
     }
 }
 
-async fn run(mut subscription: Subscription<Level3Update>, published: Arc<Published<Level3State>>) {
-    let _close = CloseOnDrop(published.clone());
-    while let Some(event) = subscription.next().await {
-        let resync = published.update(|state| match event {
-            Event::Data(update) => match state.book.apply(update.kind, &update.data) {
+/// The level3 book as the connection's reader sees it: applies every
+/// message in place, publishes the state, and asks for a snapshot whenever
+/// the book cannot be trusted.
+struct Level3Sink {
+    published: Arc<Published<Level3State>>,
+}
+
+impl Drop for Level3Sink {
+    /// Dropped when the subscription is released or the client closes: no
+    /// more changes will come.
+    fn drop(&mut self) {
+        self.published.close();
+    }
+}
+
+impl Level3Sink {
+    /// Applies one item and publishes the state; when the book can no
+    /// longer be trusted, says it wants a snapshot.
+    fn apply(&mut self, kind: MessageType, update: &Level3View<'_>) -> Delivered {
+        let resync = self
+            .published
+            .update(|state| match state.book.apply_update(kind, update) {
                 Ok(Verification::Skipped) => None,
                 Ok(Verification::Verified) => {
                     state.verified += 1;
@@ -169,26 +188,42 @@ async fn run(mut subscription: Subscription<Level3Update>, published: Arc<Publis
                     ))
                 }
                 Err(e) => Some(e.to_string()),
-            },
-            Event::Reconnecting => {
-                state.status = BookStatus::Reconnecting;
-                None
-            }
-            Event::Reconnected => {
-                state.status = BookStatus::Syncing;
-                None
-            }
-            Event::Lagged(n) => Some(format!("{n} updates dropped")),
-            _ => None,
-        });
-        if let Some(reason) = resync {
-            let symbol = published.update(|state| {
-                state.status = BookStatus::Resyncing;
-                state.resyncs += 1;
-                state.book.symbol().clone()
             });
-            tracing::warn!(%symbol, %reason, "level3 book out of sync; resubscribing");
-            subscription.resync();
-        }
+        let Some(reason) = resync else {
+            return Delivered::Done;
+        };
+        let symbol = self.published.update(|state| {
+            state.status = BookStatus::Resyncing;
+            state.resyncs += 1;
+            state.book.symbol().clone()
+        });
+        tracing::warn!(%symbol, %reason, "level3 book out of sync; resubscribing");
+        Delivered::WantsSnapshot
+    }
+}
+
+impl Deliver for Level3Sink {
+    fn deliver(&mut self, msg: &Inbound, symbol: Option<&str>) -> Delivered {
+        let Inbound::Level3(m) = msg else {
+            return Delivered::Done;
+        };
+        let Some(data) = m.data.iter().find(|d| Some(d.symbol.as_str()) == symbol) else {
+            return Delivered::Done;
+        };
+        self.apply(m.kind, &Level3View::from(data))
+    }
+
+    fn control(&mut self, control: Control) {
+        let status = match control {
+            Control::Reconnecting => BookStatus::Reconnecting,
+            Control::Reconnected => BookStatus::Syncing,
+            // The engine's state does not change the book itself.
+            Control::Status(_) | Control::Gap { .. } => return,
+        };
+        self.published.update(|state| state.status = status);
+    }
+
+    fn reads(&self, channel: &str) -> bool {
+        channel == "level3"
     }
 }
