@@ -321,37 +321,19 @@ impl FrameParser {
 
 /// The parts of a cursor that know the frames' shapes.
 impl Cursor<'_> {
-    /// `{"channel":"book","type":"update","data":` and the like, as Kraken
-    /// writes them; the position is kept only if one matched.
+    /// The head of a book or level3 frame as Kraken writes it (see
+    /// [`Cursor::canonical_head`]).
     #[inline]
     fn canonical_start(&mut self) -> Option<(Channel, MessageType)> {
-        let start = self.pos;
-        let found = self.canonical_keys();
-        if found.is_none() {
-            self.pos = start;
-        }
-        found
-    }
-
-    fn canonical_keys(&mut self) -> Option<(Channel, MessageType)> {
-        if !self.lit(br#"{"channel":""#) {
-            return None;
-        }
-        let channel = if self.lit(br#"book","type":""#) {
-            Channel::Book
-        } else if self.lit(br#"level3","type":""#) {
-            Channel::Level3
-        } else {
-            return None;
-        };
-        let kind = if self.lit(br#"update","data":"#) {
-            MessageType::Update
-        } else if self.lit(br#"snapshot","data":"#) {
-            MessageType::Snapshot
-        } else {
-            return None;
-        };
-        Some((channel, kind))
+        self.canonical_head(|c| {
+            if c.lit(br#"book","type":""#) {
+                Some(Channel::Book)
+            } else if c.lit(br#"level3","type":""#) {
+                Some(Channel::Level3)
+            } else {
+                None
+            }
+        })
     }
 
     /// A data item's key and the colon after it: the five known ones are

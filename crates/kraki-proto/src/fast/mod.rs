@@ -113,41 +113,23 @@ pub(crate) fn decode(text: &str) -> Option<Inbound> {
     })
 }
 
-/// `{"channel":"book","type":"update","data":` and the like, exactly as
-/// Kraken starts its frames: a few constant compares instead of three keys
-/// and two strings read. The cursor is left after it, or where it was if
-/// the frame starts any other way.
+/// The head of a frame of the channels this path takes, as Kraken writes
+/// it (see [`Cursor::canonical_head`]).
 #[inline]
 fn canonical_head(c: &mut Cursor<'_>) -> Option<(Channel, MessageType)> {
-    let start = c.pos;
-    let head = (|| {
-        if !c.lit(br#"{"channel":""#) {
-            return None;
-        }
-        let channel = if c.lit(br#"book","type":""#) {
-            Channel::Book
+    c.canonical_head(|c| {
+        if c.lit(br#"book","type":""#) {
+            Some(Channel::Book)
         } else if c.lit(br#"ticker","type":""#) {
-            Channel::Ticker
+            Some(Channel::Ticker)
         } else if c.lit(br#"trade","type":""#) {
-            Channel::Trade
+            Some(Channel::Trade)
         } else if c.lit(br#"executions","type":""#) {
-            Channel::Executions
+            Some(Channel::Executions)
         } else {
-            return None;
-        };
-        let kind = if c.lit(br#"update","data":"#) {
-            MessageType::Update
-        } else if c.lit(br#"snapshot","data":"#) {
-            MessageType::Snapshot
-        } else {
-            return None;
-        };
-        Some((channel, kind))
-    })();
-    if head.is_none() {
-        c.pos = start;
-    }
-    head
+            None
+        }
+    })
 }
 
 /// A list for one record.
