@@ -253,7 +253,7 @@ impl Deliver for BookSink {
         channel == "book"
     }
 
-    fn takes_book_in_place(&self) -> bool {
+    fn takes_in_place(&self) -> bool {
         true
     }
 

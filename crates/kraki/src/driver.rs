@@ -7,6 +7,7 @@
 use crate::auth::TokenSource;
 use crate::backoff::Backoff;
 use crate::config::Settings;
+use crate::decoded_readers::DecodedReaders;
 use crate::error::{Error, Rejection};
 use crate::fast_hash::WordMap;
 use crate::sink::{Control, Deliver, Delivered};
@@ -59,9 +60,11 @@ pub(crate) enum Command {
 /// commands and the timer are polled again.
 const FRAMES_PER_TURN: usize = 32;
 
-/// How Kraken starts a `book` frame: only such frames are tried in place
-/// (others, and book frames written otherwise, are decoded).
+/// How Kraken starts `book` and `level3` frames: only such frames are
+/// tried in place (others, and book frames written otherwise, are
+/// decoded).
 const BOOK_FRAME_START: &str = r#"{"channel":"book","#;
+const LEVEL3_FRAME_START: &str = r#"{"channel":"level3","#;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum WireState {
@@ -161,11 +164,10 @@ pub(crate) struct Driver {
     /// Subscribers that asked for a fresh snapshot while a message was
     /// routed; served once it has been.
     wants_snapshot: Vec<SubId>,
-    /// Parses book frames in place for [`Self::book_in_place`].
+    /// Parses book and level3 frames for [`Self::in_place`].
     frames: FrameParser,
-    /// Subscribers and handlers that read book messages decoded: while
-    /// there are any, book frames are not applied in place.
-    decoded_book_readers: usize,
+    /// Subscribers and handlers that read book or level3 messages decoded.
+    decoded_readers: DecodedReaders,
     next_req_id: u64,
     next_sub_id: u64,
     backoff: Backoff,
@@ -228,7 +230,7 @@ impl Driver {
             ops: Vec::new(),
             wants_snapshot: Vec::new(),
             frames: FrameParser::new(),
-            decoded_book_readers: 0,
+            decoded_readers: DecodedReaders::default(),
             next_req_id: 1,
             next_sub_id: 1,
             backoff,
@@ -448,7 +450,7 @@ impl Driver {
     /// once, without an await: the bulk of traffic costs no future.
     /// Returns what needs the async path (see [`Self::on_inbound`]).
     fn on_text(&mut self, text: &str, now: Instant, alive_at: &mut Instant) -> Option<NeedsSocket> {
-        if text.starts_with(BOOK_FRAME_START) && self.book_in_place(text) {
+        if self.in_place(text) {
             *alive_at = now;
             return None;
         }
@@ -478,33 +480,54 @@ impl Driver {
         }
     }
 
-    /// Applies a `book` frame from its text straight to the verified books
-    /// it goes to, when nothing else reads it: no owned message is built,
-    /// nothing is allocated. `false` when the frame must be decoded
-    /// instead: a handler or a subscription wants the message itself, or
-    /// the in-place parser does not recognise the frame (it then leaves
-    /// decode to give the proper error).
-    fn book_in_place(&mut self, text: &str) -> bool {
-        // All or nothing: a frame applied in place for some subscribers
-        // and decoded for others could reach some of them twice.
-        if self.decoded_book_readers > 0 {
-            return false;
-        }
-        let Some(FastFrame::Book(frame)) = self.frames.parse(text) else {
+    /// Applies a `book` or `level3` frame from its text straight to the
+    /// verified books it goes to, when nothing reads that channel decoded:
+    /// no owned message is built, nothing is allocated. `false` when the
+    /// frame must be decoded instead: it is of another channel, a handler
+    /// or a subscription wants the message itself, or the in-place parser
+    /// does not recognise the frame (decode then gives the proper error).
+    fn in_place(&mut self, text: &str) -> bool {
+        let channel = if text.starts_with(BOOK_FRAME_START) {
+            "book"
+        } else if text.starts_with(LEVEL3_FRAME_START) {
+            "level3"
+        } else {
             return false;
         };
-        for update in frame.updates() {
-            for w in self.wire.routed_mut("book", Some(update.symbol)) {
+        if !self.decoded_readers.none_for(channel) {
+            return false;
+        }
+        let Some(frame) = self.frames.parse(text) else {
+            return false;
+        };
+        let (wire, locals, wants_snapshot) =
+            (&mut self.wire, &mut self.locals, &mut self.wants_snapshot);
+        let mut deliver = |symbol: &str, apply: &mut dyn FnMut(&mut dyn Deliver) -> Delivered| {
+            for w in wire.routed_mut(channel, Some(symbol)) {
                 w.first_data_by = None;
                 w.silence_retried = false;
                 for id in &w.subscribers {
-                    if let Some(local) = self.locals.get_mut(id) {
-                        if local.sink.deliver_book(frame.kind(), &update)
-                            == Delivered::WantsSnapshot
-                        {
-                            self.wants_snapshot.push(*id);
+                    if let Some(local) = locals.get_mut(id) {
+                        if apply(local.sink.as_mut()) == Delivered::WantsSnapshot {
+                            wants_snapshot.push(*id);
                         }
                     }
+                }
+            }
+        };
+        match frame {
+            FastFrame::Book(frame) => {
+                for update in frame.updates() {
+                    deliver(update.symbol, &mut |sink| {
+                        sink.deliver_book(frame.kind(), &update)
+                    });
+                }
+            }
+            FastFrame::Level3(frame) => {
+                for update in frame.updates() {
+                    deliver(update.symbol, &mut |sink| {
+                        sink.deliver_level3(frame.kind(), &update)
+                    });
                 }
             }
         }
@@ -692,8 +715,8 @@ impl Driver {
                         }
                     }
                 }
-                if reads_decoded_books(&keys, sink.as_ref()) {
-                    self.decoded_book_readers += 1;
+                if let Some(channel) = decoded_channel(&keys, sink.as_ref()) {
+                    self.decoded_readers.add(channel);
                 }
                 self.locals.insert(
                     id,
@@ -761,8 +784,10 @@ impl Driver {
                 });
             }
             Command::AddHandler(sink) => {
-                if sink.reads("book") {
-                    self.decoded_book_readers += 1;
+                for channel in ["book", "level3"] {
+                    if sink.reads(channel) {
+                        self.decoded_readers.add(channel);
+                    }
                 }
                 self.handlers.push(sink);
             }
@@ -825,8 +850,8 @@ impl Driver {
         let Some(local) = self.locals.remove(&id) else {
             return gone;
         };
-        if reads_decoded_books(&local.keys, local.sink.as_ref()) {
-            self.decoded_book_readers -= 1;
+        if let Some(channel) = decoded_channel(&local.keys, local.sink.as_ref()) {
+            self.decoded_readers.remove(channel);
         }
         self.ops.retain(|op| op.id != id);
         for key in local.keys {
@@ -1317,7 +1342,7 @@ impl Driver {
         }
         self.locals.clear();
         self.handlers.clear();
-        self.decoded_book_readers = 0;
+        self.decoded_readers.clear();
         self.wire.clear();
     }
 }
@@ -1331,10 +1356,14 @@ fn single_symbol(params: &SubscribeParams, key: &WireKey) -> SubscribeParams {
     p
 }
 
-/// Whether a subscriber with `keys` needs book frames decoded (see
-/// [`Driver::book_in_place`]).
-fn reads_decoded_books(keys: &[WireKey], sink: &dyn Deliver) -> bool {
-    !sink.takes_book_in_place() && keys.iter().any(|k| k.channel == "book")
+/// The channel a subscriber with `keys` reads decoded messages of, if it
+/// is one that could be applied in place (see [`Driver::in_place`]). A
+/// subscription is of one channel.
+fn decoded_channel<'k>(keys: &'k [WireKey], sink: &dyn Deliver) -> Option<&'k str> {
+    if sink.takes_in_place() {
+        return None;
+    }
+    keys.first().map(|k| k.channel.as_str())
 }
 
 /// Unsubscribe echoes the identifying params only (`snapshot` is

@@ -226,4 +226,12 @@ impl Deliver for Level3Sink {
     fn reads(&self, channel: &str) -> bool {
         channel == "level3"
     }
+
+    fn takes_in_place(&self) -> bool {
+        true
+    }
+
+    fn deliver_level3(&mut self, kind: MessageType, update: &Level3View<'_>) -> Delivered {
+        self.apply(kind, update)
+    }
 }

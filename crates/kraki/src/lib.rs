@@ -30,6 +30,7 @@ mod book_handle;
 mod client;
 mod config;
 mod dead_man;
+mod decoded_readers;
 mod driver;
 mod error;
 mod event;

@@ -5,7 +5,7 @@ use crate::Event;
 use crate::spec::Subscribe;
 use kraki_proto::Inbound;
 use kraki_proto::MessageType;
-use kraki_proto::book::BookUpdate;
+use kraki_proto::book::{BookUpdate, Level3Update};
 use kraki_proto::channels::SystemStatus;
 use std::marker::PhantomData;
 
@@ -39,15 +39,20 @@ pub(crate) trait Deliver: Send {
     /// names it). Asked of handlers, which read their channel's messages
     /// from every subscription.
     fn reads(&self, channel: &str) -> bool;
-    /// Whether [`Self::deliver_book`] does all it needs: then the driver
-    /// may apply book frames parsed in place, without decoding an owned
-    /// message. Only a verified book does without the message.
-    fn takes_book_in_place(&self) -> bool {
+    /// Whether [`Self::deliver_book`] and [`Self::deliver_level3`] do all
+    /// it needs: then the driver may apply frames parsed in place, without
+    /// decoding an owned message. Only the verified books do without it.
+    fn takes_in_place(&self) -> bool {
         false
     }
     /// One item of a book frame parsed in place; called only when
-    /// [`Self::takes_book_in_place`].
+    /// [`Self::takes_in_place`].
     fn deliver_book(&mut self, _kind: MessageType, _update: &BookUpdate<'_>) -> Delivered {
+        Delivered::Done
+    }
+    /// One item of a level3 frame parsed in place; called only when
+    /// [`Self::takes_in_place`].
+    fn deliver_level3(&mut self, _kind: MessageType, _update: &Level3Update<'_>) -> Delivered {
         Delivered::Done
     }
 }

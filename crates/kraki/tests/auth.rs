@@ -184,6 +184,75 @@ async fn the_level3_book_verifies_and_resyncs_itself() {
     sim.shutdown().await;
 }
 
+/// The level3 book applies frames in place while it is the only level3
+/// reader; a raw `Level3` subscription beside it makes them decoded for
+/// both. Either way it verifies every message, and the raw stream gets as
+/// many updates as the book applies.
+#[tokio::test]
+async fn the_level3_book_shares_its_feed_with_a_raw_subscription() {
+    use futures_util::StreamExt;
+    use kraki::proto::MessageType;
+    use kraki::{Event, Level3};
+    let btc = kraki_sim::default_markets().into_iter().take(1).collect();
+    let sim = Simulator::builder()
+        .seed(4)
+        .markets(btc)
+        .paused(true)
+        .spawn()
+        .await
+        .unwrap();
+    let client = Client::builder()
+        .level3_url(sim.level3_url())
+        .rest_url(sim.rest_url())
+        .credentials(demo())
+        .connect_level3()
+        .await
+        .unwrap();
+    let mut book = client.level3_book("BTC/USD", 10).await.unwrap();
+    while book.state().status != kraki::BookStatus::Live {
+        tokio::time::timeout(std::time::Duration::from_secs(10), book.changed())
+            .await
+            .expect("no snapshot within 10 s")
+            .unwrap();
+    }
+    let quiet = std::time::Duration::from_millis(500);
+    let settled = |book: &kraki::Level3Handle| {
+        let state = book.state();
+        (state.verified, state.mismatches, state.resyncs)
+    };
+    // Alone: in place.
+    let before = settled(&book).0;
+    sim.advance(400).await;
+    tokio::time::sleep(quiet).await;
+    let (verified, mismatches, resyncs) = settled(&book);
+    assert!(
+        verified - before > 50,
+        "{} applied alone",
+        verified - before
+    );
+    assert_eq!((mismatches, resyncs), (0, 0));
+
+    // Beside a raw subscription: decoded, the same updates for both.
+    let mut raw = client
+        .subscribe(Level3::new(["BTC/USD"]).depth(10))
+        .await
+        .unwrap();
+    let before = settled(&book).0;
+    sim.advance(400).await;
+    let mut raw_updates = 0u64;
+    while let Ok(Some(event)) = tokio::time::timeout(quiet, raw.next()).await {
+        if matches!(event, Event::Data(ref u) if u.kind == MessageType::Update) {
+            raw_updates += 1;
+        }
+    }
+    let (verified, mismatches, resyncs) = settled(&book);
+    assert!(raw_updates > 50, "{raw_updates} raw updates");
+    assert_eq!(verified - before, raw_updates);
+    assert_eq!((mismatches, resyncs), (0, 0));
+    client.close().await;
+    sim.shutdown().await;
+}
+
 #[tokio::test]
 async fn an_unanswered_order_is_outcome_unknown_with_its_cl_ord_id() {
     let sim = sim().await;
