@@ -186,7 +186,7 @@
 //! Elsewhere:
 //! - [`SimHandle::refuse_connections`] refuses the next N connection
 //!   attempts and [`SimHandle::refuse_connections_for`] every attempt for a
-//!   while: accepted and closed before any HTTP is read;
+//!   while: accepted and reset (TCP RST) before any HTTP is read;
 //! - [`SimHandle::mute_subscriptions`]: new subscriptions are acknowledged
 //!   but get no data;
 //! - [`SimHandle::corrupt_next_checksum`]: the next book update of a symbol

@@ -346,14 +346,14 @@ impl SimHandle {
         self.faults.send_modify(|f| f.mute = on);
     }
 
-    /// Fault: the next `count` connection attempts are accepted and closed
-    /// at once, before any HTTP is read.
+    /// Fault: the next `count` connection attempts are accepted and reset
+    /// at once (a TCP reset), before any HTTP is read.
     pub fn refuse_connections(&self, count: u64) {
         self.refuse.refuse_count(count);
     }
 
     /// Fault: every connection attempt for `duration` from now is accepted
-    /// and closed at once, before any HTTP is read, as a server that is
+    /// and reset at once, before any HTTP is read, as a server that is
     /// down for a while. Open connections are not affected; a later call
     /// replaces the period, and `Duration::ZERO` ends it. Attempts refused
     /// in the period do not use up a [`SimHandle::refuse_connections`]
@@ -465,6 +465,9 @@ async fn accept_loop(
                 let Ok((stream, peer)) = accepted else { continue };
                 if refuse.refuses(tokio::time::Instant::now()) {
                     tracing::debug!(%peer, "connection refused (fault)");
+                    // Closed with a reset, not a clean end: as close to a
+                    // refused connection as a listening server can come.
+                    let _ = stream.set_zero_linger();
                     drop(stream);
                     continue;
                 }

@@ -227,3 +227,27 @@ async fn connections_are_refused_for_a_while_then_served() {
     status_id(&mut ws).await;
     sim.shutdown().await;
 }
+
+/// A refused connection ends with a TCP reset, as a server that refuses it
+/// would, not with a clean end of stream.
+#[tokio::test]
+async fn a_refused_connection_is_reset() {
+    use tokio::io::AsyncReadExt;
+    let sim = paused().await;
+    sim.refuse_connections(1);
+    let url = sim.public_url();
+    let host_port = url.trim_start_matches("ws://").split('/').next().unwrap();
+    let mut tcp = tokio::net::TcpStream::connect(host_port).await.unwrap();
+    let mut buf = [0u8; 16];
+    let read = tokio::time::timeout(Duration::from_secs(5), tcp.read(&mut buf))
+        .await
+        .expect("neither data nor an end within 5 s");
+    assert_eq!(
+        read.map_err(|e| e.kind()),
+        Err(std::io::ErrorKind::ConnectionReset)
+    );
+    // The count is used up: the next attempt is served.
+    let mut ws = connect(&sim.public_url()).await;
+    status_id(&mut ws).await;
+    sim.shutdown().await;
+}
