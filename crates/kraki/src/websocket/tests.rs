@@ -375,3 +375,60 @@ async fn random_messages_in_random_pieces_arrive_whole() {
         assert!(got == want, "message {n} of {count} differs");
     }
 }
+
+/// Random bytes after the handshake, some shaped like frame heads: the
+/// reader hands out what parses, then ends with an error naming the
+/// problem (or the end of the stream), and never panics or hangs.
+#[tokio::test]
+async fn random_bytes_end_in_an_error_never_a_panic() {
+    let mut seed = 0x2545_F491_4F6C_DD1D_u64;
+    let mut next_random = move |below: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % below as u64) as usize
+    };
+    for _ in 0..100 {
+        let mut wire = Vec::new();
+        for _ in 0..next_random(20) {
+            if next_random(2) == 0 {
+                // A plausible head: any opcode, any length form.
+                wire.push(next_random(256) as u8 & 0x8F);
+                wire.push([5u8, 126, 127, 0][next_random(4)]);
+            }
+            for _ in 0..next_random(300) {
+                wire.push(next_random(256) as u8);
+            }
+        }
+        let (listener, url) = listener().await;
+        tokio::spawn(async move {
+            let (mut server, answer) = accept(&listener).await;
+            server.write_all(answer.as_bytes()).await.unwrap();
+            let _ = server.write_all(&wire).await;
+            // Dropped: the stream ends after the bytes.
+        });
+        let mut socket = connect(&url).await.unwrap();
+        let outcome = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+            loop {
+                match next(&mut socket).await {
+                    Ok(Got::Close(_)) => return "close".to_owned(),
+                    Ok(_) => {}
+                    Err(e) => return e,
+                }
+            }
+        })
+        .await
+        .expect("neither an error nor an end within 5 s");
+        let named = [
+            "close",
+            "protocol error",
+            "over the",
+            "not valid UTF-8",
+            "closed by the server without a close frame",
+        ];
+        assert!(
+            named.iter().any(|n| outcome.contains(n)),
+            "an unnamed outcome: {outcome}"
+        );
+    }
+}
