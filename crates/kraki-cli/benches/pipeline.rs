@@ -13,6 +13,10 @@
 //! update's exchange timestamp (taken when the simulator generated it) is
 //! compared with the time the client's subscription handed it over, after
 //! decoding and applying it to a verified book. Reported: p50, p99, max.
+//! The simulator runs on a runtime of its own, and the same feed is first
+//! read by a bare tokio-websockets reader for five seconds: its p50/p99
+//! are what the simulator and loopback cost alone, so the difference is
+//! the client's share.
 //!
 //! Not a criterion bench: one pass over a few hundred thousand real socket
 //! messages is the measurement, repeated (5 passes, `KRAKI_BENCH_PASSES`
@@ -190,10 +194,40 @@ async fn calibrate(sim: &SimHandle, client: &Client) -> f64 {
     n as f64 / start.elapsed().as_secs_f64()
 }
 
-async fn latency(target_per_second: f64, seconds: u64) -> (f64, Vec<Duration>) {
+/// A runtime of its own (one worker thread) for the simulator, as an
+/// exchange on another machine would be: the client's thread then does
+/// only the client's work, and the latency measured is the client's, not
+/// that of the two sharing one thread.
+fn sim_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// A one-pair simulator at `rate` events/s, running on `sims`.
+async fn spawn_sim(sims: &tokio::runtime::Runtime, rate: f64) -> SimHandle {
+    sims.spawn(btc_only().rate(rate).spawn())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn stop_sim(sims: &tokio::runtime::Runtime, sim: SimHandle) {
+    sims.spawn(async move { sim.shutdown().await })
+        .await
+        .unwrap();
+}
+
+async fn latency(
+    target_per_second: f64,
+    seconds: u64,
+    sims: &tokio::runtime::Runtime,
+) -> (f64, Vec<Duration>, Vec<Duration>) {
     // First a run to learn how many book updates an event rate gives.
     let probe_rate = 20_000.0;
-    let sim = btc_only().rate(probe_rate).spawn().await.unwrap();
+    let sim = spawn_sim(sims, probe_rate).await;
     let client = Client::builder()
         .public_url(sim.public_url())
         .connect()
@@ -201,10 +235,13 @@ async fn latency(target_per_second: f64, seconds: u64) -> (f64, Vec<Duration>) {
         .unwrap();
     let per_second = calibrate(&sim, &client).await;
     client.close().await;
-    sim.shutdown().await;
+    stop_sim(sims, sim).await;
     let rate = probe_rate * target_per_second / per_second.max(1.0);
 
-    let sim = btc_only().rate(rate).spawn().await.unwrap();
+    let sim = spawn_sim(sims, rate).await;
+    // The same feed read by a bare WebSocket reader first: what the
+    // simulator and the loopback cost on their own, for the ratio.
+    let raw = raw_latency(&sim, seconds).await;
     let client = Client::builder()
         .public_url(sim.public_url())
         .connect()
@@ -222,21 +259,57 @@ async fn latency(target_per_second: f64, seconds: u64) -> (f64, Vec<Duration>) {
         let Some(event) = sub.next().await else { break };
         let Event::Data(update) = event else { continue };
         let verified = book.apply(update.kind, &update.book).unwrap();
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_nanos() as i128;
         if let (Some(ts), kraki_proto::book::Verification::Verified) =
             (update.book.timestamp, verified)
         {
-            samples.push(Duration::from_nanos((now - ts.unix_nanos()).max(0) as u64));
+            samples.push(since(ts));
         }
     }
     let achieved = samples.len() as f64 / start.elapsed().as_secs_f64();
     client.close().await;
-    sim.shutdown().await;
+    stop_sim(sims, sim).await;
     samples.sort();
-    (achieved, samples)
+    (achieved, samples, raw)
+}
+
+/// How long ago `ts` was, by the system clock (the simulator's stamps
+/// come from it too).
+fn since(ts: kraki_proto::Timestamp) -> Duration {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as i128;
+    Duration::from_nanos((now - ts.unix_nanos()).max(0) as u64)
+}
+
+/// Timestamp-to-reader latency of book updates read by a bare
+/// tokio-websockets connection, decoded only to find the timestamp.
+async fn raw_latency(sim: &SimHandle, seconds: u64) -> Vec<Duration> {
+    let (mut ws, _) = ClientBuilder::from_uri(sim.public_url().parse().unwrap())
+        .connect()
+        .await
+        .unwrap();
+    ws.send(Message::text(
+        r#"{"method":"subscribe","params":{"channel":"book","symbol":["BTC/USD"],"depth":10}}"#
+            .to_owned(),
+    ))
+    .await
+    .unwrap();
+    let mut samples = Vec::new();
+    let end = Instant::now() + Duration::from_secs(seconds);
+    while Instant::now() < end {
+        let Some(Ok(msg)) = ws.next().await else {
+            break;
+        };
+        let Some(text) = msg.as_text() else { continue };
+        if let Ok(kraki_proto::Inbound::Book(m)) = kraki_proto::decode(text) {
+            if m.kind == kraki_proto::MessageType::Update {
+                samples.extend(m.data.first().and_then(|d| d.timestamp).map(since));
+            }
+        }
+    }
+    samples.sort();
+    samples
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -312,12 +385,20 @@ fn main() {
     if std::env::var_os("KRAKI_BENCH_SKIP_LATENCY").is_some() {
         return;
     }
-    let (achieved, samples) = runtime.block_on(latency(10_000.0, 5));
+    let sims = sim_runtime();
+    let (achieved, samples, raw) = runtime.block_on(latency(10_000.0, 5, &sims));
+    sims.shutdown_background();
     println!(
         "latency at {achieved:.0} updates/s (live simulator, timestamp to handler): p50 {:?}, p99 {:?}, max {:?} over {} updates",
         percentile(&samples, 0.50),
         percentile(&samples, 0.99),
         samples.last().unwrap(),
         samples.len()
+    );
+    println!(
+        "  the same feed to a bare WebSocket reader (simulator + loopback alone): p50 {:?}, p99 {:?} over {} updates",
+        percentile(&raw, 0.50),
+        percentile(&raw, 0.99),
+        raw.len()
     );
 }
