@@ -71,6 +71,9 @@ impl Endpoint {
 /// does.
 const GARBAGE: &str = "CloudFlare WebSocket proxy restarting";
 
+/// Feed frames written together at most, when more are queued.
+const MAX_BATCH: usize = 256;
+
 /// Serves one WebSocket until it closes, errs, idles out or a fault ends
 /// it.
 pub(crate) async fn serve<S>(
@@ -105,18 +108,25 @@ pub(crate) async fn serve<S>(
     let mut last_sent = Instant::now();
     let mut stalled = false;
     loop {
-        if !stalled {
+        if !stalled && !outgoing.is_empty() {
+            // Everything ready goes out in one write: a frame per write
+            // syscall would cap a busy feed far below what the engine
+            // makes, and the feed would lag and drop its own client.
             for text in outgoing.drain(..) {
                 if outbox.must_close() {
                     break;
                 }
-                if ws.send(Message::text(text)).await.is_err() {
+                if ws.feed(Message::text(text)).await.is_err() {
                     conn.stop();
                     return;
                 }
                 outbox.sent();
-                last_sent = Instant::now();
             }
+            if ws.flush().await.is_err() {
+                conn.stop();
+                return;
+            }
+            last_sent = Instant::now();
         }
         if outbox.must_close() {
             tracing::debug!(connection_id, "closed after its message count (fault)");
@@ -147,7 +157,26 @@ pub(crate) async fn serve<S>(
                 outbox.reply(reply, Instant::now())
             }
             frame = frames.recv() => match frame {
-                Some(Some(frame)) => outbox.push(frame.to_string()).into_iter().collect(),
+                Some(Some(frame)) => {
+                    let mut ready: Vec<String> = outbox.push(frame.to_string()).into_iter().collect();
+                    // Frames queued meanwhile join this write, up to a
+                    // bound that keeps requests and faults answered.
+                    let mut lagged = false;
+                    for _ in 0..MAX_BATCH {
+                        match frames.try_recv() {
+                            Ok(Some(frame)) => ready.extend(outbox.push(frame.to_string())),
+                            Ok(None) => {
+                                lagged = true;
+                                break;
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    if lagged {
+                        break;
+                    }
+                    ready
+                }
                 // A feed fell too far behind: drop the client, as a real
                 // exchange drops a consumer that cannot keep up.
                 Some(None) | None => break,

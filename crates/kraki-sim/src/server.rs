@@ -87,7 +87,10 @@ impl Simulator {
 
     /// Market events per second across all pairs (each moves the book,
     /// about one in four is a trade). Default is 40: every pair's book
-    /// moves several times a second.
+    /// moves several times a second. At most 1,000,000. A rate above what
+    /// the machine can write out (about 200,000 events/s to one client on
+    /// one core of a small server) makes the feeds fall behind, and a feed
+    /// 4096 frames behind is dropped, as Kraken drops a slow consumer.
     pub fn rate(mut self, events_per_second: f64) -> Self {
         self.rate = events_per_second;
         self
