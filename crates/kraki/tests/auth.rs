@@ -126,6 +126,17 @@ async fn a_fixed_token_source_skips_rest() {
     sim.shutdown().await;
 }
 
+/// A client of `sim`'s level3 endpoint with the demo account.
+async fn level3_client(sim: &SimHandle) -> Client {
+    Client::builder()
+        .level3_url(sim.level3_url())
+        .rest_url(sim.rest_url())
+        .credentials(demo())
+        .connect_level3()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn the_level3_book_verifies_and_resyncs_itself() {
     use kraki::BookStatus;
@@ -135,13 +146,7 @@ async fn the_level3_book_verifies_and_resyncs_itself() {
         .spawn()
         .await
         .unwrap();
-    let client = Client::builder()
-        .level3_url(sim.level3_url())
-        .rest_url(sim.rest_url())
-        .credentials(demo())
-        .connect_level3()
-        .await
-        .unwrap();
+    let client = level3_client(&sim).await;
     let mut book = client.level3_book("BTC/USD", 10).await.unwrap();
     let within = std::time::Duration::from_secs(10);
     let state = loop {
@@ -201,13 +206,7 @@ async fn the_level3_book_shares_its_feed_with_a_raw_subscription() {
         .spawn()
         .await
         .unwrap();
-    let client = Client::builder()
-        .level3_url(sim.level3_url())
-        .rest_url(sim.rest_url())
-        .credentials(demo())
-        .connect_level3()
-        .await
-        .unwrap();
+    let client = level3_client(&sim).await;
     let mut book = client.level3_book("BTC/USD", 10).await.unwrap();
     while book.state().status != kraki::BookStatus::Live {
         tokio::time::timeout(std::time::Duration::from_secs(10), book.changed())
