@@ -43,10 +43,12 @@ enum Command {
     Executions(commands::private_stream::ExecutionsArgs),
 }
 
-/// Connects the client, with the first connection's error made clear.
+/// Connects the client (through the proxy the environment names, if any),
+/// with the first connection's error made clear.
 async fn connect(url: &str) -> anyhow::Result<kraki::Client> {
     kraki::Client::builder()
         .public_url(url)
+        .proxy_from_env()
         .connect()
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Sim, run};
+use common::{Sim, run, run_with_env};
 
 #[test]
 fn sim_prints_its_endpoints_then_ready_and_stops_on_ctrl_c() {
@@ -127,6 +127,35 @@ fn unreachable_url_fails_with_a_clear_message() {
         assert!(out.is_empty());
         assert!(err.contains("cannot connect to"), "{err}");
     }
+}
+
+#[test]
+fn the_environment_proxy_is_read_and_loopback_goes_direct() {
+    let sim = Sim::start();
+    let args = [
+        "stream",
+        "ticker",
+        "--symbol",
+        "BTC/USD",
+        "--url",
+        sim.public_url(),
+        "--count",
+        "1",
+    ];
+    // Nothing listens on port 1: had the loopback sim been proxied, the
+    // connection would fail.
+    let (code, out, err) = run_with_env(&args, &[("HTTPS_PROXY", "http://127.0.0.1:1")]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    // A proxy the client cannot use is named, its password is not.
+    let (code, out, err) = run_with_env(
+        &args,
+        &[("https_proxy", "socks5://me:hunter2@proxy.example:1080")],
+    );
+    assert_ne!(code, 0);
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("proxy") && err.contains("socks5"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
 }
 
 type Ws =

@@ -52,7 +52,7 @@ impl Client {
         token_source: Option<Arc<dyn TokenSource>>,
     ) -> Result<Client, Error> {
         let url = parse_url(url)?;
-        let transport = Transport::new(&builder.extra_roots)?;
+        let transport = Transport::new(&builder.extra_roots, builder.checked_proxy()?)?;
         let (commands, rx) = mpsc::unbounded_channel();
         let (status_tx, status) = watch::channel(None);
         let mut driver = Driver::new(
@@ -172,7 +172,8 @@ impl Client {
     }
 
     pub(crate) fn transport(&self) -> Result<Transport, Error> {
-        Transport::new(&self.inner.builder.extra_roots)
+        let builder = &self.inner.builder;
+        Transport::new(&builder.extra_roots, builder.checked_proxy()?)
     }
 
     pub(crate) fn queue_capacity(&self) -> usize {

@@ -3,6 +3,7 @@
 use crate::auth::{Credentials, TokenSource};
 use crate::client::Client;
 use crate::error::Error;
+use crate::proxy::Proxy;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,6 +25,7 @@ pub(crate) struct Settings {
     pub(crate) idle_timeout: Duration,
     pub(crate) ping_interval: Duration,
     pub(crate) request_timeout: Duration,
+    pub(crate) connect_timeout: Duration,
     pub(crate) queue_capacity: usize,
 }
 
@@ -36,6 +38,10 @@ pub struct ClientBuilder {
     pub(crate) level3_url: String,
     pub(crate) rest_url: String,
     pub(crate) extra_roots: Vec<Vec<u8>>,
+    /// The proxy, or why its URL was refused (reported by `connect`).
+    pub(crate) proxy: Option<Result<Proxy, String>>,
+    /// Hosts reached without the proxy, given with `no_proxy`.
+    pub(crate) no_proxy: Option<String>,
     pub(crate) credentials: Option<Credentials>,
     pub(crate) token_source: Option<Arc<dyn TokenSource>>,
     pub(crate) rate_tier: crate::RateTier,
@@ -49,6 +55,8 @@ impl std::fmt::Debug for ClientBuilder {
             .field("auth_url", &self.auth_url)
             .field("level3_url", &self.level3_url)
             .field("rest_url", &self.rest_url)
+            .field("proxy", &self.proxy)
+            .field("no_proxy", &self.no_proxy)
             .field("credentials", &self.credentials)
             .field(
                 "token_source",
@@ -67,6 +75,8 @@ impl Default for ClientBuilder {
             level3_url: LEVEL3_URL.to_owned(),
             rest_url: crate::rest::REST_URL.to_owned(),
             extra_roots: Vec::new(),
+            proxy: None,
+            no_proxy: None,
             credentials: None,
             token_source: None,
             rate_tier: crate::RateTier::default(),
@@ -79,6 +89,7 @@ impl Default for ClientBuilder {
                 idle_timeout: Duration::from_secs(10),
                 ping_interval: Duration::from_secs(30),
                 request_timeout: Duration::from_secs(10),
+                connect_timeout: Duration::from_secs(10),
                 queue_capacity: 4096,
             },
         }
@@ -142,6 +153,52 @@ impl ClientBuilder {
         self
     }
 
+    /// Connects through this HTTP proxy: `http://[user[:password]@]host[:port]`
+    /// (port 1080 when left out, as for curl; user and password may be
+    /// percent-encoded and are sent as `Proxy-Authorization: Basic`, never
+    /// shown). Every connection, WebSocket and REST, is then a tunnel
+    /// opened with `CONNECT host:port`; TLS runs through it end to end.
+    /// A bad URL makes `connect` fail with [`Error::Config`]. Default is
+    /// no proxy; see also [`Self::proxy_from_env`].
+    pub fn proxy(mut self, url: &str) -> Self {
+        self.proxy = Some(Proxy::parse(url));
+        self
+    }
+
+    /// Hosts reached without the proxy, as `NO_PROXY` lists them:
+    /// comma-separated names (each covering its subdomains), IP addresses,
+    /// or `*`. Replaces the environment's list when the proxy comes from
+    /// [`Self::proxy_from_env`]. Default is none.
+    pub fn no_proxy(mut self, list: &str) -> Self {
+        self.no_proxy = Some(list.to_owned());
+        self
+    }
+
+    /// The proxy the environment names, as curl and most tools read it:
+    /// `HTTPS_PROXY`, else `ALL_PROXY` (upper or lower case), bypassed for
+    /// the hosts in `NO_PROXY` and always for loopback hosts (so a local
+    /// simulator is reached directly). No change when none is set. The
+    /// `kraki` command does this.
+    pub fn proxy_from_env(mut self) -> Self {
+        if let Some(proxy) = Proxy::from_env() {
+            self.proxy = Some(proxy);
+        }
+        self
+    }
+
+    /// The proxy to connect through, if any.
+    pub(crate) fn checked_proxy(&self) -> Result<Option<Proxy>, Error> {
+        let proxy = self
+            .proxy
+            .clone()
+            .transpose()
+            .map_err(|e| Error::Config(format!("proxy: {e}")))?;
+        Ok(match &self.no_proxy {
+            Some(list) => proxy.map(|proxy| proxy.bypassing(list)),
+            None => proxy,
+        })
+    }
+
     /// Attempts for the first connection before `connect` fails. Default is 3.
     /// Once connected, the client reconnects for as long as it lives.
     pub fn connect_attempts(mut self, attempts: u32) -> Self {
@@ -186,6 +243,15 @@ impl ClientBuilder {
     /// means the connection is dead: it is replaced.
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.settings.request_timeout = timeout;
+        self
+    }
+
+    /// How long opening a connection may take: TCP, the proxy's `CONNECT`,
+    /// TLS and the WebSocket upgrade together (the token's REST call has
+    /// its own limit). An attempt that takes longer failed, and the next
+    /// one follows the backoff. Default is 10 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.connect_timeout = timeout;
         self
     }
 
@@ -253,7 +319,7 @@ impl ClientBuilder {
                     .to_owned(),
             )
         })?;
-        let transport = crate::transport::Transport::new(&self.extra_roots)?;
+        let transport = crate::transport::Transport::new(&self.extra_roots, self.checked_proxy()?)?;
         let rest = crate::rest::RestClient::with_transport(&self.rest_url, transport)?;
         Ok(Arc::new(crate::auth::RestTokenSource::new(
             rest,

@@ -276,9 +276,12 @@ impl Driver {
             self.token = Some(source.token().await?);
             self.token_generation += 1;
         }
-        self.transport
-            .connect(&self.url)
+        // A server (or proxy) that accepts and then says nothing would
+        // otherwise hold the attempt, and every later one, forever.
+        let limit = self.settings.connect_timeout;
+        tokio::time::timeout(limit, self.transport.connect(&self.url))
             .await
+            .map_err(|_| Error::WebSocket(format!("no answer from {} within {limit:?}", self.url)))?
             .map_err(Error::WebSocket)
     }
 

@@ -40,6 +40,7 @@ mod handlers;
 mod level3;
 mod order;
 mod private_spec;
+mod proxy;
 mod published;
 mod rate_counter;
 pub mod rest;

@@ -1,6 +1,8 @@
-//! Opening a WebSocket over TCP, with TLS (rustls, ring) for `wss://`.
+//! Opening a WebSocket over TCP, with TLS (rustls, ring) for `wss://`,
+//! directly or through an HTTP proxy.
 
 use crate::Error;
+use crate::proxy::Proxy;
 use crate::websocket::{Socket, Stream};
 use http::Uri;
 use rustls::pki_types::{CertificateDer, ServerName};
@@ -20,11 +22,13 @@ const TLS_READ_SIZE: usize = 64 << 10;
 #[derive(Clone)]
 pub(crate) struct Transport {
     tls: tokio_rustls::TlsConnector,
+    proxy: Option<Arc<Proxy>>,
 }
 
 impl Transport {
-    /// A transport trusting the webpki roots plus `extra_roots` (DER).
-    pub(crate) fn new(extra_roots: &[Vec<u8>]) -> Result<Self, Error> {
+    /// A transport trusting the webpki roots plus `extra_roots` (DER),
+    /// connecting through `proxy` where it applies.
+    pub(crate) fn new(extra_roots: &[Vec<u8>], proxy: Option<Proxy>) -> Result<Self, Error> {
         let mut roots = rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         for der in extra_roots {
@@ -40,7 +44,22 @@ impl Transport {
             .with_no_client_auth();
         Ok(Transport {
             tls: tokio_rustls::TlsConnector::from(Arc::new(config)),
+            proxy: proxy.map(Arc::new),
         })
+    }
+
+    /// A TCP connection to `host:port`, through the proxy when one applies
+    /// to `host`; Nagle off, as orders and pings are small writes that
+    /// must leave at once.
+    pub(crate) async fn tcp(&self, host: &str, port: u16) -> Result<TcpStream, String> {
+        if let Some(proxy) = self.proxy.as_ref().filter(|p| p.applies_to(host)) {
+            return proxy.tunnel(host, port).await;
+        }
+        let tcp = TcpStream::connect((host, port))
+            .await
+            .map_err(|e| format!("cannot connect to {host}:{port}: {e}"))?;
+        tcp.set_nodelay(true).map_err(|e| e.to_string())?;
+        Ok(tcp)
     }
 
     /// The TLS connector, for HTTPS too.
@@ -59,12 +78,7 @@ impl Transport {
             .trim_end_matches(']');
         let tls = url.scheme_str() == Some("wss");
         let port = url.port_u16().unwrap_or(if tls { 443 } else { 80 });
-        let tcp = TcpStream::connect((host, port))
-            .await
-            .map_err(|e| format!("cannot connect to {host}:{port}: {e}"))?;
-        // Orders and pings are small writes that must leave at once, not
-        // wait for the acknowledgement of the previous one (Nagle).
-        tcp.set_nodelay(true).map_err(|e| e.to_string())?;
+        let tcp = self.tcp(host, port).await?;
         let stream = if tls {
             let name = ServerName::try_from(host.to_owned())
                 .map_err(|e| format!("bad host name {host}: {e}"))?;

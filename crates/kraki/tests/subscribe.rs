@@ -191,6 +191,29 @@ async fn first_connection_fails_fast_with_a_clear_error() {
 }
 
 #[tokio::test]
+async fn a_server_that_never_answers_the_upgrade_times_out() {
+    // Accepts TCP, then keeps every connection open and silent.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((tcp, _)) = listener.accept().await {
+            held.push(tcp);
+        }
+    });
+    let err = Client::builder()
+        .public_url(format!("ws://127.0.0.1:{port}/v2"))
+        .connect_attempts(2)
+        .connect_timeout(Duration::from_millis(200))
+        .backoff(Duration::from_millis(10), Duration::from_millis(20))
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Connect { attempts: 2, .. }), "{err}");
+    assert!(err.to_string().contains("no answer from"), "{err}");
+}
+
+#[tokio::test]
 async fn fan_in_merges_and_fan_out_keeps_each_symbol_on_one_worker() {
     let sim = Simulator::builder().rate(500.0).spawn().await.unwrap();
     let client = public_client(&sim).await;

@@ -4,6 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::connect_proxy::proxy;
 use futures_util::StreamExt;
 use kraki::{Client, Error, Event, Ticker};
 use kraki_sim::Simulator;
@@ -78,5 +81,30 @@ async fn wss_with_an_added_root_certificate() {
         .unwrap()
         .unwrap();
     assert!(matches!(event, Event::Data(_)), "{event:?}");
+    client.close().await;
+}
+
+#[tokio::test]
+async fn wss_through_a_proxy_is_verified_end_to_end() {
+    let sim = Simulator::builder().rate(300.0).spawn().await.unwrap();
+    let (port, cert) = tls_terminator(sim.addr()).await;
+    let (proxy_port, seen) = proxy(None).await;
+    let client = Client::builder()
+        .public_url(format!("wss://localhost:{port}/v2"))
+        .add_root_certificate(cert)
+        .proxy(&format!("http://127.0.0.1:{proxy_port}"))
+        .connect()
+        .await
+        .unwrap();
+    let mut ticker = client.subscribe(Ticker::new(["BTC/USD"])).await.unwrap();
+    let event = tokio::time::timeout(Duration::from_secs(10), ticker.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(event, Event::Data(_)), "{event:?}");
+    // The tunnel goes to the host by name; TLS checked the certificate for
+    // that name through it.
+    let tunnels = seen.lock().unwrap().clone();
+    assert_eq!(tunnels, [(format!("localhost:{port}"), None)]);
     client.close().await;
 }

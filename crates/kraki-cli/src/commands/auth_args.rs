@@ -44,6 +44,7 @@ impl AuthArgs {
             .auth_url(ws)
             .rest_url(rest)
             .credentials(credentials)
+            .proxy_from_env()
             .connect_auth()
             .await?)
     }

@@ -111,8 +111,8 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
     run_with_env(args, &[])
 }
 
-/// `run` with extra environment variables (the API credentials are
-/// cleared first, so tests never pick up a developer's real ones).
+/// `run` with extra environment variables (the API credentials and proxy
+/// settings are cleared first, so tests never pick up a developer's).
 pub fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     let mut command = Command::new(KRAKI);
     command.args(args);
@@ -121,6 +121,12 @@ pub fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String
         "KRAKEN_API_SECRET",
         "KRAKEN_REST_API_KEY",
         "KRAKEN_REST_API_PRIVATE_KEY",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
     ] {
         command.env_remove(name);
     }

@@ -46,7 +46,7 @@ impl RestClient {
     /// # Errors
     /// [`Error::Config`] for a URL that is not `http://` or `https://`.
     pub fn new(base_url: &str) -> Result<Self, Error> {
-        Self::with_transport(base_url, Transport::new(&[])?)
+        Self::with_transport(base_url, Transport::new(&[], None)?)
     }
 
     pub(crate) fn with_transport(base_url: &str, transport: Transport) -> Result<Self, Error> {
@@ -98,7 +98,7 @@ impl RestClient {
             None => "/0/public/AssetPairs".to_owned(),
         };
         let response = http1::request(
-            self.transport.tls(),
+            &self.transport,
             &self.base,
             "GET",
             &target,
@@ -125,7 +125,7 @@ impl RestClient {
             ),
         ];
         let response = http1::request(
-            self.transport.tls(),
+            &self.transport,
             &self.base,
             "POST",
             path,

@@ -7,11 +7,10 @@
 //! connection reuse buys nothing; a full HTTP client crate would bring
 //! more code than this file.
 
+use crate::transport::Transport;
 use http::Uri;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
-use tokio_rustls::TlsConnector;
 
 /// Largest response body accepted (AssetPairs for every pair is ~1 MB).
 const MAX_BODY: usize = 32 << 20;
@@ -30,7 +29,7 @@ pub(crate) struct HttpResponse {
 /// error is a description fit for an error message (it never contains
 /// header values, which may carry a signature).
 pub(crate) async fn request(
-    tls: &TlsConnector,
+    transport: &Transport,
     base: &Uri,
     method: &str,
     target: &str,
@@ -65,14 +64,12 @@ pub(crate) async fn request(
     }
     head.push_str("\r\n");
     let exchange = async {
-        let tcp = TcpStream::connect((host.as_str(), port))
-            .await
-            .map_err(|e| format!("cannot connect to {host}:{port}: {e}"))?;
-        let _ = tcp.set_nodelay(true);
+        let tcp = transport.tcp(&host, port).await?;
         if https {
             let name = rustls::pki_types::ServerName::try_from(host.clone())
                 .map_err(|e| format!("bad host name {host}: {e}"))?;
-            let stream = tls
+            let stream = transport
+                .tls()
                 .connect(name, tcp)
                 .await
                 .map_err(|e| format!("TLS with {host}: {e}"))?;

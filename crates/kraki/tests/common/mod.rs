@@ -3,6 +3,8 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub(crate) mod connect_proxy;
+
 use futures_util::StreamExt;
 use kraki::proto::Decimal;
 use kraki::{Client, Credentials, Event, Subscription};

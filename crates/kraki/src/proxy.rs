@@ -1,0 +1,346 @@
+//! HTTP proxies: where the only way out of a network is a proxy, every
+//! connection (WebSocket and REST, `ws://` and `wss://`) is a tunnel
+//! opened with `CONNECT host:port`, and TLS and the WebSocket upgrade run
+//! through it unchanged, end to end with Kraken.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// A proxy URL without a port means this one, as for curl.
+const DEFAULT_PORT: u16 = 1080;
+
+/// Longest answer head to `CONNECT` accepted.
+const MAX_ANSWER: usize = 16 << 10;
+
+/// An HTTP proxy and the hosts reached without it.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Proxy {
+    host: String,
+    port: u16,
+    /// `Basic …` from the URL's user info: a secret, never shown.
+    authorization: Option<String>,
+    /// `NO_PROXY` entries, lower case, without leading dots.
+    bypass: Vec<String>,
+    /// Loopback hosts go direct (the convention for proxies taken from
+    /// the environment, so a local simulator keeps working).
+    bypass_loopback: bool,
+}
+
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Proxy")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field(
+                "credentials",
+                &self.authorization.as_ref().map(|_| "<redacted>"),
+            )
+            .field("bypass", &self.bypass)
+            .field("bypass_loopback", &self.bypass_loopback)
+            .finish()
+    }
+}
+
+impl Proxy {
+    /// Parses `http://[user[:password]@]host[:port]` (the scheme may be
+    /// left out; the user info may be percent-encoded). The error names
+    /// the problem and never repeats the password.
+    pub(crate) fn parse(url: &str) -> Result<Proxy, String> {
+        let url = url.trim();
+        let rest = match url.split_once("://") {
+            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => rest,
+            Some((scheme, _)) => {
+                return Err(format!(
+                    "proxy scheme {scheme:?} is not supported (only http:// proxies are)"
+                ));
+            }
+            None => url,
+        };
+        let rest = rest.trim_end_matches('/');
+        if rest.contains('/') {
+            return Err("a proxy URL has no path".to_owned());
+        }
+        let (userinfo, hostport) = match rest.rsplit_once('@') {
+            Some((userinfo, hostport)) => (Some(userinfo), hostport),
+            None => (None, rest),
+        };
+        let (host, port) = split_host_port(hostport)?;
+        let authorization = userinfo
+            .map(|info| {
+                let (user, password) = info.split_once(':').unwrap_or((info, ""));
+                let user = percent_decode(user).ok_or("bad percent-encoding in the proxy user")?;
+                let password =
+                    percent_decode(password).ok_or("bad percent-encoding in the proxy password")?;
+                Ok::<_, String>(format!(
+                    "Basic {}",
+                    STANDARD.encode(format!("{user}:{password}"))
+                ))
+            })
+            .transpose()?;
+        Ok(Proxy {
+            host,
+            port,
+            authorization,
+            bypass: Vec::new(),
+            bypass_loopback: false,
+        })
+    }
+
+    /// Hosts reached directly, as `NO_PROXY` lists them: comma-separated
+    /// names (each also covers its subdomains; a leading dot is optional),
+    /// IP addresses, or `*` for all. Ports in entries are ignored.
+    pub(crate) fn bypassing(mut self, list: &str) -> Proxy {
+        self.bypass = list
+            .split(',')
+            .map(|entry| {
+                let entry = entry.trim().trim_start_matches('.').to_ascii_lowercase();
+                match split_host_port(&entry) {
+                    Ok((host, _)) => host,
+                    Err(_) => entry,
+                }
+            })
+            .filter(|entry| !entry.is_empty())
+            .collect();
+        self
+    }
+
+    /// Loopback hosts (`localhost`, 127.0.0.0/8, `::1`) go direct.
+    pub(crate) fn bypassing_loopback(mut self) -> Proxy {
+        self.bypass_loopback = true;
+        self
+    }
+
+    /// The proxy from the environment: `HTTPS_PROXY`, else `ALL_PROXY`
+    /// (upper or lower case, the first set and non-empty), bypassed for
+    /// `NO_PROXY` and for loopback hosts. `None` when none is set.
+    pub(crate) fn from_env() -> Option<Result<Proxy, String>> {
+        let var = |names: &[&str]| {
+            names
+                .iter()
+                .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+        };
+        let url = var(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"])?;
+        let no_proxy = var(&["NO_PROXY", "no_proxy"]).unwrap_or_default();
+        Some(Proxy::parse(&url).map(|proxy| proxy.bypassing(&no_proxy).bypassing_loopback()))
+    }
+
+    /// Whether connections to `host` go through the proxy.
+    pub(crate) fn applies_to(&self, host: &str) -> bool {
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
+        if self.bypass_loopback && is_loopback(&host) {
+            return false;
+        }
+        !self.bypass.iter().any(|entry| {
+            entry == "*"
+                || host == *entry
+                || host
+                    .strip_suffix(entry.as_str())
+                    .is_some_and(|head| head.ends_with('.'))
+        })
+    }
+
+    /// A TCP connection to the proxy, tunnelled on to `host:port`.
+    pub(crate) async fn tunnel(&self, host: &str, port: u16) -> Result<TcpStream, String> {
+        let proxy = format!("{}:{}", self.host, self.port);
+        let mut tcp = TcpStream::connect((self.host.as_str(), self.port))
+            .await
+            .map_err(|e| format!("cannot connect to the proxy {proxy}: {e}"))?;
+        tcp.set_nodelay(true).map_err(|e| e.to_string())?;
+        let target = if host.contains(':') && !host.starts_with('[') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        };
+        let mut request = format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n");
+        if let Some(authorization) = &self.authorization {
+            request.push_str("Proxy-Authorization: ");
+            request.push_str(authorization);
+            request.push_str("\r\n");
+        }
+        request.push_str("\r\n");
+        let io = |e: std::io::Error| format!("proxy {proxy}: {e}");
+        tcp.write_all(request.as_bytes()).await.map_err(io)?;
+        // Nothing follows the answer until this side speaks (the TLS hello
+        // or the upgrade request), so a read never takes tunnel bytes.
+        let mut answer = Vec::with_capacity(256);
+        let mut chunk = [0; 1024];
+        let end = loop {
+            let n = tcp.read(&mut chunk).await.map_err(io)?;
+            if n == 0 {
+                return Err(format!(
+                    "the proxy {proxy} closed the connection before answering CONNECT {target}"
+                ));
+            }
+            answer.extend_from_slice(&chunk[..n]);
+            if let Some(at) = answer.windows(4).position(|w| w == b"\r\n\r\n") {
+                break at + 4;
+            }
+            if answer.len() > MAX_ANSWER {
+                return Err(format!(
+                    "the proxy {proxy} answered CONNECT with more than {MAX_ANSWER} bytes of head"
+                ));
+            }
+        };
+        let status_line = String::from_utf8_lossy(&answer[..end])
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
+        let status = status_line
+            .strip_prefix("HTTP/1.")
+            .and_then(|rest| rest.get(2..5))
+            .and_then(|code| code.parse::<u16>().ok());
+        match status {
+            Some(200..=299) if end == answer.len() => Ok(tcp),
+            Some(200..=299) => Err(format!(
+                "the proxy {proxy} sent data after accepting CONNECT {target}"
+            )),
+            Some(_) => Err(format!(
+                "the proxy {proxy} refused CONNECT {target}: {status_line}"
+            )),
+            None => Err(format!(
+                "the proxy {proxy} answered CONNECT {target} with something not HTTP: {status_line:?}"
+            )),
+        }
+    }
+}
+
+/// `host[:port]` or `[v6][:port]`, the port defaulting to
+/// [`DEFAULT_PORT`].
+fn split_host_port(hostport: &str) -> Result<(String, u16), String> {
+    let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
+        let (host, after) = v6
+            .split_once(']')
+            .ok_or("an unclosed [ in the proxy host")?;
+        (host, after.strip_prefix(':'))
+    } else {
+        match hostport.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (hostport, None),
+        }
+    };
+    if host.is_empty() {
+        return Err("the proxy URL has no host".to_owned());
+    }
+    let port = match port {
+        Some(port) => port
+            .parse()
+            .map_err(|_| format!("bad proxy port {port:?}"))?,
+        None => DEFAULT_PORT,
+    };
+    Ok((host.to_ascii_lowercase(), port))
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// `%XX` sequences decoded; `None` for a bad sequence or text that is not
+/// UTF-8 once decoded.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_parse_with_and_without_scheme_port_and_credentials() {
+        let p = Proxy::parse("http://proxy.corp:3128").unwrap();
+        assert_eq!(
+            (p.host.as_str(), p.port, &p.authorization),
+            ("proxy.corp", 3128, &None)
+        );
+        let p = Proxy::parse("proxy.corp").unwrap();
+        assert_eq!((p.host.as_str(), p.port), ("proxy.corp", DEFAULT_PORT));
+        let p = Proxy::parse("http://[::1]:8080/").unwrap();
+        assert_eq!((p.host.as_str(), p.port), ("::1", 8080));
+        let p = Proxy::parse("HTTP://al%40ice:p%3Ass@proxy:8080").unwrap();
+        // base64("al@ice:p:ss")
+        assert_eq!(p.authorization.as_deref(), Some("Basic YWxAaWNlOnA6c3M="));
+    }
+
+    #[test]
+    fn bad_urls_are_named_without_the_password() {
+        for (url, says) in [
+            ("https://proxy:443", "only http:// proxies"),
+            ("socks5://proxy:1080", "only http:// proxies"),
+            ("http://proxy:port", "bad proxy port"),
+            ("http://user:secret@:8080", "no host"),
+            ("http://proxy:8080/path", "no path"),
+            ("http://user:se%zzcret@proxy", "percent-encoding"),
+        ] {
+            let error = Proxy::parse(url).unwrap_err();
+            assert!(error.contains(says), "{url}: {error}");
+            assert!(!error.contains("secret"), "{url}: {error}");
+        }
+    }
+
+    #[test]
+    fn debug_never_shows_the_credentials() {
+        let p = Proxy::parse("http://user:hunter2@proxy:8080").unwrap();
+        let shown = format!("{p:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("dXNlcjpodW50ZXIy"),
+            "{shown}"
+        );
+        assert!(shown.contains("<redacted>"), "{shown}");
+    }
+
+    #[test]
+    fn no_proxy_entries_cover_hosts_and_their_subdomains() {
+        let p = Proxy::parse("proxy:8080")
+            .unwrap()
+            .bypassing(" .kraken.com, 10.0.0.7:443 ,internal");
+        assert!(!p.applies_to("kraken.com"));
+        assert!(!p.applies_to("ws.Kraken.com"));
+        assert!(p.applies_to("notkraken.com"));
+        assert!(!p.applies_to("10.0.0.7"));
+        assert!(!p.applies_to("internal"));
+        assert!(p.applies_to("internal.example"));
+        assert!(
+            p.applies_to("127.0.0.1"),
+            "loopback is proxied unless asked"
+        );
+        let p = p.bypassing_loopback();
+        for host in [
+            "127.0.0.1",
+            "127.1.2.3",
+            "[::1]",
+            "localhost",
+            "sim.localhost",
+        ] {
+            assert!(!p.applies_to(host), "{host}");
+        }
+        assert!(
+            !Proxy::parse("proxy")
+                .unwrap()
+                .bypassing("*")
+                .applies_to("ws.kraken.com")
+        );
+    }
+}
