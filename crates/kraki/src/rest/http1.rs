@@ -37,9 +37,13 @@ pub(crate) async fn request(
     body: &[u8],
     timeout: Duration,
 ) -> Result<HttpResponse, String> {
+    // IPv6 hosts come in brackets, which neither resolve nor name a
+    // certificate.
     let host = base
         .host()
         .ok_or_else(|| format!("no host in {base}"))?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
         .to_owned();
     let https = match base.scheme_str() {
         Some("https") => true,
@@ -205,6 +209,44 @@ mod tests {
         let mut reader = BufReader::new(&b"zz\r\n"[..]);
         let err = read_chunked(&mut reader).await.unwrap_err();
         assert!(err.contains("bad chunk size \"zz\""), "{err}");
+    }
+
+    #[tokio::test]
+    async fn an_ipv6_host_is_reached_without_its_brackets() {
+        let listener = tokio::net::TcpListener::bind("[::1]:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = tokio::spawn(async move {
+            let (mut tcp, _) = listener.accept().await.unwrap();
+            let mut head = Vec::new();
+            while !head.ends_with(b"\r\n\r\n") {
+                let mut byte = [0];
+                tcp.read_exact(&mut byte).await.unwrap();
+                head.push(byte[0]);
+            }
+            tcp.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                .await
+                .unwrap();
+            String::from_utf8(head).unwrap()
+        });
+        let base: Uri = format!("http://[::1]:{port}").parse().unwrap();
+        let transport = Transport::new(&[], None).unwrap();
+        let response = request(
+            &transport,
+            &base,
+            "GET",
+            "/x",
+            &[],
+            b"",
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+        assert_eq!((response.status, &response.body[..]), (200, &b"ok"[..]));
+        let head = server.await.unwrap();
+        assert!(
+            head.contains(&format!("\r\nHost: [::1]:{port}\r\n")),
+            "{head}"
+        );
     }
 
     #[test]
