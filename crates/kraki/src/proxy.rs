@@ -96,6 +96,10 @@ impl Proxy {
             .split(',')
             .map(|entry| {
                 let entry = entry.trim().trim_start_matches('.').to_ascii_lowercase();
+                // A bare IPv6 address is all colons: no port to take off.
+                if entry.parse::<std::net::IpAddr>().is_ok() {
+                    return entry;
+                }
                 match split_host_port(&entry) {
                     Ok((host, _)) => host,
                     Err(_) => entry,
@@ -342,5 +346,10 @@ mod tests {
                 .bypassing("*")
                 .applies_to("ws.kraken.com")
         );
+        let v6 = Proxy::parse("proxy")
+            .unwrap()
+            .bypassing("fd00::7,[fd00::8]:443");
+        assert!(!v6.applies_to("[fd00::7]") && !v6.applies_to("fd00::8"));
+        assert!(v6.applies_to("fd00::9"));
     }
 }
