@@ -108,21 +108,11 @@ async fn live_btc_book(seed: u64) -> (kraki_sim::SimHandle, kraki::Client, kraki
 /// read): every one reaches the verified book, none lost or reordered.
 #[tokio::test]
 async fn a_burst_of_updates_is_applied_whole() {
-    use futures_util::{SinkExt, StreamExt};
-    use tokio_websockets::{ClientBuilder, Message};
+    use futures_util::StreamExt;
     let (sim, client, book) = live_btc_book(3).await;
 
     // An independent count of the updates the sim sends.
-    let (mut raw, _) = ClientBuilder::from_uri(sim.public_url().parse().unwrap())
-        .connect()
-        .await
-        .unwrap();
-    raw.send(Message::text(
-        r#"{"method":"subscribe","params":{"channel":"book","symbol":["BTC/USD"],"depth":10}}"#
-            .to_owned(),
-    ))
-    .await
-    .unwrap();
+    let mut raw = independent_book_reader(&sim).await;
     loop {
         let msg = raw.next().await.unwrap().unwrap();
         if msg
@@ -160,11 +150,27 @@ async fn a_burst_of_updates_is_applied_whole() {
 
 /// The updates an independent connection (`raw`, subscribed to BTC/USD
 /// book depth 10) receives until the feed pauses for half a second.
-async fn updates_until_quiet(
-    raw: &mut tokio_websockets::WebSocketStream<
-        tokio_websockets::MaybeTlsStream<tokio::net::TcpStream>,
-    >,
-) -> u64 {
+/// A connection of its own to the sim, subscribed to BTC/USD's book at
+/// depth 10: an independent count of what the sim sends.
+async fn independent_book_reader(sim: &kraki_sim::SimHandle) -> RawSocket {
+    use futures_util::SinkExt;
+    let (mut raw, _) = tokio_websockets::ClientBuilder::from_uri(sim.public_url().parse().unwrap())
+        .connect()
+        .await
+        .unwrap();
+    raw.send(tokio_websockets::Message::text(
+        r#"{"method":"subscribe","params":{"channel":"book","symbol":["BTC/USD"],"depth":10}}"#
+            .to_owned(),
+    ))
+    .await
+    .unwrap();
+    raw
+}
+
+type RawSocket =
+    tokio_websockets::WebSocketStream<tokio_websockets::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn updates_until_quiet(raw: &mut RawSocket) -> u64 {
     use futures_util::StreamExt;
     let mut updates = 0;
     while let Ok(Some(Ok(msg))) = tokio::time::timeout(Duration::from_millis(500), raw.next()).await
@@ -187,23 +193,12 @@ async fn updates_until_quiet(
 /// independent connection.
 #[tokio::test]
 async fn a_book_shares_its_feed_with_raw_subscribers_and_handlers() {
-    use futures_util::{SinkExt, StreamExt};
+    use futures_util::StreamExt;
     use kraki::{Book, BookUpdate, Event};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU64, Ordering};
-    use tokio_websockets::{ClientBuilder, Message};
     let (sim, client, book) = live_btc_book(5).await;
-    let (mut independent, _) = ClientBuilder::from_uri(sim.public_url().parse().unwrap())
-        .connect()
-        .await
-        .unwrap();
-    independent
-        .send(Message::text(
-            r#"{"method":"subscribe","params":{"channel":"book","symbol":["BTC/USD"],"depth":10}}"#
-                .to_owned(),
-        ))
-        .await
-        .unwrap();
+    let mut independent = independent_book_reader(&sim).await;
     updates_until_quiet(&mut independent).await;
 
     // A raw subscription beside the book: frames are decoded.

@@ -51,6 +51,16 @@ async fn tls_terminator(backend: std::net::SocketAddr) -> (u16, Vec<u8>) {
     (port, cert_der)
 }
 
+/// Subscribes to BTC/USD's ticker and checks that data comes.
+async fn first_ticker_is_data(client: &Client) {
+    let mut ticker = client.subscribe(Ticker::new(["BTC/USD"])).await.unwrap();
+    let event = tokio::time::timeout(Duration::from_secs(10), ticker.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(event, Event::Data(_)), "{event:?}");
+}
+
 #[tokio::test]
 async fn wss_with_an_added_root_certificate() {
     let sim = Simulator::builder().rate(300.0).spawn().await.unwrap();
@@ -75,12 +85,7 @@ async fn wss_with_an_added_root_certificate() {
         .connect()
         .await
         .unwrap();
-    let mut ticker = client.subscribe(Ticker::new(["BTC/USD"])).await.unwrap();
-    let event = tokio::time::timeout(Duration::from_secs(10), ticker.next())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(matches!(event, Event::Data(_)), "{event:?}");
+    first_ticker_is_data(&client).await;
     client.close().await;
 }
 
@@ -96,12 +101,7 @@ async fn wss_through_a_proxy_is_verified_end_to_end() {
         .connect()
         .await
         .unwrap();
-    let mut ticker = client.subscribe(Ticker::new(["BTC/USD"])).await.unwrap();
-    let event = tokio::time::timeout(Duration::from_secs(10), ticker.next())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(matches!(event, Event::Data(_)), "{event:?}");
+    first_ticker_is_data(&client).await;
     // The tunnel goes to the host by name; TLS checked the certificate for
     // that name through it.
     let tunnels = seen.lock().unwrap().clone();

@@ -308,18 +308,23 @@ async fn refused_upgrades_are_named() {
     }
 }
 
+/// Numbers below the argument, from a xorshift generator: a fixed seed
+/// keeps failures reproducible.
+fn xorshift(mut seed: u64) -> impl FnMut(usize) -> usize {
+    move |below| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % below as u64) as usize
+    }
+}
+
 /// Random messages (text, binary, fragmented, with control frames between
 /// fragments) written in random pieces: each arrives whole and in order,
 /// whatever the cuts. A fixed seed keeps failures reproducible.
 #[tokio::test]
 async fn random_messages_in_random_pieces_arrive_whole() {
-    let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
-    let mut next_random = move |below: usize| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        (seed % below as u64) as usize
-    };
+    let mut next_random = xorshift(0x9E37_79B9_7F4A_7C15_u64);
     let mut wire = Vec::new();
     let mut expected = Vec::new();
     for i in 0..300 {
@@ -381,13 +386,7 @@ async fn random_messages_in_random_pieces_arrive_whole() {
 /// problem (or the end of the stream), and never panics or hangs.
 #[tokio::test]
 async fn random_bytes_end_in_an_error_never_a_panic() {
-    let mut seed = 0x2545_F491_4F6C_DD1D_u64;
-    let mut next_random = move |below: usize| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        (seed % below as u64) as usize
-    };
+    let mut next_random = xorshift(0x2545_F491_4F6C_DD1D_u64);
     for _ in 0..100 {
         let mut wire = Vec::new();
         for _ in 0..next_random(20) {
