@@ -103,7 +103,8 @@ impl fmt::Display for ReqId {
 }
 
 /// A WebSocket session token. Its `Debug` never shows the value; only
-/// serialization into a request does.
+/// serialization into a request does. Zeroed on drop, like the secret it
+/// stands for.
 #[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct Token(String);
@@ -117,6 +118,12 @@ impl Token {
     /// The secret text, for putting on the wire. Do not log it.
     pub fn expose(&self) -> &str {
         &self.0
+    }
+}
+
+impl Drop for Token {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 

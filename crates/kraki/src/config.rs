@@ -1,6 +1,7 @@
 //! `ClientBuilder`: every setting with its documented default.
 
 use crate::auth::{Credentials, TokenSource};
+use crate::cleartext;
 use crate::client::Client;
 use crate::error::Error;
 use crate::proxy::Proxy;
@@ -45,6 +46,9 @@ pub struct ClientBuilder {
     pub(crate) credentials: Option<Credentials>,
     pub(crate) token_source: Option<Arc<dyn TokenSource>>,
     pub(crate) rate_tier: crate::RateTier,
+    /// Credentials and tokens may travel unencrypted (see
+    /// [`ClientBuilder::danger_send_credentials_unencrypted`]).
+    pub(crate) unencrypted_credentials: bool,
     pub(crate) settings: Settings,
 }
 
@@ -62,6 +66,7 @@ impl std::fmt::Debug for ClientBuilder {
                 "token_source",
                 &self.token_source.as_ref().map(|_| "custom"),
             )
+            .field("unencrypted_credentials", &self.unencrypted_credentials)
             .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
@@ -79,6 +84,7 @@ impl Default for ClientBuilder {
             no_proxy: None,
             credentials: None,
             token_source: None,
+            unencrypted_credentials: false,
             rate_tier: crate::RateTier::default(),
             settings: Settings {
                 connect_attempts: 3,
@@ -135,6 +141,20 @@ impl ClientBuilder {
     /// REST with [`ClientBuilder::credentials`].
     pub fn token_source(mut self, source: impl TokenSource) -> Self {
         self.token_source = Some(Arc::new(source));
+        self
+    }
+
+    /// Lets the API key, request signatures and WebSocket tokens travel
+    /// unencrypted: over `ws://` and `http://` to a host that is not this
+    /// machine, or through a proxy. Anyone on the path can then read
+    /// them, and replay a signature for a token of the account's. Without
+    /// it, [`ClientBuilder::connect_auth`] and
+    /// [`ClientBuilder::connect_level3`] refuse such URLs with
+    /// [`Error::Config`] before a byte is sent; `wss://` and `https://`,
+    /// and a loopback host reached directly (the simulator), need nothing.
+    /// Public market data may always use `ws://`. Default is off.
+    pub fn danger_send_credentials_unencrypted(mut self) -> Self {
+        self.unencrypted_credentials = true;
         self
     }
 
@@ -293,6 +313,7 @@ impl ClientBuilder {
     /// (not retried), and the errors of [`ClientBuilder::connect`].
     pub async fn connect_auth(self) -> Result<Client, Error> {
         let url = self.auth_url.clone();
+        self.check_cleartext(&url)?;
         let source = self.auth_token_source()?;
         Client::connect(self, &url, Some(source)).await
     }
@@ -304,8 +325,31 @@ impl ClientBuilder {
     /// As [`ClientBuilder::connect_auth`].
     pub async fn connect_level3(self) -> Result<Client, Error> {
         let url = self.level3_url.clone();
+        self.check_cleartext(&url)?;
         let source = self.auth_token_source()?;
         Client::connect(self, &url, Some(source)).await
+    }
+
+    /// Refuses to send a token over `ws_url`, or the API key and a
+    /// signature to the REST URL (when tokens come from REST), unencrypted.
+    fn check_cleartext(&self, ws_url: &str) -> Result<(), Error> {
+        let proxy = self.checked_proxy()?;
+        let proxied = |uri: &http::Uri| {
+            let host = uri.host().unwrap_or_default();
+            proxy.as_ref().is_some_and(|p| p.applies_to(host))
+        };
+        let opt_in = self
+            .unencrypted_credentials
+            .then_some(())
+            .ok_or("ClientBuilder::danger_send_credentials_unencrypted");
+        let ws = crate::transport::parse_url(ws_url)?;
+        cleartext::check(&ws, "the WebSocket token", proxied(&ws), opt_in)?;
+        if self.token_source.is_none() {
+            let rest = crate::rest::RestClient::new(&self.rest_url)?;
+            let rest = rest.base();
+            cleartext::check(rest, "the API key and signature", proxied(rest), opt_in)?;
+        }
+        Ok(())
     }
 
     fn auth_token_source(&self) -> Result<Arc<dyn TokenSource>, Error> {
@@ -320,7 +364,10 @@ impl ClientBuilder {
             )
         })?;
         let transport = crate::transport::Transport::new(&self.extra_roots, self.checked_proxy()?)?;
-        let rest = crate::rest::RestClient::with_transport(&self.rest_url, transport)?;
+        let mut rest = crate::rest::RestClient::with_transport(&self.rest_url, transport)?;
+        if self.unencrypted_credentials {
+            rest = rest.danger_send_credentials_unencrypted();
+        }
         Ok(Arc::new(crate::auth::RestTokenSource::new(
             rest,
             credentials,

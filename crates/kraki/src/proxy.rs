@@ -3,10 +3,12 @@
 //! opened with `CONNECT host:port`, and TLS and the WebSocket upgrade run
 //! through it unchanged, end to end with Kraken.
 
+use crate::loopback::is_loopback;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use zeroize::Zeroizing;
 
 /// A proxy URL without a port means this one, as for curl.
 const DEFAULT_PORT: u16 = 1080;
@@ -19,8 +21,9 @@ const MAX_ANSWER: usize = 16 << 10;
 pub(crate) struct Proxy {
     host: String,
     port: u16,
-    /// `Basic …` from the URL's user info: a secret, never shown.
-    authorization: Option<String>,
+    /// `Basic …` from the URL's user info: a secret, never shown, zeroed
+    /// on drop.
+    authorization: Option<Zeroizing<String>>,
     /// `NO_PROXY` entries, lower case, without leading dots.
     bypass: Vec<String>,
     /// Loopback hosts go direct (the convention for proxies taken from
@@ -71,12 +74,11 @@ impl Proxy {
             .map(|info| {
                 let (user, password) = info.split_once(':').unwrap_or((info, ""));
                 let user = percent_decode(user).ok_or("bad percent-encoding in the proxy user")?;
-                let password =
-                    percent_decode(password).ok_or("bad percent-encoding in the proxy password")?;
-                Ok::<_, String>(format!(
-                    "Basic {}",
-                    STANDARD.encode(format!("{user}:{password}"))
-                ))
+                let password = Zeroizing::new(
+                    percent_decode(password).ok_or("bad percent-encoding in the proxy password")?,
+                );
+                let pair = Zeroizing::new(format!("{user}:{}", *password));
+                Ok::<_, String>(Zeroizing::new(format!("Basic {}", STANDARD.encode(&*pair))))
             })
             .transpose()?;
         Ok(Proxy {
@@ -160,7 +162,9 @@ impl Proxy {
         } else {
             format!("{host}:{port}")
         };
-        let mut request = format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n");
+        // Holds the proxy's credentials: zeroed once sent.
+        let mut request =
+            Zeroizing::new(format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n"));
         if let Some(authorization) = &self.authorization {
             request.push_str("Proxy-Authorization: ");
             request.push_str(authorization);
@@ -206,10 +210,12 @@ impl Proxy {
                 "the proxy {proxy} sent data after accepting CONNECT {target}"
             )),
             Some(_) => Err(format!(
-                "the proxy {proxy} refused CONNECT {target}: {status_line}"
+                "the proxy {proxy} refused CONNECT {target}: {}",
+                truncated(&status_line)
             )),
             None => Err(format!(
-                "the proxy {proxy} answered CONNECT {target} with something not HTTP: {status_line:?}"
+                "the proxy {proxy} answered CONNECT {target} with something not HTTP: {:?}",
+                truncated(&status_line)
             )),
         }
     }
@@ -232,21 +238,25 @@ fn split_host_port(hostport: &str) -> Result<(String, u16), String> {
     if host.is_empty() {
         return Err("the proxy URL has no host".to_owned());
     }
+    // Never quoted: in `http://user:password` without an `@`, the
+    // password stands where the port would be.
     let port = match port {
         Some(port) => port
             .parse()
-            .map_err(|_| format!("bad proxy port {port:?}"))?,
+            .ok()
+            .filter(|&port| port != 0)
+            .ok_or("the proxy port is not a number from 1 to 65535")?,
         None => DEFAULT_PORT,
     };
     Ok((host.to_ascii_lowercase(), port))
 }
 
-fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host.ends_with(".localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+/// At most 100 characters of a line from the proxy, for an error.
+fn truncated(line: &str) -> &str {
+    match line.char_indices().nth(100) {
+        Some((at, _)) => &line[..at],
+        None => line,
+    }
 }
 
 /// `%XX` sequences decoded; `None` for a bad sequence or text that is not
@@ -285,7 +295,10 @@ mod tests {
         assert_eq!((p.host.as_str(), p.port), ("::1", 8080));
         let p = Proxy::parse("HTTP://al%40ice:p%3Ass@proxy:8080").unwrap();
         // base64("al@ice:p:ss")
-        assert_eq!(p.authorization.as_deref(), Some("Basic YWxAaWNlOnA6c3M="));
+        assert_eq!(
+            p.authorization.as_deref().map(String::as_str),
+            Some("Basic YWxAaWNlOnA6c3M=")
+        );
     }
 
     #[test]
@@ -293,7 +306,10 @@ mod tests {
         for (url, says) in [
             ("https://proxy:443", "only http:// proxies"),
             ("socks5://proxy:1080", "only http:// proxies"),
-            ("http://proxy:port", "bad proxy port"),
+            ("http://proxy:port", "proxy port is not a number"),
+            ("http://user:secret", "proxy port is not a number"),
+            ("http://user:secret/", "proxy port is not a number"),
+            ("http://proxy:0", "proxy port is not a number"),
             ("http://user:secret@:8080", "no host"),
             ("http://proxy:8080/path", "no path"),
             ("http://user:se%zzcret@proxy", "percent-encoding"),

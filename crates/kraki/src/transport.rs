@@ -3,6 +3,7 @@
 
 use crate::Error;
 use crate::proxy::Proxy;
+use crate::shown_url;
 use crate::websocket::{Socket, Stream};
 use http::Uri;
 use rustls::pki_types::{CertificateDer, ServerName};
@@ -62,6 +63,11 @@ impl Transport {
         Ok(tcp)
     }
 
+    /// Whether connections to `host` go through the proxy.
+    pub(crate) fn proxied(&self, host: &str) -> bool {
+        self.proxy.as_ref().is_some_and(|p| p.applies_to(host))
+    }
+
     /// The TLS connector, for HTTPS too.
     pub(crate) fn tls(&self) -> &tokio_rustls::TlsConnector {
         &self.tls
@@ -96,15 +102,17 @@ impl Transport {
     }
 }
 
-/// Parses a `ws://` or `wss://` URL.
+/// Parses a `ws://` or `wss://` URL. Errors never quote user info.
 pub(crate) fn parse_url(url: &str) -> Result<Uri, Error> {
+    let shown = shown_url::shown(url);
     let uri: Uri = url
         .parse()
-        .map_err(|e| Error::Config(format!("invalid URL {url:?}: {e}")))?;
+        .map_err(|e| Error::Config(format!("invalid URL {shown:?}: {e}")))?;
+    shown_url::refuse_userinfo(&uri, "WebSocket URL").map_err(Error::Config)?;
     match uri.scheme_str() {
         Some("ws" | "wss") if uri.host().is_some() => Ok(uri),
         _ => Err(Error::Config(format!(
-            "invalid URL {url:?}: expected ws://host/… or wss://host/…"
+            "invalid URL {shown:?}: expected ws://host/… or wss://host/…"
         ))),
     }
 }

@@ -35,12 +35,14 @@ async fn websocket_and_rest_go_through_the_proxy_with_its_credentials() {
         next_data(&mut ticker).await.ticker.symbol.as_str(),
         "BTC/USD"
     );
-    // The authenticated endpoint: the token over REST, then the socket.
+    // The authenticated endpoint: the token over REST, then the socket,
+    // in cleartext through the proxy, which takes the opt-in.
     let private = Client::builder()
         .auth_url(sim.private_url())
         .rest_url(sim.rest_url())
         .credentials(demo())
         .proxy(&url)
+        .danger_send_credentials_unencrypted()
         .connect_auth()
         .await
         .unwrap();

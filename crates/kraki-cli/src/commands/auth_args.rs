@@ -15,6 +15,11 @@ pub(crate) struct AuthArgs {
     /// JSON output.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Send the API key, signatures and tokens even over ws:// or http://
+    /// to a host that is not this machine, or through a proxy, where
+    /// anyone on the path can read them (refused otherwise).
+    #[arg(long = "danger-send-credentials-unencrypted")]
+    pub(crate) danger_send_credentials_unencrypted: bool,
 }
 
 impl AuthArgs {
@@ -40,12 +45,25 @@ impl AuthArgs {
     pub(crate) async fn connect(&self) -> anyhow::Result<Client> {
         let (ws, rest) = self.urls()?;
         let credentials = Credentials::from_env()?;
-        Ok(Client::builder()
+        let mut builder = Client::builder()
             .auth_url(ws)
             .rest_url(rest)
             .credentials(credentials)
-            .proxy_from_env()
-            .connect_auth()
-            .await?)
+            .proxy_from_env();
+        if self.danger_send_credentials_unencrypted {
+            builder = builder.danger_send_credentials_unencrypted();
+        }
+        builder.connect_auth().await.map_err(|e| match e {
+            // The library names its builder method; a command-line user
+            // needs the flag.
+            kraki::Error::Config(text) => anyhow::anyhow!(
+                "invalid configuration: {}",
+                text.replace(
+                    "ClientBuilder::danger_send_credentials_unencrypted",
+                    "--danger-send-credentials-unencrypted"
+                )
+            ),
+            other => other.into(),
+        })
     }
 }

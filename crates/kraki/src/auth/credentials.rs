@@ -22,7 +22,8 @@ pub const ENV_NAMES: [(&str, &str); 2] = [
 /// key is never shown, logged or put in an error.
 #[derive(Clone)]
 pub struct Credentials {
-    key: String,
+    /// Public, but a handle on the account all the same: zeroed on drop.
+    key: Zeroizing<String>,
     secret: Zeroizing<Vec<u8>>,
 }
 
@@ -34,7 +35,8 @@ impl Credentials {
     /// [`Error::Credentials`] when either is empty or the private key is
     /// not base64 (the message does not quote it).
     pub fn new(key: impl Into<String>, secret_base64: &str) -> Result<Self, Error> {
-        let key = key.into().trim().to_owned();
+        let given = Zeroizing::new(key.into());
+        let key = Zeroizing::new(given.trim().to_owned());
         if key.is_empty() {
             return Err(Error::Credentials("the API key is empty".to_owned()));
         }

@@ -3,12 +3,18 @@
 
 use crate::Error;
 use crate::auth::{Credentials, api_sign, next_nonce};
-use crate::rest::http1;
+use crate::cleartext;
+use crate::rest::http1::{self, FORM, Header};
+use crate::shown_url;
 use crate::transport::Transport;
 use http::Uri;
 use kraki_proto::Token;
 use serde_json::Value;
 use std::time::Duration;
+use zeroize::Zeroizing;
+
+/// How a caller lets signed calls go unencrypted, named in the refusal.
+const OPT_IN: &str = "RestClient::danger_send_credentials_unencrypted";
 
 /// Kraken's REST endpoint.
 pub const REST_URL: &str = "https://api.kraken.com";
@@ -20,6 +26,9 @@ pub struct RestClient {
     base: Uri,
     transport: Transport,
     timeout: Duration,
+    /// Signed calls may go over `http://` to a host other than this
+    /// machine (see [`RestClient::danger_send_credentials_unencrypted`]).
+    unencrypted_credentials: bool,
 }
 
 impl std::fmt::Debug for RestClient {
@@ -50,20 +59,45 @@ impl RestClient {
     }
 
     pub(crate) fn with_transport(base_url: &str, transport: Transport) -> Result<Self, Error> {
+        let shown = shown_url::shown(base_url);
         let base: Uri = base_url
             .trim_end_matches('/')
             .parse()
-            .map_err(|e| Error::Config(format!("invalid REST URL {base_url:?}: {e}")))?;
+            .map_err(|e| Error::Config(format!("invalid REST URL {shown:?}: {e}")))?;
+        shown_url::refuse_userinfo(&base, "REST URL").map_err(Error::Config)?;
         if !matches!(base.scheme_str(), Some("http" | "https")) || base.host().is_none() {
             return Err(Error::Config(format!(
-                "invalid REST URL {base_url:?}: expected http://host or https://host"
+                "invalid REST URL {shown:?}: expected http://host or https://host"
             )));
         }
         Ok(RestClient {
             base,
             transport,
             timeout: Duration::from_secs(10),
+            unencrypted_credentials: false,
         })
+    }
+
+    /// How long one call may take, connecting and reading the whole
+    /// answer included. Default is 10 s.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The base URL.
+    pub(crate) fn base(&self) -> &Uri {
+        &self.base
+    }
+
+    /// Lets signed calls (the API key and a signature of the request,
+    /// which anyone who reads it can replay while its nonce is unused) go
+    /// over `http://` to a host that is not this machine, or through a
+    /// proxy. Without it they are refused before a byte is sent; `https://`
+    /// and a loopback host reached directly (the simulator) need nothing.
+    pub fn danger_send_credentials_unencrypted(mut self) -> Self {
+        self.unencrypted_credentials = true;
+        self
     }
 
     /// A token for the authenticated WebSocket (`GetWebSocketsToken`).
@@ -103,7 +137,7 @@ impl RestClient {
             "GET",
             &target,
             &[],
-            b"",
+            Vec::new(),
             self.timeout,
         )
         .await
@@ -111,18 +145,31 @@ impl RestClient {
         envelope("AssetPairs", response.status, &response.body)
     }
 
-    /// A signed POST with a form body holding only the nonce.
+    /// A signed POST with a form body holding only the nonce. Refused
+    /// before anything is signed when it would travel unencrypted.
     async fn private(&self, credentials: &Credentials, path: &str) -> Result<Value, Error> {
+        let host = self.base.host().unwrap_or_default();
+        cleartext::check(
+            &self.base,
+            "the API key and signature",
+            self.transport.proxied(host),
+            self.unencrypted_credentials.then_some(()).ok_or(OPT_IN),
+        )?;
         let nonce = next_nonce();
         let body = format!("nonce={nonce}");
-        let sign = api_sign(credentials.secret(), path, nonce, body.as_bytes());
+        let sign = Zeroizing::new(api_sign(credentials.secret(), path, nonce, body.as_bytes()));
         let headers = [
-            ("API-Key", credentials.key()),
-            ("API-Sign", sign.as_str()),
-            (
-                "Content-Type",
-                "application/x-www-form-urlencoded; charset=utf-8",
-            ),
+            Header {
+                name: "API-Key",
+                value: credentials.key(),
+                secret: true,
+            },
+            Header {
+                name: "API-Sign",
+                value: sign.as_str(),
+                secret: true,
+            },
+            FORM,
         ];
         let response = http1::request(
             &self.transport,
@@ -130,7 +177,7 @@ impl RestClient {
             "POST",
             path,
             &headers,
-            body.as_bytes(),
+            body.into_bytes(),
             self.timeout,
         )
         .await

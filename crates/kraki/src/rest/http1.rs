@@ -1,40 +1,60 @@
-//! Just enough HTTP/1.1 for Kraken's REST calls: one request per
-//! connection (`Connection: close`), over TCP or TLS, with bodies sized by
-//! `Content-Length`, chunked, or ended by the close.
+//! One HTTP/1.1 exchange per connection (`Connection: close`), over TCP or
+//! TLS, directly or through the proxy, on hyper.
 //!
 //! kraki makes a REST call once per (re)connect of the authenticated
 //! WebSocket (for the token) and once per CLI run (asset pairs), so
-//! connection reuse buys nothing; a full HTTP client crate would bring
-//! more code than this file.
+//! connection reuse buys nothing; what matters is that whatever a server
+//! answers ends in a named error with memory bounded. hyper parses the
+//! head, chunked bodies (sizes with checked arithmetic, extensions and
+//! trailers capped) and `Content-Length`; the limits below bound the rest.
 
 use crate::transport::Transport;
-use http::Uri;
+use bytes::Bytes;
+use http::header::{CONNECTION, CONTENT_LENGTH, HOST, USER_AGENT};
+use http::{HeaderValue, Request, Uri};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper_util::rt::TokioIo;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncRead, AsyncWrite};
 
 /// Largest response body accepted (AssetPairs for every pair is ~1 MB).
-const MAX_BODY: usize = 32 << 20;
-/// Largest response head accepted.
-const MAX_HEAD: usize = 64 << 10;
+pub(crate) const MAX_BODY: usize = 32 << 20;
+/// Largest response head (status line and headers) accepted; also the cap
+/// on a chunked body's trailers. Kraken's heads are well under 2 KiB.
+pub(crate) const MAX_HEAD: usize = 16 << 10;
+/// Most header fields accepted in a response head.
+const MAX_HEADERS: usize = 64;
+/// hyper's read buffer: it must hold the largest head, and at least the
+/// 8 KiB hyper requires.
+const READ_BUFFER: usize = 64 << 10;
 
 /// A response: status and body.
 #[derive(Debug)]
 pub(crate) struct HttpResponse {
     pub(crate) status: u16,
-    pub(crate) body: Vec<u8>,
+    pub(crate) body: Bytes,
+}
+
+/// A header to send with a request. `secret` ones (a signature, a key)
+/// are marked sensitive, so no `Debug` of the request shows them.
+pub(crate) struct Header<'a> {
+    pub(crate) name: &'static str,
+    pub(crate) value: &'a str,
+    pub(crate) secret: bool,
 }
 
 /// One request. `target` is the path and query; `headers` are added to
-/// `Host`, `User-Agent`, `Content-Length` and `Connection: close`. The
-/// error is a description fit for an error message (it never contains
-/// header values, which may carry a signature).
+/// `Host`, `User-Agent` and `Connection: close`, and `Content-Length`
+/// when there is a body. The whole exchange, connecting included, is
+/// bounded by `timeout`. The error is a description fit for an error
+/// message: it never contains a header value.
 pub(crate) async fn request(
     transport: &Transport,
     base: &Uri,
     method: &str,
     target: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
+    headers: &[Header<'_>],
+    body: Vec<u8>,
     timeout: Duration,
 ) -> Result<HttpResponse, String> {
     // IPv6 hosts come in brackets, which neither resolve nor name a
@@ -55,18 +75,7 @@ pub(crate) async fn request(
         .authority()
         .map(|a| a.as_str().to_owned())
         .unwrap_or_else(|| host.clone());
-    let mut head = format!(
-        "{method} {target} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: kraki/{}\r\nContent-Length: {}\r\nConnection: close\r\n",
-        env!("CARGO_PKG_VERSION"),
-        body.len()
-    );
-    for (name, value) in headers {
-        head.push_str(name);
-        head.push_str(": ");
-        head.push_str(value);
-        head.push_str("\r\n");
-    }
-    head.push_str("\r\n");
+    let request = build(method, target, &authority, headers, body)?;
     let exchange = async {
         let tcp = transport.tcp(&host, port).await?;
         if https {
@@ -77,9 +86,9 @@ pub(crate) async fn request(
                 .connect(name, tcp)
                 .await
                 .map_err(|e| format!("TLS with {host}: {e}"))?;
-            exchange(stream, head.as_bytes(), body).await
+            exchange(stream, request).await
         } else {
-            exchange(tcp, head.as_bytes(), body).await
+            exchange(tcp, request).await
         }
     };
     tokio::time::timeout(timeout, exchange)
@@ -87,129 +96,129 @@ pub(crate) async fn request(
         .map_err(|_| format!("no answer from {authority} within {timeout:?}"))?
 }
 
-async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
-    mut stream: S,
-    head: &[u8],
-    body: &[u8],
-) -> Result<HttpResponse, String> {
-    let io = |e: std::io::Error| format!("HTTP: {e}");
-    stream.write_all(head).await.map_err(io)?;
-    stream.write_all(body).await.map_err(io)?;
-    stream.flush().await.map_err(io)?;
-    let mut reader = BufReader::new(stream);
-    let mut status_line = String::new();
-    reader.read_line(&mut status_line).await.map_err(io)?;
-    let status = parse_status(&status_line)?;
-    let mut length = None;
-    let mut chunked = false;
-    let mut head_size = status_line.len();
-    loop {
-        let mut line = String::new();
-        let n = reader.read_line(&mut line).await.map_err(io)?;
-        head_size += n;
-        if n == 0 || head_size > MAX_HEAD {
-            return Err("HTTP: the response head is cut short or too large".to_owned());
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        let Some((name, value)) = line.split_once(':') else {
-            continue;
-        };
-        let value = value.trim();
-        if name.eq_ignore_ascii_case("content-length") {
-            length = Some(
-                value
-                    .parse::<usize>()
-                    .map_err(|_| format!("HTTP: bad Content-Length {value:?}"))?,
-            );
-        } else if name.eq_ignore_ascii_case("transfer-encoding") {
-            chunked = value.to_ascii_lowercase().contains("chunked");
-        }
+fn build(
+    method: &str,
+    target: &str,
+    authority: &str,
+    headers: &[Header<'_>],
+    body: Vec<u8>,
+) -> Result<Request<Full<Bytes>>, String> {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(target)
+        .header(HOST, authority)
+        .header(
+            USER_AGENT,
+            concat!("kraki/", env!("CARGO_PKG_VERSION")).to_owned(),
+        )
+        .header(CONNECTION, "close");
+    if !body.is_empty() {
+        request = request.header(CONTENT_LENGTH, body.len());
     }
-    let body = if chunked {
-        read_chunked(&mut reader).await?
-    } else if let Some(length) = length {
-        if length > MAX_BODY {
-            return Err(format!("HTTP: a {length}-byte body is too large"));
-        }
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body).await.map_err(io)?;
-        body
-    } else {
-        let mut body = Vec::new();
-        (&mut reader)
-            .take(MAX_BODY as u64 + 1)
-            .read_to_end(&mut body)
+    let mut request = request
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|e| format!("HTTP: cannot build the request for {target}: {e}"))?;
+    for header in headers {
+        let mut value = HeaderValue::from_str(header.value).map_err(|_| {
+            format!(
+                "HTTP: the {} header holds characters HTTP forbids",
+                header.name
+            )
+        })?;
+        value.set_sensitive(header.secret);
+        request.headers_mut().append(header.name, value);
+    }
+    Ok(request)
+}
+
+/// Sends `request` over `stream` and reads the whole answer, driving the
+/// connection beside the exchange (no task is spawned for it).
+async fn exchange<S>(stream: S, request: Request<Full<Bytes>>) -> Result<HttpResponse, String>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sender, connection) = hyper::client::conn::http1::Builder::new()
+        .max_buf_size(READ_BUFFER)
+        .max_header_size(MAX_HEAD)
+        .max_headers(MAX_HEADERS)
+        .handshake::<_, Full<Bytes>>(TokioIo::new(stream))
+        .await
+        .map_err(|e| describe(&e))?;
+    let answer = async {
+        let response = sender
+            .send_request(request)
             .await
-            .map_err(io)?;
-        if body.len() > MAX_BODY {
-            return Err("HTTP: the body is too large".to_owned());
-        }
-        body
-    };
-    Ok(HttpResponse { status, body })
-}
-
-fn parse_status(line: &str) -> Result<u16, String> {
-    let mut parts = line.split_whitespace();
-    match (parts.next(), parts.next().and_then(|s| s.parse().ok())) {
-        (Some(version), Some(status)) if version.starts_with("HTTP/1.") => Ok(status),
-        _ => Err(format!(
-            "HTTP: not an HTTP/1.x response: {:?}",
-            line.trim_end()
-        )),
-    }
-}
-
-async fn read_chunked<R: AsyncBufReadExt + Unpin>(reader: &mut R) -> Result<Vec<u8>, String> {
-    let io = |e: std::io::Error| format!("HTTP: {e}");
-    let mut body = Vec::new();
-    loop {
-        let mut size_line = String::new();
-        reader.read_line(&mut size_line).await.map_err(io)?;
-        let size_text = size_line.trim().split(';').next().unwrap_or("");
-        let size = usize::from_str_radix(size_text, 16)
-            .map_err(|_| format!("HTTP: bad chunk size {size_text:?}"))?;
-        if size == 0 {
-            // Trailers, if any, end with an empty line; the close ends them too.
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).await.map_err(io)? == 0 || line.trim().is_empty() {
-                    return Ok(body);
-                }
+            .map_err(|e| describe(&e))?;
+        let status = response.status().as_u16();
+        // Refused before a byte of it is read.
+        if let Some(length) = response.headers().get(CONTENT_LENGTH) {
+            let length = length.to_str().ok().and_then(|v| v.parse::<u64>().ok());
+            if length.is_some_and(|n| n > MAX_BODY as u64) {
+                return Err(format!(
+                    "HTTP: the answer announces a body over the {} MiB limit",
+                    MAX_BODY >> 20
+                ));
             }
         }
-        if body.len() + size > MAX_BODY {
-            return Err("HTTP: the body is too large".to_owned());
-        }
-        let start = body.len();
-        body.resize(start + size, 0);
-        reader.read_exact(&mut body[start..]).await.map_err(io)?;
-        let mut crlf = [0u8; 2];
-        reader.read_exact(&mut crlf).await.map_err(io)?;
+        let body = Limited::new(response.into_body(), MAX_BODY)
+            .collect()
+            .await
+            .map_err(|e| {
+                if e.is::<LengthLimitError>() {
+                    format!("HTTP: the body is over the {} MiB limit", MAX_BODY >> 20)
+                } else {
+                    match e.downcast::<hyper::Error>() {
+                        Ok(e) => describe(&e),
+                        Err(e) => format!("HTTP: {e}"),
+                    }
+                }
+            })?
+            .to_bytes();
+        Ok(HttpResponse { status, body })
+    };
+    tokio::pin!(answer, connection);
+    tokio::select! {
+        result = &mut answer => result,
+        // The connection ends by itself once the answer is read
+        // (`Connection: close`); an error there is the answer's error.
+        ended = &mut connection => match ended {
+            Ok(()) => answer.await,
+            Err(e) => Err(describe(&e)),
+        },
     }
 }
+
+/// hyper's error and its cause, e.g. "message head is too large".
+fn describe(error: &hyper::Error) -> String {
+    let mut text = format!("HTTP: {error}");
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    // hyper names the breach ("message head is too large"), not the
+    // limit it broke.
+    if error.is_parse() && text.contains("too large") {
+        text.push_str(&format!(
+            " (limits: {MAX_HEAD} bytes, {MAX_HEADERS} header fields)"
+        ));
+    }
+    text
+}
+
+/// A `Content-Type` header for a form body.
+pub(crate) const FORM: Header<'static> = Header {
+    name: "Content-Type",
+    value: "application/x-www-form-urlencoded; charset=utf-8",
+    secret: false,
+};
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    #[tokio::test]
-    async fn chunked_bodies_are_joined() {
-        let wire = b"5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\n\r\n";
-        let mut reader = BufReader::new(&wire[..]);
-        assert_eq!(read_chunked(&mut reader).await.unwrap(), b"hello, world");
-    }
-
-    #[tokio::test]
-    async fn a_bad_chunk_size_is_named() {
-        let mut reader = BufReader::new(&b"zz\r\n"[..]);
-        let err = read_chunked(&mut reader).await.unwrap_err();
-        assert!(err.contains("bad chunk size \"zz\""), "{err}");
-    }
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     #[tokio::test]
     async fn an_ipv6_host_is_reached_without_its_brackets() {
@@ -236,23 +245,55 @@ mod tests {
             "GET",
             "/x",
             &[],
-            b"",
+            Vec::new(),
             Duration::from_secs(5),
         )
         .await
         .unwrap();
         assert_eq!((response.status, &response.body[..]), (200, &b"ok"[..]));
-        let head = server.await.unwrap();
+        let head = server.await.unwrap().to_ascii_lowercase();
         assert!(
-            head.contains(&format!("\r\nHost: [::1]:{port}\r\n")),
+            head.contains(&format!("\r\nhost: [::1]:{port}\r\n")),
             "{head}"
         );
     }
 
     #[test]
-    fn status_lines() {
-        assert_eq!(parse_status("HTTP/1.1 200 OK\r\n").unwrap(), 200);
-        assert_eq!(parse_status("HTTP/1.0 404 Not Found").unwrap(), 404);
-        assert!(parse_status("SSH-2.0-OpenSSH").is_err());
+    fn secret_headers_are_hidden_from_debug() {
+        let request = build(
+            "POST",
+            "/0/private/GetWebSocketsToken",
+            "api.kraken.com",
+            &[Header {
+                name: "API-Sign",
+                value: "c2lnbmF0dXJl",
+                secret: true,
+            }],
+            b"nonce=1".to_vec(),
+        )
+        .unwrap();
+        let shown = format!("{request:?}");
+        assert!(!shown.contains("c2lnbmF0dXJl"), "{shown}");
+        assert!(shown.contains("Sensitive"), "{shown}");
+    }
+
+    #[test]
+    fn a_header_value_with_a_line_break_is_refused_without_being_shown() {
+        let err = build(
+            "GET",
+            "/",
+            "h",
+            &[Header {
+                name: "API-Key",
+                value: "key\r\nX-Injected: 1",
+                secret: true,
+            }],
+            Vec::new(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            "HTTP: the API-Key header holds characters HTTP forbids"
+        );
     }
 }
