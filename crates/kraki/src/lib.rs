@@ -37,6 +37,9 @@ mod error;
 mod event;
 pub mod fan;
 mod fast_hash;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod handlers;
 mod level3;
 mod loopback;

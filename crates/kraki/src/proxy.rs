@@ -6,7 +6,7 @@
 use crate::loopback::is_loopback;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use zeroize::Zeroizing;
 
@@ -171,54 +171,76 @@ impl Proxy {
             request.push_str("\r\n");
         }
         request.push_str("\r\n");
-        let io = |e: std::io::Error| format!("proxy {proxy}: {e}");
-        tcp.write_all(request.as_bytes()).await.map_err(io)?;
-        // Nothing follows the answer until this side speaks (the TLS hello
-        // or the upgrade request), so a read never takes tunnel bytes.
-        let mut answer = Vec::with_capacity(256);
-        let mut chunk = [0; 1024];
-        let end = loop {
-            let n = tcp.read(&mut chunk).await.map_err(io)?;
-            if n == 0 {
-                return Err(format!(
-                    "the proxy {proxy} closed the connection before answering CONNECT {target}"
-                ));
-            }
-            answer.extend_from_slice(&chunk[..n]);
-            if let Some(at) = answer.windows(4).position(|w| w == b"\r\n\r\n") {
-                break at + 4;
-            }
-            if answer.len() > MAX_ANSWER {
-                return Err(format!(
-                    "the proxy {proxy} answered CONNECT with more than {MAX_ANSWER} bytes of head"
-                ));
-            }
-        };
-        let status_line = String::from_utf8_lossy(&answer[..end])
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_owned();
-        let status = status_line
-            .strip_prefix("HTTP/1.")
-            .and_then(|rest| rest.get(2..5))
-            .and_then(|code| code.parse::<u16>().ok());
-        match status {
-            Some(200..=299) if end == answer.len() => Ok(tcp),
-            Some(200..=299) => Err(format!(
-                "the proxy {proxy} sent data after accepting CONNECT {target}"
-            )),
-            Some(_) => Err(format!(
-                "the proxy {proxy} refused CONNECT {target}: {}",
-                truncated(&status_line)
-            )),
-            None => Err(format!(
-                "the proxy {proxy} answered CONNECT {target} with something not HTTP: {:?}",
-                truncated(&status_line)
-            )),
-        }
+        tcp.write_all(request.as_bytes())
+            .await
+            .map_err(|e| format!("proxy {proxy}: {e}"))?;
+        read_answer(&mut tcp, &proxy, &target).await?;
+        Ok(tcp)
     }
+}
+
+/// Reads the proxy's answer to `CONNECT target`: `Ok` for a 2xx that ends
+/// its head and sends nothing more. At most [`MAX_ANSWER`] bytes of head
+/// are read, whatever the proxy sends; the error quotes at most 100
+/// characters of its status line.
+pub(crate) async fn read_answer<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    proxy: &str,
+    target: &str,
+) -> Result<(), String> {
+    let io = |e: std::io::Error| format!("proxy {proxy}: {e}");
+    // Nothing follows the answer until this side speaks (the TLS hello
+    // or the upgrade request), so a read never takes tunnel bytes.
+    let mut answer = Vec::with_capacity(256);
+    let mut chunk = [0; 1024];
+    let end = loop {
+        let n = stream.read(&mut chunk).await.map_err(io)?;
+        if n == 0 {
+            return Err(format!(
+                "the proxy {proxy} closed the connection before answering CONNECT {target}"
+            ));
+        }
+        // Only the last read can complete the blank line; look there.
+        let from = answer.len().saturating_sub(3);
+        answer.extend_from_slice(&chunk[..n]);
+        if let Some(at) = find(&answer[from..], b"\r\n\r\n") {
+            break from + at + 4;
+        }
+        if answer.len() > MAX_ANSWER {
+            return Err(format!(
+                "the proxy {proxy} answered CONNECT with more than {MAX_ANSWER} bytes of head"
+            ));
+        }
+    };
+    let status_line = String::from_utf8_lossy(&answer[..end])
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    let status = status_line
+        .strip_prefix("HTTP/1.")
+        .and_then(|rest| rest.get(2..5))
+        .and_then(|code| code.parse::<u16>().ok());
+    match status {
+        Some(200..=299) if end == answer.len() => Ok(()),
+        Some(200..=299) => Err(format!(
+            "the proxy {proxy} sent data after accepting CONNECT {target}"
+        )),
+        Some(_) => Err(format!(
+            "the proxy {proxy} refused CONNECT {target}: {}",
+            truncated(&status_line)
+        )),
+        None => Err(format!(
+            "the proxy {proxy} answered CONNECT {target} with something not HTTP: {:?}",
+            truncated(&status_line)
+        )),
+    }
+}
+
+/// Where `needle` first occurs in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// `host[:port]` or `[v6][:port]`, the port defaulting to
@@ -280,6 +302,7 @@ fn percent_decode(text: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
@@ -318,6 +341,51 @@ mod tests {
             assert!(error.contains(says), "{url}: {error}");
             assert!(!error.contains("secret"), "{url}: {error}");
         }
+    }
+
+    async fn answer_to(bytes: &[u8]) -> Result<(), String> {
+        let mut stream = bytes;
+        read_answer(&mut stream, "proxy:3128", "ws.kraken.com:443").await
+    }
+
+    #[tokio::test]
+    async fn connect_answers_are_read_within_their_limit() {
+        answer_to(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            .await
+            .unwrap();
+        // The blank line split across reads is still found.
+        let mut cut = (&b"HTTP/1.0 200 OK\r\n\r"[..]).chain(&b"\n"[..]);
+        read_answer(&mut cut, "p", "t").await.unwrap();
+        let endless = format!("HTTP/1.1 200 OK\r\nX-Long: {}", "a".repeat(1 << 20));
+        assert_eq!(
+            answer_to(endless.as_bytes()).await.unwrap_err(),
+            "the proxy proxy:3128 answered CONNECT with more than 16384 bytes of head"
+        );
+        assert_eq!(
+            answer_to(b"HTTP/1.1 200 OK\r\n").await.unwrap_err(),
+            "the proxy proxy:3128 closed the connection before answering CONNECT ws.kraken.com:443"
+        );
+        assert_eq!(
+            answer_to(b"HTTP/1.1 200 OK\r\n\r\nhello")
+                .await
+                .unwrap_err(),
+            "the proxy proxy:3128 sent data after accepting CONNECT ws.kraken.com:443"
+        );
+        let refusal = format!("HTTP/1.1 407 {}\r\n\r\n", "x".repeat(500));
+        let err = answer_to(refusal.as_bytes()).await.unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "the proxy proxy:3128 refused CONNECT ws.kraken.com:443: HTTP/1.1 407 {}",
+                "x".repeat(87)
+            )
+        );
+        assert!(
+            answer_to("SSH-2.0-\u{e9}\r\n\r\n".as_bytes())
+                .await
+                .unwrap_err()
+                .contains("with something not HTTP: \"SSH-2.0-\u{e9}\"")
+        );
     }
 
     #[test]

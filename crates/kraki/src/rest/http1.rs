@@ -96,7 +96,7 @@ pub(crate) async fn request(
         .map_err(|_| format!("no answer from {authority} within {timeout:?}"))?
 }
 
-fn build(
+pub(crate) fn build(
     method: &str,
     target: &str,
     authority: &str,
@@ -133,7 +133,10 @@ fn build(
 
 /// Sends `request` over `stream` and reads the whole answer, driving the
 /// connection beside the exchange (no task is spawned for it).
-async fn exchange<S>(stream: S, request: Request<Full<Bytes>>) -> Result<HttpResponse, String>
+pub(crate) async fn exchange<S>(
+    stream: S,
+    request: Request<Full<Bytes>>,
+) -> Result<HttpResponse, String>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {

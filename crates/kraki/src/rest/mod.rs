@@ -1,6 +1,6 @@
 //! The REST part of Kraken's API that the WebSocket client needs.
 
 mod client;
-mod http1;
+pub(crate) mod http1;
 
 pub use client::{IssuedToken, REST_URL, RestClient};

@@ -10,7 +10,7 @@
 //! updates that framing was a sixth of the client's CPU.
 
 mod frame;
-mod handshake;
+pub(crate) mod handshake;
 mod socket;
 mod stream;
 

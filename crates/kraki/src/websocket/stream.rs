@@ -15,6 +15,9 @@ pub(crate) enum Stream {
     /// rustls reads records of up to 16 KiB a few kilobytes at a time; the
     /// `BufReader` below it makes that one system call per 64 KiB.
     Tls(Box<TlsStream<BufReader<TcpStream>>>),
+    /// Bytes in memory, for the fuzz targets.
+    #[cfg(feature = "fuzzing")]
+    Memory(tokio::io::DuplexStream),
 }
 
 impl AsyncRead for Stream {
@@ -26,6 +29,8 @@ impl AsyncRead for Stream {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            #[cfg(feature = "fuzzing")]
+            Stream::Memory(s) => Pin::new(s).poll_read(cx, buf),
         }
     }
 }
@@ -39,6 +44,8 @@ impl AsyncWrite for Stream {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            #[cfg(feature = "fuzzing")]
+            Stream::Memory(s) => Pin::new(s).poll_write(cx, buf),
         }
     }
 
@@ -46,6 +53,8 @@ impl AsyncWrite for Stream {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_flush(cx),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            #[cfg(feature = "fuzzing")]
+            Stream::Memory(s) => Pin::new(s).poll_flush(cx),
         }
     }
 
@@ -53,6 +62,8 @@ impl AsyncWrite for Stream {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            #[cfg(feature = "fuzzing")]
+            Stream::Memory(s) => Pin::new(s).poll_shutdown(cx),
         }
     }
 }
