@@ -9,9 +9,12 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if block_on(proxy_answer(data)).is_ok() {
+        let text = String::from_utf8_lossy(data);
+        let status_line = text.trim_start();
         assert!(
-            data.starts_with(b"HTTP/1.") && data.get(9) == Some(&b'2'),
+            status_line.starts_with("HTTP/1.") && status_line.get(9..10) == Some("2"),
             "tunnel opened by {data:?}"
         );
+        assert!(text.contains("\r\n\r\n"), "tunnel opened by {data:?}");
     }
 });

@@ -37,7 +37,7 @@ mod error;
 mod event;
 pub mod fan;
 mod fast_hash;
-#[cfg(feature = "fuzzing")]
+#[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
 mod handlers;

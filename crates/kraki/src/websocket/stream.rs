@@ -16,7 +16,7 @@ pub(crate) enum Stream {
     /// `BufReader` below it makes that one system call per 64 KiB.
     Tls(Box<TlsStream<BufReader<TcpStream>>>),
     /// Bytes in memory, for the fuzz targets.
-    #[cfg(feature = "fuzzing")]
+    #[cfg(any(test, feature = "fuzzing"))]
     Memory(tokio::io::DuplexStream),
 }
 
@@ -29,7 +29,7 @@ impl AsyncRead for Stream {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
-            #[cfg(feature = "fuzzing")]
+            #[cfg(any(test, feature = "fuzzing"))]
             Stream::Memory(s) => Pin::new(s).poll_read(cx, buf),
         }
     }
@@ -44,7 +44,7 @@ impl AsyncWrite for Stream {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
-            #[cfg(feature = "fuzzing")]
+            #[cfg(any(test, feature = "fuzzing"))]
             Stream::Memory(s) => Pin::new(s).poll_write(cx, buf),
         }
     }
@@ -53,7 +53,7 @@ impl AsyncWrite for Stream {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_flush(cx),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
-            #[cfg(feature = "fuzzing")]
+            #[cfg(any(test, feature = "fuzzing"))]
             Stream::Memory(s) => Pin::new(s).poll_flush(cx),
         }
     }
@@ -62,7 +62,7 @@ impl AsyncWrite for Stream {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
-            #[cfg(feature = "fuzzing")]
+            #[cfg(any(test, feature = "fuzzing"))]
             Stream::Memory(s) => Pin::new(s).poll_shutdown(cx),
         }
     }
