@@ -21,6 +21,7 @@ pub(crate) struct Settings {
     pub(crate) connect_attempts: u32,
     pub(crate) backoff_initial: Duration,
     pub(crate) backoff_max: Duration,
+    pub(crate) healthy_after: Duration,
     pub(crate) attempt_window: Duration,
     pub(crate) max_attempts_in_window: usize,
     pub(crate) idle_timeout: Duration,
@@ -90,6 +91,7 @@ impl Default for ClientBuilder {
                 connect_attempts: 3,
                 backoff_initial: Duration::from_millis(250),
                 backoff_max: Duration::from_secs(30),
+                healthy_after: Duration::from_secs(2),
                 attempt_window: Duration::from_secs(600),
                 max_attempts_in_window: 150,
                 idle_timeout: Duration::from_secs(10),
@@ -219,19 +221,49 @@ impl ClientBuilder {
         })
     }
 
-    /// Attempts for the first connection before `connect` fails. Default is 3.
-    /// Once connected, the client reconnects for as long as it lives.
+    /// Attempts in a row that may come to nothing before what waits for a
+    /// connection fails with [`Error::Connect`] and the last cause. An
+    /// attempt comes to nothing when it cannot open a socket, or when its
+    /// connection is lost before it was healthy (see
+    /// [`Self::healthy_after`]); a healthy connection starts the count
+    /// over. `connect` fails after this many attempts that cannot open a
+    /// socket. Once connected, a `subscribe` waiting for its acks fails
+    /// when this many in a row came to nothing (a server that accepts
+    /// and drops every connection), rather than wait for a server that
+    /// may never work; the client itself goes on reconnecting for as long
+    /// as it lives, on the [`Self::backoff`] schedule, and subscriptions
+    /// already made come back with it. Default is 3.
     pub fn connect_attempts(mut self, attempts: u32) -> Self {
         self.settings.connect_attempts = attempts.max(1);
         self
     }
 
-    /// First and largest reconnect delay. The first retry after a drop is
-    /// immediate, then delays double from `initial` up to `max`, ±25 %
-    /// jitter. Default is 250 ms and 30 s.
+    /// First and largest reconnect delay. The first attempt, and the first
+    /// retry after losing a healthy connection, are immediate; every
+    /// attempt that comes to nothing (it fails, or its connection is lost
+    /// before it is healthy, see [`Self::healthy_after`]) doubles the
+    /// delay from `initial` up to `max`, each delay ±25 % jitter (never
+    /// above `max`). Only a healthy connection starts the schedule over.
+    /// With the defaults, a server that accepts and drops every
+    /// connection sees attempts at about 0, 0.25, 0.75, 1.75, 3.75, 7.75,
+    /// 15.75 and 31.75 s, then one every 22.5–30 s. Default is 250 ms and
+    /// 30 s.
     pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
         self.settings.backoff_initial = initial;
         self.settings.backoff_max = max.max(initial);
+        self
+    }
+
+    /// When a connection counts as healthy, the only thing that resets the
+    /// reconnect backoff: every subscription acknowledged, and frames
+    /// still arriving (data or heartbeats; with no subscriptions, any
+    /// frame, pongs included) this long after the last ack (or, with no
+    /// subscriptions, after the first frame). A socket that opens proves
+    /// nothing: a server in maintenance, or a load balancer with no
+    /// healthy backend, accepts the upgrade and closes at once, and
+    /// resetting on open would hammer it. Default is 2 s.
+    pub fn healthy_after(mut self, threshold: Duration) -> Self {
+        self.settings.healthy_after = threshold;
         self
     }
 

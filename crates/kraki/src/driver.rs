@@ -5,7 +5,7 @@
 //! the idle watchdog, and reconnects and resubscribes after any loss.
 
 use crate::auth::TokenSource;
-use crate::backoff::Backoff;
+use crate::backoff::{Backoff, Pacing};
 use crate::config::Settings;
 use crate::decoded_readers::DecodedReaders;
 use crate::error::{Error, Rejection};
@@ -207,12 +207,13 @@ impl Driver {
         status: watch::Sender<Option<Status>>,
         token_source: Option<Arc<dyn TokenSource>>,
     ) -> Self {
-        let backoff = Backoff::new(
-            settings.backoff_initial,
-            settings.backoff_max,
-            settings.attempt_window,
-            settings.max_attempts_in_window,
-        );
+        let backoff = Backoff::new(Pacing {
+            initial: settings.backoff_initial,
+            max: settings.backoff_max,
+            healthy_after: settings.healthy_after,
+            window: settings.attempt_window,
+            max_in_window: settings.max_attempts_in_window,
+        });
         Driver {
             url,
             token_source,
@@ -240,33 +241,55 @@ impl Driver {
     /// Makes the first connection, failing fast after the configured
     /// attempts.
     pub(crate) async fn first_connect(&mut self) -> Result<Socket, Error> {
-        let mut last = String::new();
-        let attempts = self.settings.connect_attempts.max(1);
-        for attempt in 1..=attempts {
-            let at = self.backoff.admit(Instant::now().into_std());
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let at = self.backoff.next_attempt(Instant::now().into_std());
             sleep_until(at.into()).await;
             match self.open().await {
                 Ok(socket) => {
-                    self.backoff.reset();
+                    self.backoff.opened();
                     return Ok(socket);
                 }
                 // Kraken refused the credentials: trying again cannot help.
                 Err(e @ (Error::Rest(_) | Error::Credentials(_))) => return Err(e),
                 Err(e) => {
                     tracing::debug!(url = %self.url, attempt, error = %e, "connect failed");
-                    last = e.to_string();
+                    self.backoff.failed();
+                    if self.backoff.exhausted(self.settings.connect_attempts) {
+                        return Err(self.connect_error(e.to_string()));
+                    }
                 }
             }
-            if attempt < attempts {
-                let delay = self.backoff.next_delay();
-                sleep_until(Instant::now() + delay).await;
-            }
         }
-        Err(Error::Connect {
+    }
+
+    /// The error for a client that never got a healthy connection in the
+    /// configured attempts.
+    fn connect_error(&self, last: String) -> Error {
+        Error::Connect {
             url: self.url.to_string(),
-            attempts,
+            attempts: self.settings.connect_attempts.max(1),
             last,
-        })
+        }
+    }
+
+    /// After the configured attempts in a row came to nothing, fails the
+    /// subscribes waiting for a connection with the cause, rather than let
+    /// them wait for a server that may never work. The client goes on
+    /// reconnecting, on the backoff schedule; subscriptions already made
+    /// come back with it.
+    fn fail_waiting_if_exhausted(&mut self, last: &str) {
+        if self.ops.is_empty() || !self.backoff.exhausted(self.settings.connect_attempts) {
+            return;
+        }
+        tracing::warn!(url = %self.url, cause = %last, "no healthy connection; failing the subscribes waiting for one");
+        for op in std::mem::take(&mut self.ops) {
+            // Without a socket there is nothing to unsubscribe on the
+            // server: the reconnect would only have sent the subscribes.
+            let _ = self.detach(op.id);
+            let _ = op.reply.send(Err(self.connect_error(last.to_owned())));
+        }
     }
 
     /// Fetches a token for an authenticated connection, then opens the
@@ -294,8 +317,17 @@ impl Driver {
                     return;
                 }
                 Exit::Lost(reason) => {
-                    tracing::warn!(url = %self.url, %reason, "connection lost; reconnecting");
+                    let proving = self.backoff.is_proving();
+                    self.backoff.lost();
                     self.on_disconnect();
+                    if proving {
+                        tracing::warn!(url = %self.url, %reason, "connection lost before it was healthy; reconnecting after a backoff");
+                        self.fail_waiting_if_exhausted(&format!(
+                            "connected, but lost the connection before it was healthy: {reason}"
+                        ));
+                    } else {
+                        tracing::warn!(url = %self.url, %reason, "connection lost; reconnecting");
+                    }
                     match self.reconnect().await {
                         Some(s) => socket = s,
                         None => return,
@@ -400,6 +432,7 @@ impl Driver {
                     // One clock read per turn: the frames of a turn arrive
                     // within microseconds, the watchdogs count seconds.
                     let now = Instant::now();
+                    let heard_before = heard_at;
                     for _ in 0..FRAMES_PER_TURN {
                         let frame = match socket.next_buffered() {
                             Ok(Some(frame)) => frame,
@@ -443,8 +476,25 @@ impl Driver {
                         // turn, and they would lag for no reason.
                         tokio::task::consume_budget().await;
                     }
+                    if heard_at != heard_before && self.backoff.is_proving() {
+                        self.check_health(now, alive_at == now);
+                    }
                 }
             }
+        }
+    }
+
+    /// Reports a turn of frames read at `now` to the backoff while the
+    /// connection proves itself. With subscriptions, only data and
+    /// heartbeats (`fed`) show the feed alive; without, any frame does.
+    fn check_health(&mut self, now: Instant, fed: bool) {
+        let subscribed = self.wire.values().next().is_some();
+        if subscribed && !fed {
+            return;
+        }
+        let settled = self.wire.values().all(|w| w.state == WireState::Active);
+        if self.backoff.frame(now.into_std(), settled) {
+            tracing::debug!(url = %self.url, "connection healthy; backoff reset");
         }
     }
 
@@ -1299,11 +1349,7 @@ impl Driver {
     /// client was closed.
     async fn reconnect(&mut self) -> Option<Socket> {
         loop {
-            let delay = self.backoff.next_delay();
-            let at: Instant = self
-                .backoff
-                .admit((Instant::now() + delay).into_std())
-                .into();
+            let at: Instant = self.backoff.next_attempt(Instant::now().into_std()).into();
             loop {
                 tokio::select! {
                     () = sleep_until(at) => break,
@@ -1323,10 +1369,14 @@ impl Driver {
             match self.open().await {
                 Ok(socket) => {
                     tracing::info!(url = %self.url, "reconnected");
-                    self.backoff.reset();
+                    self.backoff.opened();
                     return Some(socket);
                 }
-                Err(e) => tracing::warn!(url = %self.url, error = %e, "reconnect failed"),
+                Err(e) => {
+                    tracing::warn!(url = %self.url, error = %e, "reconnect failed");
+                    self.backoff.failed();
+                    self.fail_waiting_if_exhausted(&e.to_string());
+                }
             }
         }
     }

@@ -8,7 +8,11 @@ use std::fmt;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The first connection could not be made in the configured attempts.
+    /// No working connection in the configured attempts
+    /// ([`crate::ClientBuilder::connect_attempts`]): from `connect`, none
+    /// could be opened; from a `subscribe`, that many in a row failed or
+    /// were lost before they were healthy (a server that accepts and drops
+    /// every connection). `last` is the cause of the last one.
     #[error("cannot connect to {url} after {attempts} attempt(s): {last}")]
     Connect {
         /// The URL tried.
