@@ -8,7 +8,10 @@
 //! at once. Resetting on open would retry such a server without pause
 //! until the window cap stops it. So the schedule only starts over once a
 //! connection has been *healthy*: every subscription acknowledged and
-//! frames still arriving `healthy_after` later.
+//! frames still arriving `healthy_after` later. A server that drops
+//! connections a little after they become healthy is paced too: a healthy
+//! connection lost soon after the previous one continues a schedule of
+//! its own, so only the first of such losses retries at once.
 //!
 //! Decisions only; the driver reports what happened and sleeps until the
 //! instant it is given. Time is passed in, so the tests need no clock.
@@ -48,6 +51,10 @@ pub(crate) struct Backoff {
     /// Attempts since the last healthy connection that failed, or opened
     /// and were lost before they were healthy: the exponent.
     streak: u32,
+    /// Healthy connections in a row, each lost within `2 * max` of the one
+    /// before: the exponent after such a loss.
+    short_lived: u32,
+    last_healthy_loss: Option<Instant>,
     /// Start times of the attempts in the current window, oldest first.
     attempts: VecDeque<Instant>,
     seed: u64,
@@ -64,6 +71,8 @@ impl Backoff {
             pacing,
             link: Link::Down,
             streak: 0,
+            short_lived: 0,
+            last_healthy_loss: None,
             attempts: VecDeque::new(),
             seed,
         }
@@ -132,10 +141,27 @@ impl Backoff {
         true
     }
 
-    /// The connection was lost. Unless it was healthy, it counts as an
-    /// attempt that came to nothing, and the delays keep growing.
-    pub(crate) fn lost(&mut self) {
-        if self.link != Link::Healthy {
+    /// The connection was lost at `now`. Unless it was healthy, it counts
+    /// as an attempt that came to nothing, and the delays keep growing. A
+    /// healthy one lost within `2 * max` of the previous healthy loss
+    /// counts too, on a streak of its own: on a server that drops every
+    /// connection some seconds after it became healthy, the losses come
+    /// at most `max + healthy_after` and a little apart once the delay
+    /// reaches `max`, so that streak keeps the delay there instead of
+    /// retrying at once every few seconds.
+    pub(crate) fn lost(&mut self, now: Instant) {
+        if self.link == Link::Healthy {
+            let soon = self
+                .last_healthy_loss
+                .is_some_and(|t| now.saturating_duration_since(t) < self.pacing.max * 2);
+            self.short_lived = if soon {
+                self.short_lived.saturating_add(1)
+            } else {
+                0
+            };
+            self.last_healthy_loss = Some(now);
+            self.streak = self.short_lived;
+        } else {
             self.streak = self.streak.saturating_add(1);
         }
         self.link = Link::Down;
@@ -233,7 +259,7 @@ mod tests {
             b.opened();
             // The status frame arrives, then the close.
             assert!(!b.frame(at, true));
-            b.lost();
+            b.lost(at);
             now = at;
         }
     }
@@ -287,12 +313,12 @@ mod tests {
         // Subscriptions acked and data for 1.9 s: not yet healthy.
         assert!(!b.frame(at, true));
         assert!(!b.frame(at + 1900 * MS, true));
-        b.lost();
+        b.lost(at + 1900 * MS);
         let t1 = at + 1900 * MS;
         let next = b.next_attempt(t1);
         within_jitter(next - t1, p.initial, p.max);
         b.opened();
-        b.lost();
+        b.lost(next);
         let after = b.next_attempt(next);
         within_jitter(after - next, p.initial * 2, p.max);
     }
@@ -313,8 +339,42 @@ mod tests {
         assert_eq!(b.link, Link::Healthy);
         // Only once.
         assert!(!b.frame(now + 2500 * MS, true));
-        b.lost();
+        b.lost(now + 2500 * MS);
         let t = now + Duration::from_secs(60);
+        assert_eq!(b.next_attempt(t), t);
+    }
+
+    #[test]
+    fn healthy_connections_dropped_soon_after_back_off_too() {
+        // A server that acks, feeds for 2.5 s, then drops every connection.
+        let p = defaults();
+        let mut b = Backoff::with_seed(p, 17);
+        let start = Instant::now();
+        let mut now = start;
+        let mut attempts = Vec::new();
+        while now < start + Duration::from_secs(600) {
+            let at = b.next_attempt(now);
+            attempts.push(at);
+            b.opened();
+            assert!(!b.frame(at, true));
+            assert!(b.frame(at + 2000 * MS, true));
+            now = at + 2500 * MS;
+            b.lost(now);
+        }
+        // Immediate retries would make 240. The delay settles at the max:
+        // nine attempts to get there, then one per 25–32.5 s.
+        assert!(attempts.len() <= 32, "{} attempts", attempts.len());
+        let gaps: Vec<Duration> = attempts.windows(2).map(|w| w[1] - w[0]).collect();
+        assert_eq!(gaps[0], 2500 * MS, "the first loss retries at once");
+        assert!(gaps.iter().rev().take(5).all(|&g| g >= 25_000 * MS), "{gaps:?}");
+        // A loss long after the previous one retries at once again.
+        let later = now + Duration::from_secs(120);
+        let at = b.next_attempt(later);
+        b.opened();
+        assert!(!b.frame(at, true));
+        assert!(b.frame(at + 2000 * MS, true));
+        b.lost(at + Duration::from_secs(5));
+        let t = at + Duration::from_secs(5);
         assert_eq!(b.next_attempt(t), t);
     }
 
@@ -345,12 +405,12 @@ mod tests {
         assert!(!b.exhausted(3));
         b.next_attempt(t);
         b.opened();
-        b.lost();
+        b.lost(t);
         assert!(!b.exhausted(3));
         b.next_attempt(t);
         b.opened();
         assert!(!b.frame(t, true));
-        b.lost();
+        b.lost(t);
         assert!(b.exhausted(3));
         // A healthy connection starts the count over.
         b.next_attempt(t);
@@ -358,7 +418,7 @@ mod tests {
         assert!(!b.frame(t, true));
         assert!(b.frame(t + Duration::from_secs(2), true));
         assert!(!b.exhausted(3));
-        b.lost();
+        b.lost(t);
         b.next_attempt(t);
         b.failed();
         b.next_attempt(t);

@@ -318,7 +318,7 @@ impl Driver {
                 }
                 Exit::Lost(reason) => {
                     let proving = self.backoff.is_proving();
-                    self.backoff.lost();
+                    self.backoff.lost(Instant::now().into_std());
                     self.on_disconnect();
                     if proving {
                         tracing::warn!(url = %self.url, %reason, "connection lost before it was healthy; reconnecting after a backoff");
