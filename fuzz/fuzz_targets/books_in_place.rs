@@ -2,7 +2,8 @@
 //! client and `kraki verify` do) and decoded into owned messages. The two
 //! must agree on every frame: the in-place parser may decline a frame
 //! (the decoder then takes it), but never accept one the decoder rejects
-//! or read it differently.
+//! or read it differently. The precisions and the depth are the input's
+//! first three bytes.
 
 #![no_main]
 
@@ -10,23 +11,29 @@ use kraki_proto::book::{FastFrame, FrameParser, L2Book, L3Book, Precision};
 use kraki_proto::{Inbound, decode};
 use libfuzzer_sys::fuzz_target;
 
-/// BTC/USD's precisions, as in the captured fixture and the simulator.
-fn precision() -> Precision {
-    Precision::new(1, 8)
-}
+/// The depths Kraken's book channel offers.
+const DEPTHS: [usize; 5] = [10, 25, 100, 500, 1000];
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
+    // The first three bytes choose the price and quantity precisions (any
+    // u8: they come from the instrument channel, so from the wire too) and
+    // the depth; BTC/USD's are 1, 8 and 10.
+    let Some((&[price, qty, depth], rest)) = data.split_first_chunk::<3>() else {
+        return;
+    };
+    let precision = Precision::new(price, qty);
+    let depth = DEPTHS[usize::from(depth) % DEPTHS.len()];
+    let Ok(text) = std::str::from_utf8(rest) else {
         return;
     };
     let mut parser = FrameParser::new();
     let mut l2 = (
-        L2Book::new("BTC/USD", precision(), 10),
-        L2Book::new("BTC/USD", precision(), 10),
+        L2Book::new("BTC/USD", precision, depth),
+        L2Book::new("BTC/USD", precision, depth),
     );
     let mut l3 = (
-        L3Book::new("BTC/USD", precision(), 10),
-        L3Book::new("BTC/USD", precision(), 10),
+        L3Book::new("BTC/USD", precision, depth),
+        L3Book::new("BTC/USD", precision, depth),
     );
     for line in text.lines() {
         let decoded = decode(line);

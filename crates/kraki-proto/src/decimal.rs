@@ -224,11 +224,16 @@ impl Decimal {
     pub fn to_units(self, precision: u8) -> Option<i64> {
         match precision.cmp(&self.scale) {
             Ordering::Equal => Some(self.mantissa),
+            // Zero is zero at any precision, even where the power of ten
+            // between the scales (up to 10^30) does not fit an i64.
+            _ if self.mantissa == 0 => Some(0),
             Ordering::Greater => {
                 let factor = pow10(u32::from(precision - self.scale))?;
                 self.mantissa.checked_mul(factor)
             }
             Ordering::Less => {
+                // A non-zero mantissa (below 10^19) is never a multiple of a
+                // power of ten that does not fit an i64.
                 let factor = pow10(u32::from(self.scale - precision))?;
                 (self.mantissa % factor == 0).then_some(self.mantissa / factor)
             }
@@ -313,19 +318,6 @@ impl Decimal {
             scale: self.scale,
         })
     }
-
-    /// The mantissas of both values at a common scale, for comparison.
-    fn aligned(self, other: Decimal) -> (i128, i128) {
-        let scale = self.scale.max(other.scale);
-        let widen = |d: Decimal| {
-            let mut m = i128::from(d.mantissa);
-            for _ in d.scale..scale {
-                m *= 10;
-            }
-            m
-        };
-        (widen(self), widen(other))
-    }
 }
 
 fn parse_exponent(bytes: &[u8], mut pos: usize) -> Result<i64, DecimalError> {
@@ -375,12 +367,42 @@ impl PartialOrd for Decimal {
 }
 
 impl Ord for Decimal {
+    /// Exact for every pair of values: signs first, then magnitudes at a
+    /// common scale in `u128`. A magnitude is at most 2^63 and the scales
+    /// differ by at most 30, so the widened side needs up to 2^63 × 10^30,
+    /// past `u128` (about 3.4 × 10^38); a widening that overflows is
+    /// therefore larger than any magnitude it is compared with.
     fn cmp(&self, other: &Self) -> Ordering {
         if self.scale == other.scale {
             return self.mantissa.cmp(&other.mantissa);
         }
-        let (a, b) = self.aligned(*other);
-        a.cmp(&b)
+        let sign = self.mantissa.signum().cmp(&other.mantissa.signum());
+        if sign != Ordering::Equal || self.mantissa == 0 {
+            return sign;
+        }
+        let magnitude = compare_magnitudes(*self, *other);
+        if self.mantissa < 0 {
+            magnitude.reverse()
+        } else {
+            magnitude
+        }
+    }
+}
+
+/// `|a|` against `|b|`, exactly, for scales that differ.
+fn compare_magnitudes(a: Decimal, b: Decimal) -> Ordering {
+    // The side with fewer places is multiplied up to the other's scale.
+    let widen = |d: Decimal, to: u8| {
+        10u128
+            .checked_pow(u32::from(to - d.scale))
+            .and_then(|factor| u128::from(d.mantissa.unsigned_abs()).checked_mul(factor))
+    };
+    if a.scale < b.scale {
+        let other = u128::from(b.mantissa.unsigned_abs());
+        widen(a, b.scale).map_or(Ordering::Greater, |m| m.cmp(&other))
+    } else {
+        let this = u128::from(a.mantissa.unsigned_abs());
+        widen(b, a.scale).map_or(Ordering::Less, |m| this.cmp(&m))
     }
 }
 
@@ -606,6 +628,13 @@ mod tests {
         assert_eq!(d("0.12345").to_units(2), None);
         assert_eq!(d("0.120").to_units(2), Some(12));
         assert_eq!(d("0.001").with_scale(8).unwrap().to_string(), "0.00100000");
+        // Scale gaps whose power of ten does not fit an i64.
+        assert_eq!(d("0e-50").to_units(0), Some(0));
+        assert_eq!(Decimal::ZERO.to_units(MAX_SCALE), Some(0));
+        assert_eq!(d("1e-30").to_units(0), None);
+        assert_eq!(d("1").to_units(MAX_SCALE), None);
+        assert_eq!(Decimal::new(i64::MIN, 0).unwrap().to_units(1), None);
+        assert_eq!(Decimal::new(i64::MIN, 1).unwrap().to_units(0), None);
     }
 
     #[test]

@@ -275,6 +275,31 @@ mod tests {
         }
     }
 
+    #[test]
+    fn extremes_neither_overflow_nor_panic() {
+        // The widest text the parser accepts, at both ends of the range,
+        // with the widest zone offsets.
+        let last = Timestamp::parse("9999-12-31T23:59:60.999999999-23:59").unwrap();
+        assert_eq!(last.unix_seconds(), 253_402_387_140);
+        assert_eq!(last.to_string(), "10000-01-01T23:59:00.999999999Z");
+        let first = Timestamp::parse("0000-01-01T00:00:00+23:59").unwrap();
+        assert_eq!(first.unix_seconds(), -62_167_305_540);
+        assert_eq!(first.to_string(), "-001-12-31T00:01:00Z");
+        // Any i64 of seconds prints and converts to nanoseconds exactly.
+        let max = Timestamp::from_unix(i64::MAX, 999_999_999, 9).unwrap();
+        assert_eq!(
+            max.unix_nanos(),
+            i128::from(i64::MAX) * 1_000_000_000 + 999_999_999
+        );
+        assert!(max.to_string().ends_with(".999999999Z"));
+        let min = Timestamp::from_unix(i64::MIN, 0, 0).unwrap();
+        assert_eq!(min.unix_nanos(), i128::from(i64::MIN) * 1_000_000_000);
+        assert!(min.to_string().starts_with('-'));
+        assert!(min < Timestamp::UNIX_EPOCH && Timestamp::UNIX_EPOCH < max);
+        assert_eq!(Timestamp::from_unix(0, 1_000_000_000, 9), None);
+        assert_eq!(Timestamp::from_unix(0, 0, 10), None);
+    }
+
     proptest::proptest! {
         #[test]
         fn civil_round_trip(days in -1_000_000i64..1_000_000) {

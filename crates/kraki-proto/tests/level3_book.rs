@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use kraki_proto::book::{L3Book, Precision, Verification};
+use kraki_proto::book::{BookError, L3Book, Precision, Verification};
 use kraki_proto::{Inbound, OrderId, decode};
 
 /// §7.3's docs example as a snapshot frame: 21 bid and 14 ask orders over
@@ -92,4 +92,100 @@ fn add_modify_delete_in_queue_order() {
     assert_eq!(level.orders.last().unwrap().0, "NEW");
     // 44937.1 lost its only order: the level is gone.
     assert!(book.bids().all(|l| l.price.to_string() != "44937.1"));
+}
+
+/// A level3 frame with the given bid orders (`id`, `qty`) at 100.0.
+fn level3_frame(kind: &str, bids: &[(&str, &str, Option<&str>)]) -> String {
+    let orders: Vec<String> = bids
+        .iter()
+        .map(|(id, qty, event)| {
+            let event = event.map_or(String::new(), |e| format!(r#""event":"{e}","#));
+            format!(
+                r#"{{{event}"order_id":"{id}","limit_price":100.0,"order_qty":{qty},"timestamp":"2023-12-01T00:00:00.000000000Z"}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"channel":"level3","type":"{kind}","data":[{{"symbol":"BTC/USD","checksum":0,"bids":[{}],"asks":[]}}]}}"#,
+        orders.join(",")
+    )
+}
+
+fn try_apply(book: &mut L3Book, frame: &str) -> Result<Verification, BookError> {
+    let Inbound::Level3(m) = decode(frame).unwrap() else {
+        panic!("not level3")
+    };
+    book.apply(m.kind, &m.data[0])
+}
+
+/// `i64::MAX` units at eight places: the largest quantity one order holds.
+const LARGEST_QTY: &str = "92233720368.54775807";
+
+#[test]
+fn a_level_total_past_i64_is_an_error_not_an_overflow() {
+    let mut book = L3Book::new("BTC/USD", Precision::new(1, 8), 10);
+    let frame = level3_frame(
+        "snapshot",
+        &[("A", LARGEST_QTY, None), ("B", "0.00000001", None)],
+    );
+    let err = try_apply(&mut book, &frame).unwrap_err();
+    assert_eq!(
+        err,
+        BookError::LevelTotalOverflow {
+            price: "100.0".parse().unwrap(),
+            precision: 8
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "the order quantities at price 100.0 sum past the largest level total (9223372036854775807 units at 8 decimal places)"
+    );
+    assert!(!book.is_in_sync());
+}
+
+#[test]
+fn a_modify_that_overflows_the_level_total_is_an_error() {
+    let mut book = L3Book::new("BTC/USD", Precision::new(1, 8), 10);
+    let snapshot = level3_frame("snapshot", &[("A", LARGEST_QTY, None), ("B", "0", None)]);
+    // The checksum is wrong on purpose; only the totals matter here.
+    assert!(matches!(
+        try_apply(&mut book, &snapshot),
+        Ok(Verification::Mismatch { .. })
+    ));
+    assert_eq!(
+        book.bids().next().unwrap().total.to_string(),
+        "92233720368.54775807"
+    );
+    // Resynchronised by a second snapshot that fits, then B grows by one
+    // unit too many.
+    let mut book = L3Book::new("BTC/USD", Precision::new(1, 8), 10);
+    let _ = try_apply(&mut book, &snapshot);
+    let mut fresh = L3Book::new("BTC/USD", Precision::new(1, 8), 10);
+    let _ = try_apply(&mut fresh, &snapshot);
+    let sum = fresh.checksum();
+    let resync = snapshot.replace(r#""checksum":0"#, &format!(r#""checksum":{sum}"#));
+    assert!(try_apply(&mut book, &resync).unwrap().is_verified());
+    let grow = level3_frame("update", &[("B", "0.00000001", Some("modify"))]);
+    assert_eq!(
+        try_apply(&mut book, &grow),
+        Err(BookError::LevelTotalOverflow {
+            price: "100.0".parse().unwrap(),
+            precision: 8
+        })
+    );
+    // The same modify downward first, then up to the limit exactly: fine.
+    let mut book = L3Book::new("BTC/USD", Precision::new(1, 8), 10);
+    assert!(try_apply(&mut book, &resync).unwrap().is_verified());
+    let shrink = level3_frame(
+        "update",
+        &[
+            ("A", "92233720368.54775806", Some("modify")),
+            ("B", "0.00000001", Some("modify")),
+        ],
+    );
+    assert!(try_apply(&mut book, &shrink).is_ok());
+    assert_eq!(
+        book.bids().next().unwrap().total.to_string(),
+        "92233720368.54775807"
+    );
 }

@@ -1125,12 +1125,8 @@ impl Driver {
             _ => return None,
         };
         let last = self.sequences.insert(channel, sequence);
-        match (kind, last) {
-            (kraki_proto::MessageType::Update, Some(last)) if sequence != last + 1 => {
-                Some((channel, last + 1, sequence))
-            }
-            _ => None,
-        }
+        let gap = crate::sequence::check(kind, last, sequence)?;
+        Some((channel, gap.expected, gap.received))
     }
 
     async fn on_subscribe_ack(&mut self, r: &Response, socket: &mut Socket) -> Result<(), String> {

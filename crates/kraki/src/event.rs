@@ -23,7 +23,8 @@ pub enum Event<T> {
     /// A private channel (executions, balances) skipped sequence numbers:
     /// messages were lost. A fresh snapshot has been asked for and follows.
     Gap {
-        /// The sequence number due.
+        /// The sequence number due (`u64::MAX` when the last one was
+        /// already `u64::MAX`: no number follows it).
         expected: u64,
         /// The one that came.
         received: u64,

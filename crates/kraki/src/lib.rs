@@ -50,6 +50,7 @@ mod published;
 mod rate_counter;
 pub mod rest;
 mod rules;
+mod sequence;
 mod shown_url;
 mod sink;
 mod spec;

@@ -162,7 +162,9 @@ impl OrderRules {
 fn is_multiple(value: Decimal, step: Decimal) -> bool {
     let scale = value.scale().max(step.scale());
     match (value.to_units(scale), step.to_units(scale)) {
-        (Some(v), Some(s)) if s != 0 => v % s == 0,
+        // `wrapping_rem`: `i64::MIN % -1` overflows (and panics even in
+        // release), though every number is a multiple of -1.
+        (Some(v), Some(s)) if s != 0 => v.wrapping_rem(s) == 0,
         _ => false,
     }
 }
@@ -188,6 +190,20 @@ mod tests {
 
     fn check(order: Order) -> Result<(), String> {
         btc().check(order.params()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn multiples_at_the_extremes_never_overflow() {
+        let min = Decimal::new(i64::MIN, 0).unwrap();
+        assert!(is_multiple(min, d("-1")));
+        assert!(is_multiple(min, d("1")));
+        assert!(is_multiple(min, d("2")));
+        assert!(!is_multiple(min, d("3")));
+        assert!(is_multiple(Decimal::new(i64::MAX, 0).unwrap(), d("-1")));
+        assert!(!is_multiple(d("1"), d("0")));
+        // Scales whose alignment does not fit: not a multiple, no panic.
+        assert!(!is_multiple(min, d("1e-30")));
+        assert!(is_multiple(d("0"), d("1e-30")));
     }
 
     #[test]

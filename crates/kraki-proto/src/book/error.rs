@@ -33,4 +33,17 @@ pub enum BookError {
         /// The message's pair.
         got: String,
     },
+    /// The visible quantities at one level3 price sum past the largest
+    /// total a level can hold (`i64::MAX` units of the quantity precision):
+    /// no real book comes near it, so the data is wrong.
+    #[error(
+        "the order quantities at price {price} sum past the largest level total ({} units at {precision} decimal places)",
+        i64::MAX
+    )]
+    LevelTotalOverflow {
+        /// The level's price.
+        price: Decimal,
+        /// The quantity precision the total is counted in.
+        precision: u8,
+    },
 }

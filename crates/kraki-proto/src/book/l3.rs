@@ -207,9 +207,9 @@ impl L3Book {
         match order.event {
             Some(Level3Event::Delete) => self.remove(id),
             Some(Level3Event::Modify) => {
-                if !self.modify(id, bid, price, qty) {
+                if !self.modify(id, bid, price, qty)? {
                     // Not known (e.g. it was beyond the window): treat as new.
-                    self.add(id, bid, price, qty);
+                    self.add(id, bid, price, qty)?;
                 }
             }
             // A snapshot's order, an add, or an event this version does not
@@ -217,7 +217,7 @@ impl L3Book {
             // for a known id replaces it).
             _ => {
                 self.remove(id);
-                self.add(id, bid, price, qty);
+                self.add(id, bid, price, qty)?;
             }
         }
         Ok(())
@@ -227,31 +227,54 @@ impl L3Book {
         if bid { &mut self.bids } else { &mut self.asks }
     }
 
-    fn add(&mut self, id: &str, bid: bool, price: i64, qty: i64) {
-        let queue = self.side(bid).levels.entry(price).or_default();
-        queue.orders.push_back((id.into(), qty));
-        queue.total += qty;
-        self.index.insert(id.into(), (bid, price));
+    /// The error for a level whose quantities no longer sum to an `i64`.
+    fn overflow(&self, price: i64) -> BookError {
+        BookError::LevelTotalOverflow {
+            price: Decimal::new(price, self.precision.price).unwrap_or_default(),
+            precision: self.precision.qty,
+        }
     }
 
-    fn modify(&mut self, id: &str, bid: bool, price: i64, qty: i64) -> bool {
+    /// Appends an order to its price's queue. The total is checked before
+    /// anything changes: quantities come from the wire and any of them may
+    /// be as large as the precision allows.
+    fn add(&mut self, id: &str, bid: bool, price: i64, qty: i64) -> Result<(), BookError> {
+        let before = self.side(bid).levels.get(&price).map_or(0, |q| q.total);
+        let Some(total) = before.checked_add(qty) else {
+            return Err(self.overflow(price));
+        };
+        let queue = self.side(bid).levels.entry(price).or_default();
+        queue.orders.push_back((id.into(), qty));
+        queue.total = total;
+        self.index.insert(id.into(), (bid, price));
+        Ok(())
+    }
+
+    /// Changes a known order's quantity in place (or moves it on a price
+    /// change); `false` when the order is not in the book.
+    fn modify(&mut self, id: &str, bid: bool, price: i64, qty: i64) -> Result<bool, BookError> {
         let Some(&(was_bid, was_price)) = self.index.get(id) else {
-            return false;
+            return Ok(false);
         };
         if was_bid != bid || was_price != price {
             // A price change is a new order at the back of the new queue.
             self.remove(id);
-            self.add(id, bid, price, qty);
-            return true;
+            self.add(id, bid, price, qty)?;
+            return Ok(true);
         }
         let Some(queue) = self.side(bid).levels.get_mut(&price) else {
-            return false;
+            return Ok(false);
         };
         if let Some(entry) = queue.orders.iter_mut().find(|(o, _)| &**o == id) {
-            queue.total += qty - entry.1;
+            // Quantities are never negative, so the total without this
+            // order is at least zero and only the addition can overflow.
+            let Some(total) = (queue.total - entry.1).checked_add(qty) else {
+                return Err(self.overflow(price));
+            };
+            queue.total = total;
             entry.1 = qty;
         }
-        true
+        Ok(true)
     }
 
     fn remove(&mut self, id: &str) {
@@ -326,6 +349,8 @@ impl L3Book {
         let side = if bid { &self.bids } else { &self.asks };
         let queue = side.levels.get(&price)?;
         let pos = queue.orders.iter().position(|(o, _)| &**o == id.as_str())?;
+        // A prefix of a queue whose total fits, with no negative quantity:
+        // the sum fits too.
         let ahead: i64 = queue.orders.iter().take(pos).map(|(_, q)| q).sum();
         Some((
             pos,
