@@ -110,8 +110,10 @@ impl Simulator {
         self
     }
 
-    /// Connections without a client message for this long are closed.
-    /// Default is 60 s, like Kraken.
+    /// WebSocket connections without a client message for this long are
+    /// closed. Default is 60 s, like Kraken. (An HTTP keep-alive
+    /// connection waiting for its next request is closed after
+    /// [`Simulator::request_timeout`] instead.)
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = timeout;
         self
