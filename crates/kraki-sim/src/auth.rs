@@ -3,6 +3,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use ring::rand::{SecureRandom as _, SystemRandom};
 use ring::{digest, hmac};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -67,7 +68,8 @@ pub(crate) struct Auth {
     last_nonce: Mutex<HashMap<String, u64>>,
     /// Unused tokens and when they expire.
     tokens: Mutex<HashMap<String, Instant>>,
-    issued: Mutex<u64>,
+    /// The source of tokens.
+    random: SystemRandom,
 }
 
 impl std::fmt::Debug for Auth {
@@ -90,7 +92,7 @@ impl Auth {
             secret,
             last_nonce: Mutex::new(HashMap::new()),
             tokens: Mutex::new(HashMap::new()),
-            issued: Mutex::new(0),
+            random: SystemRandom::new(),
         })
     }
 
@@ -134,21 +136,16 @@ impl Auth {
 
     /// A fresh token, valid for [`TOKEN_LIFETIME`] if unused.
     pub(crate) fn issue_token(&self) -> String {
-        let n = self
-            .issued
-            .lock()
-            .map(|mut c| {
-                *c += 1;
-                *c
-            })
-            .unwrap_or(0);
-        let seed = format!("{n}:{:?}:{}", Instant::now(), crate::feeds::now_ns());
-        let hash = digest::digest(&digest::SHA256, seed.as_bytes());
+        // A token is a bearer credential for the account: 32 bytes from
+        // the operating system's generator, not derived from a clock or a
+        // counter another client could guess. Should the generator fail
+        // (it does not on the platforms we run on), no token is valid.
+        let mut bytes = [0u8; 32];
+        if self.random.fill(&mut bytes).is_err() {
+            return String::new();
+        }
         // 43 characters of base64 without padding, like Kraken's tokens.
-        let token = BASE64
-            .encode(hash.as_ref())
-            .trim_end_matches('=')
-            .to_owned();
+        let token = BASE64.encode(bytes).trim_end_matches('=').to_owned();
         if let Ok(mut tokens) = self.tokens.lock() {
             let now = Instant::now();
             tokens.retain(|_, expiry| *expiry > now);

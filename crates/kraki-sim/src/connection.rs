@@ -25,6 +25,8 @@ pub(crate) struct Shared {
     pub(crate) max_rate_count: u32,
     pub(crate) engine: mpsc::Sender<EngineCommand>,
     pub(crate) idle_timeout: Duration,
+    /// How long an HTTP request may take (see `Simulator::request_timeout`).
+    pub(crate) request_timeout: Duration,
     pub(crate) heartbeat: Duration,
     /// Whether `/auth/v2` and `/l3/v2` send `status` on connect too.
     pub(crate) status_on_private: bool,

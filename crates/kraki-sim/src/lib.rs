@@ -212,6 +212,20 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Limits
+//! The HTTP side runs on hyper with explicit limits: a request head of at
+//! most 16 KiB and 64 header fields (431 beyond), a body of at most
+//! 64 KiB (413, from `Content-Length` before the body is read, or as a
+//! chunked body passes it), the head within
+//! [`Simulator::request_timeout`] (10 s; the connection is closed
+//! otherwise, idle keep-alive connections included) and then the body
+//! within it again (408). Errors after which the connection is out of step
+//! (413, 408, a malformed body) close it. At most
+//! [`Simulator::max_connections`] (512) connections are open at once; one
+//! more is reset. WebSocket messages from a client are capped at 64 KiB
+//! (close code 1009). Tokens are 32 bytes from the operating system's
+//! random generator.
+//!
 //! # Deterministic tests
 //! A [`Simulator::paused`] simulator moves only when
 //! [`SimHandle::advance`] is called: the same seed then gives the same
@@ -227,6 +241,9 @@ mod engine;
 mod exchange;
 mod fault_plan;
 mod feeds;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
+mod handshake;
 mod history;
 mod http;
 mod level3;
@@ -239,10 +256,12 @@ mod outbox;
 mod private_feeds;
 mod rate_counter;
 mod refusal;
+mod request_body;
 mod rest;
 mod rng;
 mod server;
 mod session;
+mod socket;
 mod sweep;
 mod trading;
 mod trading_checks;

@@ -6,74 +6,58 @@
 use crate::auth::{Signed, TOKEN_LIFETIME};
 use crate::connection::Shared;
 use crate::feeds;
-use crate::http::{self, Head};
 use crate::markets::PairSpec;
+use http::StatusCode;
+use http::request::Parts;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufRead, AsyncWrite};
 
-/// Answers one request whose head has been read. Returns whether the
-/// connection stays open for another request.
-pub(crate) async fn serve<S: AsyncBufRead + AsyncWrite + Unpin>(
-    io: &mut S,
-    head: &Head,
-    shared: &Shared,
-) -> bool {
-    let (status, answer, keep_alive) = match http::read_body(io, head).await {
-        Ok(body) => {
-            let (status, answer) = route(head, &body, shared);
-            (status, answer, head.keep_alive())
-        }
-        // The stream is out of step with the requests: answer, then close.
-        Err(e) => (
-            400,
-            json!({"error": [format!("EGeneral:Invalid arguments:{e}")]}),
-            false,
-        ),
-    };
-    let body = answer.to_string();
-    let written =
-        http::write_response(io, status, "application/json", body.as_bytes(), keep_alive).await;
-    written.is_ok() && keep_alive
-}
-
-fn route(head: &Head, body: &[u8], shared: &Shared) -> (u16, Value) {
+/// The answer to one request, its body read whole: a pure function of the
+/// request and the simulator's state (the token store, the pairs, the
+/// engine's status), no I/O.
+pub(crate) fn answer(head: &Parts, body: &[u8], shared: &Shared) -> (StatusCode, Value) {
     let (auth, specs) = (&shared.auth, shared.specs.as_slice());
-    match (head.method.as_str(), head.path.as_str()) {
+    let path = head.uri.path();
+    let query = head.uri.query().unwrap_or("");
+    let header = |name: &str| head.headers.get(name).and_then(|v| v.to_str().ok());
+    match (head.method.as_str(), path) {
         ("POST", "/0/private/GetWebSocketsToken") => {
             let signed = Signed {
-                key: head.header("api-key"),
-                sign: head.header("api-sign"),
-                content_type: head.header("content-type"),
+                key: header("api-key"),
+                sign: header("api-sign"),
+                content_type: header("content-type"),
             };
-            match auth.verify(signed, &head.path, body) {
+            match auth.verify(signed, path, body) {
                 Ok(()) => (
-                    200,
+                    StatusCode::OK,
                     json!({"error": [], "result": {"token": auth.issue_token(), "expires": TOKEN_LIFETIME.as_secs()}}),
                 ),
-                Err(e) => (200, json!({"error": [e]})),
+                Err(e) => (StatusCode::OK, json!({"error": [e]})),
             }
         }
         // Kraken takes public calls as GET with a query or POST with a form.
         ("GET" | "POST", "/0/public/AssetPairs") => {
             let form = std::str::from_utf8(body).unwrap_or("");
-            let pair = form_value(&head.query, "pair").or_else(|| form_value(form, "pair"));
-            (200, asset_pairs(pair.as_deref(), specs))
+            let pair = form_value(query, "pair").or_else(|| form_value(form, "pair"));
+            (StatusCode::OK, asset_pairs(pair.as_deref(), specs))
         }
         ("GET" | "POST", "/0/public/Time") => {
             let now = feeds::now(0);
             (
-                200,
+                StatusCode::OK,
                 json!({"error": [], "result": {"unixtime": now.unix_seconds(), "rfc1123": rfc1123(now.unix_seconds())}}),
             )
         }
         ("GET" | "POST", "/0/public/SystemStatus") => {
             let system = shared.system.borrow().clone();
             (
-                200,
+                StatusCode::OK,
                 json!({"error": [], "result": {"status": system.as_str(), "timestamp": feeds::now(0).to_string()}}),
             )
         }
-        _ => (404, json!({"error": ["EGeneral:Unknown method"]})),
+        _ => (
+            StatusCode::NOT_FOUND,
+            json!({"error": ["EGeneral:Unknown method"]}),
+        ),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crate::account::default_balances;
 use crate::auth::{Auth, Credentials};
-use crate::connection::{self, Endpoint, Faults, Shared};
+use crate::connection::{Faults, Shared};
 use crate::connections::{Connection, Control, Registry};
 use crate::engine::{Engine, EngineCommand};
 use crate::exchange::TradingConfig;
@@ -10,18 +10,15 @@ use crate::fault_plan::FaultPlan;
 use crate::http;
 use crate::markets::{PairSpec, default_markets};
 use crate::refusal::Refusal;
-use crate::rest;
 use kraki_proto::Decimal;
 use kraki_proto::channels::SystemStatus;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-use tokio::io::{AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
-use tokio_websockets::ServerBuilder;
 
 /// Configures a simulator.
 #[derive(Debug, Clone)]
@@ -39,6 +36,8 @@ pub struct Simulator {
     balances: Vec<(String, Decimal)>,
     max_rate_count: u32,
     faults: FaultPlan,
+    max_connections: usize,
+    request_timeout: Duration,
 }
 
 impl Default for Simulator {
@@ -56,6 +55,8 @@ impl Default for Simulator {
             balances: default_balances(),
             max_rate_count: 125,
             faults: FaultPlan::default(),
+            max_connections: 512,
+            request_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -109,8 +110,10 @@ impl Simulator {
         self
     }
 
-    /// Connections without a client message for this long are closed.
-    /// Default is 60 s, like Kraken.
+    /// WebSocket connections without a client message for this long are
+    /// closed. Default is 60 s, like Kraken. (An HTTP keep-alive
+    /// connection waiting for its next request is closed after
+    /// [`Simulator::request_timeout`] instead.)
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = timeout;
         self
@@ -171,6 +174,28 @@ impl Simulator {
         self
     }
 
+    /// Connections open at once, HTTP and WebSocket alike; one more is
+    /// accepted and reset at once (a TCP reset, as the
+    /// [`SimHandle::refuse_connections`] fault does) until one closes.
+    /// Default is 512. A closed HTTP connection keeps its slot for up to
+    /// 2 s while what the client still sends is drained, so that an early
+    /// answer (413, 431) reaches it rather than a reset.
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max;
+        self
+    }
+
+    /// How long an HTTP request may take: its head must arrive within it
+    /// (or the connection is closed, which also ends a keep-alive
+    /// connection idle that long), then its body must arrive and the
+    /// answer be ready within it again (or the answer is 408 and the
+    /// connection closes). WebSocket connections are bounded by the idle
+    /// timeout instead. Default is 10 s.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
     /// Binds and starts serving.
     ///
     /// # Errors
@@ -200,6 +225,7 @@ impl Simulator {
             specs: self.markets.clone(),
             engine: engine_tx.clone(),
             idle_timeout: self.idle_timeout,
+            request_timeout: self.request_timeout,
             heartbeat: self.heartbeat,
             status_on_private: self.status_on_private,
             faults,
@@ -208,7 +234,16 @@ impl Simulator {
         });
         let (stop_tx, stop_rx) = oneshot::channel();
         let refuse = Arc::new(Refusal::default());
-        let accept_task = tokio::spawn(accept_loop(listener, shared, refuse.clone(), stop_rx));
+        let slots = Arc::new(Semaphore::new(
+            self.max_connections.min(Semaphore::MAX_PERMITS),
+        ));
+        let accept_task = tokio::spawn(accept_loop(
+            listener,
+            shared,
+            refuse.clone(),
+            slots,
+            stop_rx,
+        ));
         tracing::info!(%addr, "simulator listening");
         Ok(SimHandle {
             addr,
@@ -457,6 +492,7 @@ async fn accept_loop(
     listener: TcpListener,
     shared: Arc<Shared>,
     refuse: Arc<Refusal>,
+    slots: Arc<Semaphore>,
     mut stop: oneshot::Receiver<()>,
 ) {
     let ids = AtomicU64::new(13_834_774_380_200_032_777);
@@ -466,8 +502,14 @@ async fn accept_loop(
             _ = &mut stop => break,
             accepted = listener.accept() => {
                 let Ok((stream, peer)) = accepted else { continue };
-                if refuse.refuses(tokio::time::Instant::now()) {
-                    tracing::debug!(%peer, "connection refused (fault)");
+                let permit = slots.clone().try_acquire_owned().ok();
+                let refused = refuse.refuses(tokio::time::Instant::now());
+                if refused || permit.is_none() {
+                    if refused {
+                        tracing::debug!(%peer, "connection refused (fault)");
+                    } else {
+                        tracing::debug!(%peer, "connection refused: too many open");
+                    }
                     // Closed with a reset, not a clean end: as close to a
                     // refused connection as a listening server can come.
                     let _ = stream.set_zero_linger();
@@ -479,63 +521,11 @@ async fn accept_loop(
                 let id = ids.fetch_add(1, Ordering::Relaxed);
                 connections.spawn(async move {
                     tracing::debug!(%peer, "connection");
-                    handle(stream, shared, id).await;
+                    http::serve(stream, permit, shared, id).await;
                 });
             }
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
     }
     connections.abort_all();
-}
-
-/// Reads request heads until one is a WebSocket upgrade (served until it
-/// closes) or the client ends the HTTP keep-alive connection.
-async fn handle(stream: TcpStream, shared: Arc<Shared>, id: u64) {
-    let mut io = BufReader::new(stream);
-    loop {
-        // A keep-alive connection that sends nothing is closed like an idle
-        // WebSocket.
-        let head = match tokio::time::timeout(shared.idle_timeout, http::read_head(&mut io)).await {
-            Ok(Ok(Some(head))) => head,
-            Ok(Err(e)) => {
-                let why = e.to_string();
-                let _ =
-                    http::write_response(&mut io, 400, "text/plain", why.as_bytes(), false).await;
-                return;
-            }
-            Ok(Ok(None)) | Err(_) => return,
-        };
-        if !head.wants_websocket() {
-            if rest::serve(&mut io, &head, &shared).await {
-                continue;
-            }
-            return;
-        }
-        let endpoint = match head.path.as_str() {
-            "/v2" => Endpoint::Public,
-            "/auth/v2" => Endpoint::Private,
-            "/l3/v2" => Endpoint::Level3,
-            other => {
-                tracing::debug!(path = other, "no WebSocket endpoint here");
-                let body = format!("no WebSocket endpoint at {other}; try /v2, /auth/v2 or /l3/v2");
-                let _ =
-                    http::write_response(&mut io, 404, "text/plain", body.as_bytes(), false).await;
-                return;
-            }
-        };
-        match http::websocket_handshake(&head) {
-            Ok(response) => {
-                if io.write_all(response.as_bytes()).await.is_err() {
-                    return;
-                }
-                let ws = ServerBuilder::new().serve(io);
-                connection::serve(ws, shared, endpoint, id).await;
-            }
-            Err(why) => {
-                let _ =
-                    http::write_response(&mut io, 400, "text/plain", why.as_bytes(), false).await;
-            }
-        }
-        return;
-    }
 }

@@ -2,7 +2,11 @@
 //! [--faults SPEC]`, controlled at runtime by commands on standard input
 //! (see [`super::sim_control`]).
 //!
-//! Without `--api-key`, the REST token endpoint accepts the demo account:
+//! The key and secret come from `KRAKI_SIM_API_KEY` / `KRAKI_SIM_API_SECRET`
+//! or the flags; a secret on the command line is warned about, as every
+//! user of the machine can read a process's arguments.
+//!
+//! Without a key, the REST token endpoint accepts the demo account:
 //! key `kraki-demo-key`, secret
 //! `a3Jha2ktc2ltIGRlbW8gc2VjcmV0OiBmb3Igb2ZmbGluZSB0ZXN0aW5nIG9ubHksIG5ldmVyIGEgcmVhbCBrZXku`
 //! (`kraki_sim::DEMO_API_KEY` / `kraki_sim::DEMO_API_SECRET`).
@@ -27,10 +31,22 @@ pub(crate) struct Args {
     /// API key the REST token endpoint accepts. Default: the demo key
     /// `kraki-demo-key`, with the demo secret
     /// `a3Jha2ktc2ltIGRlbW8gc2VjcmV0OiBmb3Igb2ZmbGluZSB0ZXN0aW5nIG9ubHksIG5ldmVyIGEgcmVhbCBrZXku`.
-    #[arg(long, requires = "api_secret")]
+    #[arg(
+        long,
+        env = "KRAKI_SIM_API_KEY",
+        hide_env_values = true,
+        requires = "api_secret"
+    )]
     api_key: Option<String>,
-    /// Base64 API secret that signs requests for --api-key.
-    #[arg(long, requires = "api_key")]
+    /// Base64 API secret that signs requests for --api-key. Prefer the
+    /// environment variable: a command line is visible to every user of
+    /// the machine.
+    #[arg(
+        long,
+        env = "KRAKI_SIM_API_SECRET",
+        hide_env_values = true,
+        requires = "api_key"
+    )]
     api_secret: Option<String>,
     /// Faults every connection follows from the start, e.g.
     /// "close-after=100 delay-acks=300" (also drop-acks,
@@ -52,6 +68,11 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
         None => FaultPlan::new(),
     };
+    if secret_on_command_line(std::env::args_os()) {
+        eprintln!(
+            "kraki sim: warning: --api-secret on the command line is visible to every user of this machine (ps, /proc); set KRAKI_SIM_API_SECRET instead"
+        );
+    }
     crate::logging::init();
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
@@ -108,6 +129,15 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Whether the secret was given as an argument rather than through the
+/// environment (which only the same user can read).
+fn secret_on_command_line(args: impl IntoIterator<Item = std::ffi::OsString>) -> bool {
+    args.into_iter().any(|a| {
+        let a = a.to_string_lossy();
+        a == "--api-secret" || a.starts_with("--api-secret=")
+    })
+}
+
 /// Standard input's lines, read on a thread of their own: a blocking read
 /// there never holds up the runtime or the exit. The channel closes at the
 /// end of input (or on a read error), and the simulator goes on serving.
@@ -160,5 +190,32 @@ mod tests {
             .to_string();
         assert!(help.contains(DEMO_API_KEY), "{help}");
         assert!(help.contains(kraki_sim::DEMO_API_SECRET), "{help}");
+        assert!(help.contains("[env: KRAKI_SIM_API_SECRET]"), "{help}");
+    }
+
+    #[test]
+    fn a_secret_in_argv_is_noticed() {
+        let args = |list: &[&str]| {
+            list.iter()
+                .map(std::ffi::OsString::from)
+                .collect::<Vec<_>>()
+        };
+        assert!(secret_on_command_line(args(&[
+            "kraki",
+            "sim",
+            "--api-secret",
+            "c2VjcmV0"
+        ])));
+        assert!(secret_on_command_line(args(&[
+            "kraki",
+            "sim",
+            "--api-secret=c2VjcmV0"
+        ])));
+        assert!(!secret_on_command_line(args(&[
+            "kraki",
+            "sim",
+            "--api-key",
+            "k"
+        ])));
     }
 }

@@ -24,19 +24,28 @@ pub struct Sim {
 
 impl Sim {
     pub fn start() -> Sim {
-        Sim::spawn(Stdio::null(), Stdio::null(), &[])
+        Sim::spawn(Stdio::null(), Stdio::null(), &[], &[])
     }
 
     /// A sim whose standard input and error the test holds (the child's
     /// `stdin` and `stderr`), started with `extra` arguments.
     pub fn start_controlled(extra: &[&str]) -> Sim {
-        Sim::spawn(Stdio::piped(), Stdio::piped(), extra)
+        Sim::spawn(Stdio::piped(), Stdio::piped(), extra, &[])
     }
 
-    fn spawn(stdin: Stdio, stderr: Stdio, extra: &[&str]) -> Sim {
+    /// `start_controlled` with extra environment variables (the sim's own
+    /// credential variables are cleared first).
+    pub fn start_controlled_with_env(extra: &[&str], env: &[(&str, &str)]) -> Sim {
+        Sim::spawn(Stdio::piped(), Stdio::piped(), extra, env)
+    }
+
+    fn spawn(stdin: Stdio, stderr: Stdio, extra: &[&str], env: &[(&str, &str)]) -> Sim {
         let mut child = Command::new(KRAKI)
             .args(["sim", "--port", "0", "--rate", "300"])
             .args(extra)
+            .env_remove("KRAKI_SIM_API_KEY")
+            .env_remove("KRAKI_SIM_API_SECRET")
+            .envs(env.iter().copied())
             .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(stderr)
