@@ -366,7 +366,10 @@ mod tests {
         assert!(attempts.len() <= 32, "{} attempts", attempts.len());
         let gaps: Vec<Duration> = attempts.windows(2).map(|w| w[1] - w[0]).collect();
         assert_eq!(gaps[0], 2500 * MS, "the first loss retries at once");
-        assert!(gaps.iter().rev().take(5).all(|&g| g >= 25_000 * MS), "{gaps:?}");
+        assert!(
+            gaps.iter().rev().take(5).all(|&g| g >= 25_000 * MS),
+            "{gaps:?}"
+        );
         // A loss long after the previous one retries at once again.
         let later = now + Duration::from_secs(120);
         let at = b.next_attempt(later);
