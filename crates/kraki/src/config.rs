@@ -5,6 +5,7 @@ use crate::cleartext;
 use crate::client::Client;
 use crate::error::Error;
 use crate::proxy::Proxy;
+use crate::shown_url::shown;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -56,10 +57,10 @@ pub struct ClientBuilder {
 impl std::fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("public_url", &self.public_url)
-            .field("auth_url", &self.auth_url)
-            .field("level3_url", &self.level3_url)
-            .field("rest_url", &self.rest_url)
+            .field("public_url", &shown(&self.public_url))
+            .field("auth_url", &shown(&self.auth_url))
+            .field("level3_url", &shown(&self.level3_url))
+            .field("rest_url", &shown(&self.rest_url))
             .field("proxy", &self.proxy)
             .field("no_proxy", &self.no_proxy)
             .field("credentials", &self.credentials)

@@ -163,10 +163,15 @@ async fn public_market_data_may_use_ws_through_a_proxy() {
 
 #[tokio::test]
 async fn a_url_with_user_info_is_refused_without_quoting_it() {
-    let result = Client::builder()
+    let builder = Client::builder()
         .public_url("wss://trader:hunter2@ws.kraken.com/v2")
-        .connect()
-        .await;
+        .rest_url("https://trader:hunter2@api.kraken.com");
+    let shown = format!("{builder:?}");
+    assert!(
+        shown.contains("wss://<redacted>@ws.kraken.com/v2") && !shown.contains("hunter2"),
+        "{shown}"
+    );
+    let result = builder.connect().await;
     let Err(err) = result else {
         panic!("expected a refusal");
     };
