@@ -5,7 +5,7 @@
 use crate::driver::Command;
 use crate::private_spec::Executions;
 use crate::rate_counter::{Action, cost};
-use crate::rest::RestClient;
+use crate::rest::{RestClient, pair_names};
 use crate::{Client, Error, Event, Order, OrderRules, Rejection};
 use futures_util::StreamExt;
 use kraki_proto::channels::ExecutionReport;
@@ -146,14 +146,7 @@ impl Client {
         }
         let rest = RestClient::with_transport(&self.settings().rest_url, self.transport()?)?;
         let pairs = rest.asset_pairs(Some(symbol)).await?;
-        let pair = pairs
-            .get(symbol)
-            .or_else(|| {
-                pairs
-                    .as_object()?
-                    .values()
-                    .find(|p| p.get("wsname").and_then(|w| w.as_str()) == Some(symbol))
-            })
+        let pair = pair_names::find(&pairs, symbol)
             .ok_or_else(|| Error::UnknownSymbol(symbol.to_owned()))?;
         let rules = OrderRules::from_asset_pair(symbol, pair)?;
         self.set_order_rules(rules.clone());

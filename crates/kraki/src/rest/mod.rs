@@ -2,5 +2,6 @@
 
 mod client;
 pub(crate) mod http1;
+pub(crate) mod pair_names;
 
 pub use client::{IssuedToken, REST_URL, RestClient};
