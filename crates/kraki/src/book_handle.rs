@@ -166,7 +166,11 @@ impl Client {
     }
 
     async fn precision_of(&self, symbol: &str) -> Result<Precision, Error> {
-        let mut instruments = self.subscribe(Instrument::new()).await?;
+        // Fresh: when an instrument stream already holds the wire
+        // subscription, joining it brings no snapshot, and an update may
+        // not come for days. The others sharing it see the new snapshot
+        // too, which for this channel only repeats the pair list.
+        let mut instruments = self.subscribe_with(Instrument::new(), true).await?;
         loop {
             match instruments.next().await {
                 Some(Event::Data(update)) => {

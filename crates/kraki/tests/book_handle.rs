@@ -260,3 +260,24 @@ async fn a_book_shares_its_feed_with_raw_subscribers_and_handlers() {
     client.close().await;
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_book_opens_while_an_instrument_stream_shares_the_wire_subscription() {
+    let sim = Simulator::builder().rate(400.0).spawn().await.unwrap();
+    let client = public_client(&sim).await;
+    let mut instruments = client.subscribe(kraki::Instrument::new()).await.unwrap();
+    let first = tokio::time::timeout(Duration::from_secs(10), instruments.next_event())
+        .await
+        .expect("no instrument snapshot within 10 s")
+        .expect("stream ended");
+    assert!(matches!(first, kraki::Event::Data(_)), "{first:?}");
+    // The book needs the pair's precision from the instrument channel,
+    // whose wire subscription already exists and sends nothing more
+    // until an instrument changes.
+    let book = tokio::time::timeout(Duration::from_secs(10), client.book("BTC/USD", 10))
+        .await
+        .expect("book() waited for an instrument update that never comes")
+        .unwrap();
+    until(&book, |e| matches!(e, BookEvent::Applied { ok: true, .. })).await;
+    assert_eq!(book.state().status, BookStatus::Live);
+}
