@@ -265,7 +265,7 @@ async fn a_book_shares_its_feed_with_raw_subscribers_and_handlers() {
 async fn a_book_opens_while_an_instrument_stream_shares_the_wire_subscription() {
     let sim = Simulator::builder().rate(400.0).spawn().await.unwrap();
     let client = public_client(&sim).await;
-    let mut instruments = client.subscribe(kraki::Instrument::new()).await.unwrap();
+    let instruments = client.subscribe(kraki::Instrument::new()).await.unwrap();
     let first = tokio::time::timeout(Duration::from_secs(10), instruments.next_event())
         .await
         .expect("no instrument snapshot within 10 s")
