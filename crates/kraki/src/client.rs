@@ -103,7 +103,7 @@ impl Client {
         spec: S,
         fresh: bool,
     ) -> Result<Subscription<S::Item>, Error> {
-        let (tx, rx) = flume::bounded(self.inner.queue_capacity);
+        let (tx, rx) = crate::event_queue::channel(self.inner.queue_capacity);
         let sink = Box::new(TypedSink::<S>::new(tx));
         let id = self.attach(spec.params(), sink, fresh).await?;
         Ok(Subscription::new(rx, id, self.inner.commands.clone()))

@@ -308,12 +308,15 @@ impl ClientBuilder {
         self
     }
 
-    /// Events queued per subscription before the consumer counts as
-    /// lagging. Backpressure policy: the socket reader never waits for a
-    /// slow consumer; when a subscription's queue is full, further events
-    /// for it are dropped and counted, and the count arrives as
-    /// `Event::Lagged(n)` before the next event that fits. Nothing is
-    /// dropped without a `Lagged`. Default is 4096.
+    /// Data events queued per subscription (and per handler) before the
+    /// consumer counts as lagging. Backpressure policy: the socket reader
+    /// never waits for a slow consumer; when a queue holds this many data
+    /// events, further data for it is dropped and counted, and the count
+    /// arrives as `Event::Lagged(n)` before the next event that goes in.
+    /// Nothing is dropped without a `Lagged`, and connection events
+    /// (`Reconnecting`, `Reconnected`, `Status`, `Gap`) are not dropped
+    /// with the data: they go in whatever the queue holds, in order, up to
+    /// 1,024 unread beyond the data. Default is 4096.
     pub fn queue_capacity(mut self, capacity: usize) -> Self {
         self.settings.queue_capacity = capacity.max(1);
         self

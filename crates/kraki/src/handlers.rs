@@ -3,6 +3,7 @@
 //! the client.
 
 use crate::driver::Command;
+use crate::event_queue::{self, QueueReceiver};
 use crate::sink::TypedSink;
 use crate::spec::{
     Book, BookUpdate, CandleUpdate, Instrument, InstrumentUpdate, Ohlc, Subscribe, Ticker,
@@ -43,8 +44,8 @@ impl Handled for crate::BalancesUpdate {
 }
 
 impl Client {
-    fn handler_queue<T: Handled>(&self) -> Result<flume::Receiver<Event<T>>, Error> {
-        let (tx, rx) = flume::bounded(self.queue_capacity());
+    fn handler_queue<T: Handled>(&self) -> Result<QueueReceiver<T>, Error> {
+        let (tx, rx) = event_queue::channel(self.queue_capacity());
         self.command(Command::AddHandler(Box::new(TypedSink::<T::Spec>::new(tx))))?;
         Ok(rx)
     }
@@ -62,7 +63,7 @@ impl Client {
         std::thread::Builder::new()
             .name("kraki-handler".to_owned())
             .spawn(move || {
-                while let Ok(event) = rx.recv() {
+                while let Some(event) = rx.recv() {
                     match event {
                         Event::Data(item) => handler(item),
                         Event::Lagged(n) => {
@@ -89,7 +90,7 @@ impl Client {
     {
         let rx = self.handler_queue::<T>()?;
         self.spawn(async move {
-            while let Ok(event) = rx.recv_async().await {
+            while let Some(event) = rx.recv_async().await {
                 match event {
                     Event::Data(item) => handler(item).await,
                     Event::Lagged(n) => {

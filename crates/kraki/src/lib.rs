@@ -35,6 +35,7 @@ mod decoded_readers;
 mod driver;
 mod error;
 mod event;
+mod event_queue;
 pub mod fan;
 mod fast_hash;
 #[cfg(any(test, feature = "fuzzing"))]

@@ -2,6 +2,7 @@
 //! events and applies the backpressure policy.
 
 use crate::Event;
+use crate::event_queue::QueueSender;
 use crate::spec::Subscribe;
 use kraki_proto::Inbound;
 use kraki_proto::MessageType;
@@ -58,16 +59,17 @@ pub(crate) trait Deliver: Send {
 }
 
 /// Queues events of one subscription. Never blocks the driver: when the
-/// queue is full the event is dropped and counted, and the count is
-/// delivered as [`Event::Lagged`] before the next event that fits.
+/// queue holds its capacity of data, a data event is dropped and counted,
+/// and the count is delivered as [`Event::Lagged`] before the next event
+/// that goes in. Connection events always go in ([`crate::event_queue`]).
 pub(crate) struct TypedSink<S: Subscribe> {
-    tx: flume::Sender<Event<S::Item>>,
+    tx: QueueSender<S::Item>,
     lagged: u64,
     _spec: PhantomData<fn() -> S>,
 }
 
 impl<S: Subscribe> TypedSink<S> {
-    pub(crate) fn new(tx: flume::Sender<Event<S::Item>>) -> Self {
+    pub(crate) fn new(tx: QueueSender<S::Item>) -> Self {
         TypedSink {
             tx,
             lagged: 0,
@@ -76,19 +78,19 @@ impl<S: Subscribe> TypedSink<S> {
     }
 
     fn push(&mut self, event: Event<S::Item>) {
-        if self.lagged > 0 {
-            match self.tx.try_send(Event::Lagged(self.lagged)) {
-                Ok(()) => self.lagged = 0,
-                Err(flume::TrySendError::Full(_)) => {
-                    self.lagged += 1;
-                    return;
-                }
-                Err(flume::TrySendError::Disconnected(_)) => return,
-            }
-        }
-        if let Err(flume::TrySendError::Full(_)) = self.tx.try_send(event) {
+        let room = match event {
+            Event::Data(_) => self.tx.has_room(),
+            _ => self.tx.has_control_room(),
+        };
+        if !room {
             self.lagged += 1;
+            return;
         }
+        if self.lagged > 0 {
+            self.tx.send(Event::Lagged(self.lagged));
+            self.lagged = 0;
+        }
+        self.tx.send(event);
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::Event;
 use crate::driver::{Command, SubId};
+use crate::event_queue::QueueReceiver;
 use futures_util::Stream;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -15,19 +16,19 @@ use tokio::sync::mpsc;
 /// shares the same wire subscription, the client unsubscribes.
 pub struct Subscription<T: 'static> {
     stream: flume::r#async::RecvStream<'static, Event<T>>,
-    rx: flume::Receiver<Event<T>>,
+    rx: QueueReceiver<T>,
     id: SubId,
     commands: mpsc::UnboundedSender<Command>,
 }
 
 impl<T: 'static> Subscription<T> {
     pub(crate) fn new(
-        rx: flume::Receiver<Event<T>>,
+        rx: QueueReceiver<T>,
         id: SubId,
         commands: mpsc::UnboundedSender<Command>,
     ) -> Self {
         Subscription {
-            stream: rx.clone().into_stream(),
+            stream: rx.stream(),
             rx,
             id,
             commands,
@@ -37,17 +38,17 @@ impl<T: 'static> Subscription<T> {
     /// Blocks the current thread until the next event. `None` once the
     /// client is closed. Do not call it from async code; use the `Stream`.
     pub fn recv(&self) -> Option<Event<T>> {
-        self.rx.recv().ok()
+        self.rx.recv()
     }
 
     /// Like [`Subscription::recv`], giving up after `timeout`.
     pub fn recv_timeout(&self, timeout: std::time::Duration) -> Option<Event<T>> {
-        self.rx.recv_timeout(timeout).ok()
+        self.rx.recv_timeout(timeout)
     }
 
     /// The next event if one is queued, without waiting.
     pub fn try_recv(&self) -> Option<Event<T>> {
-        self.rx.try_recv().ok()
+        self.rx.try_recv()
     }
 
     /// Waits for the next event. `None` once the client is closed.
@@ -55,7 +56,7 @@ impl<T: 'static> Subscription<T> {
     /// Cancel safety: cancel safe; an event is only taken when the future
     /// completes.
     pub async fn next_event(&self) -> Option<Event<T>> {
-        self.rx.recv_async().await.ok()
+        self.rx.recv_async().await
     }
 
     /// Unsubscribes now (the same as dropping the handle): the wire
@@ -81,7 +82,8 @@ impl<T: 'static> Stream for Subscription<T> {
     type Item = Event<T>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event<T>>> {
-        Pin::new(&mut self.stream).poll_next(cx)
+        let polled = Pin::new(&mut self.stream).poll_next(cx);
+        polled.map(|event| self.rx.taken(event))
     }
 }
 

@@ -96,6 +96,78 @@ async fn a_slow_consumer_gets_lagged_with_the_count() {
 }
 
 #[tokio::test]
+async fn a_full_queue_still_gets_every_connection_event_in_order() {
+    use kraki_sim::SystemStatus;
+    let sim = Simulator::builder().rate(2000.0).spawn().await.unwrap();
+    let client = Client::builder()
+        .public_url(sim.public_url())
+        .queue_capacity(4)
+        .connect()
+        .await
+        .unwrap();
+    let sub = client
+        .subscribe(kraki::Book::new(["BTC/USD", "ETH/USD"]))
+        .await
+        .unwrap();
+    // A second subscription, read, shows when each thing has happened.
+    let mut watcher = client.subscribe(Ticker::new(["SOL/USD"])).await.unwrap();
+    // Nobody reads `sub`: its queue fills with data and more is dropped,
+    // then the connection is cut and comes back, and Kraken's status
+    // changes.
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while sub.queued() < 4 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the queue did not fill");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    sim.cut_connections();
+    until_reconnected(&mut watcher).await;
+    sim.set_status(SystemStatus::Maintenance);
+    loop {
+        if let Event::Status(SystemStatus::Maintenance) = next_event(&mut watcher).await {
+            break;
+        }
+    }
+
+    let mut seen = Vec::new();
+    while let Some(event) = sub.try_recv() {
+        seen.push(match event {
+            Event::Data(_) => "data",
+            Event::Lagged(_) => "lagged",
+            Event::Reconnecting => "reconnecting",
+            Event::Reconnected => "reconnected",
+            Event::Status(SystemStatus::Maintenance) => "maintenance",
+            _ => "other",
+        });
+    }
+    let data = seen.iter().filter(|&&e| e == "data").count();
+    assert!(data <= 4, "{data} data events in a queue of 4");
+    let order: Vec<&str> = seen
+        .iter()
+        .copied()
+        .filter(|&e| e != "data" && e != "other")
+        .collect();
+    let position = |name| order.iter().position(|&e| e == name);
+    let (Some(lagged), Some(lost), Some(back), Some(maintenance)) = (
+        position("lagged"),
+        position("reconnecting"),
+        position("reconnected"),
+        position("maintenance"),
+    ) else {
+        panic!("a connection event was dropped: {order:?}");
+    };
+    // `sub` may be re-acked after the status message came: the status
+    // follows the loss, not necessarily its own `Reconnected`.
+    assert!(
+        lagged < lost && lost < back && lost < maintenance,
+        "{order:?}"
+    );
+    client.close().await;
+}
+
+#[tokio::test]
 async fn a_status_change_reaches_every_stream_and_the_status_watch() {
     use kraki_sim::SystemStatus;
     let sim = Simulator::builder().rate(300.0).spawn().await.unwrap();
