@@ -27,7 +27,7 @@ pub(crate) struct SimSocket<S>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    /// `None` once handed on (to a WebSocket) or to the lingering task.
+    /// `None` once handed to the lingering task (in `drop`).
     stream: Option<S>,
     /// Bytes already read from the stream, read again first.
     replay: Bytes,
@@ -57,15 +57,8 @@ where
     /// dropping it closes at once.
     pub(crate) fn into_websocket(mut self, replay: Bytes) -> Self {
         self.linger = false;
-        if self.replay.is_empty() {
-            self.replay = replay;
-        } else {
-            // Not reached: hyper hands over a socket it has not read from.
-            let mut both = Vec::with_capacity(self.replay.len() + replay.len());
-            both.extend_from_slice(&self.replay);
-            both.extend_from_slice(&replay);
-            self.replay = Bytes::from(both);
-        }
+        // Nothing else was replayed before: only an upgrade sets it.
+        self.replay = replay;
         self
     }
 

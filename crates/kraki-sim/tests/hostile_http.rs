@@ -23,6 +23,16 @@ async fn sim() -> SimHandle {
     Simulator::builder().paused(true).spawn().await.unwrap()
 }
 
+/// A sim whose requests must be complete within a second.
+async fn sim_timing_out_after_1s() -> SimHandle {
+    Simulator::builder()
+        .paused(true)
+        .request_timeout(Duration::from_secs(1))
+        .spawn()
+        .await
+        .unwrap()
+}
+
 /// One response off `tcp`: status, head (lower-cased) and body. Stops at
 /// the end of the body, or at the end of the stream for a body without a
 /// length.
@@ -103,12 +113,7 @@ fn resident_kib() -> Option<u64> {
 /// a sender that stalls inside it gets a 408 once the request time is up.
 #[tokio::test]
 async fn a_chunk_size_of_sixteen_fs_is_a_413_or_a_408_and_the_sim_serves_on() {
-    let sim = Simulator::builder()
-        .paused(true)
-        .request_timeout(Duration::from_secs(1))
-        .spawn()
-        .await
-        .unwrap();
+    let sim = sim_timing_out_after_1s().await;
     let head = "POST /0/public/Time HTTP/1.1\r\nHost: sim\r\nTransfer-Encoding: chunked\r\n\r\n\
                 FFFFFFFFFFFFFFFF\r\n";
     let mut big = head.as_bytes().to_vec();
@@ -247,12 +252,7 @@ async fn a_huge_content_length_is_a_413_before_the_body() {
 
 #[tokio::test]
 async fn a_slow_body_is_a_408_within_the_request_timeout() {
-    let sim = Simulator::builder()
-        .paused(true)
-        .request_timeout(Duration::from_secs(1))
-        .spawn()
-        .await
-        .unwrap();
+    let sim = sim_timing_out_after_1s().await;
     let mut tcp = TcpStream::connect(sim.addr()).await.unwrap();
     let start = Instant::now();
     tcp.write_all(b"POST /0/public/Time HTTP/1.1\r\nHost: sim\r\nContent-Length: 100\r\n\r\npair=")
@@ -275,12 +275,7 @@ async fn a_slow_body_is_a_408_within_the_request_timeout() {
 
 #[tokio::test]
 async fn a_slow_head_is_closed_within_the_request_timeout() {
-    let sim = Simulator::builder()
-        .paused(true)
-        .request_timeout(Duration::from_secs(1))
-        .spawn()
-        .await
-        .unwrap();
+    let sim = sim_timing_out_after_1s().await;
     let mut tcp = TcpStream::connect(sim.addr()).await.unwrap();
     let start = Instant::now();
     tcp.write_all(b"GET /0/public/Time HTTP/1.1\r\nHost: ")

@@ -71,15 +71,20 @@ async fn acked_but_silent_is_resubscribed_then_reconnected() {
     client.close().await;
 }
 
-#[tokio::test]
-async fn a_slow_consumer_gets_lagged_with_the_count() {
-    let sim = Simulator::builder().rate(2000.0).spawn().await.unwrap();
-    let client = Client::builder()
+/// A client whose subscriptions queue at most 4 data events.
+async fn client_with_queue_of_4(sim: &kraki_sim::SimHandle) -> Client {
+    Client::builder()
         .public_url(sim.public_url())
         .queue_capacity(4)
         .connect()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_slow_consumer_gets_lagged_with_the_count() {
+    let sim = Simulator::builder().rate(2000.0).spawn().await.unwrap();
+    let client = client_with_queue_of_4(&sim).await;
     let mut sub = client
         .subscribe(kraki::Book::new(["BTC/USD", "ETH/USD", "SOL/USD"]))
         .await
@@ -99,12 +104,7 @@ async fn a_slow_consumer_gets_lagged_with_the_count() {
 async fn a_full_queue_still_gets_every_connection_event_in_order() {
     use kraki_sim::SystemStatus;
     let sim = Simulator::builder().rate(2000.0).spawn().await.unwrap();
-    let client = Client::builder()
-        .public_url(sim.public_url())
-        .queue_capacity(4)
-        .connect()
-        .await
-        .unwrap();
+    let client = client_with_queue_of_4(&sim).await;
     let sub = client
         .subscribe(kraki::Book::new(["BTC/USD", "ETH/USD"]))
         .await
