@@ -156,7 +156,7 @@ impl Client {
             lagged: 0,
         };
         let params = Book::new([symbol]).depth(depth).params();
-        let id = self.attach(params, Box::new(sink), false).await?;
+        let id = self.attach(params, Box::new(sink)).await?;
         Ok(BookHandle {
             published,
             changes,
@@ -166,11 +166,10 @@ impl Client {
     }
 
     async fn precision_of(&self, symbol: &str) -> Result<Precision, Error> {
-        // Fresh: when an instrument stream already holds the wire
-        // subscription, joining it brings no snapshot, and an update may
-        // not come for days. The others sharing it see the new snapshot
-        // too, which for this channel only repeats the pair list.
-        let mut instruments = self.subscribe_with(Instrument::new(), true).await?;
+        // The snapshot comes even when an instrument stream already holds
+        // the wire subscription (and only to this subscriber): an update
+        // may not come for days.
+        let mut instruments = self.subscribe(Instrument::new()).await?;
         loop {
             match instruments.next().await {
                 Some(Event::Data(update)) => {

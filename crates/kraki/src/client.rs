@@ -1,8 +1,9 @@
 //! The `Client` handle.
 
 use crate::auth::TokenSource;
+use crate::command::Command;
 use crate::config::ClientBuilder;
-use crate::driver::{Command, Driver};
+use crate::driver::Driver;
 use crate::error::Error;
 use crate::sink::TypedSink;
 use crate::spec::Subscribe;
@@ -83,7 +84,11 @@ impl Client {
     /// Subscribes, e.g. `client.subscribe(Ticker::new(["BTC/USD"]))`, and
     /// completes when Kraken has acknowledged every symbol. Local
     /// subscribers to the same channel, symbol and params share one wire
-    /// subscription.
+    /// subscription, and each still gets what its own params promise: a
+    /// snapshot when it asks for one (the wire subscription is made again
+    /// for it, and the others get only what they missed meanwhile), none
+    /// with `snapshot: false`, and on `executions` only the fills and open
+    /// orders it asked for.
     ///
     /// Cancel safety: if the future is dropped before completing, the
     /// subscription is released as soon as it is acknowledged.
@@ -93,19 +98,9 @@ impl Client {
     /// (nothing stays subscribed then), [`Error::Timeout`] when acks do not
     /// arrive in time, [`Error::Closed`] after `close`.
     pub async fn subscribe<S: Subscribe>(&self, spec: S) -> Result<Subscription<S::Item>, Error> {
-        self.subscribe_with(spec, false).await
-    }
-
-    /// [`Client::subscribe`], with a fresh snapshot from Kraken even when
-    /// another local subscriber already shares the wire subscription.
-    pub(crate) async fn subscribe_with<S: Subscribe>(
-        &self,
-        spec: S,
-        fresh: bool,
-    ) -> Result<Subscription<S::Item>, Error> {
         let (tx, rx) = crate::event_queue::channel(self.inner.queue_capacity);
         let sink = Box::new(TypedSink::<S>::new(tx));
-        let id = self.attach(spec.params(), sink, fresh).await?;
+        let id = self.attach(spec.params(), sink).await?;
         Ok(Subscription::new(rx, id, self.inner.commands.clone()))
     }
 
@@ -115,15 +110,13 @@ impl Client {
         &self,
         params: kraki_proto::SubscribeParams,
         sink: Box<dyn crate::sink::Deliver>,
-        fresh: bool,
-    ) -> Result<crate::driver::SubId, Error> {
+    ) -> Result<crate::command::SubId, Error> {
         let (reply, answer) = oneshot::channel();
         self.inner
             .commands
             .send(Command::Subscribe {
                 params,
                 sink,
-                fresh,
                 reply,
             })
             .map_err(|_| Error::Closed)?;
@@ -131,7 +124,10 @@ impl Client {
     }
 
     /// A guard that releases the local subscriber `id` when dropped.
-    pub(crate) fn release_on_drop(&self, id: crate::driver::SubId) -> crate::subscription::Release {
+    pub(crate) fn release_on_drop(
+        &self,
+        id: crate::command::SubId,
+    ) -> crate::subscription::Release {
         crate::subscription::Release::new(id, self.inner.commands.clone())
     }
 

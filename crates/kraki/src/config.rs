@@ -5,6 +5,7 @@ use crate::cleartext;
 use crate::client::Client;
 use crate::error::Error;
 use crate::proxy::Proxy;
+use crate::settings::Settings;
 use crate::shown_url::shown;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,22 +16,6 @@ pub const PUBLIC_URL: &str = "wss://ws.kraken.com/v2";
 pub const AUTH_URL: &str = "wss://ws-auth.kraken.com/v2";
 /// Kraken's level3 endpoint.
 pub const LEVEL3_URL: &str = "wss://ws-l3.kraken.com/v2";
-
-/// The settings the driver runs with.
-#[derive(Debug, Clone)]
-pub(crate) struct Settings {
-    pub(crate) connect_attempts: u32,
-    pub(crate) backoff_initial: Duration,
-    pub(crate) backoff_max: Duration,
-    pub(crate) healthy_after: Duration,
-    pub(crate) attempt_window: Duration,
-    pub(crate) max_attempts_in_window: usize,
-    pub(crate) idle_timeout: Duration,
-    pub(crate) ping_interval: Duration,
-    pub(crate) request_timeout: Duration,
-    pub(crate) connect_timeout: Duration,
-    pub(crate) queue_capacity: usize,
-}
 
 /// Builds a [`Client`].
 #[derive(Clone)]

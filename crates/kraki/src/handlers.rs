@@ -2,7 +2,7 @@
 //! `client.on::<TickerUpdate>(|t| …)`, plus user tasks that live as long as
 //! the client.
 
-use crate::driver::Command;
+use crate::command::Command;
 use crate::event_queue::{self, QueueReceiver};
 use crate::sink::TypedSink;
 use crate::spec::{

@@ -144,7 +144,7 @@ impl Client {
             published: published.clone(),
         };
         let params = Level3::new([symbol]).depth(depth).params();
-        let id = self.attach(params, Box::new(sink), false).await?;
+        let id = self.attach(params, Box::new(sink)).await?;
         Ok(Level3Handle {
             published,
             changes,

@@ -2,7 +2,7 @@
 //! receiver in one, that unsubscribes when the last holder drops it.
 
 use crate::Event;
-use crate::driver::{Command, SubId};
+use crate::command::{Command, SubId};
 use crate::event_queue::QueueReceiver;
 use futures_util::Stream;
 use std::pin::Pin;

@@ -2,7 +2,7 @@
 //! call. A rejection is [`Error::Rejected`] with Kraken's error string; no
 //! answer is [`Error::OutcomeUnknown`], never "failed".
 
-use crate::driver::Command;
+use crate::command::Command;
 use crate::private_spec::Executions;
 use crate::rate_counter::{Action, cost};
 use crate::rest::{RestClient, pair_names};
@@ -491,7 +491,7 @@ impl Client {
     /// stream ends before a snapshot.
     pub async fn find_order(&self, cl_ord_id: &str) -> Result<Option<ExecutionReport>, Error> {
         let spec = Executions::new().snap_orders(true).snap_trades(true);
-        let mut sub = self.subscribe_with(spec, true).await?;
+        let mut sub = self.subscribe(spec).await?;
         while let Some(event) = sub.next().await {
             if let Event::Data(update) = event {
                 if update.kind == MessageType::Snapshot {

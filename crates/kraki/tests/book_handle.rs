@@ -280,4 +280,10 @@ async fn a_book_opens_while_an_instrument_stream_shares_the_wire_subscription() 
         .unwrap();
     until(&book, |e| matches!(e, BookEvent::Applied { ok: true, .. })).await;
     assert_eq!(book.state().status, BookStatus::Live);
+    // The book's own instrument snapshot was not replayed to the stream.
+    while let Some(event) = instruments.try_recv() {
+        if let kraki::Event::Data(update) = event {
+            assert_ne!(update.kind, kraki::proto::MessageType::Snapshot);
+        }
+    }
 }

@@ -102,11 +102,24 @@ async fn local_subscribers_share_one_wire_subscription() {
     // The sim answers a second wire subscribe with "Already subscribed":
     // success here proves the second local subscriber reused the first.
     let mut b = client.subscribe(Trades::new(["BTC/USD"])).await.unwrap();
-    let (x, y) = (next_data(&mut a).await, next_data(&mut b).await);
-    assert_eq!(x.kind, MessageType::Snapshot);
-    assert_eq!(y.kind, MessageType::Update);
+    // Each gets the snapshot its subscribe promises…
+    let first_a = next_data(&mut a).await;
+    assert_eq!(first_a.kind, MessageType::Snapshot);
+    assert_eq!(next_data(&mut b).await.kind, MessageType::Snapshot);
+    // …and `a` is not replayed `b`'s: after its own snapshot it sees
+    // updates only, each trade once, in order.
+    let mut seen: Vec<u64> = first_a.trades.iter().map(|t| t.trade_id).collect();
+    while seen.len() < first_a.trades.len() + 5 {
+        let update = next_data(&mut a).await;
+        assert_eq!(update.kind, MessageType::Update);
+        seen.extend(update.trades.iter().map(|t| t.trade_id));
+    }
+    assert!(
+        seen.windows(2).all(|w| w[0] < w[1]),
+        "trades repeated or out of order: {seen:?}"
+    );
     // Dropping both unsubscribes; subscribing again then gets a new
-    // snapshot (a shared, still-active subscription would not send one).
+    // snapshot.
     drop(a);
     drop(b);
     tokio::time::sleep(Duration::from_millis(200)).await;

@@ -575,3 +575,36 @@ async fn an_unanswered_order_absent_from_the_snapshot_stays_unknown_and_says_so(
     client.close().await;
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn find_order_sees_a_filled_market_order_while_the_account_is_open() {
+    let sim = paused_sim().await;
+    let client = trader(&sim).await;
+    let mut account = client.account().await.unwrap();
+    account_until(&mut account, "both snapshots", |s| s.synced).await;
+    let cl_ord_id = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
+    let placed = client
+        .add_order(Order::market(Side::Buy, "BTC/USD", d("0.01")).cl_ord_id(cl_ord_id))
+        .await
+        .unwrap();
+    let bought = account_until(&mut account, "the fill in the balances", |s| {
+        balance(s, "BTC") > d("10")
+    })
+    .await;
+    assert!(bought.open_orders.is_empty(), "{:?}", bought.open_orders);
+    // The account's executions subscription asked for open orders only;
+    // the lookup needs the fills: it gets them, in a snapshot of its own.
+    let report = tokio::time::timeout(PATIENCE, client.find_order(cl_ord_id))
+        .await
+        .expect("find_order answered")
+        .unwrap()
+        .expect("the filled order is among the recent fills");
+    assert_eq!(report.order_id, placed.order_id);
+    // The account took the re-subscribe's snapshot as its resync, without
+    // the fills it did not ask for: still synced, no phantom open order.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let after = account_until(&mut account, "synced again", |s| s.synced).await;
+    assert!(after.open_orders.is_empty(), "{:?}", after.open_orders);
+    client.close().await;
+    sim.shutdown().await;
+}
