@@ -1,14 +1,12 @@
 //! The `Client` handle.
 
-use crate::auth::TokenSource;
 use crate::command::Command;
 use crate::config::ClientBuilder;
-use crate::driver::Driver;
 use crate::error::Error;
 use crate::sink::TypedSink;
 use crate::spec::Subscribe;
 use crate::subscription::Subscription;
-use crate::transport::{Transport, parse_url};
+use crate::transport::Transport;
 use kraki_proto::channels::Status;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -47,26 +45,14 @@ impl Client {
         ClientBuilder::default()
     }
 
-    pub(crate) async fn connect(
+    /// A handle on a running driver that takes `commands` and publishes
+    /// the exchange's `status`.
+    pub(crate) fn new(
         builder: ClientBuilder,
-        url: &str,
-        token_source: Option<Arc<dyn TokenSource>>,
-    ) -> Result<Client, Error> {
-        let url = parse_url(url)?;
-        let transport = Transport::new(&builder.extra_roots, builder.checked_proxy()?)?;
-        let (commands, rx) = mpsc::unbounded_channel();
-        let (status_tx, status) = watch::channel(None);
-        let mut driver = Driver::new(
-            url,
-            transport,
-            builder.settings.clone(),
-            rx,
-            status_tx,
-            token_source,
-        );
-        let socket = driver.first_connect().await?;
-        tokio::spawn(driver.run(socket));
-        Ok(Client {
+        commands: mpsc::UnboundedSender<Command>,
+        status: watch::Receiver<Option<Status>>,
+    ) -> Client {
+        Client {
             inner: Arc::new(Inner {
                 commands,
                 tasks: std::sync::Mutex::new(Vec::new()),
@@ -78,7 +64,7 @@ impl Client {
                 )),
                 builder,
             }),
-        })
+        }
     }
 
     /// Subscribes, e.g. `client.subscribe(Ticker::new(["BTC/USD"]))`, and
@@ -98,25 +84,59 @@ impl Client {
     /// (nothing stays subscribed then), [`Error::Timeout`] when acks do not
     /// arrive in time, [`Error::Closed`] after `close`.
     pub async fn subscribe<S: Subscribe>(&self, spec: S) -> Result<Subscription<S::Item>, Error> {
-        let (tx, rx) = crate::event_queue::channel(self.inner.queue_capacity);
-        let sink = Box::new(TypedSink::<S>::new(tx));
-        let id = self.attach(spec.params(), sink).await?;
-        Ok(Subscription::new(rx, id, self.inner.commands.clone()))
+        let (subscription, _) = self.subscribe_as(spec, false).await?;
+        Ok(subscription)
     }
 
-    /// Subscribes `sink` (acks awaited); the returned guard releases it
-    /// when dropped.
+    /// [`Client::subscribe`] that keeps the symbols Kraken accepts when it
+    /// refuses others (a market list often holds a delisted pair): returns
+    /// the subscription and each refused symbol with Kraken's error.
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] when every symbol is refused; otherwise as
+    /// [`Client::subscribe`].
+    pub async fn subscribe_partial<S: Subscribe>(
+        &self,
+        spec: S,
+    ) -> Result<(Subscription<S::Item>, Vec<crate::Rejection>), Error> {
+        self.subscribe_as(spec, true).await
+    }
+
+    async fn subscribe_as<S: Subscribe>(
+        &self,
+        spec: S,
+        partial: bool,
+    ) -> Result<(Subscription<S::Item>, Vec<crate::Rejection>), Error> {
+        let (tx, rx) = crate::event_queue::channel(self.inner.queue_capacity);
+        let sink = Box::new(TypedSink::<S>::new(tx));
+        let subscribed = self.attach_as(spec.params(), sink, partial).await?;
+        let subscription = Subscription::new(rx, subscribed.id, self.inner.commands.clone());
+        Ok((subscription, subscribed.refused))
+    }
+
+    /// Subscribes `sink` (acks awaited), all or nothing; the returned
+    /// guard releases it when dropped.
     pub(crate) async fn attach(
         &self,
         params: kraki_proto::SubscribeParams,
         sink: Box<dyn crate::sink::Deliver>,
     ) -> Result<crate::command::SubId, Error> {
+        Ok(self.attach_as(params, sink, false).await?.id)
+    }
+
+    async fn attach_as(
+        &self,
+        params: kraki_proto::SubscribeParams,
+        sink: Box<dyn crate::sink::Deliver>,
+        partial: bool,
+    ) -> Result<crate::command::Subscribed, Error> {
         let (reply, answer) = oneshot::channel();
         self.inner
             .commands
             .send(Command::Subscribe {
                 params,
                 sink,
+                partial,
                 reply,
             })
             .map_err(|_| Error::Closed)?;
@@ -177,9 +197,9 @@ impl Client {
     }
 
     /// The latest `status` message (engine state: online, maintenance,
-    /// cancel_only, post_only), updated on every change.
-    pub fn status(&self) -> watch::Receiver<Option<Status>> {
-        self.inner.status.clone()
+    /// cancel_only, post_only), and its changes.
+    pub fn status(&self) -> crate::StatusWatch {
+        crate::StatusWatch::new(self.inner.status.clone())
     }
 
     /// Closes the connection; every subscription stream then ends.

@@ -1,7 +1,7 @@
 //! What the client's handles ask of their connection, and how they name
 //! the subscribers they hold.
 
-use crate::error::Error;
+use crate::error::{Error, Rejection};
 use crate::sink::Deliver;
 use kraki_proto::{Method, Response, SubscribeParams};
 use tokio::sync::oneshot;
@@ -10,6 +10,14 @@ use tokio::sync::oneshot;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct SubId(pub(crate) u64);
 
+/// A subscribe call's answer.
+#[derive(Debug)]
+pub(crate) struct Subscribed {
+    pub(crate) id: SubId,
+    /// The symbols Kraken refused, for a partial subscribe.
+    pub(crate) refused: Vec<Rejection>,
+}
+
 /// What the rest of the client asks of the connection.
 pub(crate) enum Command {
     /// A new local subscriber. It gets a snapshot when its params ask for
@@ -17,7 +25,10 @@ pub(crate) enum Command {
     Subscribe {
         params: SubscribeParams,
         sink: Box<dyn Deliver>,
-        reply: oneshot::Sender<Result<SubId, Error>>,
+        /// Keep the symbols Kraken accepts when it refuses others (else
+        /// all or nothing).
+        partial: bool,
+        reply: oneshot::Sender<Result<Subscribed, Error>>,
     },
     Release(SubId),
     /// Unsubscribe and subscribe again every wire subscription of this

@@ -5,7 +5,7 @@
 
 use crate::auth::TokenSource;
 use crate::command::Command;
-use crate::connection::{Connection, ConnectionEvent};
+use crate::connection::{Connection, Needs};
 use crate::error::Error;
 use crate::settings::Settings;
 use crate::transport::Transport;
@@ -237,7 +237,7 @@ impl Driver {
                 }
             }
             match self.core.poll_event() {
-                Some(ConnectionEvent::TokenNeeded) => {
+                Some(Needs::Token) => {
                     let token = match &self.token_source {
                         Some(source) => source.token().await,
                         None => Err(Error::Credentials(
@@ -246,7 +246,7 @@ impl Driver {
                     };
                     self.core.handle_token(token, now());
                 }
-                Some(ConnectionEvent::Lost(reason)) => return Some(Exit::Lost(reason.to_string())),
+                Some(Needs::Reconnect(reason)) => return Some(Exit::Lost(reason.to_string())),
                 None => break,
             }
         }

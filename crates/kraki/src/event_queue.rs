@@ -9,10 +9,16 @@
 //! backoff paces); a ceiling of [`CONTROL_RESERVE`] beyond the data keeps
 //! a hostile server sending sequence gaps from growing the queue of a
 //! consumer that stopped reading.
+//!
+//! A stream whose dropped data changed state the reader keeps (executions,
+//! balances) also marks the queue: the reader's next take that leaves room
+//! asks the connection for a fresh snapshot
+//! ([`QueueReceiver::resync_due`]), so the snapshot comes when it can go
+//! in, even if no other message would ever follow.
 
 use crate::Event;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Connection events a queue takes beyond its data capacity.
 pub(crate) const CONTROL_RESERVE: usize = 1024;
@@ -21,13 +27,21 @@ pub(crate) const CONTROL_RESERVE: usize = 1024;
 pub(crate) fn channel<T>(capacity: usize) -> (QueueSender<T>, QueueReceiver<T>) {
     let (tx, rx) = flume::unbounded();
     let data = Arc::new(AtomicUsize::new(0));
+    let resync = Arc::new(AtomicBool::new(false));
+    let capacity = capacity.max(1);
     (
         QueueSender {
             tx,
             data: data.clone(),
-            capacity: capacity.max(1),
+            capacity,
+            resync: resync.clone(),
         },
-        QueueReceiver { rx, data },
+        QueueReceiver {
+            rx,
+            data,
+            capacity,
+            resync,
+        },
     )
 }
 
@@ -37,9 +51,17 @@ pub(crate) struct QueueSender<T> {
     /// Data events queued and not yet taken.
     data: Arc<AtomicUsize>,
     capacity: usize,
+    /// Set when dropped data calls for a fresh snapshot.
+    resync: Arc<AtomicBool>,
 }
 
 impl<T> QueueSender<T> {
+    /// Dropped data changed the reader's state: it should ask for a fresh
+    /// snapshot once it has room.
+    pub(crate) fn want_resync(&self) {
+        self.resync.store(true, Ordering::Release);
+    }
+
     /// Whether a data event fits.
     pub(crate) fn has_room(&self) -> bool {
         self.data.load(Ordering::Acquire) < self.capacity
@@ -70,9 +92,19 @@ impl<T> QueueSender<T> {
 pub(crate) struct QueueReceiver<T> {
     rx: flume::Receiver<Event<T>>,
     data: Arc<AtomicUsize>,
+    capacity: usize,
+    resync: Arc<AtomicBool>,
 }
 
 impl<T> QueueReceiver<T> {
+    /// Whether to ask for a fresh snapshot now: dropped data called for
+    /// one, and there is room for it. Answers `true` once per request.
+    pub(crate) fn resync_due(&self) -> bool {
+        self.resync.load(Ordering::Relaxed)
+            && self.data.load(Ordering::Acquire) < self.capacity
+            && self.resync.swap(false, Ordering::AcqRel)
+    }
+
     /// Frees the room a taken data event held.
     pub(crate) fn taken(&self, event: Option<Event<T>>) -> Option<Event<T>> {
         if matches!(event, Some(Event::Data(_))) {
@@ -133,6 +165,18 @@ mod tests {
         drop(rx);
         assert!(!tx.send(Event::Data(3)));
         assert!(tx.has_room());
+    }
+
+    #[test]
+    fn a_resync_is_due_once_there_is_room_and_only_once() {
+        let (tx, rx) = channel::<u32>(1);
+        assert!(!rx.resync_due());
+        tx.send(Event::Data(1));
+        tx.want_resync();
+        assert!(!rx.resync_due(), "no room for a snapshot yet");
+        assert_eq!(rx.try_recv(), Some(Event::Data(1)));
+        assert!(rx.resync_due());
+        assert!(!rx.resync_due());
     }
 
     #[test]

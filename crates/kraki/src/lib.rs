@@ -31,7 +31,9 @@ mod cleartext;
 mod client;
 mod command;
 mod config;
+mod connect;
 mod connection;
+mod connection_event;
 mod dead_man;
 mod decoded_readers;
 mod driver;
@@ -60,6 +62,7 @@ mod shown_url;
 mod sink;
 mod snapshot_share;
 mod spec;
+mod status_watch;
 mod subscription;
 mod trading;
 mod transport;
@@ -72,6 +75,7 @@ pub use auth::Credentials;
 pub use book_handle::{BookEvent, BookHandle, BookState, BookStatus};
 pub use client::Client;
 pub use config::{AUTH_URL, ClientBuilder, LEVEL3_URL, PUBLIC_URL};
+pub use connection_event::ConnectionEvent;
 pub use dead_man::DeadManSwitch;
 pub use error::{Error, Rejection};
 pub use event::Event;
@@ -86,6 +90,7 @@ pub use spec::{
     Book, BookUpdate, CandleUpdate, Instrument, InstrumentUpdate, Ohlc, Subscribe, Ticker,
     TickerUpdate, TradeUpdate, Trades,
 };
+pub use status_watch::StatusWatch;
 pub use subscription::Subscription;
 pub use trading::CancelTarget;
 

@@ -1,7 +1,7 @@
 //! Requests waiting for Kraken's answer: subscribe calls waiting for their
 //! acks, and trading calls waiting for their responses.
 
-use crate::command::SubId;
+use crate::command::{SubId, Subscribed};
 use crate::error::{Error, Rejection};
 use crate::wire_table::WireKey;
 use kraki_proto::{Method, ReqId, Response};
@@ -14,7 +14,9 @@ pub(crate) struct PendingOp {
     pub(crate) id: SubId,
     pub(crate) waiting: HashSet<WireKey>,
     pub(crate) errors: Vec<Rejection>,
-    pub(crate) reply: oneshot::Sender<Result<SubId, Error>>,
+    /// Keeps the accepted symbols when some are refused.
+    pub(crate) partial: bool,
+    pub(crate) reply: oneshot::Sender<Result<Subscribed, Error>>,
     pub(crate) deadline: Instant,
 }
 

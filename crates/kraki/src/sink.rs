@@ -4,10 +4,10 @@
 use crate::Event;
 use crate::event_queue::QueueSender;
 use crate::spec::Subscribe;
-use kraki_proto::Inbound;
 use kraki_proto::MessageType;
 use kraki_proto::book::{BookUpdate, Level3Update};
 use kraki_proto::channels::SystemStatus;
+use kraki_proto::{Channel, Inbound};
 use std::marker::PhantomData;
 
 /// Connection events the driver tells every subscriber about.
@@ -16,7 +16,11 @@ pub(crate) enum Control {
     Reconnecting,
     Reconnected,
     Status(SystemStatus),
-    Gap { expected: u64, received: u64 },
+    Gap {
+        channel: Channel,
+        expected: u64,
+        received: u64,
+    },
 }
 
 /// What a subscriber asks of the driver after a message.
@@ -96,8 +100,19 @@ impl<S: Subscribe> TypedSink<S> {
 
 impl<S: Subscribe> Deliver for TypedSink<S> {
     fn deliver(&mut self, msg: &Inbound, symbol: Option<&str>) -> Delivered {
-        if let Some(item) = S::extract(msg, symbol) {
-            self.push(Event::Data(item));
+        let Some(item) = S::extract(msg, symbol) else {
+            return Delivered::Done;
+        };
+        let dropped_before = self.lagged;
+        self.push(Event::Data(item));
+        // Executions and balances describe state (open orders, balances)
+        // that a dropped update changed: the reader asks for a fresh
+        // snapshot as soon as it has room for one
+        // ([`crate::event_queue`]).
+        if self.lagged > dropped_before
+            && matches!(S::CHANNEL, Channel::Executions | Channel::Balances)
+        {
+            self.tx.want_resync();
         }
         Delivered::Done
     }
@@ -107,7 +122,9 @@ impl<S: Subscribe> Deliver for TypedSink<S> {
             Control::Reconnecting => Event::Reconnecting,
             Control::Reconnected => Event::Reconnected,
             Control::Status(s) => Event::Status(s),
-            Control::Gap { expected, received } => Event::Gap { expected, received },
+            Control::Gap {
+                expected, received, ..
+            } => Event::Gap { expected, received },
         });
     }
 

@@ -38,17 +38,17 @@ impl<T: 'static> Subscription<T> {
     /// Blocks the current thread until the next event. `None` once the
     /// client is closed. Do not call it from async code; use the `Stream`.
     pub fn recv(&self) -> Option<Event<T>> {
-        self.rx.recv()
+        self.resync_if_due(self.rx.recv())
     }
 
     /// Like [`Subscription::recv`], giving up after `timeout`.
     pub fn recv_timeout(&self, timeout: std::time::Duration) -> Option<Event<T>> {
-        self.rx.recv_timeout(timeout)
+        self.resync_if_due(self.rx.recv_timeout(timeout))
     }
 
     /// The next event if one is queued, without waiting.
     pub fn try_recv(&self) -> Option<Event<T>> {
-        self.rx.try_recv()
+        self.resync_if_due(self.rx.try_recv())
     }
 
     /// Waits for the next event. `None` once the client is closed.
@@ -56,7 +56,16 @@ impl<T: 'static> Subscription<T> {
     /// Cancel safety: cancel safe; an event is only taken when the future
     /// completes.
     pub async fn next_event(&self) -> Option<Event<T>> {
-        self.rx.recv_async().await
+        self.resync_if_due(self.rx.recv_async().await)
+    }
+
+    /// Asks for a fresh snapshot when dropped data called for one and the
+    /// queue has room again (executions, balances).
+    fn resync_if_due(&self, event: Option<Event<T>>) -> Option<Event<T>> {
+        if self.rx.resync_due() {
+            let _ = self.commands.send(Command::Resync(self.id));
+        }
+        event
     }
 
     /// Unsubscribes now (the same as dropping the handle): the wire
@@ -83,7 +92,7 @@ impl<T: 'static> Stream for Subscription<T> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event<T>>> {
         let polled = Pin::new(&mut self.stream).poll_next(cx);
-        polled.map(|event| self.rx.taken(event))
+        polled.map(|event| self.resync_if_due(self.rx.taken(event)))
     }
 }
 

@@ -95,6 +95,34 @@ async fn multi_symbol_subscribe_fails_with_krakens_error_per_symbol() {
 }
 
 #[tokio::test]
+async fn a_partial_subscribe_keeps_the_accepted_symbols_and_names_the_refused() {
+    let sim = Simulator::builder().rate(300.0).spawn().await.unwrap();
+    let client = public_client(&sim).await;
+    let (mut ticker, refused) = client
+        .subscribe_partial(Ticker::new(["BTC/USD", "NOPE/EUR", "ETH/USD"]))
+        .await
+        .unwrap();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0].symbol.as_deref(), Some("NOPE/EUR"));
+    assert_eq!(refused[0].error, "Currency pair not supported NOPE/EUR");
+    let mut symbols = std::collections::BTreeSet::new();
+    while symbols.len() < 2 {
+        symbols.insert(next_data(&mut ticker).await.ticker.symbol.to_string());
+    }
+    assert_eq!(
+        symbols.into_iter().collect::<Vec<_>>(),
+        ["BTC/USD", "ETH/USD"]
+    );
+    // Nothing accepted is still an error.
+    let err = client
+        .subscribe_partial(Ticker::new(["NOPE/EUR"]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Rejected(_)), "{err}");
+    client.close().await;
+}
+
+#[tokio::test]
 async fn local_subscribers_share_one_wire_subscription() {
     let sim = Simulator::builder().rate(300.0).spawn().await.unwrap();
     let client = public_client(&sim).await;

@@ -294,12 +294,9 @@ async fn krakens_rejections_come_back_typed_with_its_error_string() {
     sim.set_status(SystemStatus::CancelOnly);
     let mut status = client.status();
     tokio::time::timeout(PATIENCE, async {
-        while status
-            .borrow_and_update()
-            .as_ref()
-            .is_none_or(|s| s.system != SystemStatus::CancelOnly)
-        {
-            status.changed().await.unwrap();
+        let mut latest = status.latest();
+        while latest.is_none_or(|s| s.system != SystemStatus::CancelOnly) {
+            latest = status.changed().await.unwrap();
         }
     })
     .await
@@ -605,6 +602,55 @@ async fn find_order_sees_a_filled_market_order_while_the_account_is_open() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     let after = account_until(&mut account, "synced again", |s| s.synced).await;
     assert!(after.open_orders.is_empty(), "{:?}", after.open_orders);
+    client.close().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_executions_stream_that_lagged_gets_a_fresh_snapshot_by_itself() {
+    let sim = paused_sim().await;
+    let (bid, _) = top_of_book(&sim).await;
+    let client = Client::builder()
+        .auth_url(sim.private_url())
+        .rest_url(sim.rest_url())
+        .credentials(demo())
+        .queue_capacity(4)
+        .connect_auth()
+        .await
+        .unwrap();
+    let mut executions = client.subscribe(Executions::new()).await.unwrap();
+    // Nobody reads while six orders make a dozen reports: most are
+    // dropped.
+    let price = bid.checked_sub(d("100")).unwrap();
+    let mut placed = Vec::new();
+    for _ in 0..6 {
+        let order = Order::limit(Side::Buy, "BTC/USD", d("0.01"), price);
+        placed.push(client.add_order(order).await.unwrap().order_id);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut lagged = false;
+    let snapshot = tokio::time::timeout(PATIENCE, async {
+        loop {
+            match executions.next().await.expect("stream ended") {
+                Event::Lagged(_) => lagged = true,
+                Event::Data(update) if lagged && update.kind == MessageType::Snapshot => {
+                    return update;
+                }
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("a fresh snapshot after the lag");
+    // The snapshot holds every order, including those whose reports were
+    // dropped.
+    for id in &placed {
+        assert!(
+            snapshot.reports.iter().any(|r| &r.order_id == id),
+            "{id:?} missing from {:?}",
+            snapshot.reports
+        );
+    }
     client.close().await;
     sim.shutdown().await;
 }

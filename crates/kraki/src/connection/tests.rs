@@ -3,9 +3,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use super::*;
+use super::{Connection, LostReason, Needs, Timer};
+use crate::command::{Command, SubId, Subscribed};
+use crate::error::Error;
+use crate::settings::Settings;
+use crate::sink::{Control, Deliver, Delivered};
+use kraki_proto::channels::Status;
+use kraki_proto::{Channel, Inbound, MessageType, Method, SubscribeParams, Token};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{oneshot, watch};
 
 const SECOND: Duration = Duration::from_secs(1);
 
@@ -127,7 +135,7 @@ impl Harness {
         &mut self,
         params: SubscribeParams,
         at: Instant,
-    ) -> (Log, oneshot::Receiver<Result<SubId, Error>>) {
+    ) -> (Log, oneshot::Receiver<Result<Subscribed, Error>>) {
         let log = Log::default();
         let (reply, answer) = oneshot::channel();
         let channel = params.channel.as_str();
@@ -145,6 +153,7 @@ impl Harness {
                     log: log.clone(),
                     channel,
                 }),
+                partial: false,
                 reply,
             },
             at,
@@ -158,8 +167,8 @@ impl Harness {
 
     fn lost(&mut self) -> Option<LostReason> {
         std::iter::from_fn(|| self.core.poll_event()).find_map(|e| match e {
-            ConnectionEvent::Lost(reason) => Some(reason),
-            ConnectionEvent::TokenNeeded => None,
+            Needs::Reconnect(reason) => Some(reason),
+            Needs::Token => None,
         })
     }
 }
@@ -460,7 +469,7 @@ fn a_stale_token_is_refreshed_once_and_the_subscribe_sent_again() {
         refusal(req_id(&sent[0]), None, "ESession:Invalid session"),
         h.at(0.1),
     );
-    assert_eq!(h.core.poll_event(), Some(ConnectionEvent::TokenNeeded));
+    assert_eq!(h.core.poll_event(), Some(Needs::Token));
     assert!(h.sent().is_empty(), "nothing goes before the new token");
     h.core.handle_token(Ok(Token::new("new")), h.at(0.2));
     let again = h.sent();
@@ -495,7 +504,7 @@ fn a_trading_call_refused_for_a_stale_token_goes_again_with_a_fresh_one() {
     let stale = json!({"method":"cancel_all","req_id":req_id(&sent[0]),"success":false,
         "error":"EAPI:Invalid token","time_in":"2025-01-01T00:00:00.000000Z","time_out":"2025-01-01T00:00:00.000001Z"});
     h.text(stale, h.at(0.1));
-    assert_eq!(h.core.poll_event(), Some(ConnectionEvent::TokenNeeded));
+    assert_eq!(h.core.poll_event(), Some(Needs::Token));
     h.core.handle_token(Ok(Token::new("new")), h.at(0.2));
     let again = h.sent();
     assert_eq!(again[0]["params"]["token"], "new");
@@ -717,6 +726,7 @@ fn a_sequence_gap_tells_the_subscriber_and_asks_for_a_fresh_snapshot() {
     let seen = account.take();
     assert!(
         seen.contains(&Seen::Control(Control::Gap {
+            channel: Channel::Executions,
             expected: 3,
             received: 5
         })),
@@ -745,6 +755,7 @@ fn subscribes_wait_for_a_connection_and_fail_when_none_comes() {
                 log,
                 channel: "ticker",
             }),
+            partial: false,
             reply,
         },
         t0,
