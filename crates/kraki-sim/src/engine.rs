@@ -9,7 +9,7 @@ use crate::feeds::{self, BookView};
 use crate::level3::{self, L3View};
 use crate::market::{Market, Step};
 use crate::markets::PairSpec;
-use crate::private_feeds::PrivateAttached;
+use crate::private_events::PrivateAttached;
 use crate::rng::Rng;
 use kraki_proto::channels::SystemStatus;
 use kraki_proto::{Decimal, Method, Timestamp};

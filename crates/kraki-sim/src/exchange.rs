@@ -8,7 +8,7 @@ use crate::dead_man::DeadMan;
 use crate::level3::order_id;
 use crate::market::Market;
 use crate::orders::UserOrder;
-use crate::private_feeds::{PrivateAttached, PrivateEvent};
+use crate::private_events::{PrivateAttached, PrivateEvent};
 use crate::rate_counter::RateCounter;
 use kraki_proto::Decimal;
 use kraki_proto::channels::{ExecType, ExecutionReport, OrderStatus, SystemStatus};

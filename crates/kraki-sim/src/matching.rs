@@ -16,7 +16,7 @@ use crate::history::TradeRec;
 use crate::market::{Market, Step};
 use crate::money::{asset_scale, decimal, rescale};
 use crate::orders::{Fill, UserOrder};
-use crate::private_feeds::PrivateEvent;
+use crate::private_events::PrivateEvent;
 use kraki_proto::channels::{LedgerCategory, LedgerEntry, LedgerType, OrderStatus};
 use kraki_proto::{OrderType, Side, TimeInForce};
 

@@ -4,9 +4,9 @@
 //! even for errors, as Kraken does.
 
 use crate::auth::{Signed, TOKEN_LIFETIME};
-use crate::connection::Shared;
 use crate::feeds;
 use crate::markets::PairSpec;
+use crate::shared::Shared;
 use http::StatusCode;
 use http::request::Parts;
 use serde_json::{Value, json};
