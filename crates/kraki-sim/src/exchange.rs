@@ -5,8 +5,8 @@
 
 use crate::account::Account;
 use crate::dead_man::DeadMan;
-use crate::level3::order_id;
 use crate::market::Market;
+use crate::order_ids::order_id;
 use crate::orders::UserOrder;
 use crate::private_events::{PrivateAttached, PrivateEvent};
 use crate::rate_counter::RateCounter;
@@ -181,7 +181,7 @@ impl Exchange {
     /// The first deadline the engine must wake for: the dead man's switch
     /// or a GTD expiry.
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        let now_ns = crate::feeds::now_ns();
+        let now_ns = crate::clock::now_ns();
         let now = Instant::now();
         let expiry = self
             .orders
@@ -208,7 +208,7 @@ impl Exchange {
                 self.close(seq, OrderStatus::Canceled, DEAD_MAN_REASON);
             }
         }
-        let now_ns = crate::feeds::now_ns();
+        let now_ns = crate::clock::now_ns();
         let expired: Vec<u64> = self
             .orders
             .values()

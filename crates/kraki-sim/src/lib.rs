@@ -234,6 +234,7 @@
 mod account;
 mod ack;
 mod auth;
+mod clock;
 mod connection;
 mod connections;
 mod dead_man;
@@ -255,6 +256,7 @@ mod market;
 mod markets;
 mod matching;
 mod money;
+mod order_ids;
 mod orders;
 mod outbox;
 mod private_events;

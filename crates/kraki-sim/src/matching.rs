@@ -96,7 +96,7 @@ impl Exchange {
             let entry = LedgerEntry {
                 ledger_id,
                 ref_id: exec_id.clone(),
-                timestamp: crate::feeds::now(6),
+                timestamp: crate::clock::now(6),
                 ledger_type: LedgerType::Trade,
                 subtype: None,
                 category: Some(LedgerCategory::Trade),

@@ -3,6 +3,7 @@
 //! task forwarding its feed's updates.
 
 use crate::ack;
+use crate::clock;
 use crate::endpoint::Endpoint;
 use crate::engine::{EngineCommand, FeedKey};
 use crate::fault_plan::SUBSCRIPTION_REJECTED;
@@ -110,7 +111,7 @@ impl Session {
 
     /// The frames to send in answer to one request, in order.
     pub(crate) async fn on_request(&mut self, text: &str) -> Vec<String> {
-        let time_in = feeds::now(6);
+        let time_in = clock::now(6);
         let request = match decode_request(text) {
             Ok(r) => r,
             Err(e) => {
