@@ -37,7 +37,7 @@ pub(crate) fn ok<R: Serialize>(
         success: true,
         symbol: None,
         time_in,
-        time_out: crate::feeds::now(6),
+        time_out: crate::clock::now(6),
     })
 }
 
@@ -58,7 +58,7 @@ pub(crate) fn error(
         success: false,
         symbol,
         time_in,
-        time_out: crate::feeds::now(6),
+        time_out: crate::clock::now(6),
     })
 }
 
@@ -76,7 +76,7 @@ pub(crate) fn pong(req_id: Option<u64>, time_in: Timestamp) -> String {
         method: "pong",
         req_id,
         time_in,
-        time_out: crate::feeds::now(6),
+        time_out: crate::clock::now(6),
     })
 }
 
@@ -103,7 +103,7 @@ pub(crate) fn partial<R: Serialize>(
         success: false,
         symbol: None,
         time_in,
-        time_out: crate::feeds::now(6),
+        time_out: crate::clock::now(6),
     })
 }
 
@@ -132,7 +132,7 @@ pub(crate) fn orders_cancelled(
         req_id,
         success: true,
         time_in,
-        time_out: crate::feeds::now(6),
+        time_out: crate::clock::now(6),
     })
 }
 
@@ -157,6 +157,6 @@ pub(crate) fn invalid_session(method: &str, req_id: Option<u64>, time_in: Timest
         status: "error",
         success: false,
         time_in,
-        time_out: crate::feeds::now(6),
+        time_out: crate::clock::now(6),
     })
 }

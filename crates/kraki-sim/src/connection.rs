@@ -2,72 +2,17 @@
 //! responses out, subscription frames, heartbeats, faults and the idle
 //! timeout. Only this task writes to the socket.
 
-use crate::auth::Auth;
-use crate::connections::{Control, Registered, Registry};
-use crate::engine::EngineCommand;
-use crate::markets::PairSpec;
+use crate::connections::{Control, Registered};
+use crate::endpoint::Endpoint;
+use crate::frame_queue::frame_queue;
 use crate::outbox::Outbox;
 use crate::session::{self, Session};
+use crate::shared::Shared;
 use futures_util::{SinkExt, StreamExt};
-use kraki_proto::channels::SystemStatus;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until};
 use tokio_websockets::{Message, WebSocketStream};
-
-/// What every connection shares.
-pub(crate) struct Shared {
-    pub(crate) auth: Arc<Auth>,
-    pub(crate) specs: Vec<PairSpec>,
-    /// `maxratecount` of the executions ack.
-    pub(crate) max_rate_count: u32,
-    pub(crate) engine: mpsc::Sender<EngineCommand>,
-    pub(crate) idle_timeout: Duration,
-    /// How long an HTTP request may take (see `Simulator::request_timeout`).
-    pub(crate) request_timeout: Duration,
-    pub(crate) heartbeat: Duration,
-    /// Whether `/auth/v2` and `/l3/v2` send `status` on connect too.
-    pub(crate) status_on_private: bool,
-    pub(crate) faults: watch::Receiver<Faults>,
-    /// Open connections and the fault plans of new ones.
-    pub(crate) registry: Arc<Registry>,
-    /// The trading engine's state, as the `status` channel and REST
-    /// `SystemStatus` report it.
-    pub(crate) system: watch::Receiver<SystemStatus>,
-}
-
-/// Faults read by the feeds rather than by the connection task.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Faults {
-    /// While set, new subscriptions are acknowledged but get no data.
-    pub(crate) mute: bool,
-    /// Each increment makes every executions subscription skip one
-    /// sequence number on its next update.
-    pub(crate) sequence_gap: u64,
-}
-
-/// Which endpoint a WebSocket connected to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Endpoint {
-    /// `/v2`: public market data.
-    Public,
-    /// `/auth/v2`: private channels and trading.
-    Private,
-    /// `/l3/v2`: the level3 book.
-    Level3,
-}
-
-impl Endpoint {
-    pub(crate) fn path(self) -> &'static str {
-        match self {
-            Endpoint::Public => "/v2",
-            Endpoint::Private => "/auth/v2",
-            Endpoint::Level3 => "/l3/v2",
-        }
-    }
-}
 
 /// The text the `send_garbage` fault sends, as Kraken's proxy sometimes
 /// does.
@@ -94,7 +39,7 @@ pub(crate) async fn serve<S>(
         _guard,
     } = shared.registry.register(connection_id, endpoint.path());
     let mut outbox = Outbox::new(plan);
-    let (frames_tx, mut frames) = mpsc::channel(1024);
+    let (frames_tx, mut frames) = frame_queue();
     let idle_timeout = shared.idle_timeout;
     let heartbeat = shared.heartbeat;
     let mut system = shared.system.clone();

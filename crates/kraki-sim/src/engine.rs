@@ -4,12 +4,13 @@
 //! A subscriber gets its snapshot and its update receiver in one command,
 //! handled between two steps, so no update can fall between them.
 
+use crate::clock;
 use crate::exchange::{Exchange, TradingConfig};
 use crate::feeds::{self, BookView};
 use crate::level3::{self, L3View};
 use crate::market::{Market, Step};
 use crate::markets::PairSpec;
-use crate::private_feeds::PrivateAttached;
+use crate::private_events::PrivateAttached;
 use crate::rng::Rng;
 use kraki_proto::channels::SystemStatus;
 use kraki_proto::{Decimal, Method, Timestamp};
@@ -87,7 +88,7 @@ const SPACING_NS: i128 = 250_000_000;
 
 /// When the warm-up history starts, so that it ends now.
 fn warm_up_start(markets: usize) -> i128 {
-    feeds::now_ns() - SPACING_NS * (WARM_UP_STEPS_PER_MARKET * markets) as i128
+    clock::now_ns() - SPACING_NS * (WARM_UP_STEPS_PER_MARKET * markets) as i128
 }
 
 /// The largest price or quantity, in units, a forced trade may use.
@@ -288,7 +289,7 @@ impl Engine {
             return;
         }
         let index = self.rng.below(self.markets.len() as u64) as usize;
-        let now = feeds::now_ns();
+        let now = clock::now_ns();
         let step = self.markets[index].step(&mut self.rng, now);
         self.publish(index, &step);
         self.after_prints(index, &step, now);
@@ -322,7 +323,7 @@ impl Engine {
         if price <= 0 || qty <= 0 || price > MAX_UNITS || qty > MAX_UNITS {
             return false;
         }
-        let now = feeds::now_ns();
+        let now = clock::now_ns();
         let market = &mut self.markets[index];
         let step = market.trade_to(price, qty, now);
         market.refill_far_end(&mut self.rng, now);
@@ -333,7 +334,7 @@ impl Engine {
 
     /// Sends one market step's frames to every feed of that market.
     fn publish(&mut self, index: usize, step: &Step) {
-        let now = feeds::now_ns();
+        let now = clock::now_ns();
         let Some(market) = self.markets.get(index) else {
             return;
         };

@@ -5,10 +5,10 @@
 
 use crate::account::Account;
 use crate::dead_man::DeadMan;
-use crate::level3::order_id;
 use crate::market::Market;
+use crate::order_ids::order_id;
 use crate::orders::UserOrder;
-use crate::private_feeds::{PrivateAttached, PrivateEvent};
+use crate::private_events::{PrivateAttached, PrivateEvent};
 use crate::rate_counter::RateCounter;
 use kraki_proto::Decimal;
 use kraki_proto::channels::{ExecType, ExecutionReport, OrderStatus, SystemStatus};
@@ -181,7 +181,7 @@ impl Exchange {
     /// The first deadline the engine must wake for: the dead man's switch
     /// or a GTD expiry.
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        let now_ns = crate::feeds::now_ns();
+        let now_ns = crate::clock::now_ns();
         let now = Instant::now();
         let expiry = self
             .orders
@@ -208,7 +208,7 @@ impl Exchange {
                 self.close(seq, OrderStatus::Canceled, DEAD_MAN_REASON);
             }
         }
-        let now_ns = crate::feeds::now_ns();
+        let now_ns = crate::clock::now_ns();
         let expired: Vec<u64> = self
             .orders
             .values()

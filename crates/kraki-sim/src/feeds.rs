@@ -1,6 +1,7 @@
 //! Turning market state into channel frames, with numbers padded to each
 //! pair's precision as the live server writes them.
 
+use crate::clock::{from_ns, now};
 use crate::history::{CandleRec, TradeRec};
 use crate::market::Market;
 use crate::markets::PairSpec;
@@ -42,26 +43,6 @@ fn frame_at<T: Serialize>(
     // kraki's own types always serialize; an empty object would be a bug
     // visible to every client test.
     serde_json::to_string(&f).unwrap_or_else(|_| String::from("{}"))
-}
-
-/// The current time in RFC 3339 with `digits` fractional digits.
-pub(crate) fn now(digits: u8) -> Timestamp {
-    from_ns(now_ns(), digits)
-}
-
-pub(crate) fn now_ns() -> i128 {
-    let since = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    since.as_nanos() as i128
-}
-
-pub(crate) fn from_ns(ns: i128, digits: u8) -> Timestamp {
-    let secs = ns.div_euclid(1_000_000_000) as i64;
-    let nanos = ns.rem_euclid(1_000_000_000) as u32;
-    let keep = 10u32.pow(9 - u32::from(digits.min(9)));
-    // Always valid: nanos < 10^9 and digits ≤ 9.
-    Timestamp::from_unix(secs, nanos / keep * keep, digits.min(9)).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
 fn price(spec: &PairSpec, units: i64) -> Decimal {

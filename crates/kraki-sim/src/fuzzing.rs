@@ -8,11 +8,12 @@
 //! stops mid-request costs no waiting.
 
 use crate::auth::{Auth, Credentials};
-use crate::connection::{Faults, Shared};
 use crate::connections::Registry;
 use crate::fault_plan::FaultPlan;
+use crate::feed_faults::FeedFaults;
 use crate::http;
 use crate::markets::default_markets;
+use crate::shared::Shared;
 use kraki_proto::channels::SystemStatus;
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,7 +49,7 @@ impl HttpFuzzer {
             .expect("a tokio runtime");
         let auth = Auth::new(&Credentials::default()).expect("the demo secret is base64");
         let (engine, _) = mpsc::channel(1);
-        let (_faults, faults) = watch::channel(Faults::default());
+        let (_faults, faults) = watch::channel(FeedFaults::default());
         let (system_tx, system) = watch::channel(SystemStatus::Online);
         let shared = Arc::new(Shared {
             auth: Arc::new(auth),

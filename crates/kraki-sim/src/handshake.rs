@@ -6,7 +6,9 @@
 //! the TCP stream (hyper's `Upgraded` is unwrapped back into it), so the
 //! feed's writes cost what they cost before hyper took the HTTP side.
 
-use crate::connection::{self, Endpoint, Shared};
+use crate::connection;
+use crate::endpoint::Endpoint;
+use crate::shared::Shared;
 use crate::socket::SimSocket;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;

@@ -12,10 +12,11 @@
 //! served past hyper ([`handshake::serve`]), in the same task, so the
 //! connection's slot and the shutdown of the simulator cover it.
 
-use crate::connection::{Endpoint, Shared};
+use crate::endpoint::Endpoint;
 use crate::handshake;
 use crate::request_body;
 use crate::rest;
+use crate::shared::Shared;
 use crate::socket::SimSocket;
 use bytes::Bytes;
 use http::header::{CONNECTION, CONTENT_TYPE};

@@ -16,7 +16,7 @@ use crate::history::TradeRec;
 use crate::market::{Market, Step};
 use crate::money::{asset_scale, decimal, rescale};
 use crate::orders::{Fill, UserOrder};
-use crate::private_feeds::PrivateEvent;
+use crate::private_events::PrivateEvent;
 use kraki_proto::channels::{LedgerCategory, LedgerEntry, LedgerType, OrderStatus};
 use kraki_proto::{OrderType, Side, TimeInForce};
 
@@ -96,7 +96,7 @@ impl Exchange {
             let entry = LedgerEntry {
                 ledger_id,
                 ref_id: exec_id.clone(),
-                timestamp: crate::feeds::now(6),
+                timestamp: crate::clock::now(6),
                 ledger_type: LedgerType::Trade,
                 subtype: None,
                 category: Some(LedgerCategory::Trade),

@@ -1,7 +1,7 @@
 //! A user's order as the engine keeps it, and the execution reports that
 //! tell its story: a full `pending_new`, then sparse updates.
 
-use crate::feeds::now;
+use crate::clock::now;
 use crate::markets::PairSpec;
 use crate::money::{asset_scale, decimal, rescale};
 use kraki_proto::channels::{

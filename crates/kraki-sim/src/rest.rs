@@ -4,9 +4,9 @@
 //! even for errors, as Kraken does.
 
 use crate::auth::{Signed, TOKEN_LIFETIME};
-use crate::connection::Shared;
-use crate::feeds;
+use crate::clock;
 use crate::markets::PairSpec;
+use crate::shared::Shared;
 use http::StatusCode;
 use http::request::Parts;
 use serde_json::{Value, json};
@@ -41,7 +41,7 @@ pub(crate) fn answer(head: &Parts, body: &[u8], shared: &Shared) -> (StatusCode,
             (StatusCode::OK, asset_pairs(pair.as_deref(), specs))
         }
         ("GET" | "POST", "/0/public/Time") => {
-            let now = feeds::now(0);
+            let now = clock::now(0);
             (
                 StatusCode::OK,
                 json!({"error": [], "result": {"unixtime": now.unix_seconds(), "rfc1123": rfc1123(now.unix_seconds())}}),
@@ -51,7 +51,7 @@ pub(crate) fn answer(head: &Parts, body: &[u8], shared: &Shared) -> (StatusCode,
             let system = shared.system.borrow().clone();
             (
                 StatusCode::OK,
-                json!({"error": [], "result": {"status": system.as_str(), "timestamp": feeds::now(0).to_string()}}),
+                json!({"error": [], "result": {"status": system.as_str(), "timestamp": clock::now(0).to_string()}}),
             )
         }
         _ => (

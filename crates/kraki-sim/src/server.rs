@@ -2,14 +2,15 @@
 
 use crate::account::default_balances;
 use crate::auth::{Auth, Credentials};
-use crate::connection::{Faults, Shared};
 use crate::connections::{Connection, Control, Registry};
 use crate::engine::{Engine, EngineCommand};
 use crate::exchange::TradingConfig;
 use crate::fault_plan::FaultPlan;
+use crate::feed_faults::FeedFaults;
 use crate::http;
 use crate::markets::{PairSpec, default_markets};
 use crate::refusal::Refusal;
+use crate::shared::Shared;
 use kraki_proto::Decimal;
 use kraki_proto::channels::SystemStatus;
 use std::net::SocketAddr;
@@ -208,7 +209,7 @@ impl Simulator {
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
         );
         let (engine_tx, engine_rx) = mpsc::channel(256);
-        let (faults_tx, faults) = watch::channel(Faults::default());
+        let (faults_tx, faults) = watch::channel(FeedFaults::default());
         let registry = Arc::new(Registry::new(self.faults.clone()));
         let (system_tx, system) = watch::channel(SystemStatus::Online);
         let trading = TradingConfig {
@@ -270,7 +271,7 @@ pub struct SimHandle {
     refuse: Arc<Refusal>,
     registry: Arc<Registry>,
     engine: mpsc::Sender<EngineCommand>,
-    faults: watch::Sender<Faults>,
+    faults: watch::Sender<FeedFaults>,
     system: watch::Sender<SystemStatus>,
     stop: Option<oneshot::Sender<()>>,
     tasks: Vec<JoinHandle<()>>,

@@ -3,18 +3,22 @@
 //! task forwarding its feed's updates.
 
 use crate::ack;
-use crate::connection::{Endpoint, Shared};
+use crate::clock;
+use crate::endpoint::Endpoint;
 use crate::engine::{EngineCommand, FeedKey};
 use crate::fault_plan::SUBSCRIPTION_REJECTED;
 use crate::feeds;
+use crate::forwarders::{forward_feed, forward_private};
+use crate::frame_queue::FrameSender;
 use crate::history::INTERVALS;
 use crate::level3::LEVEL3_DEPTHS;
 use crate::private_feeds::{self, PrivateChannel};
+use crate::shared::Shared;
 use kraki_proto::{Channel, DecodeErrorKind, Method, SubscribeParams, Timestamp, decode_request};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
 
 /// Params Kraken accepts in subscribe and unsubscribe; anything else is
@@ -66,9 +70,6 @@ struct Sub {
     echo: Value,
 }
 
-/// Frames from feed forwarders; `None` means a feed lagged.
-pub(crate) type FrameSender = mpsc::Sender<Option<Arc<str>>>;
-
 /// A connection's subscriptions.
 pub(crate) struct Session {
     shared: Arc<Shared>,
@@ -110,7 +111,7 @@ impl Session {
 
     /// The frames to send in answer to one request, in order.
     pub(crate) async fn on_request(&mut self, text: &str) -> Vec<String> {
-        let time_in = feeds::now(6);
+        let time_in = clock::now(6);
         let request = match decode_request(text) {
             Ok(r) => r,
             Err(e) => {
@@ -263,7 +264,7 @@ impl Session {
             tokio::spawn(std::future::pending::<()>())
         } else {
             out.extend(snapshot);
-            tokio::spawn(private_feeds::forward(
+            tokio::spawn(forward_private(
                 attached.updates,
                 self.frames.clone(),
                 channel,
@@ -383,7 +384,7 @@ impl Session {
                 tokio::spawn(std::future::pending::<()>())
             } else {
                 out.extend(attached.snapshot);
-                tokio::spawn(forward(attached.updates, self.frames.clone()))
+                tokio::spawn(forward_feed(attached.updates, self.frames.clone()))
             };
             let sub = Sub {
                 forwarder: forwarder.abort_handle(),
@@ -571,25 +572,6 @@ fn feed_for(
         result["warnings"] = w;
     }
     (key, result, echo)
-}
-
-/// Copies a feed into the connection's frame queue; tells the connection
-/// when the feed lagged.
-async fn forward(mut updates: broadcast::Receiver<Arc<str>>, frames: FrameSender) {
-    loop {
-        match updates.recv().await {
-            Ok(frame) => {
-                if frames.send(Some(frame)).await.is_err() {
-                    return;
-                }
-            }
-            Err(broadcast::error::RecvError::Lagged(_)) => {
-                let _ = frames.send(None).await;
-                return;
-            }
-            Err(broadcast::error::RecvError::Closed) => return,
-        }
-    }
 }
 
 /// The first key of `params` that subscribe/unsubscribe does not know.

@@ -126,7 +126,7 @@ impl Exchange {
         if placing && status == SystemStatus::CancelOnly {
             return (err("EService:Market in cancel_only mode"), Vec::new());
         }
-        let now_ns = crate::feeds::now_ns();
+        let now_ns = crate::clock::now_ns();
         match method {
             Method::AddOrder(p) => {
                 let validate = p.validate.unwrap_or(false);
@@ -696,7 +696,7 @@ impl Exchange {
             )];
         }
         let now = Instant::now();
-        let now_ns = crate::feeds::now_ns();
+        let now_ns = crate::clock::now_ns();
         let seconds = |ns: i128| Timestamp::from_unix((ns / 1_000_000_000) as i64, 0, 0);
         let trigger_ns = self
             .dead_man
