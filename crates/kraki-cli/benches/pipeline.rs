@@ -307,7 +307,7 @@ async fn latency(
     target_per_second: f64,
     seconds: u64,
     sims: &tokio::runtime::Runtime,
-) -> (f64, Vec<Duration>, Vec<Duration>) {
+) -> Latencies {
     // First a run to learn how many book updates an event rate gives.
     let probe_rate = 20_000.0;
     let sim = spawn_sim(sims, probe_rate).await;
@@ -325,34 +325,84 @@ async fn latency(
     // The same feed read by a bare WebSocket reader first: what the
     // simulator and the loopback cost on their own, for the ratio.
     let raw = raw_latency(&sim, seconds).await;
+    let queued = client_latency(&sim, seconds, Path::Queued).await;
+    let inline = client_latency(&sim, seconds, Path::Inline).await;
+    stop_sim(sims, sim).await;
+    Latencies {
+        raw,
+        queued,
+        inline,
+    }
+}
+
+/// How the bench's handler gets the client's updates.
+#[derive(Clone, Copy)]
+enum Path {
+    /// From a `Subscription` stream: a queue, and a wake-up of the task
+    /// reading it.
+    Queued,
+    /// From `subscribe_inline`: run by the socket reader itself.
+    Inline,
+}
+
+struct Latencies {
+    raw: Vec<Duration>,
+    queued: (f64, Vec<Duration>),
+    inline: (f64, Vec<Duration>),
+}
+
+/// Timestamp-to-handler latency of verified book updates through the
+/// client, and the rate achieved.
+async fn client_latency(sim: &SimHandle, seconds: u64, path: Path) -> (f64, Vec<Duration>) {
     let client = Client::builder()
         .public_url(sim.public_url())
         .connect()
         .await
         .unwrap();
-    let mut sub = client
-        .subscribe(kraki::Book::new(["BTC/USD"]).depth(10))
-        .await
-        .unwrap();
+    let spec = kraki::Book::new(["BTC/USD"]).depth(10);
     let mut book = L2Book::new("BTC/USD", Precision::new(1, 8), 10);
-    let mut samples = Vec::new();
+    // Applies an update to the handler's verified book; the latency of
+    // every update that verified.
+    let mut handle = move |update: kraki::BookUpdate| -> Option<Duration> {
+        let verified = book.apply(update.kind, &update.book).unwrap();
+        match (update.book.timestamp, verified) {
+            (Some(ts), kraki_proto::book::Verification::Verified) => Some(since(ts)),
+            _ => None,
+        }
+    };
     let start = Instant::now();
     let end = start + Duration::from_secs(seconds);
-    while Instant::now() < end {
-        let Some(event) = sub.next().await else { break };
-        let Event::Data(update) = event else { continue };
-        let verified = book.apply(update.kind, &update.book).unwrap();
-        if let (Some(ts), kraki_proto::book::Verification::Verified) =
-            (update.book.timestamp, verified)
-        {
-            samples.push(since(ts));
+    let mut samples = match path {
+        Path::Queued => {
+            let mut sub = client.subscribe(spec).await.unwrap();
+            let mut samples = Vec::new();
+            while Instant::now() < end {
+                let Some(event) = sub.next().await else { break };
+                let Event::Data(update) = event else { continue };
+                samples.extend(handle(update));
+            }
+            samples
         }
-    }
+        Path::Inline => {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let _inline = client
+                .subscribe_inline(spec, move |event| {
+                    if let Event::Data(update) = event {
+                        if let Some(latency) = handle(update) {
+                            let _ = tx.send(latency);
+                        }
+                    }
+                })
+                .await
+                .unwrap();
+            tokio::time::sleep_until(end.into()).await;
+            rx.try_iter().collect()
+        }
+    };
     let achieved = samples.len() as f64 / start.elapsed().as_secs_f64();
     client.close().await;
-    stop_sim(sims, sim).await;
     samples.sort();
-    (achieved, samples, raw)
+    (achieved, samples)
 }
 
 /// How long ago `ts` was, by the system clock (the simulator's stamps
@@ -484,19 +534,28 @@ fn main() {
         live.missed,
         live.reconnects,
     );
-    let (achieved, samples, raw) = runtime.block_on(latency(10_000.0, 5, &sims));
+    let latencies = runtime.block_on(latency(10_000.0, 5, &sims));
     sims.shutdown_background();
+    let raw = &latencies.raw;
+    let (raw50, raw99) = (percentile(raw, 0.50), percentile(raw, 0.99));
     println!(
-        "latency at {achieved:.0} updates/s (live simulator, timestamp to handler): p50 {:?}, p99 {:?}, max {:?} over {} updates",
-        percentile(&samples, 0.50),
-        percentile(&samples, 0.99),
-        samples.last().unwrap(),
-        samples.len()
+        "latency at 10k updates/s (live simulator, exchange timestamp to handler, after decode, apply and checksum):"
     );
     println!(
-        "  the same feed to a bare WebSocket reader (simulator + loopback alone): p50 {:?}, p99 {:?} over {} updates",
-        percentile(&raw, 0.50),
-        percentile(&raw, 0.99),
+        "  bare WebSocket reader (simulator + loopback alone): p50 {raw50:?}, p99 {raw99:?} over {} updates",
         raw.len()
     );
+    for (name, (achieved, samples)) in [
+        ("client, Subscription stream", &latencies.queued),
+        ("client, subscribe_inline", &latencies.inline),
+    ] {
+        let (p50, p99) = (percentile(samples, 0.50), percentile(samples, 0.99));
+        println!(
+            "  {name}: p50 {p50:?}, p99 {p99:?}, max {:?} over {} updates at {achieved:.0}/s; added over the bare reader: p50 {:?}, p99 {:?}",
+            samples.last().unwrap(),
+            samples.len(),
+            p50.saturating_sub(raw50),
+            p99.saturating_sub(raw99),
+        );
+    }
 }

@@ -46,6 +46,7 @@ mod fast_hash;
 #[doc(hidden)]
 pub mod fuzzing;
 mod handlers;
+mod inline;
 mod level3;
 mod loopback;
 mod order;
@@ -80,6 +81,7 @@ pub use dead_man::DeadManSwitch;
 pub use error::{Error, Rejection};
 pub use event::Event;
 pub use handlers::Handled;
+pub use inline::InlineSubscription;
 pub use kraki_proto as proto;
 pub use level3::{Level3, Level3Handle, Level3State, Level3Update};
 pub use order::Order;

@@ -353,3 +353,38 @@ async fn handlers_by_type_and_user_tasks() {
     client.close().await;
     assert!(trx.await.is_err(), "the task was aborted by close");
 }
+
+#[tokio::test]
+async fn an_inline_callback_gets_every_event_and_a_panicking_one_harms_nobody() {
+    let sim = Simulator::builder().rate(300.0).spawn().await.unwrap();
+    let client = public_client(&sim).await;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let inline = client
+        .subscribe_inline(Ticker::new(["BTC/USD"]), move |event| {
+            let _ = tx.send(event);
+        })
+        .await
+        .unwrap();
+    let panicking = client
+        .subscribe_inline(Trades::new(["BTC/USD"]), |_| panic!("a user's bug"))
+        .await
+        .unwrap();
+    let events = tokio::task::spawn_blocking(move || {
+        (0..3)
+            .map(|_| rx.recv_timeout(Duration::from_secs(10)).unwrap())
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    let Event::Data(first) = &events[0] else {
+        panic!("{events:?}")
+    };
+    assert_eq!(first.kind, MessageType::Snapshot);
+    assert!(events.iter().all(|e| matches!(e, Event::Data(_))));
+    // The connection survived the panic: another subscription still works.
+    let mut ok = client.subscribe(Ticker::new(["ETH/USD"])).await.unwrap();
+    next_data(&mut ok).await;
+    drop(panicking);
+    inline.unsubscribe();
+    client.close().await;
+}
