@@ -167,8 +167,8 @@ struct BatchArgs {
     /// The one pair of every order.
     #[arg(long)]
     symbol: String,
-    /// One order as SIDE,TYPE,QTY[,PRICE], e.g. buy,limit,0.01,65000.0
-    /// (repeat for each order; limit and market types).
+    /// One order as SIDE,TYPE,QTY,PRICE for a limit order or SIDE,TYPE,QTY
+    /// for a market one, e.g. buy,limit,0.01,65000.0 (repeat for each order).
     #[arg(long = "order", required = true)]
     orders: Vec<String>,
     /// Validate only.
