@@ -32,6 +32,9 @@ pub(crate) struct Args {
 /// Runs until `--count` book lines were printed.
 pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     crate::logging::init();
+    // Checked before connecting: a typo is no reason to reach Kraken.
+    super::check::symbol(&args.symbol)?;
+    super::check::book_depth(args.depth)?;
     let runtime = tokio::runtime::Runtime::new()?;
     let on_terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
     runtime.block_on(async {

@@ -3,6 +3,7 @@
 pub(crate) mod auth_args;
 pub(crate) mod book;
 pub(crate) mod channel_args;
+pub(crate) mod check;
 pub(crate) mod decode;
 pub(crate) mod demo;
 pub(crate) mod order;

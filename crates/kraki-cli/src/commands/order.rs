@@ -7,6 +7,7 @@
 //! for; 2 for anything else (bad arguments, no connection).
 
 use crate::commands::auth_args::AuthArgs;
+use crate::commands::check;
 use kraki::proto::trading::AmendOrderParams;
 use kraki::proto::{ClOrdId, Decimal, OrderId, Side, TriggerReference};
 use kraki::{CancelTarget, Client, Error, Order};
@@ -166,8 +167,8 @@ struct BatchArgs {
     /// The one pair of every order.
     #[arg(long)]
     symbol: String,
-    /// One order as SIDE,TYPE,QTY[,PRICE], e.g. buy,limit,0.01,65000.0
-    /// (repeat for each order; limit and market types).
+    /// One order as SIDE,TYPE,QTY,PRICE for a limit order or SIDE,TYPE,QTY
+    /// for a market one, e.g. buy,limit,0.01,65000.0 (repeat for each order).
     #[arg(long = "order", required = true)]
     orders: Vec<String>,
     /// Validate only.
@@ -212,12 +213,18 @@ enum Prepared {
 fn prepare(action: &Action) -> anyhow::Result<Prepared> {
     Ok(match action {
         Action::Add(a) => Prepared::Order(Box::new(build_order(a)?)),
-        Action::Batch(b) => Prepared::Orders(
-            b.orders
-                .iter()
-                .map(|spec| batch_order(&b.symbol, spec))
-                .collect::<anyhow::Result<_>>()?,
-        ),
+        Action::Batch(b) => {
+            check::symbol(&b.symbol)?;
+            if !(2..=15).contains(&b.orders.len()) {
+                anyhow::bail!("batch takes 2 to 15 --order, not {}", b.orders.len());
+            }
+            Prepared::Orders(
+                b.orders
+                    .iter()
+                    .map(|spec| batch_order(&b.symbol, spec))
+                    .collect::<anyhow::Result<_>>()?,
+            )
+        }
         Action::Amend(a) if a.order_id.is_none() && a.cl_ord_id.is_none() => {
             anyhow::bail!("amend needs --order-id or --cl-ord-id")
         }
@@ -225,6 +232,18 @@ fn prepare(action: &Action) -> anyhow::Result<Prepared> {
             if c.order_ids.is_empty() && c.cl_ord_ids.is_empty() && c.userrefs.is_empty() =>
         {
             anyhow::bail!("cancel needs --order-id, --cl-ord-id or --userref")
+        }
+        Action::CancelAfter(c) if c.seconds >= 86400 => {
+            anyhow::bail!(
+                "cancel-after takes fewer than 86400 seconds, not {}",
+                c.seconds
+            )
+        }
+        Action::BatchCancel(b) if !(2..=50).contains(&(b.order_ids.len() + b.cl_ord_ids.len())) => {
+            anyhow::bail!(
+                "batch-cancel takes 2 to 50 --order-id and --cl-ord-id together, not {}",
+                b.order_ids.len() + b.cl_ord_ids.len()
+            )
         }
         _ => Prepared::None,
     })
@@ -246,6 +265,7 @@ fn build_order(a: &AddArgs) -> anyhow::Result<Order> {
     let need = |what: Option<Decimal>, flag: &str| {
         what.ok_or_else(|| anyhow::anyhow!("--type {} needs {flag}", a.order_type))
     };
+    check::symbol(&a.symbol)?;
     let (s, sym, q) = (a.side, a.symbol.as_str(), a.qty);
     let mut order = match a.order_type.as_str() {
         "limit" => Order::limit(s, sym, q, need(a.price, "--price")?),

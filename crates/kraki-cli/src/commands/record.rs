@@ -36,14 +36,8 @@ pub(crate) fn now() -> Timestamp {
 
 pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     crate::logging::init();
-    let channel = Channel::from(args.sub.channel.as_str());
-    if matches!(channel, Channel::Other(_)) {
-        anyhow::bail!(
-            "unknown channel {:?}: expected ticker, book, trade, ohlc or instrument",
-            args.sub.channel
-        );
-    }
-    args.sub.require_symbols()?;
+    // Checked before the file is created and before connecting.
+    let channel = Channel::from(args.sub.check()?.name());
     let file = std::fs::File::create(&args.out)
         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", args.out))?;
     let mut out = BufWriter::new(file);
@@ -60,7 +54,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             .map_err(|e| anyhow::anyhow!("cannot connect to {}: {e}", args.sub.url))?;
         writeln!(out, "{}", header_line(now(), &args.sub.url))?;
         let mut requests = Vec::new();
-        if matches!(channel, Channel::Book | Channel::Level3) {
+        if channel == Channel::Book {
             // The precisions `verify` needs come from the instrument channel.
             requests.push(SubscribeParams::new(Channel::Instrument));
         }

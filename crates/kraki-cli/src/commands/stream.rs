@@ -1,6 +1,7 @@
 //! `kraki stream CHANNEL --symbol S [--symbol S2 …] [--depth D]
 //! [--interval I] [--url URL] [--count N] [--json]`.
 
+use super::channel_args::PublicChannel;
 use crate::summary::Summary as _;
 use futures_util::StreamExt;
 use kraki::{Book, Client, Event, Instrument, Ohlc, Subscribe, Ticker, Trades};
@@ -24,56 +25,29 @@ pub(crate) struct Args {
 /// Prints one line per typed message until `--count` or Ctrl-C.
 pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     crate::logging::init();
-    args.sub.require_symbols()?;
+    // Checked before connecting: a typo is no reason to reach Kraken.
+    let channel = args.sub.check()?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let client = crate::connect(&args.sub.url).await?;
         let symbols = args.sub.symbols.clone();
-        match args.sub.channel.as_str() {
-            "ticker" => {
-                print(
-                    &client,
-                    Ticker::new(symbols),
-                    "ticker",
-                    args.json,
-                    args.count,
-                )
-                .await
-            }
-            "book" => {
+        let name = channel.name();
+        let (json, count) = (args.json, args.count);
+        match channel {
+            PublicChannel::Ticker => print(&client, Ticker::new(symbols), name, json, count).await,
+            PublicChannel::Book => {
                 let mut spec = Book::new(symbols);
                 if let Some(d) = args.sub.depth {
                     spec = spec.depth(d);
                 }
-                print(&client, spec, "book", args.json, args.count).await
+                print(&client, spec, name, json, count).await
             }
-            "trade" => {
-                print(
-                    &client,
-                    Trades::new(symbols),
-                    "trade",
-                    args.json,
-                    args.count,
-                )
-                .await
-            }
-            "ohlc" => {
+            PublicChannel::Trade => print(&client, Trades::new(symbols), name, json, count).await,
+            PublicChannel::Ohlc => {
                 let spec = Ohlc::new(symbols, args.sub.interval.unwrap_or(1));
-                print(&client, spec, "ohlc", args.json, args.count).await
+                print(&client, spec, name, json, count).await
             }
-            "instrument" => {
-                print(
-                    &client,
-                    Instrument::new(),
-                    "instrument",
-                    args.json,
-                    args.count,
-                )
-                .await
-            }
-            other => anyhow::bail!(
-                "unknown channel {other:?}: expected ticker, book, trade, ohlc or instrument"
-            ),
+            PublicChannel::Instrument => print(&client, Instrument::new(), name, json, count).await,
         }
     })
 }

@@ -162,7 +162,11 @@ fn tape(state: &ViewState, height: u16) -> Paragraph<'static> {
             let time = t.timestamp.to_string();
             Line::from(vec![
                 Span::raw(format!("{} ", time.get(11..19).unwrap_or(""))),
-                Span::styled(format!("{:<4} ", t.side), Style::default().fg(colour)),
+                // `Side`'s `Display` ignores width flags: pad its text.
+                Span::styled(
+                    format!("{:<4} ", t.side.as_str()),
+                    Style::default().fg(colour),
+                ),
                 Span::raw(format!("{:>14} @ {}", t.qty, t.price)),
             ])
         })
@@ -290,6 +294,55 @@ mod tests {
         assert!(other_ask < ask_row, "{text}");
         let bid_row = text.lines().position(|l| l.contains("45283.5")).unwrap();
         assert!(ask_row < bid_row);
+    }
+
+    #[test]
+    fn buy_and_sell_rows_of_the_tape_align_column_for_column() {
+        use kraki::proto::channels::{Trade, TradeOrderType};
+        use kraki::proto::{Decimal, Symbol, Timestamp};
+        let trade = |side, qty: &str, id| Trade {
+            symbol: Symbol::from("BTC/USD"),
+            side,
+            price: Decimal::parse("65000.1").unwrap(),
+            qty: Decimal::parse(qty).unwrap(),
+            ord_type: TradeOrderType::Limit,
+            trade_id: id,
+            timestamp: Timestamp::UNIX_EPOCH,
+        };
+        let mut state = ViewState::new(vec!["BTC/USD".into()]);
+        state.update(Input::Trades(vec![
+            trade(Side::Buy, "0.5", 1),
+            trade(Side::Sell, "12.25", 2),
+        ]));
+        let text = screen(&state);
+        let row = |side: &str| {
+            text.lines()
+                .find(|l| l.contains(" @ ") && l.contains(side))
+                .unwrap_or_else(|| panic!("no {side} row in\n{text}"))
+                .chars()
+                .collect::<Vec<char>>()
+        };
+        let (buy, sell) = (row(" buy "), row(" sell "));
+        let column = |row: &[char], word: &str| {
+            let word: Vec<char> = word.chars().collect();
+            row.windows(word.len()).position(|w| w == word.as_slice())
+        };
+        // Time, side, quantity (right-aligned) and price start in the same
+        // columns on both rows.
+        assert_eq!(
+            column(&buy, "00:00:00"),
+            column(&sell, "00:00:00"),
+            "{text}"
+        );
+        assert_eq!(column(&buy, "buy"), column(&sell, "sell"), "{text}");
+        assert_eq!(column(&buy, " @ "), column(&sell, " @ "), "{text}");
+        assert_eq!(
+            column(&buy, "0.5 @"),
+            column(&sell, "12.25 @").map(|c| c + 2),
+            "{text}"
+        );
+        assert_eq!(column(&buy, "65000.1"), column(&sell, "65000.1"), "{text}");
+        assert!(column(&buy, "65000.1").is_some(), "{text}");
     }
 
     #[test]

@@ -1,0 +1,103 @@
+//! Checks on arguments that need no exchange: a typo is named at once,
+//! instead of after a connection (and, for Kraken, a round trip that ends
+//! in a less specific refusal).
+
+/// The book depths Kraken serves.
+const BOOK_DEPTHS: [u32; 5] = [10, 25, 100, 500, 1000];
+
+/// The candle intervals Kraken serves, in minutes.
+const OHLC_INTERVALS: [u32; 9] = [1, 5, 15, 30, 60, 240, 1440, 10080, 21600];
+
+/// A pair as Kraken's WebSocket API v2 spells it: `BASE/QUOTE`, each side
+/// letters, digits or dots (`BTC/USD`, `1INCH/EUR`, `ETH2.S/ETH`, `AAPLx/USD`).
+pub(crate) fn symbol(text: &str) -> anyhow::Result<()> {
+    let hint = if text.contains(',') {
+        " (repeat --symbol for several pairs)"
+    } else {
+        " (expected BASE/QUOTE, e.g. BTC/USD)"
+    };
+    let well_formed = match text.split_once('/') {
+        Some((base, quote)) => [base, quote].iter().all(|side| {
+            !side.is_empty() && side.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+        }),
+        None => false,
+    };
+    if !well_formed {
+        anyhow::bail!("invalid symbol {text:?}{hint}");
+    }
+    Ok(())
+}
+
+/// A depth Kraken's `book` channel takes.
+pub(crate) fn book_depth(depth: u32) -> anyhow::Result<()> {
+    if !BOOK_DEPTHS.contains(&depth) {
+        anyhow::bail!("invalid --depth {depth}: expected 10, 25, 100, 500 or 1000");
+    }
+    Ok(())
+}
+
+/// An interval Kraken's `ohlc` channel takes.
+pub(crate) fn ohlc_interval(minutes: u32) -> anyhow::Result<()> {
+    if !OHLC_INTERVALS.contains(&minutes) {
+        anyhow::bail!(
+            "invalid --interval {minutes}: expected 1, 5, 15, 30, 60, 240, 1440, 10080 or 21600 \
+             (minutes)"
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kraken_pairs_pass() {
+        for s in [
+            "BTC/USD",
+            "1INCH/EUR",
+            "ETH2.S/ETH",
+            "AAPLx/USD",
+            "DOGE/USD",
+        ] {
+            assert!(symbol(s).is_ok(), "{s}");
+        }
+    }
+
+    #[test]
+    fn malformed_pairs_are_named_with_a_hint() {
+        for s in [
+            "BTCUSD",
+            "BTC-USD",
+            "/USD",
+            "BTC/",
+            "BTC/USD/EUR",
+            "BTC /USD",
+            "",
+        ] {
+            let err = symbol(s).unwrap_err().to_string();
+            assert!(err.contains(&format!("{s:?}")), "{err}");
+            assert!(err.contains("BASE/QUOTE"), "{err}");
+        }
+        let err = symbol("BTC/USD,ETH/USD").unwrap_err().to_string();
+        assert!(err.contains("repeat --symbol"), "{err}");
+    }
+
+    #[test]
+    fn depths_and_intervals_are_kraken_s_own() {
+        assert!(BOOK_DEPTHS.iter().all(|d| book_depth(*d).is_ok()));
+        assert!(OHLC_INTERVALS.iter().all(|i| ohlc_interval(*i).is_ok()));
+        assert!(
+            book_depth(20)
+                .unwrap_err()
+                .to_string()
+                .contains("--depth 20")
+        );
+        assert!(
+            ohlc_interval(2)
+                .unwrap_err()
+                .to_string()
+                .contains("--interval 2")
+        );
+    }
+}
