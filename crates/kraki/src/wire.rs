@@ -124,9 +124,12 @@ impl Wire {
     pub(crate) fn connection_lost(&mut self) {
         self.state = WireState::Unsent;
         self.retried = Retried::default();
+        // Everyone missed what came while it was down: the next snapshot
+        // is for all.
+        self.snapshot_for = None;
     }
 
-    /// Its deadline and the timer that watches it.
+    /// What it waits for by when: its ack, or its snapshot.
     pub(crate) fn deadline(&self) -> Option<Instant> {
         match self.state {
             WireState::Pending { ack_by, .. } => Some(ack_by),
