@@ -1,14 +1,15 @@
 //! `client.book(symbol, depth)`: a verified L2 book that keeps itself in
-//! sync, readable from any thread.
+//! sync, readable from any thread; and the state, events and handle that
+//! the level3 book shares with it.
 
 use crate::published::{Changes, Published};
-use crate::sink::{Control, Deliver, Delivered};
 use crate::spec::{Book, Instrument, Subscribe};
 use crate::subscription::Release;
+use crate::verified_sink::{VerifiedBook, VerifiedSink};
 use crate::{Client, Error, Event};
 use futures_util::StreamExt;
-use kraki_proto::book::{BookUpdate, L2Book, Level, Precision, Verification};
-use kraki_proto::{Inbound, MessageType};
+use kraki_proto::MessageType;
+use kraki_proto::book::{L2Book, Level, Precision};
 use std::sync::Arc;
 
 /// Where a book stands.
@@ -26,13 +27,14 @@ pub enum BookStatus {
     Reconnecting,
 }
 
-/// The book as last published.
+/// The book as last published: an [`L2Book`] by default, an
+/// [`kraki_proto::book::L3Book`] for [`crate::Level3State`].
 #[derive(Debug, Clone)]
-pub struct BookState {
+pub struct BookState<B = L2Book> {
     /// Where the book stands.
     pub status: BookStatus,
     /// The levels (valid when `status` is `Live`).
-    pub book: L2Book,
+    pub book: B,
     /// Messages verified so far.
     pub verified: u64,
     /// Checksum mismatches so far.
@@ -45,7 +47,8 @@ pub struct BookState {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum BookEvent {
-    /// A message was applied.
+    /// A message was applied. (Level3: the best levels are the first
+    /// price levels, with their total quantity.)
     Applied {
         /// Snapshot or update.
         kind: MessageType,
@@ -74,32 +77,33 @@ pub enum BookEvent {
     Lagged(u64),
 }
 
-/// A handle to a verified book. Cheap to read from any thread; the
+/// A handle to a verified book (L2 by default; level3 as
+/// [`crate::Level3Handle`]). Cheap to read from any thread; the
 /// subscription is released when the handle is dropped.
 ///
 /// The connection's reader applies each message to the book as it
 /// arrives (no queue, no task hop in between), so the book never lags;
 /// only the [`BookEvent`] queue can, which [`BookEvent::Lagged`] reports.
-pub struct BookHandle {
-    published: Arc<Published<BookState>>,
-    changes: Changes<BookState>,
+pub struct BookHandle<B: VerifiedBook = L2Book> {
+    published: Arc<Published<BookState<B>>>,
+    changes: Changes<BookState<B>>,
     events: flume::Receiver<BookEvent>,
     _release: Release,
 }
 
-impl std::fmt::Debug for BookHandle {
+impl<B: VerifiedBook> std::fmt::Debug for BookHandle<B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let state = self.published.read();
         f.debug_struct("BookHandle")
-            .field("symbol", state.book.symbol())
+            .field("symbol", state.book.pair())
             .field("status", &state.status)
             .finish_non_exhaustive()
     }
 }
 
-impl BookHandle {
+impl<B: VerifiedBook> BookHandle<B> {
     /// The book as last published.
-    pub fn state(&self) -> Arc<BookState> {
+    pub fn state(&self) -> Arc<BookState<B>> {
         self.published.read()
     }
 
@@ -109,7 +113,7 @@ impl BookHandle {
     ///
     /// # Errors
     /// [`Error::Closed`] once no more changes can come (the client closed).
-    pub async fn changed(&mut self) -> Result<Arc<BookState>, Error> {
+    pub async fn changed(&mut self) -> Result<Arc<BookState<B>>, Error> {
         self.changes.changed().await.ok_or(Error::Closed)
     }
 
@@ -141,6 +145,19 @@ impl Client {
     pub async fn book(&self, symbol: &str, depth: u32) -> Result<BookHandle, Error> {
         let precision = self.precision_of(symbol).await?;
         let book = L2Book::new(symbol, precision, depth as usize);
+        let params = Book::new([symbol]).depth(depth).params();
+        self.verified(book, params).await
+    }
+
+    /// Subscribes a verified sink keeping `book` with `params`.
+    pub(crate) async fn verified<B: VerifiedBook>(
+        &self,
+        book: B,
+        params: kraki_proto::SubscribeParams,
+    ) -> Result<BookHandle<B>, Error>
+    where
+        VerifiedSink<B>: crate::sink::Deliver,
+    {
         let initial = Arc::new(BookState {
             status: BookStatus::Syncing,
             book,
@@ -150,12 +167,7 @@ impl Client {
         });
         let (published, changes) = Published::new(initial);
         let (events_tx, events) = flume::bounded(self.queue_capacity());
-        let sink = BookSink {
-            published: published.clone(),
-            events: events_tx,
-            lagged: 0,
-        };
-        let params = Book::new([symbol]).depth(depth).params();
+        let sink = VerifiedSink::new(published.clone(), events_tx);
         let id = self.attach(params, Box::new(sink)).await?;
         Ok(BookHandle {
             published,
@@ -185,140 +197,5 @@ impl Client {
                 None => return Err(Error::Closed),
             }
         }
-    }
-}
-
-/// The book as the connection's reader sees it: applies every message in
-/// place, publishes the state, and asks for a snapshot whenever the book
-/// cannot be trusted.
-struct BookSink {
-    published: Arc<Published<BookState>>,
-    events: flume::Sender<BookEvent>,
-    /// Events the reader of [`BookHandle::next_event`] missed, not yet told.
-    lagged: u64,
-}
-
-impl Drop for BookSink {
-    /// The driver drops the sink when the subscription is released or the
-    /// client closes: no more changes will come.
-    fn drop(&mut self) {
-        self.published.close();
-    }
-}
-
-impl BookSink {
-    /// Queues an event without ever waiting: a full queue counts it, and
-    /// the count goes out as `Lagged` before the next event that fits.
-    fn emit(&mut self, event: BookEvent) {
-        if self.lagged > 0 && self.events.try_send(BookEvent::Lagged(self.lagged)).is_ok() {
-            self.lagged = 0;
-        }
-        if self.lagged > 0 || self.events.try_send(event).is_err() {
-            self.lagged += 1;
-        }
-    }
-}
-
-impl BookSink {
-    /// Applies one item, publishes the state and reports the event; when
-    /// the book can no longer be trusted, says it wants a snapshot.
-    fn apply(&mut self, kind: MessageType, update: &BookUpdate<'_>) -> Delivered {
-        let (event, resync_reason) = self.published.update(|state| on_data(state, kind, update));
-        if let Some(event) = event {
-            self.emit(event);
-        }
-        let Some(reason) = resync_reason else {
-            return Delivered::Done;
-        };
-        let symbol = self.published.update(|state| {
-            state.status = BookStatus::Resyncing;
-            state.resyncs += 1;
-            state.book.symbol().clone()
-        });
-        tracing::warn!(%symbol, %reason, "book out of sync; resubscribing");
-        self.emit(BookEvent::Resyncing { reason });
-        Delivered::WantsSnapshot
-    }
-}
-
-impl Deliver for BookSink {
-    fn deliver(&mut self, msg: &Inbound, symbol: Option<&str>) -> Delivered {
-        let Inbound::Book(m) = msg else {
-            return Delivered::Done;
-        };
-        let Some(data) = m.data.iter().find(|b| Some(b.symbol.as_str()) == symbol) else {
-            return Delivered::Done;
-        };
-        self.apply(m.kind, &BookUpdate::from(data))
-    }
-
-    fn reads(&self, channel: &str) -> bool {
-        channel == "book"
-    }
-
-    fn takes_in_place(&self) -> bool {
-        true
-    }
-
-    fn deliver_book(&mut self, kind: MessageType, update: &BookUpdate<'_>) -> Delivered {
-        self.apply(kind, update)
-    }
-
-    fn control(&mut self, control: Control) {
-        let event = self.published.update(|state| match control {
-            Control::Reconnecting => {
-                state.status = BookStatus::Reconnecting;
-                Some(BookEvent::Reconnecting)
-            }
-            Control::Reconnected => {
-                state.status = BookStatus::Syncing;
-                Some(BookEvent::Reconnected)
-            }
-            // The engine's state does not change the book itself.
-            Control::Status(_) | Control::Gap { .. } => None,
-        });
-        if let Some(event) = event {
-            self.emit(event);
-        }
-    }
-}
-
-/// Applies one book message; returns the event to report and, when the
-/// book can no longer be trusted, why.
-fn on_data(
-    state: &mut BookState,
-    kind: MessageType,
-    update: &BookUpdate<'_>,
-) -> (Option<BookEvent>, Option<String>) {
-    match state.book.apply_update(kind, update) {
-        Ok(Verification::Skipped) => (None, None),
-        Ok(Verification::Verified) => {
-            state.verified += 1;
-            state.status = BookStatus::Live;
-            // Verified: the book's checksum is the one Kraken sent.
-            let event = BookEvent::Applied {
-                kind,
-                checksum: update.checksum,
-                computed: update.checksum,
-                ok: true,
-                best_bid: state.book.best_bid(),
-                best_ask: state.book.best_ask(),
-            };
-            (Some(event), None)
-        }
-        Ok(Verification::Mismatch { expected, computed }) => {
-            state.mismatches += 1;
-            let event = BookEvent::Applied {
-                kind,
-                checksum: expected,
-                computed,
-                ok: false,
-                best_bid: state.book.best_bid(),
-                best_ask: state.book.best_ask(),
-            };
-            let reason = format!("checksum mismatch: expected {expected}, computed {computed}");
-            (Some(event), Some(reason))
-        }
-        Err(e) => (None, Some(e.to_string())),
     }
 }

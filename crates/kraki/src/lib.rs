@@ -67,6 +67,7 @@ mod status_watch;
 mod subscription;
 mod trading;
 mod transport;
+mod verified_sink;
 mod websocket;
 mod wire;
 mod wire_table;
@@ -95,6 +96,7 @@ pub use spec::{
 pub use status_watch::StatusWatch;
 pub use subscription::Subscription;
 pub use trading::CancelTarget;
+pub use verified_sink::VerifiedBook;
 
 /// The README's examples, compiled (and run where they can be) as doc tests
 /// so that they stay true.

@@ -172,6 +172,32 @@ async fn the_level3_book_verifies_and_resyncs_itself() {
             break;
         }
     }
+    // The same events as the L2 book's, in order: the mismatch, then the
+    // resync.
+    let mut events = Vec::new();
+    while let Ok(Some(event)) =
+        tokio::time::timeout(std::time::Duration::from_millis(100), book.next_event()).await
+    {
+        events.push(event);
+    }
+    let mismatch = events
+        .iter()
+        .position(|e| matches!(e, kraki::BookEvent::Applied { ok: false, .. }))
+        .expect("the mismatch was reported");
+    assert!(
+        matches!(events[mismatch + 1], kraki::BookEvent::Resyncing { .. }),
+        "{:?}",
+        &events[mismatch..]
+    );
+    assert!(events[..mismatch].iter().all(|e| matches!(
+        e,
+        kraki::BookEvent::Applied {
+            ok: true,
+            best_bid: Some(_),
+            best_ask: Some(_),
+            ..
+        }
+    )));
     // A cut connection comes back with a fresh token and a fresh snapshot.
     sim.cut_connections();
     let mut saw_reconnecting = false;

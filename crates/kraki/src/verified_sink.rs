@@ -1,0 +1,276 @@
+//! The verified book as the connection's reader sees it, for L2
+//! (`client.book`) and level3 (`client.level3_book`) alike: it applies
+//! every message in place, publishes the state, reports what happened,
+//! and asks for a fresh snapshot whenever the book cannot be trusted.
+
+use crate::book_handle::{BookEvent, BookState, BookStatus};
+use crate::published::Published;
+use crate::sink::{Control, Deliver, Delivered};
+use kraki_proto::book::{BookError, BookUpdate, L2Book, L3Book, Level, Level3Update, Verification};
+use kraki_proto::{Inbound, MessageType, Symbol};
+use std::sync::Arc;
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for kraki_proto::book::L2Book {}
+    impl Sealed for kraki_proto::book::L3Book {}
+}
+
+/// A book kraki keeps verified: [`L2Book`] (`Client::book`) or
+/// [`L3Book`] (`Client::level3_book`). Sealed: implemented by those two
+/// only.
+pub trait VerifiedBook: sealed::Sealed + std::fmt::Debug + Clone + Send + Sync + 'static {
+    /// One symbol's item of a message, borrowed.
+    #[doc(hidden)]
+    type Update<'a>;
+    /// The channel its messages come on.
+    #[doc(hidden)]
+    const CHANNEL: &'static str;
+    #[doc(hidden)]
+    fn pair(&self) -> &Symbol;
+    #[doc(hidden)]
+    fn apply(
+        &mut self,
+        kind: MessageType,
+        update: &Self::Update<'_>,
+    ) -> Result<Verification, BookError>;
+    /// The checksum Kraken sent with `update`.
+    #[doc(hidden)]
+    fn sent_checksum(update: &Self::Update<'_>) -> u32;
+    /// Best bid and best ask (level3: the first level's total).
+    #[doc(hidden)]
+    fn best(&self) -> (Option<Level>, Option<Level>);
+    /// The item for `symbol` in a decoded message.
+    #[doc(hidden)]
+    fn item<'m>(msg: &'m Inbound, symbol: Option<&str>) -> Option<(MessageType, Self::Update<'m>)>;
+}
+
+impl VerifiedBook for L2Book {
+    type Update<'a> = BookUpdate<'a>;
+    const CHANNEL: &'static str = "book";
+
+    fn pair(&self) -> &Symbol {
+        self.symbol()
+    }
+
+    fn apply(
+        &mut self,
+        kind: MessageType,
+        update: &BookUpdate<'_>,
+    ) -> Result<Verification, BookError> {
+        self.apply_update(kind, update)
+    }
+
+    fn sent_checksum(update: &BookUpdate<'_>) -> u32 {
+        update.checksum
+    }
+
+    fn best(&self) -> (Option<Level>, Option<Level>) {
+        (self.best_bid(), self.best_ask())
+    }
+
+    fn item<'m>(msg: &'m Inbound, symbol: Option<&str>) -> Option<(MessageType, BookUpdate<'m>)> {
+        let Inbound::Book(m) = msg else { return None };
+        let data = m.data.iter().find(|b| Some(b.symbol.as_str()) == symbol)?;
+        Some((m.kind, BookUpdate::from(data)))
+    }
+}
+
+impl VerifiedBook for L3Book {
+    type Update<'a> = Level3Update<'a>;
+    const CHANNEL: &'static str = "level3";
+
+    fn pair(&self) -> &Symbol {
+        self.symbol()
+    }
+
+    fn apply(
+        &mut self,
+        kind: MessageType,
+        update: &Level3Update<'_>,
+    ) -> Result<Verification, BookError> {
+        self.apply_update(kind, update)
+    }
+
+    fn sent_checksum(update: &Level3Update<'_>) -> u32 {
+        update.checksum
+    }
+
+    fn best(&self) -> (Option<Level>, Option<Level>) {
+        let level = |l: kraki_proto::book::L3Level| Level {
+            price: l.price,
+            qty: l.total,
+        };
+        (self.bids().next().map(level), self.asks().next().map(level))
+    }
+
+    fn item<'m>(msg: &'m Inbound, symbol: Option<&str>) -> Option<(MessageType, Level3Update<'m>)> {
+        let Inbound::Level3(m) = msg else { return None };
+        let data = m.data.iter().find(|d| Some(d.symbol.as_str()) == symbol)?;
+        Some((m.kind, Level3Update::from(data)))
+    }
+}
+
+pub(crate) struct VerifiedSink<B: VerifiedBook> {
+    published: Arc<Published<BookState<B>>>,
+    events: flume::Sender<BookEvent>,
+    /// Events the handle's reader missed, not yet told.
+    lagged: u64,
+}
+
+impl<B: VerifiedBook> VerifiedSink<B> {
+    pub(crate) fn new(
+        published: Arc<Published<BookState<B>>>,
+        events: flume::Sender<BookEvent>,
+    ) -> Self {
+        VerifiedSink {
+            published,
+            events,
+            lagged: 0,
+        }
+    }
+
+    /// Queues an event without ever waiting: a full queue counts it, and
+    /// the count goes out as `Lagged` before the next event that fits.
+    fn emit(&mut self, event: BookEvent) {
+        if self.lagged > 0 && self.events.try_send(BookEvent::Lagged(self.lagged)).is_ok() {
+            self.lagged = 0;
+        }
+        if self.lagged > 0 || self.events.try_send(event).is_err() {
+            self.lagged += 1;
+        }
+    }
+
+    /// Applies one item, publishes the state and reports the event; when
+    /// the book can no longer be trusted, says it wants a snapshot.
+    fn apply(&mut self, kind: MessageType, update: &B::Update<'_>) -> Delivered {
+        let (event, resync_reason) = self.published.update(|state| on_data(state, kind, update));
+        if let Some(event) = event {
+            self.emit(event);
+        }
+        let Some(reason) = resync_reason else {
+            return Delivered::Done;
+        };
+        let symbol = self.published.update(|state| {
+            state.status = BookStatus::Resyncing;
+            state.resyncs += 1;
+            state.book.pair().clone()
+        });
+        tracing::warn!(%symbol, channel = B::CHANNEL, %reason, "book out of sync; resubscribing");
+        self.emit(BookEvent::Resyncing { reason });
+        Delivered::WantsSnapshot
+    }
+}
+
+impl<B: VerifiedBook> Drop for VerifiedSink<B> {
+    /// The connection drops the sink when the subscription is released or
+    /// the client closes: no more changes will come.
+    fn drop(&mut self) {
+        self.published.close();
+    }
+}
+
+/// Applies one message; returns the event to report and, when the book
+/// can no longer be trusted, why.
+fn on_data<B: VerifiedBook>(
+    state: &mut BookState<B>,
+    kind: MessageType,
+    update: &B::Update<'_>,
+) -> (Option<BookEvent>, Option<String>) {
+    let (checksum, computed, reason) = match state.book.apply(kind, update) {
+        Ok(Verification::Skipped) => return (None, None),
+        Ok(Verification::Verified) => {
+            state.verified += 1;
+            state.status = BookStatus::Live;
+            // Verified: the book's checksum is the one Kraken sent.
+            let sent = B::sent_checksum(update);
+            (sent, sent, None)
+        }
+        Ok(Verification::Mismatch { expected, computed }) => {
+            state.mismatches += 1;
+            let reason = format!("checksum mismatch: expected {expected}, computed {computed}");
+            (expected, computed, Some(reason))
+        }
+        Err(e) => return (None, Some(e.to_string())),
+    };
+    let (best_bid, best_ask) = state.book.best();
+    let event = BookEvent::Applied {
+        kind,
+        checksum,
+        computed,
+        ok: reason.is_none(),
+        best_bid,
+        best_ask,
+    };
+    (Some(event), reason)
+}
+
+impl Deliver for VerifiedSink<L2Book> {
+    fn deliver(&mut self, msg: &Inbound, symbol: Option<&str>) -> Delivered {
+        match L2Book::item(msg, symbol) {
+            Some((kind, update)) => self.apply(kind, &update),
+            None => Delivered::Done,
+        }
+    }
+
+    fn control(&mut self, control: Control) {
+        self.on_control(control);
+    }
+
+    fn reads(&self, channel: &str) -> bool {
+        channel == L2Book::CHANNEL
+    }
+
+    fn takes_in_place(&self) -> bool {
+        true
+    }
+
+    fn deliver_book(&mut self, kind: MessageType, update: &BookUpdate<'_>) -> Delivered {
+        self.apply(kind, update)
+    }
+}
+
+impl Deliver for VerifiedSink<L3Book> {
+    fn deliver(&mut self, msg: &Inbound, symbol: Option<&str>) -> Delivered {
+        match L3Book::item(msg, symbol) {
+            Some((kind, update)) => self.apply(kind, &update),
+            None => Delivered::Done,
+        }
+    }
+
+    fn control(&mut self, control: Control) {
+        self.on_control(control);
+    }
+
+    fn reads(&self, channel: &str) -> bool {
+        channel == L3Book::CHANNEL
+    }
+
+    fn takes_in_place(&self) -> bool {
+        true
+    }
+
+    fn deliver_level3(&mut self, kind: MessageType, update: &Level3Update<'_>) -> Delivered {
+        self.apply(kind, update)
+    }
+}
+
+impl<B: VerifiedBook> VerifiedSink<B> {
+    fn on_control(&mut self, control: Control) {
+        let event = self.published.update(|state| match control {
+            Control::Reconnecting => {
+                state.status = BookStatus::Reconnecting;
+                Some(BookEvent::Reconnecting)
+            }
+            Control::Reconnected => {
+                state.status = BookStatus::Syncing;
+                Some(BookEvent::Reconnected)
+            }
+            // The engine's state does not change the book itself.
+            Control::Status(_) | Control::Gap { .. } => None,
+        });
+        if let Some(event) = event {
+            self.emit(event);
+        }
+    }
+}
