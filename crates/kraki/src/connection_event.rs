@@ -73,7 +73,7 @@ impl Deliver for ControlSink {
         self.tx.send(crate::Event::Data(event));
     }
 
-    fn reads(&self, _channel: &str) -> bool {
+    fn reads(&self, _channel: &Channel) -> bool {
         false
     }
 }

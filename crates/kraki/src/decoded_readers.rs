@@ -5,6 +5,8 @@
 //! frame of it decoded, for all of them (a frame applied in place for
 //! some and decoded for others could reach some twice).
 
+use kraki_proto::Channel;
+
 /// Counts, per channel that can be applied in place, the readers that need
 /// it decoded.
 #[derive(Debug, Default)]
@@ -14,33 +16,33 @@ pub(crate) struct DecodedReaders {
 }
 
 impl DecodedReaders {
-    fn count(&mut self, channel: &str) -> Option<&mut usize> {
+    fn count(&mut self, channel: &Channel) -> Option<&mut usize> {
         match channel {
-            "book" => Some(&mut self.book),
-            "level3" => Some(&mut self.level3),
+            Channel::Book => Some(&mut self.book),
+            Channel::Level3 => Some(&mut self.level3),
             _ => None,
         }
     }
 
     /// A reader of `channel` that needs it decoded came.
-    pub(crate) fn add(&mut self, channel: &str) {
+    pub(crate) fn add(&mut self, channel: &Channel) {
         if let Some(n) = self.count(channel) {
             *n += 1;
         }
     }
 
     /// A reader counted by [`Self::add`] went.
-    pub(crate) fn remove(&mut self, channel: &str) {
+    pub(crate) fn remove(&mut self, channel: &Channel) {
         if let Some(n) = self.count(channel) {
             *n = n.saturating_sub(1);
         }
     }
 
     /// Whether frames of `channel` may be applied in place.
-    pub(crate) fn none_for(&self, channel: &str) -> bool {
+    pub(crate) fn none_for(&self, channel: &Channel) -> bool {
         match channel {
-            "book" => self.book == 0,
-            "level3" => self.level3 == 0,
+            Channel::Book => self.book == 0,
+            Channel::Level3 => self.level3 == 0,
             _ => false,
         }
     }
@@ -58,22 +60,22 @@ mod tests {
     #[test]
     fn counts_per_channel() {
         let mut readers = DecodedReaders::default();
-        assert!(readers.none_for("book") && readers.none_for("level3"));
+        assert!(readers.none_for(&Channel::Book) && readers.none_for(&Channel::Level3));
         assert!(
-            !readers.none_for("ticker"),
+            !readers.none_for(&Channel::Ticker),
             "only books are applied in place"
         );
-        readers.add("book");
-        readers.add("book");
-        readers.add("ticker");
-        assert!(!readers.none_for("book"));
-        assert!(readers.none_for("level3"));
-        readers.remove("book");
-        assert!(!readers.none_for("book"));
-        readers.remove("book");
-        assert!(readers.none_for("book"));
-        readers.add("level3");
+        readers.add(&Channel::Book);
+        readers.add(&Channel::Book);
+        readers.add(&Channel::Ticker);
+        assert!(!readers.none_for(&Channel::Book));
+        assert!(readers.none_for(&Channel::Level3));
+        readers.remove(&Channel::Book);
+        assert!(!readers.none_for(&Channel::Book));
+        readers.remove(&Channel::Book);
+        assert!(readers.none_for(&Channel::Book));
+        readers.add(&Channel::Level3);
         readers.clear();
-        assert!(readers.none_for("level3"));
+        assert!(readers.none_for(&Channel::Level3));
     }
 }

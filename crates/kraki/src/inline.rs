@@ -6,7 +6,7 @@ use crate::sink::{Control, Deliver, Delivered};
 use crate::spec::Subscribe;
 use crate::subscription::Release;
 use crate::{Client, Error, Event};
-use kraki_proto::Inbound;
+use kraki_proto::{Channel, Inbound};
 use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -81,8 +81,8 @@ where
         });
     }
 
-    fn reads(&self, channel: &str) -> bool {
-        S::CHANNEL.as_str() == channel
+    fn reads(&self, channel: &Channel) -> bool {
+        S::CHANNEL == *channel
     }
 }
 

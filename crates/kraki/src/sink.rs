@@ -43,7 +43,7 @@ pub(crate) trait Deliver: Send {
     /// Whether it reads messages of `channel` (as [`Inbound::channel`]
     /// names it). Asked of handlers, which read their channel's messages
     /// from every subscription.
-    fn reads(&self, channel: &str) -> bool;
+    fn reads(&self, channel: &Channel) -> bool;
     /// Whether [`Self::deliver_book`] and [`Self::deliver_level3`] do all
     /// it needs: then the driver may apply frames parsed in place, without
     /// decoding an owned message. Only the verified books do without it.
@@ -128,7 +128,7 @@ impl<S: Subscribe> Deliver for TypedSink<S> {
         });
     }
 
-    fn reads(&self, channel: &str) -> bool {
-        S::CHANNEL.as_str() == channel
+    fn reads(&self, channel: &Channel) -> bool {
+        S::CHANNEL == *channel
     }
 }

@@ -7,7 +7,7 @@ use crate::book_handle::{BookEvent, BookState, BookStatus};
 use crate::published::Published;
 use crate::sink::{Control, Deliver, Delivered};
 use kraki_proto::book::{BookError, BookUpdate, L2Book, L3Book, Level, Level3Update, Verification};
-use kraki_proto::{Inbound, MessageType, Symbol};
+use kraki_proto::{Channel, Inbound, MessageType, Symbol};
 use std::sync::Arc;
 
 mod sealed {
@@ -25,7 +25,7 @@ pub trait VerifiedBook: sealed::Sealed + std::fmt::Debug + Clone + Send + Sync +
     type Update<'a>;
     /// The channel its messages come on.
     #[doc(hidden)]
-    const CHANNEL: &'static str;
+    const CHANNEL: Channel;
     #[doc(hidden)]
     fn pair(&self) -> &Symbol;
     #[doc(hidden)]
@@ -47,7 +47,7 @@ pub trait VerifiedBook: sealed::Sealed + std::fmt::Debug + Clone + Send + Sync +
 
 impl VerifiedBook for L2Book {
     type Update<'a> = BookUpdate<'a>;
-    const CHANNEL: &'static str = "book";
+    const CHANNEL: Channel = Channel::Book;
 
     fn pair(&self) -> &Symbol {
         self.symbol()
@@ -78,7 +78,7 @@ impl VerifiedBook for L2Book {
 
 impl VerifiedBook for L3Book {
     type Update<'a> = Level3Update<'a>;
-    const CHANNEL: &'static str = "level3";
+    const CHANNEL: Channel = Channel::Level3;
 
     fn pair(&self) -> &Symbol {
         self.symbol()
@@ -156,7 +156,7 @@ impl<B: VerifiedBook> VerifiedSink<B> {
             state.resyncs += 1;
             state.book.pair().clone()
         });
-        tracing::warn!(%symbol, channel = B::CHANNEL, %reason, "book out of sync; resubscribing");
+        tracing::warn!(%symbol, channel = %B::CHANNEL, %reason, "book out of sync; resubscribing");
         self.emit(BookEvent::Resyncing { reason });
         Delivered::WantsSnapshot
     }
@@ -217,8 +217,8 @@ impl Deliver for VerifiedSink<L2Book> {
         self.on_control(control);
     }
 
-    fn reads(&self, channel: &str) -> bool {
-        channel == L2Book::CHANNEL
+    fn reads(&self, channel: &Channel) -> bool {
+        *channel == L2Book::CHANNEL
     }
 
     fn takes_in_place(&self) -> bool {
@@ -242,8 +242,8 @@ impl Deliver for VerifiedSink<L3Book> {
         self.on_control(control);
     }
 
-    fn reads(&self, channel: &str) -> bool {
-        channel == L3Book::CHANNEL
+    fn reads(&self, channel: &Channel) -> bool {
+        *channel == L3Book::CHANNEL
     }
 
     fn takes_in_place(&self) -> bool {

@@ -12,14 +12,14 @@
 //! comparison, never a wrong route.
 
 use crate::fast_hash::{WordMap, mix, mix_bytes};
-use kraki_proto::SubscribeParams;
+use kraki_proto::{Channel, SubscribeParams};
 use std::hash::{BuildHasher, RandomState};
 
 /// One wire subscription: a channel, one symbol and the params that make
 /// it distinct (what an unsubscribe must echo).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct WireKey {
-    pub(crate) channel: String,
+    pub(crate) channel: Channel,
     pub(crate) symbol: Option<String>,
     pub(crate) depth: Option<u32>,
     pub(crate) interval: Option<u32>,
@@ -30,7 +30,7 @@ impl WireKey {
     /// One key per symbol of a (possibly multi-symbol) subscribe.
     pub(crate) fn split(params: &SubscribeParams) -> Vec<WireKey> {
         let base = |symbol: Option<String>| WireKey {
-            channel: params.channel.as_str().to_owned(),
+            channel: params.channel.clone(),
             symbol,
             depth: params.depth,
             interval: params.interval,
@@ -46,7 +46,7 @@ impl WireKey {
     }
 
     fn routes_to(&self, channel: &str, symbol: Option<&str>) -> bool {
-        self.channel == channel && self.symbol.as_deref() == symbol
+        self.channel.as_str() == channel && self.symbol.as_deref() == symbol
     }
 }
 
@@ -78,7 +78,7 @@ impl<V> WireTable<V> {
     }
 
     fn key_hash(&self, key: &WireKey) -> u64 {
-        self.route_hash(&key.channel, key.symbol.as_deref())
+        self.route_hash(key.channel.as_str(), key.symbol.as_deref())
     }
 
     pub(crate) fn get(&self, key: &WireKey) -> Option<&V> {
@@ -156,7 +156,7 @@ mod tests {
 
     fn key(channel: &str, symbol: Option<&str>, depth: Option<u32>) -> WireKey {
         WireKey {
-            channel: channel.to_owned(),
+            channel: Channel::from(channel),
             symbol: symbol.map(str::to_owned),
             depth,
             interval: None,
@@ -210,6 +210,6 @@ mod tests {
         let keys = WireKey::split(&params);
         assert_eq!(keys.len(), 2);
         assert_eq!(keys[1].symbol.as_deref(), Some("ETH/USD"));
-        assert_eq!(keys[0].channel, "book");
+        assert_eq!(keys[0].channel, Channel::Book);
     }
 }

@@ -6,11 +6,10 @@ use crate::command::{Command, SubId, Subscribed};
 use crate::error::Error;
 use crate::pending::{PendingCall, PendingOp};
 use crate::sink::Deliver;
-use crate::snapshot_share;
-use crate::snapshot_share::View;
+use crate::snapshot_share::{self, View};
 use crate::wire::{Wire, WireState};
 use crate::wire_table::WireKey;
-use kraki_proto::{Method, Response, SubscribeParams};
+use kraki_proto::{Channel, Method, Response, SubscribeParams};
 use std::collections::HashSet;
 use std::time::Instant;
 use tokio::sync::oneshot;
@@ -40,9 +39,9 @@ impl Connection {
                 reply,
             } => self.call(*method, expected, reply, now),
             Command::AddHandler(sink) => {
-                for channel in ["book", "level3"] {
-                    if sink.reads(channel) {
-                        self.decoded_readers.add(channel);
+                for channel in [Channel::Book, Channel::Level3] {
+                    if sink.reads(&channel) {
+                        self.decoded_readers.add(&channel);
                     }
                 }
                 self.handlers.push(sink);
@@ -231,9 +230,9 @@ pub(super) fn single_symbol(params: &SubscribeParams, key: &WireKey) -> Subscrib
 /// The channel a subscriber with `keys` reads decoded messages of, if it
 /// is one that could be applied in place (see [`Connection::in_place`]).
 /// A subscription is of one channel.
-pub(super) fn decoded_channel<'k>(keys: &'k [WireKey], sink: &dyn Deliver) -> Option<&'k str> {
+pub(super) fn decoded_channel<'k>(keys: &'k [WireKey], sink: &dyn Deliver) -> Option<&'k Channel> {
     if sink.takes_in_place() {
         return None;
     }
-    keys.first().map(|k| k.channel.as_str())
+    keys.first().map(|k| &k.channel)
 }

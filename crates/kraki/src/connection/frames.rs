@@ -84,13 +84,13 @@ impl Connection {
     /// does not recognise the frame (decode then gives the proper error).
     pub(super) fn in_place(&mut self, text: &str) -> bool {
         let channel = if text.starts_with(BOOK_FRAME_START) {
-            "book"
+            Channel::Book
         } else if text.starts_with(LEVEL3_FRAME_START) {
-            "level3"
+            Channel::Level3
         } else {
             return false;
         };
-        if !self.decoded_readers.none_for(channel) {
+        if !self.decoded_readers.none_for(&channel) {
             return false;
         }
         let Some(frame) = self.frames.parse(text) else {
@@ -102,7 +102,7 @@ impl Connection {
         // resync when a newcomer's re-subscribe left a gap.
         let snapshot = frame_kind(&frame) == MessageType::Snapshot;
         let mut deliver = |symbol: &str, apply: &mut dyn FnMut(&mut dyn Deliver) -> Delivered| {
-            for w in wire.routed_mut(channel, Some(symbol)) {
+            for w in wire.routed_mut(channel.as_str(), Some(symbol)) {
                 w.fed();
                 if snapshot {
                     w.snapshot_for = None;
@@ -213,9 +213,10 @@ impl Connection {
             received,
             "sequence gap; asking for a fresh snapshot"
         );
+        let channel = Channel::from(channel);
         let keys = self.wire_keys(|k, _| k.channel == channel);
         let gap = Control::Gap {
-            channel: Channel::from(channel),
+            channel: channel.clone(),
             expected,
             received,
         };
@@ -228,7 +229,7 @@ impl Connection {
             handler.control(gap.clone());
         }
         self.route(inbound);
-        self.sequences.remove(channel);
+        self.sequences.remove(channel.as_str());
         self.resubscribe(&keys, now);
     }
 

@@ -33,7 +33,7 @@ use crate::wire::Wire;
 use crate::wire_table::{WireKey, WireTable};
 use kraki_proto::book::FrameParser;
 use kraki_proto::channels::Status;
-use kraki_proto::{Method, Token};
+use kraki_proto::{Channel, Method, Token};
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -67,12 +67,12 @@ pub(crate) enum LostReason {
     Idle { waited: Duration },
     /// Acked but silent, subscribed again, and silent again.
     Silent {
-        channel: String,
+        channel: Channel,
         symbol: Option<String>,
     },
     /// Subscribed twice without an ack.
     Unacked {
-        channel: String,
+        channel: Channel,
         symbol: Option<String>,
     },
     /// A request could not be encoded.

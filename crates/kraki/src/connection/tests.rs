@@ -72,7 +72,7 @@ impl Log {
 
 struct Recorder {
     log: Log,
-    channel: &'static str,
+    channel: Channel,
 }
 
 impl Deliver for Recorder {
@@ -85,8 +85,8 @@ impl Deliver for Recorder {
         self.log.0.lock().unwrap().push(Seen::Control(control));
     }
 
-    fn reads(&self, channel: &str) -> bool {
-        channel == self.channel
+    fn reads(&self, channel: &Channel) -> bool {
+        *channel == self.channel
     }
 }
 
@@ -138,14 +138,7 @@ impl Harness {
     ) -> (Log, oneshot::Receiver<Result<Subscribed, Error>>) {
         let log = Log::default();
         let (reply, answer) = oneshot::channel();
-        let channel = params.channel.as_str();
-        let channel: &'static str = match channel {
-            "ticker" => "ticker",
-            "trade" => "trade",
-            "executions" => "executions",
-            "instrument" => "instrument",
-            _ => "book",
-        };
+        let channel = params.channel.clone();
         self.core.handle_command(
             Command::Subscribe {
                 params,
@@ -391,7 +384,7 @@ fn an_unacked_resubscribe_is_sent_again_once_then_the_connection_goes() {
     assert_eq!(
         h.lost(),
         Some(LostReason::Unacked {
-            channel: "ticker".into(),
+            channel: Channel::Ticker,
             symbol: Some("BTC/USD".into())
         })
     );
@@ -410,7 +403,7 @@ fn an_acked_but_silent_subscription_is_made_again_once_then_the_connection_goes(
     assert_eq!(
         h.lost(),
         Some(LostReason::Silent {
-            channel: "ticker".into(),
+            channel: Channel::Ticker,
             symbol: Some("BTC/USD".into())
         })
     );
@@ -753,7 +746,7 @@ fn subscribes_wait_for_a_connection_and_fail_when_none_comes() {
             params: ticker(&["BTC/USD"]),
             sink: Box::new(Recorder {
                 log,
-                channel: "ticker",
+                channel: Channel::Ticker,
             }),
             partial: false,
             reply,
