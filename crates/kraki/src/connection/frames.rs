@@ -2,6 +2,7 @@
 //! and handlers at once.
 
 use super::Connection;
+use crate::command::SubId;
 use crate::sink::{Control, Deliver, Delivered};
 use crate::snapshot_share;
 use crate::snapshot_share::Share;
@@ -164,6 +165,10 @@ impl Connection {
                         Share::Changed(own) => local.sink.deliver(&own, symbol),
                         Share::Nothing => Delivered::Done,
                     }
+                } else if awaits_own_snapshot(wire.snapshot_for.as_deref(), *id) {
+                    // Still in flight from before its re-subscribe: its
+                    // snapshot, which comes next, already covers it.
+                    Delivered::Done
                 } else {
                     local.sink.deliver(msg, symbol)
                 };
@@ -255,4 +260,10 @@ pub(super) fn frame_kind(frame: &FastFrame<'_>) -> MessageType {
         FastFrame::Book(f) => f.kind(),
         FastFrame::Level3(f) => f.kind(),
     }
+}
+
+/// Whether `id` joined a wire subscription that is being made again for
+/// its snapshot, and the snapshot has not come yet.
+fn awaits_own_snapshot(snapshot_for: Option<&[SubId]>, id: SubId) -> bool {
+    snapshot_for.is_some_and(|ids| ids.contains(&id))
 }

@@ -614,6 +614,10 @@ fn a_subscriber_joining_an_active_subscription_gets_its_own_snapshot_only() {
             .collect::<Vec<_>>(),
         ["unsubscribe", "subscribe"]
     );
+    // An update still in flight from before the re-subscribe reaches the
+    // first subscriber only: the newcomer's snapshot covers it.
+    h.text(ticker_msg("update", "BTC/USD", 2.5), h.at(1.05));
+    assert_eq!(a.kinds(), [MessageType::Update]);
     h.text(ack(req_id(&sent[1]), "ticker", "BTC/USD"), h.at(1.1));
     assert!(answer.try_recv().unwrap().is_ok());
     h.text(ticker_msg("snapshot", "BTC/USD", 3.0), h.at(1.2));
