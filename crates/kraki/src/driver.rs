@@ -9,6 +9,7 @@ use crate::connection::{Connection, Needs};
 use crate::error::Error;
 use crate::settings::Settings;
 use crate::transport::Transport;
+use crate::transport_error::TransportError;
 use crate::websocket::{Frame, Socket};
 use http::Uri;
 use kraki_proto::Token;
@@ -114,7 +115,12 @@ impl Driver {
         let limit = self.connect_timeout;
         let socket = tokio::time::timeout(limit, self.transport.connect(&self.url))
             .await
-            .map_err(|_| Error::WebSocket(format!("no answer from {} within {limit:?}", self.url)))?
+            .map_err(|_| {
+                Error::WebSocket(TransportError::Timeout {
+                    peer: self.url.to_string(),
+                    limit,
+                })
+            })?
             .map_err(Error::WebSocket)?;
         Ok((socket, token))
     }
@@ -162,7 +168,7 @@ impl Driver {
                 () = &mut timer => self.core.handle_timeout(now()),
                 ready = socket.ready() => {
                     if let Err(e) = ready {
-                        return Exit::Lost(e);
+                        return Exit::Lost(e.to_string());
                     }
                     if let Some(exit) = self.read_turn(socket, timer.as_mut()).await {
                         return exit;
@@ -189,14 +195,14 @@ impl Driver {
             let frame = match socket.next_buffered() {
                 Ok(Some(frame)) => frame,
                 Ok(None) => break,
-                Err(e) => return Some(Exit::Lost(e)),
+                Err(e) => return Some(Exit::Lost(e.to_string())),
             };
             match frame {
                 Frame::Text(text) => self.core.handle_text(text, now),
                 Frame::Ping => {
                     self.core.handle_other_frame(now);
                     if let Err(e) = socket.answer_ping().await {
-                        return Some(Exit::Lost(e));
+                        return Some(Exit::Lost(e.to_string()));
                     }
                 }
                 Frame::Other => self.core.handle_other_frame(now),
@@ -233,7 +239,7 @@ impl Driver {
                     sleep(PACING).await;
                 }
                 if let Err(e) = socket.send_text(&transmit.text).await {
-                    return Some(Exit::Lost(e));
+                    return Some(Exit::Lost(e.to_string()));
                 }
             }
             match self.core.poll_event() {

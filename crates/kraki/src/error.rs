@@ -1,5 +1,6 @@
 //! The client's error type.
 
+use crate::transport_error::TransportError;
 use std::fmt;
 
 /// Everything that can go wrong in the client. Kraken's rejections keep
@@ -51,12 +52,13 @@ pub enum Error {
     /// `EAPI:Invalid key`).
     #[error("Kraken REST error: {}", .0.join("; "))]
     Rest(Vec<String>),
-    /// A REST call could not be made or its answer not read.
+    /// A REST call could not be made or its answer not read, or an answer
+    /// was not what Kraken sends ([`TransportError::BadAnswer`]).
     #[error("REST: {0}")]
-    Http(String),
+    Http(#[source] TransportError),
     /// A WebSocket connection could not be opened (TCP, TLS or upgrade).
     #[error("WebSocket: {0}")]
-    WebSocket(String),
+    WebSocket(#[source] TransportError),
     /// An order or request failed kraki's checks before anything was sent.
     #[error("invalid request: {0}")]
     Invalid(String),
@@ -79,6 +81,12 @@ pub enum Error {
 }
 
 impl Error {
+    /// An [`Error::Http`] for an answer that arrived but is not what
+    /// Kraken sends.
+    pub(crate) fn bad_answer(what: impl Into<String>) -> Error {
+        Error::Http(TransportError::BadAnswer(what.into()))
+    }
+
     /// True when trying again later may succeed (timeouts, connection
     /// failures); false for rejections, bad configuration and a closed
     /// client.

@@ -1,9 +1,11 @@
 //! Entry points for the fuzz targets (`fuzz/`, feature `fuzzing`): every
 //! reader that takes bytes from the network, fed from memory instead of a
-//! socket. Each returns what the reader made of the bytes, or its error;
-//! none may panic, whatever the bytes.
+//! socket. Each returns what the reader made of the bytes, or its error
+//! as text (the targets check outcomes, not error types); none may panic,
+//! whatever the bytes.
 
 use crate::rest::http1;
+use crate::transport_error::TransportError;
 use crate::websocket::{Frame, Socket, Stream, handshake};
 use bytes::Bytes;
 use http::Uri;
@@ -33,7 +35,7 @@ pub async fn handshake_answer(answer: &[u8]) -> Result<(), String> {
         let _ = server.write_all(answer).await;
     };
     let (socket, ()) = tokio::join!(connect(client, 1 << 20), serve);
-    socket.map(drop)
+    socket.map(drop).map_err(|e| e.to_string())
 }
 
 /// The client's WebSocket reader after a valid handshake, fed `frames`
@@ -87,10 +89,10 @@ pub async fn websocket_frames(
                 }
                 Ok(None) => {
                     if let Err(e) = socket.ready().await {
-                        return (messages, Some(e));
+                        return (messages, Some(e.to_string()));
                     }
                 }
-                Err(e) => return (messages, Some(e)),
+                Err(e) => return (messages, Some(e.to_string())),
             }
         }
     };
@@ -113,22 +115,27 @@ pub async fn http_response(answer: &[u8]) -> Result<(u16, usize), String> {
         "api.kraken.com",
         &[],
         b"nonce=1".to_vec(),
-    )?;
+    )
+    .map_err(|e| e.to_string())?;
     let exchange = async {
         let request: http::Request<Full<Bytes>> = request;
         http1::exchange(client, request).await
     };
     let (response, ()) = tokio::join!(exchange, serve);
-    response.map(|r| (r.status, r.body.len()))
+    response
+        .map(|r| (r.status, r.body.len()))
+        .map_err(|e| e.to_string())
 }
 
 /// The proxy's answer to `CONNECT`, read by the client.
 pub async fn proxy_answer(answer: &[u8]) -> Result<(), String> {
     let mut stream = answer;
-    crate::proxy::read_answer(&mut stream, "proxy:3128", "ws.kraken.com:443").await
+    crate::proxy::read_answer(&mut stream, "proxy:3128", "ws.kraken.com:443")
+        .await
+        .map_err(|e| e.to_string())
 }
 
-async fn connect(client: DuplexStream, max_payload: usize) -> Result<Socket, String> {
+async fn connect(client: DuplexStream, max_payload: usize) -> Result<Socket, TransportError> {
     let url: Uri = Uri::from_static("ws://ws.kraken.com/v2");
     Socket::upgrade(Stream::Memory(client), &url, max_payload).await
 }

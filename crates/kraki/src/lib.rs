@@ -53,6 +53,7 @@ mod order;
 mod pending;
 mod private_spec;
 mod proxy;
+mod proxy_error;
 mod published;
 mod rate_counter;
 pub mod rest;
@@ -67,6 +68,7 @@ mod status_watch;
 mod subscription;
 mod trading;
 mod transport;
+mod transport_error;
 mod verified_sink;
 mod websocket;
 mod wire;
@@ -87,6 +89,7 @@ pub use kraki_proto as proto;
 pub use level3::{Level3, Level3Handle, Level3State, Level3Update};
 pub use order::Order;
 pub use private_spec::{Balances, BalancesUpdate, Executions, ExecutionsUpdate};
+pub use proxy_error::ProxyError;
 pub use rate_counter::RateTier;
 pub use rules::OrderRules;
 pub use spec::{
@@ -96,6 +99,7 @@ pub use spec::{
 pub use status_watch::StatusWatch;
 pub use subscription::Subscription;
 pub use trading::CancelTarget;
+pub use transport_error::{BoxError, Oversized, TransportError};
 pub use verified_sink::VerifiedBook;
 
 /// The README's examples, compiled (and run where they can be) as doc tests

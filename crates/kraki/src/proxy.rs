@@ -4,6 +4,8 @@
 //! through it unchanged, end to end with Kraken.
 
 use crate::loopback::is_loopback;
+use crate::proxy_error::ProxyError;
+use crate::transport_error::TransportError;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
@@ -151,12 +153,14 @@ impl Proxy {
     }
 
     /// A TCP connection to the proxy, tunnelled on to `host:port`.
-    pub(crate) async fn tunnel(&self, host: &str, port: u16) -> Result<TcpStream, String> {
+    pub(crate) async fn tunnel(&self, host: &str, port: u16) -> Result<TcpStream, TransportError> {
         let proxy = format!("{}:{}", self.host, self.port);
-        let mut tcp = TcpStream::connect((self.host.as_str(), self.port))
-            .await
-            .map_err(|e| format!("cannot connect to the proxy {proxy}: {e}"))?;
-        tcp.set_nodelay(true).map_err(|e| e.to_string())?;
+        let mut tcp = match TcpStream::connect((self.host.as_str(), self.port)).await {
+            Ok(tcp) => tcp,
+            Err(source) => return Err(ProxyError::Connect { proxy, source }.into()),
+        };
+        tcp.set_nodelay(true)
+            .map_err(TransportError::io("setting TCP_NODELAY"))?;
         let target = if host.contains(':') && !host.starts_with('[') {
             format!("[{host}]:{port}")
         } else {
@@ -171,9 +175,9 @@ impl Proxy {
             request.push_str("\r\n");
         }
         request.push_str("\r\n");
-        tcp.write_all(request.as_bytes())
-            .await
-            .map_err(|e| format!("proxy {proxy}: {e}"))?;
+        if let Err(source) = tcp.write_all(request.as_bytes()).await {
+            return Err(ProxyError::Io { proxy, source }.into());
+        }
         read_answer(&mut tcp, &proxy, &target).await?;
         Ok(tcp)
     }
@@ -187,8 +191,11 @@ pub(crate) async fn read_answer<S: AsyncRead + Unpin>(
     stream: &mut S,
     proxy: &str,
     target: &str,
-) -> Result<(), String> {
-    let io = |e: std::io::Error| format!("proxy {proxy}: {e}");
+) -> Result<(), ProxyError> {
+    let io = |source| ProxyError::Io {
+        proxy: proxy.to_owned(),
+        source,
+    };
     // Nothing follows the answer until this side speaks (the TLS hello
     // or the upgrade request), so a read never takes tunnel bytes.
     let mut answer = Vec::with_capacity(256);
@@ -196,9 +203,10 @@ pub(crate) async fn read_answer<S: AsyncRead + Unpin>(
     let end = loop {
         let n = stream.read(&mut chunk).await.map_err(io)?;
         if n == 0 {
-            return Err(format!(
-                "the proxy {proxy} closed the connection before answering CONNECT {target}"
-            ));
+            return Err(ProxyError::ClosedEarly {
+                proxy: proxy.to_owned(),
+                target: target.to_owned(),
+            });
         }
         // Only the last read can complete the blank line; look there.
         let from = answer.len().saturating_sub(3);
@@ -207,9 +215,10 @@ pub(crate) async fn read_answer<S: AsyncRead + Unpin>(
             break from + at + 4;
         }
         if answer.len() > MAX_ANSWER {
-            return Err(format!(
-                "the proxy {proxy} answered CONNECT with more than {MAX_ANSWER} bytes of head"
-            ));
+            return Err(ProxyError::HeadTooLarge {
+                proxy: proxy.to_owned(),
+                limit: MAX_ANSWER,
+            });
         }
     };
     let status_line = String::from_utf8_lossy(&answer[..end])
@@ -222,19 +231,22 @@ pub(crate) async fn read_answer<S: AsyncRead + Unpin>(
         .strip_prefix("HTTP/1.")
         .and_then(|rest| rest.get(2..5))
         .and_then(|code| code.parse::<u16>().ok());
+    let (proxy, target) = (proxy.to_owned(), target.to_owned());
+    let status_line = truncated(&status_line).to_owned();
     match status {
         Some(200..=299) if end == answer.len() => Ok(()),
-        Some(200..=299) => Err(format!(
-            "the proxy {proxy} sent data after accepting CONNECT {target}"
-        )),
-        Some(_) => Err(format!(
-            "the proxy {proxy} refused CONNECT {target}: {}",
-            truncated(&status_line)
-        )),
-        None => Err(format!(
-            "the proxy {proxy} answered CONNECT {target} with something not HTTP: {:?}",
-            truncated(&status_line)
-        )),
+        Some(200..=299) => Err(ProxyError::DataAfterAnswer { proxy, target }),
+        Some(status) => Err(ProxyError::Refused {
+            proxy,
+            target,
+            status,
+            status_line,
+        }),
+        None => Err(ProxyError::NotHttp {
+            proxy,
+            target,
+            status_line,
+        }),
     }
 }
 
@@ -345,7 +357,9 @@ mod tests {
 
     async fn answer_to(bytes: &[u8]) -> Result<(), String> {
         let mut stream = bytes;
-        read_answer(&mut stream, "proxy:3128", "ws.kraken.com:443").await
+        read_answer(&mut stream, "proxy:3128", "ws.kraken.com:443")
+            .await
+            .map_err(|e| e.to_string())
     }
 
     #[tokio::test]

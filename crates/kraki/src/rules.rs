@@ -54,30 +54,32 @@ impl OrderRules {
                 Some(v) => {
                     let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
                     text.parse::<Decimal>().map(Some).map_err(|e| {
-                        Error::Http(format!("AssetPairs {symbol}: bad {name} {text:?}: {e}"))
+                        Error::bad_answer(format!("AssetPairs {symbol}: bad {name} {text:?}: {e}"))
                     })
                 }
             }
         };
         let required = |name: &str| {
-            decimal(name)?.ok_or_else(|| Error::Http(format!("AssetPairs {symbol}: no {name}")))
+            decimal(name)?
+                .ok_or_else(|| Error::bad_answer(format!("AssetPairs {symbol}: no {name}")))
         };
         let lot_decimals = pair
             .get("lot_decimals")
             .and_then(Value::as_u64)
             .and_then(|d| u8::try_from(d).ok())
-            .ok_or_else(|| Error::Http(format!("AssetPairs {symbol}: no lot_decimals")))?;
+            .ok_or_else(|| Error::bad_answer(format!("AssetPairs {symbol}: no lot_decimals")))?;
         let qty_increment = Decimal::new(1, lot_decimals)
-            .map_err(|e| Error::Http(format!("AssetPairs {symbol}: lot_decimals: {e}")))?;
+            .map_err(|e| Error::bad_answer(format!("AssetPairs {symbol}: lot_decimals: {e}")))?;
         let pair_decimals = pair
             .get("pair_decimals")
             .and_then(Value::as_u64)
             .and_then(|d| u8::try_from(d).ok())
-            .ok_or_else(|| Error::Http(format!("AssetPairs {symbol}: no pair_decimals")))?;
+            .ok_or_else(|| Error::bad_answer(format!("AssetPairs {symbol}: no pair_decimals")))?;
         let price_increment = match decimal("tick_size")? {
             Some(tick) => tick,
-            None => Decimal::new(1, pair_decimals)
-                .map_err(|e| Error::Http(format!("AssetPairs {symbol}: pair_decimals: {e}")))?,
+            None => Decimal::new(1, pair_decimals).map_err(|e| {
+                Error::bad_answer(format!("AssetPairs {symbol}: pair_decimals: {e}"))
+            })?,
         };
         Ok(OrderRules {
             symbol: symbol.to_owned(),

@@ -93,13 +93,13 @@ fn single<T>(
         .into_iter()
         .next()
         .and_then(pick)
-        .ok_or_else(|| Error::Http(format!("{method}: an answer of another method")))?;
+        .ok_or_else(|| Error::bad_answer(format!("{method}: an answer of another method")))?;
     if !response.success {
         return Err(rejected(response.error));
     }
     response
         .result
-        .ok_or_else(|| Error::Http(format!("{method}: success without a result")))
+        .ok_or_else(|| Error::bad_answer(format!("{method}: success without a result")))
 }
 
 fn rejected(error: Option<String>) -> Error {
@@ -383,9 +383,7 @@ impl Client {
         };
         let responses = self.call(Method::BatchAdd(params), 1).await?;
         let Some(Response::BatchAdd(r)) = responses.into_iter().next() else {
-            return Err(Error::Http(
-                "batch_add: an answer of another method".to_owned(),
-            ));
+            return Err(Error::bad_answer("batch_add: an answer of another method"));
         };
         match (r.success, r.result) {
             (_, Some(rows)) if r.success || rows.iter().any(|row| row.order_id.is_some()) => {

@@ -4,6 +4,7 @@
 use crate::Error;
 use crate::proxy::Proxy;
 use crate::shown_url;
+use crate::transport_error::TransportError;
 use crate::websocket::{Socket, Stream};
 use http::Uri;
 use rustls::pki_types::{CertificateDer, ServerName};
@@ -52,15 +53,42 @@ impl Transport {
     /// A TCP connection to `host:port`, through the proxy when one applies
     /// to `host`; Nagle off, as orders and pings are small writes that
     /// must leave at once.
-    pub(crate) async fn tcp(&self, host: &str, port: u16) -> Result<TcpStream, String> {
+    pub(crate) async fn tcp(&self, host: &str, port: u16) -> Result<TcpStream, TransportError> {
         if let Some(proxy) = self.proxy.as_ref().filter(|p| p.applies_to(host)) {
             return proxy.tunnel(host, port).await;
         }
-        let tcp = TcpStream::connect((host, port))
-            .await
-            .map_err(|e| format!("cannot connect to {host}:{port}: {e}"))?;
-        tcp.set_nodelay(true).map_err(|e| e.to_string())?;
+        let tcp =
+            TcpStream::connect((host, port))
+                .await
+                .map_err(|source| TransportError::Connect {
+                    target: format!("{host}:{port}"),
+                    source,
+                })?;
+        tcp.set_nodelay(true)
+            .map_err(TransportError::io("setting TCP_NODELAY"))?;
         Ok(tcp)
+    }
+
+    /// A TLS session with `host` over `tcp`.
+    pub(crate) async fn tls_with<S>(
+        &self,
+        host: &str,
+        tcp: S,
+    ) -> Result<tokio_rustls::client::TlsStream<S>, TransportError>
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    {
+        let name = ServerName::try_from(host.to_owned()).map_err(|e| TransportError::HostName {
+            host: host.to_owned(),
+            source: Box::new(e),
+        })?;
+        self.tls
+            .connect(name, tcp)
+            .await
+            .map_err(|source| TransportError::Tls {
+                host: host.to_owned(),
+                source,
+            })
     }
 
     /// Whether connections to `host` go through the proxy.
@@ -68,33 +96,20 @@ impl Transport {
         self.proxy.as_ref().is_some_and(|p| p.applies_to(host))
     }
 
-    /// The TLS connector, for HTTPS too.
-    pub(crate) fn tls(&self) -> &tokio_rustls::TlsConnector {
-        &self.tls
-    }
-
     /// Connects to `url` (`ws://` or `wss://`) and completes the upgrade.
-    /// The error is a description fit for a log line or a connect error.
-    pub(crate) async fn connect(&self, url: &Uri) -> Result<Socket, String> {
+    pub(crate) async fn connect(&self, url: &Uri) -> Result<Socket, TransportError> {
         // IPv6 hosts come in brackets, which do not resolve.
         let host = url
             .host()
-            .ok_or("the URL has no host")?
+            .ok_or_else(|| TransportError::Url("the URL has no host".to_owned()))?
             .trim_start_matches('[')
             .trim_end_matches(']');
         let tls = url.scheme_str() == Some("wss");
         let port = url.port_u16().unwrap_or(if tls { 443 } else { 80 });
         let tcp = self.tcp(host, port).await?;
         let stream = if tls {
-            let name = ServerName::try_from(host.to_owned())
-                .map_err(|e| format!("bad host name {host}: {e}"))?;
             let tcp = BufReader::with_capacity(TLS_READ_SIZE, tcp);
-            let tls = self
-                .tls
-                .connect(name, tcp)
-                .await
-                .map_err(|e| format!("TLS with {host}: {e}"))?;
-            Stream::Tls(Box::new(tls))
+            Stream::Tls(Box::new(self.tls_with(host, tcp).await?))
         } else {
             Stream::Plain(tcp)
         };

@@ -371,7 +371,7 @@ type Printed = (serde_json::Value, String);
 fn printed<T: Serialize>(value: &T, text: String) -> Result<Printed, Error> {
     serde_json::to_value(value)
         .map(|json| (json, text))
-        .map_err(|e| Error::Http(e.to_string()))
+        .map_err(|e| Error::Http(kraki::TransportError::BadAnswer(e.to_string())))
 }
 
 async fn execute(client: &Client, action: &Action, prepared: Prepared) -> Result<Printed, Error> {

@@ -113,7 +113,7 @@ impl RestClient {
         let token = result
             .get("token")
             .and_then(Value::as_str)
-            .ok_or_else(|| Error::Http("GetWebSocketsToken: no token in the result".to_owned()))?;
+            .ok_or_else(|| Error::bad_answer("GetWebSocketsToken: no token in the result"))?;
         let expires = result.get("expires").and_then(Value::as_u64).unwrap_or(900);
         Ok(IssuedToken {
             token: Token::new(token),
@@ -190,7 +190,7 @@ impl RestClient {
 fn envelope(what: &str, status: u16, body: &[u8]) -> Result<Value, Error> {
     let parsed: Value = serde_json::from_slice(body).map_err(|_| {
         let shown: String = String::from_utf8_lossy(body).chars().take(120).collect();
-        Error::Http(format!(
+        Error::bad_answer(format!(
             "{what}: HTTP {status} with a body that is not JSON: {shown:?}"
         ))
     })?;
@@ -208,7 +208,7 @@ fn envelope(what: &str, status: u16, body: &[u8]) -> Result<Value, Error> {
     }
     match parsed.get("result") {
         Some(result) => Ok(result.clone()),
-        None => Err(Error::Http(format!(
+        None => Err(Error::bad_answer(format!(
             "{what}: HTTP {status} without a result or an error"
         ))),
     }

@@ -9,6 +9,7 @@
 //! trailers capped) and `Content-Length`; the limits below bound the rest.
 
 use crate::transport::Transport;
+use crate::transport_error::{Oversized, TransportError};
 use bytes::Bytes;
 use http::header::{CONNECTION, CONTENT_LENGTH, HOST, USER_AGENT};
 use http::{HeaderValue, Request, Uri};
@@ -46,8 +47,7 @@ pub(crate) struct Header<'a> {
 /// One request. `target` is the path and query; `headers` are added to
 /// `Host`, `User-Agent` and `Connection: close`, and `Content-Length`
 /// when there is a body. The whole exchange, connecting included, is
-/// bounded by `timeout`. The error is a description fit for an error
-/// message: it never contains a header value.
+/// bounded by `timeout`. No error quotes a header value.
 pub(crate) async fn request(
     transport: &Transport,
     base: &Uri,
@@ -56,19 +56,23 @@ pub(crate) async fn request(
     headers: &[Header<'_>],
     body: Vec<u8>,
     timeout: Duration,
-) -> Result<HttpResponse, String> {
+) -> Result<HttpResponse, TransportError> {
     // IPv6 hosts come in brackets, which neither resolve nor name a
     // certificate.
     let host = base
         .host()
-        .ok_or_else(|| format!("no host in {base}"))?
+        .ok_or_else(|| TransportError::Url(format!("no host in {base}")))?
         .trim_start_matches('[')
         .trim_end_matches(']')
         .to_owned();
     let https = match base.scheme_str() {
         Some("https") => true,
         Some("http") => false,
-        _ => return Err(format!("{base}: expected an http:// or https:// URL")),
+        _ => {
+            return Err(TransportError::Url(format!(
+                "{base}: expected an http:// or https:// URL"
+            )));
+        }
     };
     let port = base.port_u16().unwrap_or(if https { 443 } else { 80 });
     let authority = base
@@ -79,13 +83,7 @@ pub(crate) async fn request(
     let exchange = async {
         let tcp = transport.tcp(&host, port).await?;
         if https {
-            let name = rustls::pki_types::ServerName::try_from(host.clone())
-                .map_err(|e| format!("bad host name {host}: {e}"))?;
-            let stream = transport
-                .tls()
-                .connect(name, tcp)
-                .await
-                .map_err(|e| format!("TLS with {host}: {e}"))?;
+            let stream = transport.tls_with(&host, tcp).await?;
             exchange(stream, request).await
         } else {
             exchange(tcp, request).await
@@ -93,7 +91,10 @@ pub(crate) async fn request(
     };
     tokio::time::timeout(timeout, exchange)
         .await
-        .map_err(|_| format!("no answer from {authority} within {timeout:?}"))?
+        .map_err(|_| TransportError::Timeout {
+            peer: authority.clone(),
+            limit: timeout,
+        })?
 }
 
 pub(crate) fn build(
@@ -102,7 +103,7 @@ pub(crate) fn build(
     authority: &str,
     headers: &[Header<'_>],
     body: Vec<u8>,
-) -> Result<Request<Full<Bytes>>, String> {
+) -> Result<Request<Full<Bytes>>, TransportError> {
     let mut request = Request::builder()
         .method(method)
         .uri(target)
@@ -115,16 +116,20 @@ pub(crate) fn build(
     if !body.is_empty() {
         request = request.header(CONTENT_LENGTH, body.len());
     }
-    let mut request = request
-        .body(Full::new(Bytes::from(body)))
-        .map_err(|e| format!("HTTP: cannot build the request for {target}: {e}"))?;
+    let mut request =
+        request
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| TransportError::Request {
+                detail: format!("cannot build the request for {target}: {e}"),
+                source: Some(Box::new(e)),
+            })?;
     for header in headers {
-        let mut value = HeaderValue::from_str(header.value).map_err(|_| {
-            format!(
-                "HTTP: the {} header holds characters HTTP forbids",
-                header.name
-            )
-        })?;
+        // The value is not kept as a source: it may be a secret.
+        let mut value =
+            HeaderValue::from_str(header.value).map_err(|_| TransportError::Request {
+                detail: format!("the {} header holds characters HTTP forbids", header.name),
+                source: None,
+            })?;
         value.set_sensitive(header.secret);
         request.headers_mut().append(header.name, value);
     }
@@ -136,7 +141,7 @@ pub(crate) fn build(
 pub(crate) async fn exchange<S>(
     stream: S,
     request: Request<Full<Bytes>>,
-) -> Result<HttpResponse, String>
+) -> Result<HttpResponse, TransportError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -146,21 +151,18 @@ where
         .max_headers(MAX_HEADERS)
         .handshake::<_, Full<Bytes>>(TokioIo::new(stream))
         .await
-        .map_err(|e| describe(&e))?;
+        .map_err(describe)?;
     let answer = async {
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(|e| describe(&e))?;
+        let response = sender.send_request(request).await.map_err(describe)?;
         let status = response.status().as_u16();
         // Refused before a byte of it is read.
         if let Some(length) = response.headers().get(CONTENT_LENGTH) {
             let length = length.to_str().ok().and_then(|v| v.parse::<u64>().ok());
             if length.is_some_and(|n| n > MAX_BODY as u64) {
-                return Err(format!(
-                    "HTTP: the answer announces a body over the {} MiB limit",
-                    MAX_BODY >> 20
-                ));
+                return Err(TransportError::TooLarge {
+                    what: Oversized::AnnouncedBody,
+                    limit: MAX_BODY,
+                });
             }
         }
         let body = Limited::new(response.into_body(), MAX_BODY)
@@ -168,11 +170,17 @@ where
             .await
             .map_err(|e| {
                 if e.is::<LengthLimitError>() {
-                    format!("HTTP: the body is over the {} MiB limit", MAX_BODY >> 20)
+                    TransportError::TooLarge {
+                        what: Oversized::Body,
+                        limit: MAX_BODY,
+                    }
                 } else {
                     match e.downcast::<hyper::Error>() {
-                        Ok(e) => describe(&e),
-                        Err(e) => format!("HTTP: {e}"),
+                        Ok(e) => describe(*e),
+                        Err(e) => TransportError::Http {
+                            detail: e.to_string(),
+                            source: e,
+                        },
                     }
                 }
             })?
@@ -186,15 +194,16 @@ where
         // (`Connection: close`); an error there is the answer's error.
         ended = &mut connection => match ended {
             Ok(()) => answer.await,
-            Err(e) => Err(describe(&e)),
+            Err(e) => Err(describe(e)),
         },
     }
 }
 
-/// hyper's error and its cause, e.g. "message head is too large".
-fn describe(error: &hyper::Error) -> String {
-    let mut text = format!("HTTP: {error}");
-    let mut source = std::error::Error::source(error);
+/// hyper's error, described with its causes, e.g. "message head is too
+/// large".
+fn describe(error: hyper::Error) -> TransportError {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(&error);
     while let Some(cause) = source {
         text.push_str(": ");
         text.push_str(&cause.to_string());
@@ -207,7 +216,10 @@ fn describe(error: &hyper::Error) -> String {
             " (limits: {MAX_HEAD} bytes, {MAX_HEADERS} header fields)"
         ));
     }
-    text
+    TransportError::Http {
+        detail: text,
+        source: Box::new(error),
+    }
 }
 
 /// A `Content-Type` header for a form body.
@@ -295,7 +307,7 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(
-            err,
+            err.to_string(),
             "HTTP: the API-Key header holds characters HTTP forbids"
         );
     }

@@ -1,6 +1,8 @@
 //! WebSocket frames (RFC 6455 §5): reading the head of a server frame,
 //! writing a masked client frame.
 
+use crate::transport_error::{Oversized, TransportError};
+
 /// A continuation of a fragmented message.
 pub(crate) const CONTINUATION: u8 = 0x0;
 /// A text message (or its first fragment).
@@ -39,20 +41,21 @@ impl Head {
 /// `bytes` holds less than a whole head. A head that breaks RFC 6455, or
 /// announces a payload over `max_payload` bytes, is an error naming the
 /// problem.
-pub(crate) fn read_head(bytes: &[u8], max_payload: usize) -> Result<Option<Head>, String> {
+pub(crate) fn read_head(bytes: &[u8], max_payload: usize) -> Result<Option<Head>, TransportError> {
+    let protocol = |what: String| Err(TransportError::Protocol(what));
     let [first, second, ..] = *bytes else {
         return Ok(None);
     };
     let fin = first & 0x80 != 0;
     // No extension was negotiated, so no reserved bit may be set.
     if first & 0x70 != 0 {
-        return Err(format!(
-            "protocol error: reserved bits set in a frame ({first:#04x}) with no extension negotiated"
+        return protocol(format!(
+            "reserved bits set in a frame ({first:#04x}) with no extension negotiated"
         ));
     }
     let opcode = first & 0x0F;
     if second & 0x80 != 0 {
-        return Err("protocol error: a frame from the server is masked".to_owned());
+        return protocol("a frame from the server is masked".to_owned());
     }
     let (head_len, payload_len) = match second & 0x7F {
         126 => match bytes.get(2..4) {
@@ -74,22 +77,23 @@ pub(crate) fn read_head(bytes: &[u8], max_payload: usize) -> Result<Option<Head>
     match opcode {
         CONTINUATION | TEXT | BINARY => {
             if payload_len > max_payload {
-                return Err(format!(
-                    "a frame of {payload_len} bytes is over the {max_payload}-byte limit"
-                ));
+                return Err(TransportError::TooLarge {
+                    what: Oversized::Frame { size: payload_len },
+                    limit: max_payload,
+                });
             }
         }
         CLOSE | PING | PONG => {
             if !fin {
-                return Err("protocol error: a fragmented control frame".to_owned());
+                return protocol("a fragmented control frame".to_owned());
             }
             if payload_len > MAX_CONTROL_PAYLOAD {
-                return Err(format!(
-                    "protocol error: a control frame of {payload_len} bytes (at most {MAX_CONTROL_PAYLOAD})"
+                return protocol(format!(
+                    "a control frame of {payload_len} bytes (at most {MAX_CONTROL_PAYLOAD})"
                 ));
             }
         }
-        other => return Err(format!("protocol error: unknown opcode {other:#x}")),
+        other => return protocol(format!("unknown opcode {other:#x}")),
     }
     Ok(Some(Head {
         fin,
@@ -176,15 +180,20 @@ mod tests {
 
     #[test]
     fn broken_heads_are_named() {
-        let err = |bytes: &[u8]| read_head(bytes, MAX).unwrap_err();
+        let err = |bytes: &[u8]| read_head(bytes, MAX).unwrap_err().to_string();
         assert!(err(&[0xC1, 0]).contains("reserved bits"));
         assert!(err(&[0x81, 0x85]).contains("masked"));
         assert!(err(&[0x83, 0]).contains("unknown opcode 0x3"));
         assert!(err(&[0x09, 0]).contains("fragmented control"));
         assert!(err(&[0x89, 126, 0, 126]).contains("control frame of 126 bytes"));
-        let e = read_head(&[0x81, 126, 0x10, 0], 100).unwrap_err();
+        assert!(err(&[0x81, 0x85]).starts_with("protocol error: "));
+        let e = read_head(&[0x81, 126, 0x10, 0], 100)
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, "a frame of 4096 bytes is over the 100-byte limit");
-        let e = read_head(&[0x81, 127, 0xFF, 0, 0, 0, 0, 0, 0, 0], MAX).unwrap_err();
+        let e = read_head(&[0x81, 127, 0xFF, 0, 0, 0, 0, 0, 0, 0], MAX)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("over the"), "{e}");
     }
 

@@ -1,6 +1,7 @@
 //! The opening handshake (RFC 6455 §4.1): the upgrade request a client
 //! sends, and the checks on the server's answer.
 
+use crate::transport_error::TransportError;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use http::Uri;
@@ -10,11 +11,11 @@ use ring::digest;
 const GUID: &[u8] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 /// A fresh `Sec-WebSocket-Key`: 16 random bytes, base64.
-pub(crate) fn new_key(random: &dyn ring::rand::SecureRandom) -> Result<String, String> {
+pub(crate) fn new_key(random: &dyn ring::rand::SecureRandom) -> Result<String, TransportError> {
     let mut nonce = [0u8; 16];
     random
         .fill(&mut nonce)
-        .map_err(|_| "no randomness for the WebSocket key".to_owned())?;
+        .map_err(|_| TransportError::NoRandomness("the WebSocket key"))?;
     Ok(BASE64.encode(nonce))
 }
 
@@ -40,23 +41,24 @@ pub(crate) fn accept_for(key: &str) -> String {
 /// Checks the server's answer (`head`: the status line and headers,
 /// without the blank line) to a request made with `key`. The error names
 /// what is wrong.
-pub(crate) fn check_response(head: &str, key: &str) -> Result<(), String> {
+pub(crate) fn check_response(head: &str, key: &str) -> Result<(), TransportError> {
+    let broken = |what: String| Err(TransportError::Handshake(what));
     let mut lines = head.split("\r\n");
     let status_line = lines.next().unwrap_or("");
     let mut parts = status_line.splitn(3, ' ');
     let version = parts.next().unwrap_or("");
     let status = parts.next().unwrap_or("");
     if !version.starts_with("HTTP/1.") {
-        return Err(format!(
+        return broken(format!(
             "the server's answer is not HTTP/1.x: {:?}",
             truncated(status_line)
         ));
     }
     if status != "101" {
-        return Err(format!(
-            "the server answered {:?} instead of switching to WebSocket",
-            truncated(status_line)
-        ));
+        return Err(TransportError::Refused {
+            status: status.parse().ok(),
+            status_line: truncated(status_line).to_owned(),
+        });
     }
     let (mut upgrade, mut connection, mut accept) = (false, false, None);
     for line in lines {
@@ -75,21 +77,21 @@ pub(crate) fn check_response(head: &str, key: &str) -> Result<(), String> {
         } else if name.eq_ignore_ascii_case("sec-websocket-extensions") && !value.is_empty() {
             // Frames of an extension we cannot read (compression, say)
             // must not be taken for plain ones.
-            return Err(format!(
+            return broken(format!(
                 "the server chose extension {value:?}, which was not offered"
             ));
         }
     }
     if !upgrade {
-        return Err("the server's 101 answer lacks `Upgrade: websocket`".to_owned());
+        return broken("the server's 101 answer lacks `Upgrade: websocket`".to_owned());
     }
     if !connection {
-        return Err("the server's 101 answer lacks `Connection: Upgrade`".to_owned());
+        return broken("the server's 101 answer lacks `Connection: Upgrade`".to_owned());
     }
     match accept {
         Some(accept) if accept == accept_for(key) => Ok(()),
-        Some(_) => Err("the server's Sec-WebSocket-Accept does not match the key".to_owned()),
-        None => Err("the server's 101 answer lacks Sec-WebSocket-Accept".to_owned()),
+        Some(_) => broken("the server's Sec-WebSocket-Accept does not match the key".to_owned()),
+        None => broken("the server's 101 answer lacks Sec-WebSocket-Accept".to_owned()),
     }
 }
 
@@ -146,11 +148,13 @@ mod tests {
 
     #[test]
     fn wrong_answers_are_named() {
-        let err = |head: &str| check_response(head, KEY).unwrap_err();
+        let err = |head: &str| check_response(head, KEY).unwrap_err().to_string();
         assert_eq!(
             err("HTTP/1.1 403 Forbidden\r\nContent-Length: 0"),
             "the server answered \"HTTP/1.1 403 Forbidden\" instead of switching to WebSocket"
         );
+        let refusal = check_response("HTTP/1.1 403 Forbidden", KEY).unwrap_err();
+        assert_eq!(refusal.status(), Some(403));
         assert!(err("SSH-2.0-OpenSSH_9.6").contains("not HTTP/1.x"));
         assert!(
             err(&answer("").replace("WebSocket\r\n", "h2c\r\n")).contains("Upgrade: websocket")

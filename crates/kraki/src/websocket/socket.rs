@@ -6,6 +6,7 @@
 use super::frame::{self, BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT};
 use super::handshake;
 use super::stream::Stream;
+use crate::transport_error::{Oversized, TransportError};
 use http::Uri;
 use ring::rand::{SecureRandom, SystemRandom};
 use std::time::Duration;
@@ -62,7 +63,7 @@ impl Socket {
         stream: Stream,
         url: &Uri,
         max_payload: usize,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, TransportError> {
         let random = SystemRandom::new();
         let key = handshake::new_key(&random)?;
         let mut socket = Socket {
@@ -86,16 +87,20 @@ impl Socket {
                 break at;
             }
             if socket.end >= MAX_HANDSHAKE {
-                return Err(format!(
-                    "the server's handshake answer is over {MAX_HANDSHAKE} bytes"
-                ));
+                return Err(TransportError::TooLarge {
+                    what: Oversized::HandshakeAnswer,
+                    limit: MAX_HANDSHAKE,
+                });
             }
             if socket.read_more(MAX_HANDSHAKE).await? == 0 {
-                return Err("the server closed the connection during the handshake".to_owned());
+                return Err(TransportError::Handshake(
+                    "the server closed the connection during the handshake".to_owned(),
+                ));
             }
         };
-        let head = std::str::from_utf8(&socket.buf[..head_end])
-            .map_err(|_| "the server's handshake answer is not UTF-8".to_owned())?;
+        let head = std::str::from_utf8(&socket.buf[..head_end]).map_err(|_| {
+            TransportError::Handshake("the server's handshake answer is not UTF-8".to_owned())
+        })?;
         handshake::check_response(head, &key)?;
         // Frames sent right behind the answer stay buffered.
         socket.start = head_end + 4;
@@ -106,7 +111,7 @@ impl Socket {
     /// safe: a read that is dropped loses nothing. The error describes
     /// why the connection is unusable (the peer closed it without a close
     /// frame, a broken frame, an I/O error).
-    pub(crate) async fn ready(&mut self) -> Result<(), String> {
+    pub(crate) async fn ready(&mut self) -> Result<(), TransportError> {
         loop {
             let buffered = &self.buf[self.start..self.end];
             // Enough room for the longest head until the head is known.
@@ -116,7 +121,7 @@ impl Socket {
                 None => 14,
             };
             if self.read_more(need).await? == 0 {
-                return Err("closed by the server without a close frame".to_owned());
+                return Err(TransportError::ClosedByServer { close: None });
             }
         }
     }
@@ -125,7 +130,7 @@ impl Socket {
     /// when there is none (call [`Self::ready`]). Fragments are put
     /// together and handed out as one message. Errors are breaches of
     /// RFC 6455, named.
-    pub(crate) fn next_buffered(&mut self) -> Result<Option<Frame<'_>>, String> {
+    pub(crate) fn next_buffered(&mut self) -> Result<Option<Frame<'_>>, TransportError> {
         if self.message_taken {
             self.message.clear();
             self.message_taken = false;
@@ -147,19 +152,21 @@ impl Socket {
                     self.message.extend_from_slice(&self.buf[payload]);
                 }
                 (TEXT | BINARY, Some(_)) => {
-                    return Err(
-                        "protocol error: a new message began inside a fragmented one".to_owned(),
-                    );
+                    return Err(TransportError::Protocol(
+                        "a new message began inside a fragmented one".to_owned(),
+                    ));
                 }
                 (CONTINUATION, None) => {
-                    return Err("protocol error: a continuation frame with no message".to_owned());
+                    return Err(TransportError::Protocol(
+                        "a continuation frame with no message".to_owned(),
+                    ));
                 }
                 (CONTINUATION, Some(opcode)) => {
                     if self.message.len() + payload.len() > self.max_payload {
-                        return Err(format!(
-                            "a fragmented message is over the {}-byte limit",
-                            self.max_payload
-                        ));
+                        return Err(TransportError::TooLarge {
+                            what: Oversized::Message,
+                            limit: self.max_payload,
+                        });
                     }
                     self.message.extend_from_slice(&self.buf[payload]);
                     if head.fin {
@@ -180,18 +187,23 @@ impl Socket {
                     ))));
                 }
                 // `read_head` lets no other opcode through.
-                _ => return Err(format!("protocol error: opcode {:#x}", head.opcode)),
+                _ => {
+                    return Err(TransportError::Protocol(format!(
+                        "opcode {:#x}",
+                        head.opcode
+                    )));
+                }
             }
         }
     }
 
     /// Sends a text message.
-    pub(crate) async fn send_text(&mut self, text: &str) -> Result<(), String> {
+    pub(crate) async fn send_text(&mut self, text: &str) -> Result<(), TransportError> {
         self.send(frame::TEXT, text.as_bytes()).await
     }
 
     /// Answers the latest ping with a pong echoing its payload.
-    pub(crate) async fn answer_ping(&mut self) -> Result<(), String> {
+    pub(crate) async fn answer_ping(&mut self) -> Result<(), TransportError> {
         let ping = std::mem::take(&mut self.ping);
         let sent = self.send(frame::PONG, &ping).await;
         self.ping = ping;
@@ -209,11 +221,11 @@ impl Socket {
         let _ = tokio::time::timeout(CLOSE_TIMEOUT, close).await;
     }
 
-    async fn send(&mut self, opcode: u8, payload: &[u8]) -> Result<(), String> {
+    async fn send(&mut self, opcode: u8, payload: &[u8]) -> Result<(), TransportError> {
         let mut mask = [0u8; 4];
         self.random
             .fill(&mut mask)
-            .map_err(|_| "no randomness for a frame mask".to_owned())?;
+            .map_err(|_| TransportError::NoRandomness("a frame mask"))?;
         let mut out = std::mem::take(&mut self.out);
         out.clear();
         frame::write_frame(&mut out, opcode, payload, mask);
@@ -222,19 +234,22 @@ impl Socket {
         written
     }
 
-    async fn write(&mut self, bytes: &[u8]) -> Result<(), String> {
+    async fn write(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
         self.stream
             .write_all(bytes)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(TransportError::io("sending"))?;
         // TLS keeps what it was given until flushed.
-        self.stream.flush().await.map_err(|e| e.to_string())
+        self.stream
+            .flush()
+            .await
+            .map_err(TransportError::io("sending"))
     }
 
     /// Reads once, into a buffer with room for `need` bytes from the first
     /// one not yet taken; `need` must be more than is buffered. Returns the
     /// bytes read: 0 at the end of the stream.
-    async fn read_more(&mut self, need: usize) -> Result<usize, String> {
+    async fn read_more(&mut self, need: usize) -> Result<usize, TransportError> {
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
@@ -257,18 +272,18 @@ impl Socket {
             .stream
             .read(&mut self.buf[self.end..])
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(TransportError::io("receiving"))?;
         self.end += n;
         Ok(n)
     }
 }
 
 /// A finished message as a frame: text (or UTF-8 binary) as `&str`.
-fn text(payload: &[u8], opcode: u8) -> Result<Frame<'_>, String> {
+fn text(payload: &[u8], opcode: u8) -> Result<Frame<'_>, TransportError> {
     match std::str::from_utf8(payload) {
         Ok(text) => Ok(Frame::Text(text)),
         Err(_) if opcode == BINARY => Ok(Frame::Other),
-        Err(e) => Err(format!("a text message is not valid UTF-8: {e}")),
+        Err(e) => Err(TransportError::InvalidText(e)),
     }
 }
 

@@ -81,7 +81,9 @@ async fn listener() -> (TcpListener, Uri) {
 async fn connect(url: &Uri) -> Result<Socket, String> {
     let host = url.authority().unwrap().as_str();
     let tcp = TcpStream::connect(host).await.unwrap();
-    Socket::upgrade(Stream::Plain(tcp), url, LIMIT).await
+    Socket::upgrade(Stream::Plain(tcp), url, LIMIT)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// What a frame brought, owned.
@@ -93,9 +95,11 @@ enum Got {
     Close(String),
 }
 
+/// The next frame, owned; an error as its message, which is what these
+/// tests check.
 async fn next(socket: &mut Socket) -> Result<Got, String> {
     loop {
-        if let Some(frame) = socket.next_buffered()? {
+        if let Some(frame) = socket.next_buffered().map_err(|e| e.to_string())? {
             return Ok(match frame {
                 Frame::Text(text) => Got::Text(text.to_owned()),
                 Frame::Other => Got::Other,
@@ -103,7 +107,7 @@ async fn next(socket: &mut Socket) -> Result<Got, String> {
                 Frame::Close(why) => Got::Close(why),
             });
         }
-        socket.ready().await?;
+        socket.ready().await.map_err(|e| e.to_string())?;
     }
 }
 
