@@ -1,7 +1,7 @@
 //! The fast decode path for the messages that make up almost all traffic
-//! (book, ticker, trade, executions): one pass over the bytes, numbers
-//! straight into [`Decimal`](crate::Decimal), no intermediate values.
-//! Book items are read by the same readers as in
+//! (book, level3, ticker, trade, executions): one pass over the bytes,
+//! numbers straight into [`Decimal`](crate::Decimal), no intermediate
+//! values. Book and level3 items are read by the same readers as in
 //! [`FrameParser`](crate::book::FrameParser), into owned lists.
 //!
 //! It takes only what it can read exactly as the general (serde) path
@@ -20,6 +20,7 @@ mod records;
 mod tests;
 pub(crate) mod value;
 
+use crate::book::TimeReader;
 use crate::scan::Cursor;
 use crate::{ChannelMessage, Inbound};
 use envelope::{ChannelSet, Frame, Members};
@@ -48,6 +49,7 @@ pub(crate) fn decode(text: &str) -> Option<Inbound> {
         Records::Ticker(d) => message!(Ticker, d),
         Records::Trade(d) => message!(Trade, d),
         Records::Executions(d) => message!(Executions, d),
+        Records::Level3(d) => message!(Level3, d),
     })
 }
 
@@ -63,6 +65,7 @@ enum Channel {
     Ticker,
     Trade,
     Executions,
+    Level3,
 }
 
 impl ChannelSet for Channel {
@@ -76,6 +79,8 @@ impl ChannelSet for Channel {
             Some(Channel::Trade)
         } else if c.lit(br#"executions","type":""#) {
             Some(Channel::Executions)
+        } else if c.lit(br#"level3","type":""#) {
+            Some(Channel::Level3)
         } else {
             None
         }
@@ -87,6 +92,7 @@ impl ChannelSet for Channel {
             b"ticker" => Channel::Ticker,
             b"trade" => Channel::Trade,
             b"executions" => Channel::Executions,
+            b"level3" => Channel::Level3,
             _ => return None,
         })
     }
@@ -104,6 +110,12 @@ impl Channel {
             Channel::Ticker => Records::Ticker(records::list(c, records::ticker, one)?),
             Channel::Trade => Records::Trade(records::list(c, records::trade, one)?),
             Channel::Executions => Records::Executions(records::list(c, records::execution, one)?),
+            Channel::Level3 => {
+                // One per frame: consecutive orders mostly fall in the
+                // same second.
+                let mut times = TimeReader::new();
+                Records::Level3(records::list(c, |c| records::level3(c, &mut times), one)?)
+            }
         })
     }
 }
@@ -113,4 +125,5 @@ enum Records {
     Ticker(Vec<crate::channels::Ticker>),
     Trade(Vec<crate::channels::Trade>),
     Executions(Vec<crate::channels::ExecutionReport>),
+    Level3(Vec<crate::channels::Level3Data>),
 }

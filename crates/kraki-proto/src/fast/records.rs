@@ -2,10 +2,10 @@
 
 use super::book_item;
 use super::value::read_object;
-use crate::Symbol;
 use crate::book::TimeReader;
-use crate::channels::{BookData, ExecutionReport, Ticker, Trade};
+use crate::channels::{BookData, ExecutionReport, Level3Data, Level3Order, Ticker, Trade};
 use crate::scan::Cursor;
+use crate::{OrderId, Symbol};
 
 /// A JSON array of objects, each read by `one` into the list `new_list`
 /// gives (only once there is a first one: an empty array allocates
@@ -79,6 +79,34 @@ pub(super) fn book(c: &mut Cursor<'_>) -> Option<BookData> {
     })?;
     Some(BookData {
         symbol: Symbol::new(super::pool::text(c.text(item.symbol)?)),
+        bids: item.bids,
+        asks: item.asks,
+        checksum: item.checksum,
+        timestamp: item.timestamp,
+    })
+}
+
+/// A `level3` item, its orders in owned lists.
+#[inline(always)]
+pub(super) fn level3(c: &mut Cursor<'_>, times: &mut TimeReader) -> Option<Level3Data> {
+    let item = book_item::read(c, times, |c, times| {
+        list(
+            c,
+            |c| {
+                let order = c.order(times)?;
+                Some(Level3Order {
+                    event: order.event,
+                    order_id: OrderId::from(c.text(order.order_id)?),
+                    limit_price: order.limit_price,
+                    order_qty: order.order_qty,
+                    timestamp: order.timestamp,
+                })
+            },
+            Vec::new,
+        )
+    })?;
+    Some(Level3Data {
+        symbol: Symbol::from(c.text(item.symbol)?),
         bids: item.bids,
         asks: item.asks,
         checksum: item.checksum,
