@@ -209,7 +209,7 @@ fn missing(text: &str, what: &str) -> DecodeError {
 /// shape. Unknown channels and methods are not errors: they decode to
 /// [`Inbound::Unknown`]. Never panics, whatever the input.
 pub fn decode(text: &str) -> Result<Inbound, DecodeError> {
-    // Book, ticker, trade and executions frames, the bulk of traffic, take
+    // Book, level3, ticker, trade and executions frames, the bulk of traffic, take
     // the fast path; anything it does not take exactly goes the general way.
     if let Some(inbound) = crate::fast::decode(text) {
         return Ok(inbound);

@@ -100,6 +100,40 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// A JSON array, each element read by `element`. Inlined into its
+    /// caller, with the element reader.
+    #[inline(always)]
+    pub(crate) fn array(&mut self, element: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        if self.array_open()? {
+            self.array_elements(element)?;
+        }
+        Some(())
+    }
+
+    /// The start of a JSON array: whether elements follow (else the array
+    /// was empty, and is consumed).
+    #[inline(always)]
+    pub(crate) fn array_open(&mut self) -> Option<bool> {
+        self.eat(b'[')?;
+        self.ws();
+        Some(self.eat(b']').is_none())
+    }
+
+    /// The elements of an array after [`Cursor::array_open`] found some,
+    /// each read by `element`, and the closing bracket.
+    #[inline(always)]
+    pub(crate) fn array_elements(
+        &mut self,
+        mut element: impl FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
+        loop {
+            element(self)?;
+            if !self.comma_or_end(b']')? {
+                return Some(());
+            }
+        }
+    }
+
     /// A string without escapes or control characters; its content's range.
     #[inline]
     pub(crate) fn string_range(&mut self) -> Option<Range<usize>> {
@@ -385,28 +419,6 @@ impl<'a> Cursor<'a> {
         self.pos = start;
         let token = self.number_token()?;
         parse_raw_number(self.text(token)?).ok()
-    }
-
-    /// A checksum: a plain non-negative integer that fits a `u32`, or a
-    /// string of digits holding one (as `flex_int` reads them).
-    #[inline]
-    pub(crate) fn checksum(&mut self) -> Option<u32> {
-        let quoted = self.peek()? == b'"';
-        self.pos += usize::from(quoted);
-        let start = self.pos;
-        let mut value: u64 = 0;
-        let len = self.digits_into(&mut value);
-        // JSON numbers have no leading zeros; a string may (`"007"`).
-        if len == 0 || len > 10 || (!quoted && len > 1 && self.b.get(start) == Some(&b'0')) {
-            return None;
-        }
-        if quoted {
-            self.eat(b'"')?;
-        } else if let Some(b'.' | b'e' | b'E') = self.peek() {
-            // `1.0` or `1e3`: serde would accept some; leave them to it.
-            return None;
-        }
-        u32::try_from(value).ok()
     }
 
     /// Skips any value, validating it as serde_json would.

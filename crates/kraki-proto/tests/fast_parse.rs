@@ -1,6 +1,8 @@
-//! The hand-written frame parser against the serde path: whenever it
-//! accepts a frame, the result equals what `decode` gives, digit for digit;
-//! and it accepts the frames Kraken actually sends.
+//! The in-place frame parser against `decode`: whenever it accepts a
+//! frame, the result equals what `decode` gives, digit for digit; and it
+//! accepts the frames Kraken actually sends. (`decode`'s fast path shares
+//! the parser's readers; it is checked against serde in
+//! `src/fast/tests.rs`.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

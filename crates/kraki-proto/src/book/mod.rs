@@ -44,4 +44,5 @@ pub use l3::{L3Book, L3Level};
 pub use precision::Precision;
 pub use time_reader::TimeReader;
 pub(crate) use time_reader::read_quoted_micros;
+pub(crate) use view::OrderSlot;
 pub use view::{BookUpdate, Level3OrderRef, Level3Orders, Level3Update};

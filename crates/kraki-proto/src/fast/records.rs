@@ -1,31 +1,32 @@
 //! The objects of the hot channels, field by field.
 
+use super::book_item;
 use super::value::read_object;
-use crate::channels::{BookData, ExecutionReport, PriceLevel, Ticker, Trade};
+use crate::book::TimeReader;
+use crate::channels::{BookData, ExecutionReport, Level3Data, Level3Order, Ticker, Trade};
 use crate::scan::Cursor;
+use crate::{OrderId, Symbol};
 
 /// A JSON array of objects, each read by `one` into the list `new_list`
-/// gives, which is inlined here:
-/// returned through memory, a record is written in narrow stores and
-/// copied into the vector in wide loads, which stalls.
+/// gives (only once there is a first one: an empty array allocates
+/// nothing). Inlined here: returned through memory, a record is written
+/// in narrow stores and copied into the vector in wide loads, which
+/// stalls.
 #[inline(always)]
 pub(super) fn list<T>(
     c: &mut Cursor<'_>,
-    one: impl Fn(&mut Cursor<'_>) -> Option<T>,
+    mut one: impl FnMut(&mut Cursor<'_>) -> Option<T>,
     new_list: impl Fn() -> Vec<T>,
 ) -> Option<Vec<T>> {
-    c.eat(b'[')?;
-    c.ws();
-    if c.eat(b']').is_some() {
+    if !c.array_open()? {
         return Some(Vec::new());
     }
     let mut out = new_list();
-    loop {
+    c.array_elements(|c| {
         out.push(one(c)?);
-        if !c.comma_or_end(b']')? {
-            return Some(out);
-        }
-    }
+        Some(())
+    })?;
+    Some(out)
 }
 
 #[inline(always)]
@@ -66,45 +67,51 @@ pub(super) fn trade(c: &mut Cursor<'_>) -> Option<Trade> {
     ))
 }
 
-// Inlined into the array loop: returned through memory, a level is
-// written in narrow stores and read back in wide ones, which stalls.
-#[inline(always)]
-fn level(c: &mut Cursor<'_>) -> Option<PriceLevel> {
-    Some(read_object!(
-        c,
-        PriceLevel {
-            price: required,
-            qty: required,
-        }
-    ))
-}
-
-impl super::value::FastValue for PriceLevel {
-    #[inline(always)]
-    fn read(c: &mut Cursor<'_>) -> Option<Self> {
-        level(c)
-    }
-
-    /// Recycled lists: every book frame carries two.
-    #[inline]
-    fn new_list() -> Vec<Self> {
-        super::pool::levels()
-    }
-}
-
+/// A `book` item, its levels in recycled lists (every book frame carries
+/// two) and its symbol in a recycled string.
 #[inline(always)]
 pub(super) fn book(c: &mut Cursor<'_>) -> Option<BookData> {
-    // `bids` and `asks` default to empty when absent, as in serde.
-    Some(read_object!(
-        c,
-        BookData {
-            symbol: required,
-            bids: defaulted,
-            asks: defaulted,
-            checksum: required,
-            timestamp: optional,
-        }
-    ))
+    // Only read when it is not in Kraken's usual form: nothing to
+    // remember between frames.
+    let mut times = TimeReader::new();
+    let item = book_item::read(c, &mut times, |c, _| {
+        list(c, |c| c.level(), super::pool::levels)
+    })?;
+    Some(BookData {
+        symbol: Symbol::new(super::pool::text(c.text(item.symbol)?)),
+        bids: item.bids,
+        asks: item.asks,
+        checksum: item.checksum,
+        timestamp: item.timestamp,
+    })
+}
+
+/// A `level3` item, its orders in owned lists.
+#[inline(always)]
+pub(super) fn level3(c: &mut Cursor<'_>, times: &mut TimeReader) -> Option<Level3Data> {
+    let item = book_item::read(c, times, |c, times| {
+        list(
+            c,
+            |c| {
+                let order = c.order(times)?;
+                Some(Level3Order {
+                    event: order.event,
+                    order_id: OrderId::from(c.text(order.order_id)?),
+                    limit_price: order.limit_price,
+                    order_qty: order.order_qty,
+                    timestamp: order.timestamp,
+                })
+            },
+            Vec::new,
+        )
+    })?;
+    Some(Level3Data {
+        symbol: Symbol::from(c.text(item.symbol)?),
+        bids: item.bids,
+        asks: item.asks,
+        checksum: item.checksum,
+        timestamp: item.timestamp,
+    })
 }
 
 #[inline(always)]

@@ -3,6 +3,7 @@
 //! (the frame then goes the general way, which gives the same value or
 //! the error).
 
+use crate::book::TimeReader;
 use crate::channels::{Contingent, ExecTriggers, Fee};
 use crate::scan::Cursor;
 use crate::{Asset, ClOrdId, Decimal, OrderId, Symbol, Timestamp};
@@ -11,14 +12,6 @@ use crate::{Asset, ClOrdId, Decimal, OrderId, Symbol, Timestamp};
 pub(crate) trait FastValue: Sized {
     /// Reads the value at the cursor, consuming it.
     fn read(c: &mut Cursor<'_>) -> Option<Self>;
-
-    /// An empty list to read a JSON array of these into.
-    #[inline]
-    fn new_list() -> Vec<Self> {
-        // What the first push would allocate for small elements, without
-        // going through the growth path.
-        Vec::with_capacity(4)
-    }
 }
 
 /// A string without escapes, as text.
@@ -59,15 +52,8 @@ impl FastValue for bool {
 impl FastValue for Timestamp {
     #[inline]
     fn read(c: &mut Cursor<'_>) -> Option<Self> {
-        // Kraken's form, read in place; anything else through the book
-        // parser's reader, which reads as `Timestamp::parse` does (a fresh
-        // one: there is nothing to share between frames here).
-        let quoted = c.b.get(c.pos..).and_then(|rest| rest.first_chunk::<29>());
-        if let Some(time) = quoted.and_then(crate::book::read_quoted_micros) {
-            c.pos += 29;
-            return Some(time);
-        }
-        crate::book::TimeReader::new().read(text(c)?)
+        // A fresh reader: there is nothing to share between frames here.
+        c.time(&mut TimeReader::new())
     }
 }
 
@@ -160,18 +146,9 @@ from_text! {
 
 impl<T: FastValue> FastValue for Vec<T> {
     fn read(c: &mut Cursor<'_>) -> Option<Self> {
-        c.eat(b'[')?;
-        c.ws();
-        if c.eat(b']').is_some() {
-            return Some(Vec::new());
-        }
-        let mut out = T::new_list();
-        loop {
-            out.push(T::read(c)?);
-            if !c.comma_or_end(b']')? {
-                return Some(out);
-            }
-        }
+        // What the first push would allocate for small elements, without
+        // going through the growth path.
+        super::records::list(c, T::read, || Vec::with_capacity(4))
     }
 }
 
