@@ -5,7 +5,7 @@ use crate::Event;
 use crate::event_queue::QueueSender;
 use crate::spec::Subscribe;
 use kraki_proto::MessageType;
-use kraki_proto::book::{BookUpdate, Level3Update};
+use kraki_proto::book::{BookView, Level3View};
 use kraki_proto::channels::SystemStatus;
 use kraki_proto::{Channel, Inbound};
 use std::marker::PhantomData;
@@ -52,12 +52,12 @@ pub(crate) trait Deliver: Send {
     }
     /// One item of a book frame parsed in place; called only when
     /// [`Self::takes_in_place`].
-    fn deliver_book(&mut self, _kind: MessageType, _update: &BookUpdate<'_>) -> Delivered {
+    fn deliver_book(&mut self, _kind: MessageType, _update: &BookView<'_>) -> Delivered {
         Delivered::Done
     }
     /// One item of a level3 frame parsed in place; called only when
     /// [`Self::takes_in_place`].
-    fn deliver_level3(&mut self, _kind: MessageType, _update: &Level3Update<'_>) -> Delivered {
+    fn deliver_level3(&mut self, _kind: MessageType, _update: &Level3View<'_>) -> Delivered {
         Delivered::Done
     }
 }

@@ -6,7 +6,7 @@
 use crate::book_handle::{BookEvent, BookState, BookStatus};
 use crate::published::Published;
 use crate::sink::{Control, Deliver, Delivered};
-use kraki_proto::book::{BookError, BookUpdate, L2Book, L3Book, Level, Level3Update, Verification};
+use kraki_proto::book::{BookError, BookView, L2Book, L3Book, Level, Level3View, Verification};
 use kraki_proto::{Channel, Inbound, MessageType, Symbol};
 use std::sync::Arc;
 
@@ -46,7 +46,7 @@ pub trait VerifiedBook: sealed::Sealed + std::fmt::Debug + Clone + Send + Sync +
 }
 
 impl VerifiedBook for L2Book {
-    type Update<'a> = BookUpdate<'a>;
+    type Update<'a> = BookView<'a>;
     const CHANNEL: Channel = Channel::Book;
 
     fn pair(&self) -> &Symbol {
@@ -56,12 +56,12 @@ impl VerifiedBook for L2Book {
     fn apply(
         &mut self,
         kind: MessageType,
-        update: &BookUpdate<'_>,
+        update: &BookView<'_>,
     ) -> Result<Verification, BookError> {
         self.apply_update(kind, update)
     }
 
-    fn sent_checksum(update: &BookUpdate<'_>) -> u32 {
+    fn sent_checksum(update: &BookView<'_>) -> u32 {
         update.checksum
     }
 
@@ -69,15 +69,15 @@ impl VerifiedBook for L2Book {
         (self.best_bid(), self.best_ask())
     }
 
-    fn item<'m>(msg: &'m Inbound, symbol: Option<&str>) -> Option<(MessageType, BookUpdate<'m>)> {
+    fn item<'m>(msg: &'m Inbound, symbol: Option<&str>) -> Option<(MessageType, BookView<'m>)> {
         let Inbound::Book(m) = msg else { return None };
         let data = m.data.iter().find(|b| Some(b.symbol.as_str()) == symbol)?;
-        Some((m.kind, BookUpdate::from(data)))
+        Some((m.kind, BookView::from(data)))
     }
 }
 
 impl VerifiedBook for L3Book {
-    type Update<'a> = Level3Update<'a>;
+    type Update<'a> = Level3View<'a>;
     const CHANNEL: Channel = Channel::Level3;
 
     fn pair(&self) -> &Symbol {
@@ -87,12 +87,12 @@ impl VerifiedBook for L3Book {
     fn apply(
         &mut self,
         kind: MessageType,
-        update: &Level3Update<'_>,
+        update: &Level3View<'_>,
     ) -> Result<Verification, BookError> {
         self.apply_update(kind, update)
     }
 
-    fn sent_checksum(update: &Level3Update<'_>) -> u32 {
+    fn sent_checksum(update: &Level3View<'_>) -> u32 {
         update.checksum
     }
 
@@ -104,10 +104,10 @@ impl VerifiedBook for L3Book {
         (self.bids().next().map(level), self.asks().next().map(level))
     }
 
-    fn item<'m>(msg: &'m Inbound, symbol: Option<&str>) -> Option<(MessageType, Level3Update<'m>)> {
+    fn item<'m>(msg: &'m Inbound, symbol: Option<&str>) -> Option<(MessageType, Level3View<'m>)> {
         let Inbound::Level3(m) = msg else { return None };
         let data = m.data.iter().find(|d| Some(d.symbol.as_str()) == symbol)?;
-        Some((m.kind, Level3Update::from(data)))
+        Some((m.kind, Level3View::from(data)))
     }
 }
 
@@ -225,7 +225,7 @@ impl Deliver for VerifiedSink<L2Book> {
         true
     }
 
-    fn deliver_book(&mut self, kind: MessageType, update: &BookUpdate<'_>) -> Delivered {
+    fn deliver_book(&mut self, kind: MessageType, update: &BookView<'_>) -> Delivered {
         self.apply(kind, update)
     }
 }
@@ -250,7 +250,7 @@ impl Deliver for VerifiedSink<L3Book> {
         true
     }
 
-    fn deliver_level3(&mut self, kind: MessageType, update: &Level3Update<'_>) -> Delivered {
+    fn deliver_level3(&mut self, kind: MessageType, update: &Level3View<'_>) -> Delivered {
         self.apply(kind, update)
     }
 }

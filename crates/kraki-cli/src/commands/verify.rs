@@ -21,7 +21,7 @@
 
 use crate::lines;
 use kraki_proto::book::{
-    BookUpdate, FastFrame, FrameParser, L2Book, L3Book, Level3Update, Precision, TimeReader,
+    BookView, FastFrame, FrameParser, L2Book, L3Book, Level3View, Precision, TimeReader,
     Verification,
 };
 use kraki_proto::recording::{RecordLine, frame_start};
@@ -398,12 +398,12 @@ impl<W: Write> Verifier<W> {
             }
             Inbound::Book(m) => {
                 for data in &m.data {
-                    self.on_book(m.kind, &BookUpdate::from(data))?;
+                    self.on_book(m.kind, &BookView::from(data))?;
                 }
             }
             Inbound::Level3(m) => {
                 for data in &m.data {
-                    self.on_level3(m.kind, &Level3Update::from(data))?;
+                    self.on_level3(m.kind, &Level3View::from(data))?;
                 }
             }
             _ => {}
@@ -429,7 +429,7 @@ impl<W: Write> Verifier<W> {
             .unwrap_or_else(in_snapshot)
     }
 
-    fn on_book(&mut self, kind: MessageType, update: &BookUpdate<'_>) -> anyhow::Result<()> {
+    fn on_book(&mut self, kind: MessageType, update: &BookView<'_>) -> anyhow::Result<()> {
         let symbol = update.symbol;
         let book = match kind {
             MessageType::Snapshot => {
@@ -457,7 +457,7 @@ impl<W: Write> Verifier<W> {
         self.report(symbol, kind, update.checksum, verdict)
     }
 
-    fn on_level3(&mut self, kind: MessageType, update: &Level3Update<'_>) -> anyhow::Result<()> {
+    fn on_level3(&mut self, kind: MessageType, update: &Level3View<'_>) -> anyhow::Result<()> {
         let symbol = update.symbol;
         let book = match kind {
             MessageType::Snapshot => {

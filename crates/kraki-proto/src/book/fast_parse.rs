@@ -15,7 +15,7 @@
 //! `src/fast/tests.rs`).
 
 use super::time_reader::TimeReader;
-use super::view::{BookUpdate, Level3Orders, Level3Update, OrderSlot};
+use super::view::{BookView, Level3Orders, Level3View, OrderSlot};
 use crate::MessageType;
 use crate::channels::PriceLevel;
 use crate::fast::book_item::{self, Item};
@@ -73,9 +73,9 @@ impl<'p> BookFrame<'p> {
     }
 
     /// The items, in message order.
-    pub fn updates(&self) -> impl ExactSizeIterator<Item = BookUpdate<'p>> + 'p {
+    pub fn updates(&self) -> impl ExactSizeIterator<Item = BookView<'p>> + 'p {
         let (text, levels) = (self.text, self.levels);
-        self.items.iter().map(move |item| BookUpdate {
+        self.items.iter().map(move |item| BookView {
             symbol: text.get(item.symbol.clone()).unwrap_or_default(),
             bids: levels.get(item.bids.clone()).unwrap_or_default(),
             asks: levels.get(item.asks.clone()).unwrap_or_default(),
@@ -93,9 +93,9 @@ impl<'p> Level3Frame<'p> {
     }
 
     /// The items, in message order.
-    pub fn updates(&self) -> impl ExactSizeIterator<Item = Level3Update<'p>> + 'p {
+    pub fn updates(&self) -> impl ExactSizeIterator<Item = Level3View<'p>> + 'p {
         let (text, orders) = (self.text, self.orders);
-        self.items.iter().map(move |item| Level3Update {
+        self.items.iter().map(move |item| Level3View {
             symbol: text.get(item.symbol.clone()).unwrap_or_default(),
             bids: Level3Orders::parsed(text, orders.get(item.bids.clone()).unwrap_or_default()),
             asks: Level3Orders::parsed(text, orders.get(item.asks.clone()).unwrap_or_default()),

@@ -1,7 +1,7 @@
 //! The level 2 book: price levels per side, verified on every message.
 
 use super::l2_side::{Entry, Side, TEXT};
-use super::{BookError, BookUpdate, Precision};
+use super::{BookError, BookView, Precision};
 use crate::channels::{BookData, PriceLevel};
 use crate::{Decimal, MessageType, Symbol};
 
@@ -104,7 +104,7 @@ impl L2Book {
     /// negative value, or another pair's message; the book is then out of
     /// sync until the next snapshot.
     pub fn apply(&mut self, kind: MessageType, data: &BookData) -> Result<Verification, BookError> {
-        self.apply_update(kind, &BookUpdate::from(data))
+        self.apply_update(kind, &BookView::from(data))
     }
 
     /// [`L2Book::apply`] on a borrowed message item, as the allocation-free
@@ -115,7 +115,7 @@ impl L2Book {
     pub fn apply_update(
         &mut self,
         kind: MessageType,
-        update: &BookUpdate<'_>,
+        update: &BookView<'_>,
     ) -> Result<Verification, BookError> {
         if update.symbol != self.symbol.as_str() {
             return Err(BookError::WrongSymbol {

@@ -2,7 +2,7 @@
 //! verified with the level3 checksum.
 
 use super::checksum::{SLACK, write_units};
-use super::{BookError, Checksum, Level3OrderRef, Level3Update, Precision, Verification};
+use super::{BookError, Checksum, Level3OrderRef, Level3View, Precision, Verification};
 use crate::channels::{Level3Data, Level3Event};
 use crate::{Decimal, MessageType, OrderId, Symbol};
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -142,7 +142,7 @@ impl L3Book {
         kind: MessageType,
         data: &Level3Data,
     ) -> Result<Verification, BookError> {
-        self.apply_update(kind, &Level3Update::from(data))
+        self.apply_update(kind, &Level3View::from(data))
     }
 
     /// [`L3Book::apply`] on a borrowed message item, as the allocation-free
@@ -153,7 +153,7 @@ impl L3Book {
     pub fn apply_update(
         &mut self,
         kind: MessageType,
-        update: &Level3Update<'_>,
+        update: &Level3View<'_>,
     ) -> Result<Verification, BookError> {
         if update.symbol != self.symbol.as_str() {
             return Err(BookError::WrongSymbol {

@@ -6,8 +6,8 @@
 //! quantities are kept as integer units of the pair's [`Precision`], which
 //! is why a book cannot be built without one.
 //!
-//! Both books take a borrowed view of a message item ([`BookUpdate`],
-//! [`Level3Update`]), made from a decoded message or by the
+//! Both books take a borrowed view of a message item ([`BookView`],
+//! [`Level3View`]), made from a decoded message or by the
 //! allocation-free [`FrameParser`]:
 //!
 //! ```
@@ -45,4 +45,4 @@ pub use precision::Precision;
 pub use time_reader::TimeReader;
 pub(crate) use time_reader::read_quoted_micros;
 pub(crate) use view::OrderSlot;
-pub use view::{BookUpdate, Level3OrderRef, Level3Orders, Level3Update};
+pub use view::{BookView, Level3OrderRef, Level3Orders, Level3View};

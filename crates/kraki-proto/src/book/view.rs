@@ -9,7 +9,7 @@ use std::ops::Range;
 
 /// One item of a `book` message, borrowed.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BookUpdate<'a> {
+pub struct BookView<'a> {
     /// The pair.
     pub symbol: &'a str,
     /// Bid levels in message order.
@@ -22,9 +22,9 @@ pub struct BookUpdate<'a> {
     pub timestamp: Option<Timestamp>,
 }
 
-impl<'a> From<&'a BookData> for BookUpdate<'a> {
+impl<'a> From<&'a BookData> for BookView<'a> {
     fn from(data: &'a BookData) -> Self {
-        BookUpdate {
+        BookView {
             symbol: data.symbol.as_str(),
             bids: &data.bids,
             asks: &data.asks,
@@ -138,7 +138,7 @@ impl<I: Iterator> ExactSizeIterator for ExactChain<I> {}
 
 /// One item of a `level3` message, borrowed.
 #[derive(Debug, Clone, Copy)]
-pub struct Level3Update<'a> {
+pub struct Level3View<'a> {
     /// The pair.
     pub symbol: &'a str,
     /// Bid order events in message order.
@@ -151,9 +151,9 @@ pub struct Level3Update<'a> {
     pub timestamp: Option<Timestamp>,
 }
 
-impl<'a> From<&'a Level3Data> for Level3Update<'a> {
+impl<'a> From<&'a Level3Data> for Level3View<'a> {
     fn from(data: &'a Level3Data) -> Self {
-        Level3Update {
+        Level3View {
             symbol: data.symbol.as_str(),
             bids: Level3Orders(OrdersSource::Decoded(&data.bids)),
             asks: Level3Orders(OrdersSource::Decoded(&data.asks)),
