@@ -3,7 +3,8 @@
 //! `client.level3_book(symbol, depth)`: a verified order-by-order book
 //! that resyncs itself on a checksum mismatch.
 
-use crate::book_handle::{BookHandle, BookState};
+use crate::book_handle::BookHandle;
+use crate::book_state::BookState;
 use crate::spec::Subscribe;
 use crate::{Client, Error};
 use kraki_proto::book::{L3Book, Precision};

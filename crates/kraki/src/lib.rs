@@ -27,6 +27,7 @@ mod account;
 pub mod auth;
 mod backoff;
 mod book_handle;
+mod book_state;
 mod cleartext;
 mod client;
 mod command;
@@ -76,7 +77,8 @@ mod wire_table;
 
 pub use account::{AccountHandle, AccountState, OpenOrder};
 pub use auth::Credentials;
-pub use book_handle::{BookEvent, BookHandle, BookState, BookStatus};
+pub use book_handle::BookHandle;
+pub use book_state::{BookEvent, BookState, BookStatus};
 pub use client::Client;
 pub use config::{AUTH_URL, ClientBuilder, LEVEL3_URL, PUBLIC_URL};
 pub use connection_event::ConnectionEvent;

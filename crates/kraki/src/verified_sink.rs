@@ -3,7 +3,7 @@
 //! every message in place, publishes the state, reports what happened,
 //! and asks for a fresh snapshot whenever the book cannot be trusted.
 
-use crate::book_handle::{BookEvent, BookState, BookStatus};
+use crate::book_state::{BookEvent, BookState, BookStatus};
 use crate::published::Published;
 use crate::sink::{Control, Deliver, Delivered};
 use kraki_proto::book::{BookError, BookView, L2Book, L3Book, Level, Level3View, Verification};
