@@ -26,7 +26,10 @@
 //! The simulator runs on a runtime of its own, and the same feed is first
 //! read by a bare tokio-websockets reader for five seconds: its p50/p99
 //! are what the simulator and loopback cost alone, so the difference is
-//! the client's share.
+//! the client's share. The bare reader runs twice, as the main future and
+//! as a spawned task (as the client's driver runs), then the client runs
+//! twice: through a `Subscription` stream (a queue and a task wake-up)
+//! and through `subscribe_inline` (the reader runs the handler itself).
 //!
 //! Not a criterion bench: one pass over a few hundred thousand real socket
 //! messages is the measurement, repeated (5 passes, `KRAKI_BENCH_PASSES`
@@ -322,17 +325,42 @@ async fn latency(
     let rate = probe_rate * target_per_second / per_second.max(1.0);
 
     let sim = spawn_sim(sims, rate).await;
-    // The same feed read by a bare WebSocket reader first: what the
-    // simulator and the loopback cost on their own, for the ratio.
-    let raw = raw_latency(&sim, seconds).await;
-    let queued = client_latency(&sim, seconds, Path::Queued).await;
-    let inline = client_latency(&sim, seconds, Path::Inline).await;
-    stop_sim(sims, sim).await;
-    Latencies {
-        raw,
-        queued,
-        inline,
+    // The same feed read by a bare WebSocket reader: what the simulator
+    // and the loopback cost on their own, for the ratio; the same reader
+    // as a spawned task, as the client's driver is; then the client both
+    // ways. One second each, round after round, so that the host's
+    // swings (tens of µs here) fall on every reader alike.
+    let mut latencies = Latencies {
+        raw: Vec::new(),
+        raw_spawned: Vec::new(),
+        queued: (0.0, Vec::new()),
+        inline: (0.0, Vec::new()),
+    };
+    let rounds = seconds.max(1);
+    for _ in 0..rounds {
+        latencies.raw.extend(raw_latency(&sim, 1).await);
+        let url = sim.public_url();
+        let spawned = tokio::spawn(raw_latency_url(url, 1)).await.unwrap();
+        latencies.raw_spawned.extend(spawned);
+        for (path, into) in [
+            (Path::Queued, &mut latencies.queued),
+            (Path::Inline, &mut latencies.inline),
+        ] {
+            let (rate, samples) = client_latency(&sim, 1, path).await;
+            into.0 += rate / rounds as f64;
+            into.1.extend(samples);
+        }
     }
+    stop_sim(sims, sim).await;
+    for samples in [
+        &mut latencies.raw,
+        &mut latencies.raw_spawned,
+        &mut latencies.queued.1,
+        &mut latencies.inline.1,
+    ] {
+        samples.sort();
+    }
+    latencies
 }
 
 /// How the bench's handler gets the client's updates.
@@ -347,6 +375,7 @@ enum Path {
 
 struct Latencies {
     raw: Vec<Duration>,
+    raw_spawned: Vec<Duration>,
     queued: (f64, Vec<Duration>),
     inline: (f64, Vec<Duration>),
 }
@@ -418,7 +447,11 @@ fn since(ts: kraki_proto::Timestamp) -> Duration {
 /// Timestamp-to-reader latency of book updates read by a bare
 /// tokio-websockets connection, decoded only to find the timestamp.
 async fn raw_latency(sim: &SimHandle, seconds: u64) -> Vec<Duration> {
-    let (mut ws, _) = ClientBuilder::from_uri(sim.public_url().parse().unwrap())
+    raw_latency_url(sim.public_url(), seconds).await
+}
+
+async fn raw_latency_url(url: String, seconds: u64) -> Vec<Duration> {
+    let (mut ws, _) = ClientBuilder::from_uri(url.parse().unwrap())
         .connect()
         .await
         .unwrap();
@@ -534,7 +567,7 @@ fn main() {
         live.missed,
         live.reconnects,
     );
-    let latencies = runtime.block_on(latency(10_000.0, 5, &sims));
+    let latencies = runtime.block_on(latency(10_000.0, 8, &sims));
     sims.shutdown_background();
     let raw = &latencies.raw;
     let (raw50, raw99) = (percentile(raw, 0.50), percentile(raw, 0.99));
@@ -544,6 +577,13 @@ fn main() {
     println!(
         "  bare WebSocket reader (simulator + loopback alone): p50 {raw50:?}, p99 {raw99:?} over {} updates",
         raw.len()
+    );
+    let spawned = &latencies.raw_spawned;
+    println!(
+        "  the same reader in a spawned task, as the client's driver runs: p50 {:?}, p99 {:?} over {} updates",
+        percentile(spawned, 0.50),
+        percentile(spawned, 0.99),
+        spawned.len()
     );
     for (name, (achieved, samples)) in [
         ("client, Subscription stream", &latencies.queued),
