@@ -85,9 +85,9 @@ impl Connection {
             wire.subscribers.push(id);
             let widened = joining && snapshot_share::merge_params(&mut wire.params, &mine);
             if !wire.is_acked() {
-                // Its snapshot is still to come, to every subscriber but
-                // those the others' re-subscribe is not for.
-                if let Some(ids) = &mut wire.snapshot_for {
+                // Its snapshot is still to come: to everyone, or to the
+                // newcomers it is made for, this one among them.
+                if let (Some(ids), true) = (&mut wire.snapshot_for, wants_snapshot) {
                     ids.push(id);
                 }
                 if widened && wire.maybe_on_server() {
@@ -106,7 +106,13 @@ impl Connection {
                 }
                 continue;
             }
-            wire.snapshot_for.get_or_insert_with(Vec::new).push(id);
+            // Made again: the snapshot that follows is for the newcomers
+            // that asked for one (a newcomer that only widened the params
+            // waits for none, and gets updates at once).
+            let ids = wire.snapshot_for.get_or_insert_with(Vec::new);
+            if wants_snapshot {
+                ids.push(id);
+            }
             for_newcomer.push(key.clone());
             waiting.insert(key.clone());
         }

@@ -770,3 +770,25 @@ fn subscribes_wait_for_a_connection_and_fail_when_none_comes() {
     };
     assert_eq!((attempts, last.as_str()), (3, "refused"));
 }
+
+#[test]
+fn a_newcomer_that_only_widens_the_params_gets_updates_at_once() {
+    let mut h = Harness::with(true, Some("t"));
+    let mut quiet = SubscribeParams::new(Channel::Executions);
+    quiet.snap_orders = Some(false);
+    let first = subscribed(&mut h, quiet.clone(), 0.0);
+    // Also no snapshot, but with the rate counter: the subscription is
+    // made again for it, and no snapshot will follow.
+    let mut counted = quiet;
+    counted.ratecounter = Some(true);
+    let (second, _answer) = h.subscribe(counted, h.at(1.0));
+    let sent = h.sent();
+    assert_eq!(sent[1]["params"]["ratecounter"], true, "{:?}", sent[1]);
+    h.text(ack(req_id(&sent[1]), "executions", ""), h.at(1.1));
+    h.text(
+        executions_msg("update", 1, vec![execution("new", "A")]),
+        h.at(1.2),
+    );
+    assert_eq!(second.kinds(), [MessageType::Update]);
+    assert_eq!(first.kinds(), [MessageType::Update]);
+}
