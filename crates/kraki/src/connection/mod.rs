@@ -38,8 +38,7 @@ use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
-/// A request to send, encoded.
-#[derive(Debug)]
+/// A request to send, encoded. No `Debug`: the text may carry the token.
 pub(crate) struct Transmit {
     pub(crate) text: String,
     /// One of several subscribes sent at once (after a reconnect): the
