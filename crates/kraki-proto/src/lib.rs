@@ -26,6 +26,7 @@ mod request;
 mod response;
 mod scan;
 mod subscription;
+mod time_reader;
 mod timestamp;
 pub mod trading;
 mod wire_enum;

@@ -14,13 +14,14 @@
 //! `tests/fast_parse.rs`; the shared readers against serde in
 //! `src/fast/tests.rs`).
 
-use super::time_reader::TimeReader;
-use super::view::{BookView, Level3Orders, Level3View, OrderSlot};
+use super::view::{BookView, Level3Orders, Level3View};
 use crate::MessageType;
 use crate::channels::PriceLevel;
 use crate::fast::book_item::{self, Item};
 use crate::fast::envelope::{self, ChannelSet, Members};
+use crate::fast::level::OrderSlot;
 use crate::scan::Cursor;
+use crate::time_reader::TimeReader;
 use std::ops::Range;
 
 /// Reusable buffers for parsing book and level3 frames; once they have

@@ -33,16 +33,13 @@ mod l2;
 mod l2_side;
 mod l3;
 mod precision;
-mod time_reader;
 mod view;
 
+pub use crate::time_reader::TimeReader;
 pub use checksum::{Checksum, level3_checksum};
 pub use error::BookError;
 pub use fast_parse::{BookFrame, FastFrame, FrameParser, Level3Frame};
 pub use l2::{L2Book, Level, Verification};
 pub use l3::{L3Book, L3Level};
 pub use precision::Precision;
-pub use time_reader::TimeReader;
-pub(crate) use time_reader::read_quoted_micros;
-pub(crate) use view::OrderSlot;
 pub use view::{BookView, Level3OrderRef, Level3Orders, Level3View};

@@ -4,8 +4,8 @@
 //! [`FrameParser`](super::FrameParser).
 
 use crate::channels::{BookData, Level3Data, Level3Event, Level3Order, PriceLevel};
+use crate::fast::level::OrderSlot;
 use crate::{Decimal, Timestamp};
-use std::ops::Range;
 
 /// One item of a `book` message, borrowed.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -47,16 +47,6 @@ pub struct Level3OrderRef<'a> {
     pub order_qty: Decimal,
     /// When the order was inserted or amended.
     pub timestamp: Option<Timestamp>,
-}
-
-/// An order as the fast parser stores it: the id as a range of the frame.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct OrderSlot {
-    pub(crate) event: Option<Level3Event>,
-    pub(crate) order_id: Range<usize>,
-    pub(crate) limit_price: Decimal,
-    pub(crate) order_qty: Decimal,
-    pub(crate) timestamp: Option<Timestamp>,
 }
 
 /// The orders of one side of a level3 item, from either decoder.

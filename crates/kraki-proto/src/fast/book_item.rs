@@ -5,8 +5,8 @@
 
 use super::value::FastValue;
 use crate::Timestamp;
-use crate::book::TimeReader;
 use crate::scan::Cursor;
+use crate::time_reader::TimeReader;
 use std::ops::Range;
 
 /// A data item, its sides as the caller read them.

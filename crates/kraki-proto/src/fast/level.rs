@@ -3,10 +3,21 @@
 //! each, for the decoded messages and for the book parser behind
 //! [`FrameParser`](crate::book::FrameParser) alike.
 
-use crate::Timestamp;
-use crate::book::{OrderSlot, TimeReader, read_quoted_micros};
 use crate::channels::{Level3Event, PriceLevel};
 use crate::scan::Cursor;
+use crate::time_reader::{TimeReader, read_quoted_micros};
+use crate::{Decimal, Timestamp};
+use std::ops::Range;
+
+/// An order as the fast parser stores it: the id as a range of the frame.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct OrderSlot {
+    pub(crate) event: Option<Level3Event>,
+    pub(crate) order_id: Range<usize>,
+    pub(crate) limit_price: Decimal,
+    pub(crate) order_qty: Decimal,
+    pub(crate) timestamp: Option<Timestamp>,
+}
 
 impl Cursor<'_> {
     /// `{"price":…,"qty":…}` in either order, unknown members skipped.

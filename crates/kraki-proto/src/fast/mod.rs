@@ -13,15 +13,15 @@
 pub(crate) mod book_item;
 pub(crate) mod envelope;
 pub(crate) mod key_table;
-mod level;
+pub(crate) mod level;
 pub(crate) mod pool;
 mod records;
 #[cfg(test)]
 mod tests;
 pub(crate) mod value;
 
-use crate::book::TimeReader;
 use crate::scan::Cursor;
+use crate::time_reader::TimeReader;
 use crate::{ChannelMessage, Inbound};
 use envelope::{ChannelSet, Frame, Members};
 

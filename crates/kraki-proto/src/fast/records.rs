@@ -2,9 +2,9 @@
 
 use super::book_item;
 use super::value::read_object;
-use crate::book::TimeReader;
 use crate::channels::{BookData, ExecutionReport, Level3Data, Level3Order, Ticker, Trade};
 use crate::scan::Cursor;
+use crate::time_reader::TimeReader;
 use crate::{OrderId, Symbol};
 
 /// A JSON array of objects, each read by `one` into the list `new_list`
@@ -114,7 +114,65 @@ pub(super) fn level3(c: &mut Cursor<'_>, times: &mut TimeReader) -> Option<Level
     })
 }
 
+/// An execution report. The fields are in the order of Kraken's fill
+/// reports, the most frequent, then the rest; other orders are read as
+/// well, a little slower.
 #[inline(always)]
 pub(super) fn execution(c: &mut Cursor<'_>) -> Option<ExecutionReport> {
-    ExecutionReport::read_fast(c)
+    Some(read_object!(
+        c,
+        ExecutionReport {
+            order_id: required,
+            order_userref: optional,
+            exec_id: optional,
+            exec_type: required,
+            trade_id: optional,
+            symbol: optional,
+            side: optional,
+            last_qty: optional,
+            last_price: optional,
+            liquidity_ind: optional,
+            cost: optional,
+            order_type: optional,
+            timestamp: optional,
+            order_status: required,
+            cum_qty: optional,
+            cum_cost: optional,
+            avg_price: optional,
+            fee_usd_equiv: optional,
+            fees: optional,
+            order_qty: optional,
+            cash_order_qty: optional,
+            display_qty: optional,
+            display_qty_remain: optional,
+            limit_price: optional,
+            limit_price_type: optional,
+            time_in_force: optional,
+            effective_time: optional,
+            expire_time: optional,
+            post_only: optional,
+            reduce_only: optional,
+            margin: optional,
+            no_mpp: optional,
+            liquidated: optional,
+            amended: optional,
+            cl_ord_id: optional,
+            ord_ref_id: optional,
+            ext_ord_id: optional,
+            ext_exec_id: optional,
+            sender_sub_id: optional,
+            fee_ccy_pref: optional,
+            margin_borrow: optional,
+            position_status: optional,
+            reason: optional,
+            contingent: optional,
+            triggers: optional,
+            user: optional,
+            cancel_reason: optional,
+            stop_price: optional,
+            trigger: optional,
+            triggered_price: optional,
+            ratecount: optional,
+        }
+    ))
 }

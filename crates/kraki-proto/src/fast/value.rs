@@ -3,9 +3,9 @@
 //! (the frame then goes the general way, which gives the same value or
 //! the error).
 
-use crate::book::TimeReader;
 use crate::channels::{Contingent, ExecTriggers, Fee};
 use crate::scan::Cursor;
+use crate::time_reader::TimeReader;
 use crate::{Asset, ClOrdId, Decimal, OrderId, Symbol, Timestamp};
 
 /// A field type the fast path can read.
