@@ -1,10 +1,11 @@
 //! `ClientBuilder`: every setting with its documented default.
 
-use crate::auth::{Credentials, TokenSource};
 use crate::error::Error;
+use crate::keys::Credentials;
 use crate::proxy::Proxy;
 use crate::settings::Settings;
 use crate::shown_url::shown;
+use crate::token_source::TokenSource;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -1,12 +1,12 @@
 //! From a builder to a running client: the endpoint checks, the token
 //! source, the first connection, and the driver task.
 
-use crate::auth::TokenSource;
 use crate::cleartext;
 use crate::client::Client;
 use crate::config::ClientBuilder;
 use crate::driver::Driver;
 use crate::error::Error;
+use crate::token_source::{RestTokenSource, TokenSource};
 use crate::transport::{Transport, parse_url};
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
@@ -94,10 +94,7 @@ impl ClientBuilder {
         if self.unencrypted_credentials {
             rest = rest.danger_send_credentials_unencrypted();
         }
-        Ok(Arc::new(crate::auth::RestTokenSource::new(
-            rest,
-            credentials,
-        )))
+        Ok(Arc::new(RestTokenSource::new(rest, credentials)))
     }
 }
 

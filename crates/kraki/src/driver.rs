@@ -3,11 +3,11 @@
 //! until the core's next deadline, fetches tokens and reconnects. Every
 //! decision is the core's.
 
-use crate::auth::TokenSource;
 use crate::command::Command;
 use crate::connection::{Connection, Needs};
 use crate::error::Error;
 use crate::settings::Settings;
+use crate::token_source::TokenSource;
 use crate::transport::Transport;
 use crate::transport_error::TransportError;
 use crate::websocket::{Frame, Socket};

@@ -1,12 +1,5 @@
 //! Authentication: credentials, REST nonces and signatures, and the
 //! WebSocket token.
 
-mod credentials;
-mod nonce;
-mod signature;
-mod token;
-
-pub use credentials::{Credentials, ENV_NAMES};
-pub use nonce::next_nonce;
-pub(crate) use signature::api_sign;
-pub use token::{FixedToken, RestTokenSource, TokenFuture, TokenSource};
+pub use crate::keys::{Credentials, ENV_NAMES, next_nonce};
+pub use crate::token_source::{FixedToken, RestTokenSource, TokenFuture, TokenSource};

@@ -2,8 +2,8 @@
 //! (signed, §8) and the asset pairs (public, for order validation).
 
 use crate::Error;
-use crate::auth::{Credentials, api_sign, next_nonce};
 use crate::cleartext;
+use crate::keys::{Credentials, api_sign, next_nonce};
 use crate::rest::http1::{self, FORM, Header};
 use crate::shown_url;
 use crate::transport::Transport;

@@ -3,7 +3,7 @@
 //! plug in their own (a token service, a cache shared by processes).
 
 use crate::Error;
-use crate::auth::Credentials;
+use crate::keys::Credentials;
 use crate::rest::RestClient;
 use kraki_proto::Token;
 use std::future::Future;
