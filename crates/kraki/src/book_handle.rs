@@ -89,10 +89,7 @@ impl Client {
         &self,
         book: B,
         params: kraki_proto::SubscribeParams,
-    ) -> Result<BookHandle<B>, Error>
-    where
-        VerifiedSink<B>: crate::sink::Deliver,
-    {
+    ) -> Result<BookHandle<B>, Error> {
         let initial = Arc::new(BookState {
             status: BookStatus::Syncing,
             book,

@@ -71,14 +71,7 @@ where
     }
 
     fn control(&mut self, control: Control) {
-        self.call(match control {
-            Control::Reconnecting => Event::Reconnecting,
-            Control::Reconnected => Event::Reconnected,
-            Control::Status(s) => Event::Status(s),
-            Control::Gap {
-                expected, received, ..
-            } => Event::Gap { expected, received },
-        });
+        self.call(control.into_event());
     }
 
     fn reads(&self, channel: &Channel) -> bool {

@@ -23,6 +23,20 @@ pub(crate) enum Control {
     },
 }
 
+impl Control {
+    /// The event a subscription stream shows for it.
+    pub(crate) fn into_event<T>(self) -> Event<T> {
+        match self {
+            Control::Reconnecting => Event::Reconnecting,
+            Control::Reconnected => Event::Reconnected,
+            Control::Status(s) => Event::Status(s),
+            Control::Gap {
+                expected, received, ..
+            } => Event::Gap { expected, received },
+        }
+    }
+}
+
 /// What a subscriber asks of the driver after a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Delivered {
@@ -118,14 +132,7 @@ impl<S: Subscribe> Deliver for TypedSink<S> {
     }
 
     fn control(&mut self, control: Control) {
-        self.push(match control {
-            Control::Reconnecting => Event::Reconnecting,
-            Control::Reconnected => Event::Reconnected,
-            Control::Status(s) => Event::Status(s),
-            Control::Gap {
-                expected, received, ..
-            } => Event::Gap { expected, received },
-        });
+        self.push(control.into_event());
     }
 
     fn reads(&self, channel: &Channel) -> bool {

@@ -43,6 +43,12 @@ pub trait VerifiedBook: sealed::Sealed + std::fmt::Debug + Clone + Send + Sync +
     /// The item for `symbol` in a decoded message.
     #[doc(hidden)]
     fn item<'m>(msg: &'m Inbound, symbol: Option<&str>) -> Option<(MessageType, Self::Update<'m>)>;
+    /// A book frame's item parsed in place, if it is this book's kind.
+    #[doc(hidden)]
+    fn from_book<'v, 'a>(view: &'v BookView<'a>) -> Option<&'v Self::Update<'a>>;
+    /// A level3 frame's item parsed in place, if it is this book's kind.
+    #[doc(hidden)]
+    fn from_level3<'v, 'a>(view: &'v Level3View<'a>) -> Option<&'v Self::Update<'a>>;
 }
 
 impl VerifiedBook for L2Book {
@@ -73,6 +79,14 @@ impl VerifiedBook for L2Book {
         let Inbound::Book(m) = msg else { return None };
         let data = m.data.iter().find(|b| Some(b.symbol.as_str()) == symbol)?;
         Some((m.kind, BookView::from(data)))
+    }
+
+    fn from_book<'v, 'a>(view: &'v BookView<'a>) -> Option<&'v BookView<'a>> {
+        Some(view)
+    }
+
+    fn from_level3<'v, 'a>(_view: &'v Level3View<'a>) -> Option<&'v BookView<'a>> {
+        None
     }
 }
 
@@ -108,6 +122,14 @@ impl VerifiedBook for L3Book {
         let Inbound::Level3(m) = msg else { return None };
         let data = m.data.iter().find(|d| Some(d.symbol.as_str()) == symbol)?;
         Some((m.kind, Level3View::from(data)))
+    }
+
+    fn from_book<'v, 'a>(_view: &'v BookView<'a>) -> Option<&'v Level3View<'a>> {
+        None
+    }
+
+    fn from_level3<'v, 'a>(view: &'v Level3View<'a>) -> Option<&'v Level3View<'a>> {
+        Some(view)
     }
 }
 
@@ -205,9 +227,9 @@ fn on_data<B: VerifiedBook>(
     (Some(event), reason)
 }
 
-impl Deliver for VerifiedSink<L2Book> {
+impl<B: VerifiedBook> Deliver for VerifiedSink<B> {
     fn deliver(&mut self, msg: &Inbound, symbol: Option<&str>) -> Delivered {
-        match L2Book::item(msg, symbol) {
+        match B::item(msg, symbol) {
             Some((kind, update)) => self.apply(kind, &update),
             None => Delivered::Done,
         }
@@ -218,7 +240,7 @@ impl Deliver for VerifiedSink<L2Book> {
     }
 
     fn reads(&self, channel: &Channel) -> bool {
-        *channel == L2Book::CHANNEL
+        *channel == B::CHANNEL
     }
 
     fn takes_in_place(&self) -> bool {
@@ -226,32 +248,17 @@ impl Deliver for VerifiedSink<L2Book> {
     }
 
     fn deliver_book(&mut self, kind: MessageType, update: &BookView<'_>) -> Delivered {
-        self.apply(kind, update)
-    }
-}
-
-impl Deliver for VerifiedSink<L3Book> {
-    fn deliver(&mut self, msg: &Inbound, symbol: Option<&str>) -> Delivered {
-        match L3Book::item(msg, symbol) {
-            Some((kind, update)) => self.apply(kind, &update),
+        match B::from_book(update) {
+            Some(update) => self.apply(kind, update),
             None => Delivered::Done,
         }
     }
 
-    fn control(&mut self, control: Control) {
-        self.on_control(control);
-    }
-
-    fn reads(&self, channel: &Channel) -> bool {
-        *channel == L3Book::CHANNEL
-    }
-
-    fn takes_in_place(&self) -> bool {
-        true
-    }
-
     fn deliver_level3(&mut self, kind: MessageType, update: &Level3View<'_>) -> Delivered {
-        self.apply(kind, update)
+        match B::from_level3(update) {
+            Some(update) => self.apply(kind, update),
+            None => Delivered::Done,
+        }
     }
 }
 

@@ -18,19 +18,11 @@ use tokio::sync::{oneshot, watch};
 const SECOND: Duration = Duration::from_secs(1);
 
 fn settings() -> Settings {
-    Settings {
-        connect_attempts: 3,
-        backoff_initial: Duration::from_millis(250),
-        backoff_max: Duration::from_secs(30),
-        healthy_after: Duration::from_secs(2),
-        attempt_window: Duration::from_secs(600),
-        max_attempts_in_window: 150,
-        idle_timeout: Duration::from_secs(10),
-        ping_interval: Duration::from_secs(30),
-        request_timeout: Duration::from_secs(2),
-        connect_timeout: Duration::from_secs(10),
-        queue_capacity: 16,
-    }
+    let mut settings = crate::ClientBuilder::default().settings;
+    // Short enough that a test reads in seconds, unlike Kraken's 10 s.
+    settings.request_timeout = Duration::from_secs(2);
+    settings.queue_capacity = 16;
+    settings
 }
 
 /// What a subscriber saw.
