@@ -1,4 +1,4 @@
-//! Which channels' frames the driver may apply in place, without decoding
+//! Which channels' frames the connection may apply in place, without decoding
 //! them: those that no subscriber and no handler reads as decoded
 //! messages. Only the verified books (L2 and level3) take frames in
 //! place; a raw subscription or a handler on the same channel makes every

@@ -45,7 +45,7 @@ pub(crate) fn channel<T>(capacity: usize) -> (QueueSender<T>, QueueReceiver<T>) 
     )
 }
 
-/// The driver's end.
+/// The connection's end.
 pub(crate) struct QueueSender<T> {
     tx: flume::Sender<Event<T>>,
     /// Data events queued and not yet taken.

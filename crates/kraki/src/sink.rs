@@ -1,4 +1,4 @@
-//! The driver's end of a subscription: turns routed messages into typed
+//! The connection's end of a subscription: turns routed messages into typed
 //! events and applies the backpressure policy.
 
 use crate::Event;
@@ -10,7 +10,7 @@ use kraki_proto::channels::SystemStatus;
 use kraki_proto::{Channel, Inbound};
 use std::marker::PhantomData;
 
-/// Connection events the driver tells every subscriber about.
+/// Connection events the connection tells every subscriber about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Control {
     Reconnecting,
@@ -37,7 +37,7 @@ impl Control {
     }
 }
 
-/// What a subscriber asks of the driver after a message.
+/// What a subscriber asks of the connection after a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Delivered {
     /// Nothing more.
@@ -47,7 +47,7 @@ pub(crate) enum Delivered {
     WantsSnapshot,
 }
 
-/// A subscriber as the driver sees it, independent of its item type.
+/// A subscriber as the connection sees it, independent of its item type.
 pub(crate) trait Deliver: Send {
     /// Extracts this subscriber's item for `symbol` from `msg` and queues
     /// (or applies) it.
@@ -59,7 +59,7 @@ pub(crate) trait Deliver: Send {
     /// from every subscription.
     fn reads(&self, channel: &Channel) -> bool;
     /// Whether [`Self::deliver_book`] and [`Self::deliver_level3`] do all
-    /// it needs: then the driver may apply frames parsed in place, without
+    /// it needs: then the connection may apply frames parsed in place, without
     /// decoding an owned message. Only the verified books do without it.
     fn takes_in_place(&self) -> bool {
         false
@@ -76,7 +76,7 @@ pub(crate) trait Deliver: Send {
     }
 }
 
-/// Queues events of one subscription. Never blocks the driver: when the
+/// Queues events of one subscription. Never blocks the reader: when the
 /// queue holds its capacity of data, a data event is dropped and counted,
 /// and the count is delivered as [`Event::Lagged`] before the next event
 /// that goes in. Connection events always go in ([`crate::event_queue`]).
