@@ -784,3 +784,43 @@ fn a_newcomer_that_only_widens_the_params_gets_updates_at_once() {
     assert_eq!(second.kinds(), [MessageType::Update]);
     assert_eq!(first.kinds(), [MessageType::Update]);
 }
+
+#[test]
+fn when_no_fresh_token_comes_what_waited_for_one_fails_with_the_reason() {
+    let mut h = Harness::with(true, Some("old"));
+    let (_log, mut subscribed_answer) = h.subscribe(SubscribeParams::new(Channel::Balances), h.t0);
+    let subscribe = h.sent();
+    let (reply, mut call_answer) = oneshot::channel();
+    h.core.handle_command(
+        Command::Call {
+            method: Box::new(Method::CancelAll(Default::default())),
+            expected: 1,
+            reply,
+        },
+        h.at(0.1),
+    );
+    let call = h.sent();
+    h.text(
+        refusal(req_id(&subscribe[0]), None, "EAPI:Invalid token"),
+        h.at(0.2),
+    );
+    let stale = json!({"method":"cancel_all","req_id":req_id(&call[0]),"success":false,
+        "error":"EAPI:Invalid token","time_in":"2025-01-01T00:00:00.000000Z","time_out":"2025-01-01T00:00:00.000001Z"});
+    h.text(stale, h.at(0.3));
+    // One refresh for both.
+    assert_eq!(h.core.poll_event(), Some(Needs::Token));
+    assert_eq!(h.core.poll_event(), None);
+    h.core.handle_token(
+        Err(Error::Credentials("the key was revoked".into())),
+        h.at(0.4),
+    );
+    let Err(Error::Credentials(reason)) = call_answer.try_recv().unwrap() else {
+        panic!("expected the token error")
+    };
+    assert_eq!(reason, "the key was revoked");
+    let Err(Error::Rejected(r)) = subscribed_answer.try_recv().unwrap() else {
+        panic!("expected Kraken's refusal")
+    };
+    assert_eq!(r[0].error, "EAPI:Invalid token");
+    assert!(h.sent().is_empty(), "nothing sent again");
+}
