@@ -1,15 +1,18 @@
 //! Handlers by message type, as users of callback-style libraries expect:
-//! `client.on::<TickerUpdate>(|t| …)`, plus user tasks that live as long as
-//! the client.
+//! `client.on::<TickerUpdate>(|t| …)`, handlers of connection events
+//! (`client.on_connection`), plus user tasks that live as long as the
+//! client.
 
 use crate::command::Command;
-use crate::event_queue::{self, QueueReceiver};
-use crate::sink::TypedSink;
+use crate::connection_event::ConnectionEvent;
+use crate::event_queue::{self, QueueReceiver, QueueSender};
+use crate::sink::{Deliver, Delivered, TypedSink};
 use crate::spec::{
     Book, BookUpdate, CandleUpdate, Instrument, InstrumentUpdate, Ohlc, Subscribe, Ticker,
     TickerUpdate, TradeUpdate, Trades,
 };
 use crate::{Client, Error, Event};
+use kraki_proto::{Channel, Inbound};
 use std::future::Future;
 
 /// A message type a handler can be registered for.
@@ -108,5 +111,68 @@ impl Client {
     pub fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
         let handle = tokio::spawn(task);
         self.keep_task(handle.abort_handle());
+    }
+}
+
+/// The connection's end of an `on_connection` handler: it reads no data.
+struct ControlSink {
+    tx: QueueSender<ConnectionEvent>,
+    lagged: u64,
+}
+
+impl Deliver for ControlSink {
+    fn deliver(&mut self, _msg: &Inbound, _symbol: Option<&str>) -> Delivered {
+        Delivered::Done
+    }
+
+    fn control(&mut self, event: ConnectionEvent) {
+        if !self.tx.has_control_room() {
+            self.lagged += 1;
+            return;
+        }
+        if self.lagged > 0 {
+            self.tx
+                .send(Event::Data(ConnectionEvent::Lagged(self.lagged)));
+            self.lagged = 0;
+        }
+        // Carried as the queue's data; its connection-event reserve is
+        // what bounds it (see `on_connection`).
+        self.tx.send(Event::Data(event));
+    }
+
+    fn reads(&self, _channel: &Channel) -> bool {
+        false
+    }
+}
+
+impl Client {
+    /// Calls `handler` with every connection event, in order, on a thread
+    /// of its own: reconnects (`Reconnecting`, then `Reconnected` once
+    /// every subscription is acknowledged again), changes of the
+    /// exchange's status, and sequence gaps on private channels. Unlike
+    /// data, these are never dropped for a slow handler short of 1,024
+    /// unread (then [`ConnectionEvent::Lagged`] says how many).
+    ///
+    /// # Errors
+    /// [`Error::Closed`] after `close`.
+    pub fn on_connection(
+        &self,
+        mut handler: impl FnMut(ConnectionEvent) + Send + 'static,
+    ) -> Result<(), Error> {
+        // The smallest data capacity: the events are bounded by the
+        // reserve every queue keeps for connection events.
+        let (tx, rx) = event_queue::channel(1);
+        self.command(Command::AddHandler(Box::new(ControlSink { tx, lagged: 0 })))?;
+        std::thread::Builder::new()
+            .name("kraki-connection-handler".to_owned())
+            .spawn(move || {
+                while let Some(event) = rx.recv() {
+                    if let Event::Data(event) = event {
+                        handler(event);
+                    }
+                }
+            })
+            .map_err(|e| Error::Config(format!("cannot start a handler thread: {e}")))?;
+        Ok(())
     }
 }

@@ -2,7 +2,8 @@
 //! no hand-over to another task or thread, for the lowest latency.
 
 use crate::command::SubId;
-use crate::sink::{Control, Deliver, Delivered};
+use crate::connection_event::ConnectionEvent;
+use crate::sink::{Deliver, Delivered};
 use crate::spec::Subscribe;
 use crate::subscription::Release;
 use crate::{Client, Error, Event};
@@ -70,7 +71,7 @@ where
         Delivered::Done
     }
 
-    fn control(&mut self, control: Control) {
+    fn control(&mut self, control: ConnectionEvent) {
         self.call(control.into_event());
     }
 

@@ -2,40 +2,13 @@
 //! events and applies the backpressure policy.
 
 use crate::Event;
+use crate::connection_event::ConnectionEvent;
 use crate::event_queue::QueueSender;
 use crate::spec::Subscribe;
 use kraki_proto::MessageType;
 use kraki_proto::book::{BookView, Level3View};
-use kraki_proto::channels::SystemStatus;
 use kraki_proto::{Channel, Inbound};
 use std::marker::PhantomData;
-
-/// Connection events the connection tells every subscriber about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Control {
-    Reconnecting,
-    Reconnected,
-    Status(SystemStatus),
-    Gap {
-        channel: Channel,
-        expected: u64,
-        received: u64,
-    },
-}
-
-impl Control {
-    /// The event a subscription stream shows for it.
-    pub(crate) fn into_event<T>(self) -> Event<T> {
-        match self {
-            Control::Reconnecting => Event::Reconnecting,
-            Control::Reconnected => Event::Reconnected,
-            Control::Status(s) => Event::Status(s),
-            Control::Gap {
-                expected, received, ..
-            } => Event::Gap { expected, received },
-        }
-    }
-}
 
 /// What a subscriber asks of the connection after a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +26,7 @@ pub(crate) trait Deliver: Send {
     /// (or applies) it.
     fn deliver(&mut self, msg: &Inbound, symbol: Option<&str>) -> Delivered;
     /// Queues a connection event.
-    fn control(&mut self, control: Control);
+    fn control(&mut self, control: ConnectionEvent);
     /// Whether it reads messages of `channel` (as [`Inbound::channel`]
     /// names it). Asked of handlers, which read their channel's messages
     /// from every subscription.
@@ -131,7 +104,7 @@ impl<S: Subscribe> Deliver for TypedSink<S> {
         Delivered::Done
     }
 
-    fn control(&mut self, control: Control) {
+    fn control(&mut self, control: ConnectionEvent) {
         self.push(control.into_event());
     }
 

@@ -4,8 +4,9 @@
 //! and asks for a fresh snapshot whenever the book cannot be trusted.
 
 use crate::book_state::{BookEvent, BookState, BookStatus};
+use crate::connection_event::ConnectionEvent;
 use crate::published::Published;
-use crate::sink::{Control, Deliver, Delivered};
+use crate::sink::{Deliver, Delivered};
 use kraki_proto::book::{BookError, BookView, L2Book, L3Book, Level, Level3View, Verification};
 use kraki_proto::{Channel, Inbound, MessageType, Symbol};
 use std::sync::Arc;
@@ -235,7 +236,7 @@ impl<B: VerifiedBook> Deliver for VerifiedSink<B> {
         }
     }
 
-    fn control(&mut self, control: Control) {
+    fn control(&mut self, control: ConnectionEvent) {
         self.on_control(control);
     }
 
@@ -263,18 +264,19 @@ impl<B: VerifiedBook> Deliver for VerifiedSink<B> {
 }
 
 impl<B: VerifiedBook> VerifiedSink<B> {
-    fn on_control(&mut self, control: Control) {
+    fn on_control(&mut self, control: ConnectionEvent) {
         let event = self.published.update(|state| match control {
-            Control::Reconnecting => {
+            ConnectionEvent::Reconnecting => {
                 state.status = BookStatus::Reconnecting;
                 Some(BookEvent::Reconnecting)
             }
-            Control::Reconnected => {
+            ConnectionEvent::Reconnected => {
                 state.status = BookStatus::Syncing;
                 Some(BookEvent::Reconnected)
             }
-            // The engine's state does not change the book itself.
-            Control::Status(_) | Control::Gap { .. } => None,
+            // The engine's state does not change the book itself; the
+            // connection never reports its own lag to a sink.
+            _ => None,
         });
         if let Some(event) = event {
             self.emit(event);

@@ -3,7 +3,8 @@
 
 use super::Connection;
 use crate::command::SubId;
-use crate::sink::{Control, Deliver, Delivered};
+use crate::connection_event::ConnectionEvent;
+use crate::sink::{Deliver, Delivered};
 use crate::snapshot_share;
 use crate::snapshot_share::Share;
 use kraki_proto::book::FastFrame;
@@ -197,10 +198,12 @@ impl Connection {
         // (maintenance, cancel_only, …), in order with its data.
         if changed {
             for local in self.locals.values_mut() {
-                local.sink.control(Control::Status(status.system.clone()));
+                local
+                    .sink
+                    .control(ConnectionEvent::Status(status.system.clone()));
             }
             for handler in &mut self.handlers {
-                handler.control(Control::Status(status.system.clone()));
+                handler.control(ConnectionEvent::Status(status.system.clone()));
             }
         }
     }
@@ -220,7 +223,7 @@ impl Connection {
         );
         let channel = Channel::from(channel);
         let keys = self.wire_keys(|k, _| k.channel == channel);
-        let gap = Control::Gap {
+        let gap = ConnectionEvent::Gap {
             channel: channel.clone(),
             expected,
             received,

@@ -1,8 +1,8 @@
 //! Connecting, losing the connection, getting a fresh token, closing.
 
 use super::{Connection, ParkedCall};
+use crate::connection_event::ConnectionEvent;
 use crate::error::{Error, Rejection};
-use crate::sink::Control;
 use crate::wire::{Wire, WireState};
 use kraki_proto::Token;
 use std::time::Instant;
@@ -75,13 +75,13 @@ impl Connection {
         for local in self.locals.values_mut() {
             if !local.reconnecting {
                 local.reconnecting = true;
-                local.sink.control(Control::Reconnecting);
+                local.sink.control(ConnectionEvent::Reconnecting);
             }
         }
         if !self.handlers_reconnecting {
             self.handlers_reconnecting = true;
             for handler in &mut self.handlers {
-                handler.control(Control::Reconnecting);
+                handler.control(ConnectionEvent::Reconnecting);
             }
         }
         if proving {

@@ -2,8 +2,8 @@
 
 use super::{Connection, Needs, ParkedCall};
 use crate::command::Subscribed;
+use crate::connection_event::ConnectionEvent;
 use crate::error::{Error, Rejection};
-use crate::sink::Control;
 use crate::wire::{Wire, WireState};
 use crate::wire_table::WireKey;
 use kraki_proto::{Response, SubscribeParams};
@@ -227,13 +227,13 @@ impl Connection {
                 .all(|k| wire.get(k).is_some_and(Wire::is_acked));
             if all_acked {
                 local.reconnecting = false;
-                local.sink.control(Control::Reconnected);
+                local.sink.control(ConnectionEvent::Reconnected);
             }
         }
         if self.handlers_reconnecting && self.wire.values().all(Wire::is_acked) {
             self.handlers_reconnecting = false;
             for handler in &mut self.handlers {
-                handler.control(Control::Reconnected);
+                handler.control(ConnectionEvent::Reconnected);
             }
         }
     }

@@ -5,9 +5,10 @@
 
 use super::{Connection, LostReason, Needs, Timer};
 use crate::command::{Command, SubId, Subscribed};
+use crate::connection_event::ConnectionEvent;
 use crate::error::Error;
 use crate::settings::Settings;
-use crate::sink::{Control, Deliver, Delivered};
+use crate::sink::{Deliver, Delivered};
 use kraki_proto::channels::Status;
 use kraki_proto::{Channel, Inbound, MessageType, Method, SubscribeParams, Token};
 use serde_json::{Value, json};
@@ -29,7 +30,7 @@ fn settings() -> Settings {
 #[derive(Debug, Clone, PartialEq)]
 enum Seen {
     Data(Inbound),
-    Control(Control),
+    ConnectionEvent(ConnectionEvent),
 }
 
 #[derive(Clone, Default)]
@@ -46,16 +47,16 @@ impl Log {
             .into_iter()
             .filter_map(|s| match s {
                 Seen::Data(m) => m.message_type(),
-                Seen::Control(_) => None,
+                Seen::ConnectionEvent(_) => None,
             })
             .collect()
     }
 
-    fn controls(&self) -> Vec<Control> {
+    fn controls(&self) -> Vec<ConnectionEvent> {
         self.take()
             .into_iter()
             .filter_map(|s| match s {
-                Seen::Control(c) => Some(c),
+                Seen::ConnectionEvent(c) => Some(c),
                 Seen::Data(_) => None,
             })
             .collect()
@@ -73,8 +74,12 @@ impl Deliver for Recorder {
         Delivered::Done
     }
 
-    fn control(&mut self, control: Control) {
-        self.log.0.lock().unwrap().push(Seen::Control(control));
+    fn control(&mut self, control: ConnectionEvent) {
+        self.log
+            .0
+            .lock()
+            .unwrap()
+            .push(Seen::ConnectionEvent(control));
     }
 
     fn reads(&self, channel: &Channel) -> bool {
@@ -354,7 +359,7 @@ fn an_unacked_resubscribe_is_sent_again_once_then_the_connection_goes() {
     let mut h = Harness::connected();
     let log = subscribed(&mut h, ticker(&["BTC/USD"]), 0.0);
     h.core.handle_disconnect(h.at(1.0), "test");
-    assert_eq!(log.controls(), [Control::Reconnecting]);
+    assert_eq!(log.controls(), [ConnectionEvent::Reconnecting]);
     h.core.handle_connected(h.at(2.0), None);
     let resubscribe = h.sent();
     assert_eq!(resubscribe.len(), 1);
@@ -534,11 +539,11 @@ fn a_reconnect_resubscribes_everything_and_announces_it_once_acked() {
     }
     assert_eq!(
         btc.controls(),
-        [Control::Reconnecting, Control::Reconnected]
+        [ConnectionEvent::Reconnecting, ConnectionEvent::Reconnected]
     );
     assert_eq!(
         eth.controls(),
-        [Control::Reconnecting, Control::Reconnected]
+        [ConnectionEvent::Reconnecting, ConnectionEvent::Reconnected]
     );
 }
 
@@ -714,7 +719,7 @@ fn a_sequence_gap_tells_the_subscriber_and_asks_for_a_fresh_snapshot() {
     );
     let seen = account.take();
     assert!(
-        seen.contains(&Seen::Control(Control::Gap {
+        seen.contains(&Seen::ConnectionEvent(ConnectionEvent::Gap {
             channel: Channel::Executions,
             expected: 3,
             received: 5
