@@ -21,15 +21,19 @@
 //!
 //! Latency: a live simulator (one pair) at about 10k book updates/s; each
 //! update's exchange timestamp (taken when the simulator generated it) is
-//! compared with the time the client's subscription handed it over, after
-//! decoding and applying it to a verified book. Reported: p50, p99, max.
-//! The simulator runs on a runtime of its own, and the same feed is first
-//! read by a bare tokio-websockets reader for five seconds: its p50/p99
-//! are what the simulator and loopback cost alone, so the difference is
-//! the client's share. The bare reader runs twice, as the main future and
-//! as a spawned task (as the client's driver runs), then the client runs
-//! twice: through a `Subscription` stream (a queue and a task wake-up)
-//! and through `subscribe_inline` (the reader runs the handler itself).
+//! compared with the time the client handed it over, after decoding and
+//! applying it to a verified book. The client is read three ways: through
+//! a `Subscription` stream (a queue and a task wake-up), through
+//! `subscribe_inline` (the reader runs the handler itself, which applies
+//! the update to its own book) and through `book_inline` (the reader
+//! applies the frame in place to the client's verified book and runs the
+//! callback). Each runs for a second beside a bare tokio-websockets
+//! reader of the same feed on a thread of its own, at the same time, and
+//! both are compared over the updates both read: the simulator's batching
+//! and the host's swings fall on both alike, so the difference is the
+//! client's share. Who subscribes first alternates by round (the
+//! simulator writes to one connection after the other); eight rounds.
+//! Reported per path: p50 and p99 of both, and what the client adds.
 //!
 //! Not a criterion bench: one pass over a few hundred thousand real socket
 //! messages is the measurement, repeated (5 passes, `KRAKI_BENCH_PASSES`
@@ -44,6 +48,7 @@ use futures_util::{SinkExt, StreamExt};
 use kraki::{BookEvent, Client, Event};
 use kraki_proto::book::{L2Book, Precision};
 use kraki_sim::{SimHandle, Simulator, default_markets};
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -308,9 +313,9 @@ async fn stop_sim(sims: &tokio::runtime::Runtime, sim: SimHandle) {
 
 async fn latency(
     target_per_second: f64,
-    seconds: u64,
+    rounds: u64,
     sims: &tokio::runtime::Runtime,
-) -> Latencies {
+) -> Vec<Paired> {
     // First a run to learn how many book updates an event rate gives.
     let probe_rate = 20_000.0;
     let sim = spawn_sim(sims, probe_rate).await;
@@ -325,42 +330,45 @@ async fn latency(
     let rate = probe_rate * target_per_second / per_second.max(1.0);
 
     let sim = spawn_sim(sims, rate).await;
-    // The same feed read by a bare WebSocket reader: what the simulator
-    // and the loopback cost on their own, for the ratio; the same reader
-    // as a spawned task, as the client's driver is; then the client both
-    // ways. One second each, round after round, so that the host's
-    // swings (tens of µs here) fall on every reader alike.
-    let mut latencies = Latencies {
-        raw: Vec::new(),
-        raw_spawned: Vec::new(),
-        queued: (0.0, Vec::new()),
-        inline: (0.0, Vec::new()),
-    };
-    let rounds = seconds.max(1);
-    for _ in 0..rounds {
-        latencies.raw.extend(raw_latency(&sim, 1).await);
-        let url = sim.public_url();
-        let spawned = tokio::spawn(raw_latency_url(url, 1)).await.unwrap();
-        latencies.raw_spawned.extend(spawned);
-        for (path, into) in [
-            (Path::Queued, &mut latencies.queued),
-            (Path::Inline, &mut latencies.inline),
-        ] {
-            let (rate, samples) = client_latency(&sim, 1, path).await;
-            into.0 += rate / rounds as f64;
-            into.1.extend(samples);
+    let mut paired: Vec<Paired> = [Path::Queued, Path::Inline, Path::BookInline]
+        .into_iter()
+        .map(|path| Paired {
+            path,
+            client: Vec::new(),
+            bare: Vec::new(),
+            rate: 0.0,
+        })
+        .collect();
+    for round in 0..rounds.max(1) {
+        for p in &mut paired {
+            // The simulator writes to its connections one after the
+            // other: who subscribed first alternates, so that order
+            // favours neither reader.
+            let bare_first = round % 2 == 0;
+            let (rate, client, bare) = side_by_side(&sim, 1, p.path, bare_first).await;
+            p.rate += rate / rounds.max(1) as f64;
+            for (key, latency) in client {
+                if let Some(b) = bare.get(&key) {
+                    p.client.push(latency);
+                    p.bare.push(*b);
+                }
+            }
         }
     }
     stop_sim(sims, sim).await;
-    for samples in [
-        &mut latencies.raw,
-        &mut latencies.raw_spawned,
-        &mut latencies.queued.1,
-        &mut latencies.inline.1,
-    ] {
-        samples.sort();
+    for p in &mut paired {
+        p.client.sort();
+        p.bare.sort();
     }
-    latencies
+    paired
+}
+
+/// One path's latencies over the updates both readers saw.
+struct Paired {
+    path: Path,
+    client: Vec<Duration>,
+    bare: Vec<Duration>,
+    rate: f64,
 }
 
 /// How the bench's handler gets the client's updates.
@@ -371,18 +379,76 @@ enum Path {
     Queued,
     /// From `subscribe_inline`: run by the socket reader itself.
     Inline,
+    /// From `book_inline`: the client's own verified book, parsed in
+    /// place, its callback run by the socket reader.
+    BookInline,
 }
 
-struct Latencies {
-    raw: Vec<Duration>,
-    raw_spawned: Vec<Duration>,
-    queued: (f64, Vec<Duration>),
-    inline: (f64, Vec<Duration>),
+impl Path {
+    fn name(self) -> &'static str {
+        match self {
+            Path::Queued => "client, Subscription stream",
+            Path::Inline => "client, subscribe_inline",
+            Path::BookInline => "client, book_inline",
+        }
+    }
+}
+
+/// An update, told apart by its exchange timestamp and checksum.
+type UpdateKey = (i128, u32);
+
+/// The client on this thread and a bare reader on a thread of its own,
+/// reading the same feed at the same time for `seconds`: the client's
+/// rate and both readers' latency per update.
+async fn side_by_side(
+    sim: &SimHandle,
+    seconds: u64,
+    path: Path,
+    bare_first: bool,
+) -> (
+    f64,
+    Vec<(UpdateKey, Duration)>,
+    HashMap<UpdateKey, Duration>,
+) {
+    let url = sim.public_url();
+    let start_bare = || {
+        let (subscribed_tx, subscribed) = tokio::sync::oneshot::channel();
+        let thread = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(bare_latency(url, seconds + 1, subscribed_tx))
+        });
+        (thread, subscribed)
+    };
+    let (rate, client, bare) = if bare_first {
+        let (thread, subscribed) = start_bare();
+        subscribed.await.unwrap();
+        let (rate, client) = client_latency(sim, seconds, path, || {}).await;
+        (rate, client, thread)
+    } else {
+        let mut bare = None;
+        let (rate, client) = client_latency(sim, seconds, path, || {
+            bare = Some(start_bare());
+        })
+        .await;
+        let (thread, subscribed) = bare.unwrap();
+        subscribed.await.unwrap();
+        (rate, client, thread)
+    };
+    (rate, client, bare.join().unwrap())
 }
 
 /// Timestamp-to-handler latency of verified book updates through the
-/// client, and the rate achieved.
-async fn client_latency(sim: &SimHandle, seconds: u64, path: Path) -> (f64, Vec<Duration>) {
+/// client, and the rate achieved. `subscribed` runs once the client's
+/// book is subscribed.
+async fn client_latency(
+    sim: &SimHandle,
+    seconds: u64,
+    path: Path,
+    subscribed: impl FnOnce(),
+) -> (f64, Vec<(UpdateKey, Duration)>) {
     let client = Client::builder()
         .public_url(sim.public_url())
         .connect()
@@ -392,18 +458,21 @@ async fn client_latency(sim: &SimHandle, seconds: u64, path: Path) -> (f64, Vec<
     let mut book = L2Book::new("BTC/USD", Precision::new(1, 8), 10);
     // Applies an update to the handler's verified book; the latency of
     // every update that verified.
-    let mut handle = move |update: kraki::BookUpdate| -> Option<Duration> {
+    let mut handle = move |update: kraki::BookUpdate| -> Option<(UpdateKey, Duration)> {
         let verified = book.apply(update.kind, &update.book).unwrap();
         match (update.book.timestamp, verified) {
-            (Some(ts), kraki_proto::book::Verification::Verified) => Some(since(ts)),
+            (Some(ts), kraki_proto::book::Verification::Verified) => {
+                Some(((ts.unix_nanos(), update.book.checksum), since(ts)))
+            }
             _ => None,
         }
     };
     let start = Instant::now();
     let end = start + Duration::from_secs(seconds);
-    let mut samples = match path {
+    let samples: Vec<_> = match path {
         Path::Queued => {
             let mut sub = client.subscribe(spec).await.unwrap();
+            subscribed();
             let mut samples = Vec::new();
             while Instant::now() < end {
                 let Some(event) = sub.next().await else { break };
@@ -424,13 +493,36 @@ async fn client_latency(sim: &SimHandle, seconds: u64, path: Path) -> (f64, Vec<
                 })
                 .await
                 .unwrap();
+            subscribed();
+            tokio::time::sleep_until(end.into()).await;
+            rx.try_iter().collect()
+        }
+        Path::BookInline => {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let _inline = client
+                .book_inline("BTC/USD", 10, move |book| {
+                    let BookEvent::Applied {
+                        kind: kraki_proto::MessageType::Update,
+                        ok: true,
+                        checksum,
+                        ..
+                    } = book.event()
+                    else {
+                        return;
+                    };
+                    if let Some(ts) = book.timestamp() {
+                        let _ = tx.send(((ts.unix_nanos(), *checksum), since(ts)));
+                    }
+                })
+                .await
+                .unwrap();
+            subscribed();
             tokio::time::sleep_until(end.into()).await;
             rx.try_iter().collect()
         }
     };
     let achieved = samples.len() as f64 / start.elapsed().as_secs_f64();
     client.close().await;
-    samples.sort();
     (achieved, samples)
 }
 
@@ -445,12 +537,13 @@ fn since(ts: kraki_proto::Timestamp) -> Duration {
 }
 
 /// Timestamp-to-reader latency of book updates read by a bare
-/// tokio-websockets connection, decoded only to find the timestamp.
-async fn raw_latency(sim: &SimHandle, seconds: u64) -> Vec<Duration> {
-    raw_latency_url(sim.public_url(), seconds).await
-}
-
-async fn raw_latency_url(url: String, seconds: u64) -> Vec<Duration> {
+/// tokio-websockets connection, decoded only to find the timestamp and
+/// checksum.
+async fn bare_latency(
+    url: String,
+    seconds: u64,
+    subscribed: tokio::sync::oneshot::Sender<()>,
+) -> HashMap<UpdateKey, Duration> {
     let (mut ws, _) = ClientBuilder::from_uri(url.parse().unwrap())
         .connect()
         .await
@@ -461,20 +554,22 @@ async fn raw_latency_url(url: String, seconds: u64) -> Vec<Duration> {
     ))
     .await
     .unwrap();
-    let mut samples = Vec::new();
+    let _ = subscribed.send(());
+    let mut samples = HashMap::new();
     let end = Instant::now() + Duration::from_secs(seconds);
     while Instant::now() < end {
-        let Some(Ok(msg)) = ws.next().await else {
+        let Ok(Some(Ok(msg))) = tokio::time::timeout_at(end.into(), ws.next()).await else {
             break;
         };
         let Some(text) = msg.as_text() else { continue };
         if let Ok(kraki_proto::Inbound::Book(m)) = kraki_proto::decode(text) {
             if m.kind == kraki_proto::MessageType::Update {
-                samples.extend(m.data.first().and_then(|d| d.timestamp).map(since));
+                if let Some((d, ts)) = m.data.first().and_then(|d| Some((d, d.timestamp?))) {
+                    samples.insert((ts.unix_nanos(), d.checksum), since(ts));
+                }
             }
         }
     }
-    samples.sort();
     samples
 }
 
@@ -567,35 +662,26 @@ fn main() {
         live.missed,
         live.reconnects,
     );
-    let latencies = runtime.block_on(latency(10_000.0, 8, &sims));
+    let paired = runtime.block_on(latency(10_000.0, 8, &sims));
     sims.shutdown_background();
-    let raw = &latencies.raw;
-    let (raw50, raw99) = (percentile(raw, 0.50), percentile(raw, 0.99));
     println!(
-        "latency at 10k updates/s (live simulator, exchange timestamp to handler, after decode, apply and checksum):"
+        "latency at 10k updates/s (live simulator, exchange timestamp to handler, after decode, apply and checksum), each path beside a bare WebSocket reader of the same feed at the same time, over the updates both read:"
     );
-    println!(
-        "  bare WebSocket reader (simulator + loopback alone): p50 {raw50:?}, p99 {raw99:?} over {} updates",
-        raw.len()
-    );
-    let spawned = &latencies.raw_spawned;
-    println!(
-        "  the same reader in a spawned task, as the client's driver runs: p50 {:?}, p99 {:?} over {} updates",
-        percentile(spawned, 0.50),
-        percentile(spawned, 0.99),
-        spawned.len()
-    );
-    for (name, (achieved, samples)) in [
-        ("client, Subscription stream", &latencies.queued),
-        ("client, subscribe_inline", &latencies.inline),
-    ] {
-        let (p50, p99) = (percentile(samples, 0.50), percentile(samples, 0.99));
+    for p in &paired {
+        let (c, b) = (&p.client, &p.bare);
+        let (c50, c99, b50, b99) = (
+            percentile(c, 0.50),
+            percentile(c, 0.99),
+            percentile(b, 0.50),
+            percentile(b, 0.99),
+        );
         println!(
-            "  {name}: p50 {p50:?}, p99 {p99:?}, max {:?} over {} updates at {achieved:.0}/s; added over the bare reader: p50 {:?}, p99 {:?}",
-            samples.last().unwrap(),
-            samples.len(),
-            p50.saturating_sub(raw50),
-            p99.saturating_sub(raw99),
+            "  {}: p50 {c50:?}, p99 {c99:?} over {} updates at {:.0}/s; bare reader p50 {b50:?}, p99 {b99:?}; added p50 {:?}, p99 {:?}",
+            p.path.name(),
+            c.len(),
+            p.rate,
+            c50.saturating_sub(b50),
+            c99.saturating_sub(b99),
         );
     }
 }

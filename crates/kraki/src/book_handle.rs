@@ -2,11 +2,13 @@
 //! sync, readable from any thread; and the handle that the level3 book
 //! shares with it.
 
+use crate::book_outlet::HandleOutlet;
 use crate::book_state::{BookEvent, BookState, BookStatus};
 use crate::published::{Changes, Published};
 use crate::spec::{Book, Instrument, Subscribe};
 use crate::subscription::Release;
-use crate::verified_sink::{VerifiedBook, VerifiedSink};
+use crate::verified_book::VerifiedBook;
+use crate::verified_sink::VerifiedSink;
 use crate::{Client, Error, Event};
 use futures_util::StreamExt;
 use kraki_proto::book::{L2Book, Precision};
@@ -99,7 +101,7 @@ impl Client {
         });
         let (published, changes) = Published::new(initial);
         let (events_tx, events) = flume::bounded(self.queue_capacity());
-        let sink = VerifiedSink::new(published.clone(), events_tx);
+        let sink = VerifiedSink::new(HandleOutlet::new(published.clone(), events_tx));
         let id = self.attach(params, Box::new(sink)).await?;
         Ok(BookHandle {
             published,
@@ -109,7 +111,7 @@ impl Client {
         })
     }
 
-    async fn precision_of(&self, symbol: &str) -> Result<Precision, Error> {
+    pub(crate) async fn precision_of(&self, symbol: &str) -> Result<Precision, Error> {
         // The snapshot comes even when an instrument stream already holds
         // the wire subscription (and only to this subscriber): an update
         // may not come for days.

@@ -20,6 +20,10 @@ pub struct InlineSubscription {
 }
 
 impl InlineSubscription {
+    pub(crate) fn new(release: Release) -> Self {
+        InlineSubscription { _release: release }
+    }
+
     /// Unsubscribes now (the same as dropping it).
     pub fn unsubscribe(self) {}
 }
@@ -109,8 +113,6 @@ impl Client {
             _spec: PhantomData,
         };
         let id: SubId = self.attach(spec.params(), Box::new(sink)).await?;
-        Ok(InlineSubscription {
-            _release: self.release_on_drop(id),
-        })
+        Ok(InlineSubscription::new(self.release_on_drop(id)))
     }
 }
