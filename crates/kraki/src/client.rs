@@ -151,6 +151,11 @@ impl Client {
         crate::subscription::Release::new(id, self.inner.commands.clone())
     }
 
+    /// Where commands go, for a reader that outlives this call.
+    pub(crate) fn command_sender(&self) -> mpsc::UnboundedSender<Command> {
+        self.inner.commands.clone()
+    }
+
     pub(crate) fn command(&self, command: Command) -> Result<(), Error> {
         self.inner.commands.send(command).map_err(|_| Error::Closed)
     }

@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Rejection};
 use crate::sink::Deliver;
-use kraki_proto::{Method, Response, SubscribeParams};
+use kraki_proto::{Channel, Method, Response, SubscribeParams};
 use tokio::sync::oneshot;
 
 /// Identifies one local subscriber.
@@ -34,6 +34,10 @@ pub(crate) enum Command {
     /// Unsubscribe and subscribe again every wire subscription of this
     /// subscriber, for a fresh snapshot (a book that lost sync).
     Resync(SubId),
+    /// Unsubscribe and subscribe again every wire subscription of a
+    /// channel: a handler of it dropped messages that describe state
+    /// (executions, balances), and a fresh snapshot makes it whole.
+    ResyncChannel(Channel),
     /// Every message of a type, from every subscription, to a handler.
     AddHandler(Box<dyn Deliver>),
     /// A request (trading) answered by one response, or by `expected`

@@ -46,11 +46,44 @@ impl Handled for crate::BalancesUpdate {
     type Spec = crate::Balances;
 }
 
+/// A handler's queue. A handler of executions or balances that dropped
+/// messages asks for a fresh snapshot of its channel as soon as it has
+/// room for one (as a `Subscription` of them does), so what it keeps of
+/// the account is made whole by itself.
+struct HandlerQueue<T> {
+    rx: QueueReceiver<T>,
+    commands: tokio::sync::mpsc::UnboundedSender<Command>,
+}
+
+impl<T: Handled> HandlerQueue<T> {
+    fn recv(&self) -> Option<Event<T>> {
+        let event = self.rx.recv();
+        self.resync_if_due();
+        event
+    }
+
+    async fn recv_async(&self) -> Option<Event<T>> {
+        let event = self.rx.recv_async().await;
+        self.resync_if_due();
+        event
+    }
+
+    fn resync_if_due(&self) {
+        if self.rx.resync_due() {
+            let channel = <T::Spec as Subscribe>::CHANNEL;
+            let _ = self.commands.send(Command::ResyncChannel(channel));
+        }
+    }
+}
+
 impl Client {
-    fn handler_queue<T: Handled>(&self) -> Result<QueueReceiver<T>, Error> {
+    fn handler_queue<T: Handled>(&self) -> Result<HandlerQueue<T>, Error> {
         let (tx, rx) = event_queue::channel(self.queue_capacity());
         self.command(Command::AddHandler(Box::new(TypedSink::<T::Spec>::new(tx))))?;
-        Ok(rx)
+        Ok(HandlerQueue {
+            rx,
+            commands: self.command_sender(),
+        })
     }
 
     /// Calls `handler` with every message of type `T` from every

@@ -654,3 +654,65 @@ async fn an_executions_stream_that_lagged_gets_a_fresh_snapshot_by_itself() {
     client.close().await;
     sim.shutdown().await;
 }
+
+/// A handler of executions that fell behind asks for a fresh snapshot by
+/// itself once it reads again: it learns of every order, including those
+/// whose reports it dropped.
+#[tokio::test]
+async fn an_executions_handler_that_lagged_gets_a_fresh_snapshot_by_itself() {
+    let sim = paused_sim().await;
+    let (bid, _) = top_of_book(&sim).await;
+    let client = Client::builder()
+        .auth_url(sim.private_url())
+        .rest_url(sim.rest_url())
+        .credentials(demo())
+        .queue_capacity(4)
+        .connect_auth()
+        .await
+        .unwrap();
+    // The handler holds on its first message until the orders are placed,
+    // so that most of their reports find its queue full.
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let (seen_tx, mut seen) = tokio::sync::mpsc::unbounded_channel();
+    client
+        .on::<ExecutionsUpdate>(move |update| {
+            let _ = go_rx.recv_timeout(PATIENCE);
+            let _ = seen_tx.send(update);
+        })
+        .unwrap();
+    // Handlers hear what the client's subscriptions bring; nobody reads
+    // this stream, so only the handler can ask for the resync.
+    let executions = client.subscribe(Executions::new()).await.unwrap();
+    let price = bid.checked_sub(d("100")).unwrap();
+    let mut placed = Vec::new();
+    for _ in 0..6 {
+        let order = Order::limit(Side::Buy, "BTC/USD", d("0.01"), price);
+        placed.push(client.add_order(order).await.unwrap().order_id);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for _ in 0..64 {
+        let _ = go_tx.send(());
+    }
+    // The first snapshot is the subscribe's own (no orders yet); the one
+    // after the orders is the resync.
+    let snapshot = tokio::time::timeout(PATIENCE, async {
+        loop {
+            let update = seen.recv().await.expect("handler gone");
+            if update.kind == MessageType::Snapshot && !update.reports.is_empty() {
+                return update;
+            }
+        }
+    })
+    .await
+    .expect("a fresh snapshot for the handler after its lag");
+    for id in &placed {
+        assert!(
+            snapshot.reports.iter().any(|r| &r.order_id == id),
+            "{id:?} missing from {:?}",
+            snapshot.reports
+        );
+    }
+    drop(executions);
+    client.close().await;
+    sim.shutdown().await;
+}

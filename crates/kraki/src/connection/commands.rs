@@ -33,6 +33,15 @@ impl Connection {
                 let keys = self.keys_of(id);
                 self.resubscribe(&keys, now);
             }
+            Command::ResyncChannel(channel) => {
+                let keys: Vec<_> = self
+                    .wire
+                    .iter()
+                    .filter(|(key, _)| key.channel == channel)
+                    .map(|(key, _)| key.clone())
+                    .collect();
+                self.resubscribe(&keys, now);
+            }
             Command::Call {
                 method,
                 expected,
