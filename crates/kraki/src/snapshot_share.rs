@@ -14,12 +14,14 @@
 //!   down: books, level3, executions and balances hold state that the
 //!   missed updates changed, so the snapshot is their resync (through
 //!   their view); trades get the trades newer than the last one they saw,
-//!   as an update; ticker, candles and instruments get nothing, their next
-//!   update being complete in itself.
+//!   and candles the candles from the last one they saw on (it may have
+//!   changed), as an update; a ticker, complete in every message, comes
+//!   to them as an update; instruments get nothing (the snapshot would
+//!   repeat every pair, and the pairs rarely change).
 
 use crate::command::SubId;
 use kraki_proto::channels::ExecType;
-use kraki_proto::{Channel, ChannelMessage, Inbound, MessageType, SubscribeParams};
+use kraki_proto::{Channel, ChannelMessage, Inbound, MessageType, SubscribeParams, Timestamp};
 
 /// Whether a subscriber with `params` expects a snapshot after its ack.
 pub(crate) fn asks_for_snapshot(params: &SubscribeParams) -> bool {
@@ -108,37 +110,73 @@ pub(crate) enum Share<'m> {
     Nothing,
 }
 
-/// How a snapshot `msg` reaches a subscriber with `view`: `newcomer` when
-/// it is one the snapshot was asked for, or when everyone is;
-/// `last_trade_id` is the newest trade the others have seen.
-pub(crate) fn share<'m>(
-    msg: &'m Inbound,
-    view: View,
-    newcomer: bool,
-    last_trade_id: Option<u64>,
+/// The newest data a wire subscription has routed, so that a
+/// re-subscribe's snapshot gives the others only what they have not seen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Seen {
+    trade_id: Option<u64>,
+    candle_begin: Option<Timestamp>,
+}
+
+impl Seen {
+    /// Takes note of a routed message.
+    pub(crate) fn note(&mut self, msg: &Inbound) {
+        match msg {
+            Inbound::Trade(m) => {
+                self.trade_id = self.trade_id.max(m.data.iter().map(|t| t.trade_id).max());
+            }
+            Inbound::Ohlc(m) => {
+                let newest = m.data.iter().map(|c| c.interval_begin).max();
+                self.candle_begin = self.candle_begin.max(newest);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The items of a snapshot `m` that pass `keep`, as an update; nothing
+/// when none does.
+fn as_update<'m, T: Clone>(
+    m: &ChannelMessage<Vec<T>>,
+    keep: impl Fn(&T) -> bool,
+    wrap: impl FnOnce(ChannelMessage<Vec<T>>) -> Inbound,
 ) -> Share<'m> {
+    let data: Vec<T> = m.data.iter().filter(|item| keep(item)).cloned().collect();
+    if data.is_empty() {
+        return Share::Nothing;
+    }
+    Share::Changed(wrap(ChannelMessage {
+        kind: MessageType::Update,
+        data,
+        sequence: m.sequence,
+        timestamp: m.timestamp,
+    }))
+}
+
+/// How a snapshot `msg` reaches a subscriber with `view`: `newcomer` when
+/// it is one the snapshot was asked for, or when everyone is; `seen` is
+/// what the others have been given so far.
+pub(crate) fn share<'m>(msg: &'m Inbound, view: View, newcomer: bool, seen: Seen) -> Share<'m> {
     if !newcomer {
         match msg {
             Inbound::Trade(m) => {
-                let newer: Vec<_> = m
-                    .data
-                    .iter()
-                    .filter(|t| last_trade_id.is_none_or(|last| t.trade_id > last))
-                    .cloned()
-                    .collect();
-                if newer.is_empty() {
-                    return Share::Nothing;
-                }
-                return Share::Changed(Inbound::Trade(ChannelMessage {
-                    kind: MessageType::Update,
-                    data: newer,
-                    sequence: m.sequence,
-                    timestamp: m.timestamp,
-                }));
+                let newer = |t: &kraki_proto::channels::Trade| {
+                    seen.trade_id.is_none_or(|last| t.trade_id > last)
+                };
+                return as_update(m, newer, Inbound::Trade);
             }
-            Inbound::Ticker(_) | Inbound::Ohlc(_) | Inbound::Instrument(_) => {
-                return Share::Nothing;
+            Inbound::Ohlc(m) => {
+                // With no candle seen yet, only the current one is news.
+                let from = seen
+                    .candle_begin
+                    .or_else(|| m.data.iter().map(|c| c.interval_begin).max());
+                let current = |c: &kraki_proto::channels::Candle| {
+                    from.is_none_or(|from| c.interval_begin >= from)
+                };
+                return as_update(m, current, Inbound::Ohlc);
             }
+            Inbound::Ticker(m) => return as_update(m, |_| true, Inbound::Ticker),
+            Inbound::Instrument(_) => return Share::Nothing,
             _ => {}
         }
     }
@@ -237,5 +275,72 @@ mod tests {
         ticker.snapshot = Some(false);
         assert_eq!(View::of(&ticker), View::NoSnapshot);
         assert!(!asks_for_snapshot(&ticker));
+    }
+
+    fn candles(kind: &str, begins: &[&str]) -> Inbound {
+        let data: Vec<String> = begins
+            .iter()
+            .map(|b| {
+                format!(
+                    r#"{{"symbol":"BTC/USD","open":1,"high":1,"low":1,"close":1,"vwap":1,"trades":1,"volume":1,"interval_begin":"{b}","interval":1,"timestamp":"{b}"}}"#
+                )
+            })
+            .collect();
+        let text = format!(
+            r#"{{"channel":"ohlc","type":"{kind}","timestamp":"2026-01-01T00:03:00.000000Z","data":[{}]}}"#,
+            data.join(",")
+        );
+        kraki_proto::decode(&text).unwrap()
+    }
+
+    fn begins(share: Share<'_>) -> Vec<String> {
+        match share {
+            Share::Changed(Inbound::Ohlc(m)) => {
+                assert_eq!(m.kind, MessageType::Update);
+                m.data
+                    .iter()
+                    .map(|c| c.interval_begin.to_string())
+                    .collect()
+            }
+            Share::Nothing => Vec::new(),
+            _ => panic!("a candle snapshot reaches the others as an update or not at all"),
+        }
+    }
+
+    /// The others get the candles from the last one they saw on (it may
+    /// have changed since), as an update; the newcomer gets the snapshot.
+    #[test]
+    fn a_candle_snapshot_gives_the_others_what_they_missed() {
+        let (t0, t1, t2) = (
+            "2026-01-01T00:00:00.000000Z",
+            "2026-01-01T00:01:00.000000Z",
+            "2026-01-01T00:02:00.000000Z",
+        );
+        let mut seen = Seen::default();
+        seen.note(&candles("update", &[t1]));
+        let snapshot = candles("snapshot", &[t0, t1, t2]);
+        assert_eq!(
+            begins(share(&snapshot, View::Everything, false, seen)),
+            [t1, t2]
+        );
+        assert!(matches!(
+            share(&snapshot, View::Everything, true, seen),
+            Share::Same(_)
+        ));
+        // Nothing seen yet: only the current candle is news.
+        assert_eq!(
+            begins(share(&snapshot, View::Everything, false, Seen::default())),
+            [t2]
+        );
+        seen.note(&candles("update", &[t2]));
+        assert_eq!(
+            begins(share(
+                &candles("snapshot", &[t0, t1]),
+                View::Everything,
+                false,
+                seen
+            )),
+            Vec::<String>::new()
+        );
     }
 }

@@ -7,6 +7,7 @@
 //! (or the subscription refused).
 
 use crate::command::SubId;
+use crate::snapshot_share::Seen;
 use kraki_proto::{Channel, ReqId, SubscribeParams};
 use std::time::{Duration, Instant};
 
@@ -53,10 +54,9 @@ pub(crate) struct Wire {
     /// newcomers need a snapshot: the next snapshot is theirs, and the
     /// others get only what they missed meanwhile.
     pub(crate) snapshot_for: Option<Vec<SubId>>,
-    /// The newest `trade_id` routed (trade channel), so that a
-    /// re-subscribe's snapshot gives the others only trades they have not
-    /// seen.
-    pub(crate) last_trade_id: Option<u64>,
+    /// The newest trade and candle routed, so that a re-subscribe's
+    /// snapshot gives the others only what they have not seen.
+    pub(crate) seen: Seen,
 }
 
 impl Wire {
@@ -67,7 +67,7 @@ impl Wire {
             subscribers: Vec::new(),
             retried: Retried::default(),
             snapshot_for: None,
-            last_trade_id: None,
+            seen: Seen::default(),
         }
     }
 

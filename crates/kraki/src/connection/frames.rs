@@ -144,10 +144,6 @@ impl Connection {
             handler.deliver(msg, symbol);
         }
         let snapshot = msg.message_type() == Some(MessageType::Snapshot);
-        let newest_trade = match msg {
-            Inbound::Trade(m) => m.data.iter().map(|t| t.trade_id).max(),
-            _ => None,
-        };
         for wire in self.wire.routed_mut(channel, symbol) {
             wire.fed();
             let audience = if snapshot {
@@ -161,7 +157,7 @@ impl Connection {
                 };
                 let delivered = if snapshot {
                     let newcomer = snapshot_share::is_newcomer(audience.as_deref(), *id);
-                    match snapshot_share::share(msg, local.view, newcomer, wire.last_trade_id) {
+                    match snapshot_share::share(msg, local.view, newcomer, wire.seen) {
                         Share::Same(msg) => local.sink.deliver(msg, symbol),
                         Share::Changed(own) => local.sink.deliver(&own, symbol),
                         Share::Nothing => Delivered::Done,
@@ -177,9 +173,7 @@ impl Connection {
                     self.wants_snapshot.push(*id);
                 }
             }
-            if newest_trade > wire.last_trade_id {
-                wire.last_trade_id = newest_trade;
-            }
+            wire.seen.note(msg);
         }
     }
 

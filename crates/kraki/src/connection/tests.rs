@@ -622,8 +622,9 @@ fn a_subscriber_joining_an_active_subscription_gets_its_own_snapshot_only() {
     assert_eq!(b.kinds(), [MessageType::Snapshot, MessageType::Update]);
     assert_eq!(
         a.kinds(),
-        [MessageType::Update],
-        "the newcomer's snapshot is not replayed to the first subscriber"
+        [MessageType::Update, MessageType::Update],
+        "the newcomer's snapshot reaches the first subscriber as an update \
+         (a ticker is complete in every message), not as a snapshot"
     );
     // A later snapshot (a resync) goes to everyone again.
     h.core.handle_command(Command::Resync(SubId(1)), h.at(2.0));
