@@ -262,7 +262,7 @@ fn for_each_block(
             None if eof => filled,
             None => continue,
         };
-        let go_on = match std::str::from_utf8(&buf[..end]) {
+        let go_on = match simdutf8::basic::from_utf8(&buf[..end]) {
             Ok(lines) => end == 0 || each(Ok(lines)),
             // Somewhere in the block: line by line, to say where.
             Err(_) => buf[..end].split_inclusive(|&b| b == b'\n').all(|raw| {
@@ -498,6 +498,11 @@ impl<W: Write> Verifier<W> {
         checksum: u32,
         verdict: Result<Verification, kraki_proto::book::BookError>,
     ) -> anyhow::Result<()> {
+        // Nearly every message: nothing to write but the count.
+        if !self.json && matches!(verdict, Ok(Verification::Verified)) {
+            self.tally.verified += 1;
+            return Ok(());
+        }
         let (ok, computed, note) = match &verdict {
             Ok(Verification::Verified) => {
                 self.tally.verified += 1;

@@ -49,10 +49,13 @@ pub struct L2Book {
     bids: Side,
     asks: Side,
     in_sync: bool,
-    /// The CRC32 of the ask digits, valid while the asks have not changed:
-    /// most updates touch one side only, and the bids' digits follow the
-    /// asks' in the checksum.
-    asks_crc: u32,
+    /// The CRC32 state after the ask digits, valid while the asks have not
+    /// changed: most updates touch one side only, and the bids' digits
+    /// follow the asks' in the checksum. A copy goes on into the bids'.
+    asks_crc: crc32fast::Hasher,
+    /// A fresh CRC32 state. Making one asks the CPU for its features each
+    /// time; copying this one does not.
+    fresh_crc: crc32fast::Hasher,
 }
 
 impl L2Book {
@@ -67,7 +70,8 @@ impl L2Book {
             bids: Side::new(true, depth),
             asks: Side::new(false, depth),
             in_sync: false,
-            asks_crc: 0,
+            asks_crc: crc32fast::Hasher::new(),
+            fresh_crc: crc32fast::Hasher::new(),
         }
     }
 
@@ -137,10 +141,11 @@ impl L2Book {
             return Err(e);
         }
         if self.asks.is_dirty() {
-            self.asks_crc = crc32fast::hash(self.asks.text());
+            self.asks_crc = self.fresh_crc.clone();
+            self.asks_crc.update(self.asks.text());
         }
         // The CRC goes on from the asks' into the bids' digits.
-        let mut crc = crc32fast::Hasher::new_with_initial(self.asks_crc);
+        let mut crc = self.asks_crc.clone();
         crc.update(self.bids.text());
         let computed = crc.finalize();
         if computed == update.checksum {
