@@ -320,3 +320,56 @@ async fn an_unanswered_order_is_outcome_unknown_with_its_cl_ord_id() {
     client.close().await;
     sim.shutdown().await;
 }
+
+/// `level3_book_inline`: the order-by-order book, applied in place on the
+/// reader, verified and resynced after a corrupt checksum.
+#[tokio::test]
+async fn the_inline_level3_book_verifies_and_resyncs_itself() {
+    use kraki::{BookEvent, BookStatus};
+    let sim = Simulator::builder()
+        .seed(9)
+        .rate(400.0)
+        .spawn()
+        .await
+        .unwrap();
+    let client = level3_client(&sim).await;
+    let (tx, mut seen) = tokio::sync::mpsc::unbounded_channel();
+    let _book = client
+        .level3_book_inline("BTC/USD", 10, move |book| {
+            let state = book.state();
+            let _ = tx.send((
+                book.event().clone(),
+                state.status,
+                state.verified,
+                state.resyncs,
+                state.book.order_count(),
+            ));
+        })
+        .await
+        .unwrap();
+    let within = std::time::Duration::from_secs(10);
+    let mut next = async || {
+        tokio::time::timeout(within, seen.recv())
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    loop {
+        let (_, status, verified, _, orders) = next().await;
+        if status == BookStatus::Live && verified >= 5 {
+            assert!(orders > 0);
+            break;
+        }
+    }
+    sim.corrupt_next_checksum("BTC/USD");
+    let mut mismatched = false;
+    loop {
+        let (event, status, _, resyncs, _) = next().await;
+        mismatched |= matches!(event, BookEvent::Applied { ok: false, .. });
+        if resyncs == 1 && status == BookStatus::Live {
+            break;
+        }
+    }
+    assert!(mismatched, "the corrupt checksum was seen");
+    client.close().await;
+}
