@@ -24,6 +24,7 @@ mod order_enums;
 pub mod recording;
 mod request;
 mod response;
+pub mod rest_names;
 mod scan;
 mod subscription;
 mod time_reader;

@@ -29,8 +29,9 @@
 //! - Private (`/auth/v2`): `executions`, `balances` and trading; see
 //!   below.
 //! - REST: `GetWebSocketsToken` behind Kraken's signature (see
-//!   [`DEMO_API_KEY`] and [`DEMO_API_SECRET`]), `AssetPairs`, `Time`,
-//!   `SystemStatus`.
+//!   [`DEMO_API_KEY`] and [`DEMO_API_SECRET`]), `AssetPairs` (in
+//!   Kraken's names: `XXBTZUSD`, `XBT/USD`, every spelling Kraken takes),
+//!   `Time`, `SystemStatus`.
 //! - The engine's state on the [`SimHandle`]: [`SimHandle::set_status`]
 //!   pushes a `status` update to every connection and REST `SystemStatus`.
 //! - Faults, for every connection or one at a time; see below.

@@ -9,6 +9,7 @@ use crate::markets::PairSpec;
 use crate::shared::Shared;
 use http::StatusCode;
 use http::request::Parts;
+use kraki_proto::rest_names;
 use serde_json::{Value, json};
 
 /// The answer to one request, its body read whole: a pure function of the
@@ -69,36 +70,43 @@ fn form_value(form: &str, name: &str) -> Option<String> {
         .map(|(_, v)| percent_decode(v))
 }
 
-/// `pair` is the comma-separated list asked for, if any.
+/// `pair` is the comma-separated list asked for, if any, each pair in
+/// any spelling Kraken takes (`XXBTZUSD`, `XBTUSD`, `XBT/USD`,
+/// `BTC/USD`). Kraken keys each entry by its own key (`XXBTZUSD`), except
+/// a pair asked for with a slash, which it keys by the name as asked:
+/// python-kraken-sdk's order book, for one, looks `BTC/USD` up under
+/// `BTC/USD`.
 fn asset_pairs(pair: Option<&str>, specs: &[PairSpec]) -> Value {
-    let wanted: Option<Vec<String>> = pair.map(|p| p.split(',').map(str::to_owned).collect());
     let mut result = serde_json::Map::new();
-    let altname = |s: &PairSpec| s.symbol.replace('/', "");
-    match wanted {
+    let chosen: Vec<(Option<&str>, &PairSpec)> = match pair {
         Some(names) => {
-            for name in names {
+            let mut chosen = Vec::new();
+            for name in names.split(',') {
                 match specs
                     .iter()
-                    .find(|s| s.symbol == name || altname(s) == name)
+                    .find(|s| rest_names::names_pair(name, &s.symbol))
                 {
-                    // Keyed by the name as queried: clients rely on it.
-                    Some(spec) => {
-                        result.insert(name, pair_json(spec));
-                    }
+                    Some(spec) => chosen.push((Some(name), spec)),
                     None => return json!({"error": ["EQuery:Unknown asset pair"]}),
                 }
             }
+            chosen
         }
-        None => {
-            for spec in specs {
-                result.insert(altname(spec), pair_json(spec));
-            }
+        None => specs.iter().map(|spec| (None, spec)).collect(),
+    };
+    for (asked, spec) in chosen {
+        if let Some(names) = rest_names::pair_names(&spec.symbol) {
+            let key = match asked {
+                Some(name) if name.contains('/') => name.to_owned(),
+                _ => names.key.clone(),
+            };
+            result.insert(key, pair_json(spec, &names));
         }
     }
     json!({"error": [], "result": result})
 }
 
-fn pair_json(spec: &PairSpec) -> Value {
+fn pair_json(spec: &PairSpec, names: &rest_names::PairNames) -> Value {
     let step = |precision: u8| {
         kraki_proto::Decimal::new(1, precision)
             .unwrap_or_default()
@@ -107,12 +115,12 @@ fn pair_json(spec: &PairSpec) -> Value {
     let qty_min = kraki_proto::Decimal::new(spec.qty_min, spec.qty_precision).unwrap_or_default();
     let cost_min = kraki_proto::Decimal::new(spec.cost_min_e5, 5).unwrap_or_default();
     json!({
-        "altname": spec.symbol.replace('/', ""),
-        "wsname": spec.symbol,
+        "altname": names.altname,
+        "wsname": names.wsname,
         "aclass_base": "currency",
-        "base": spec.base,
+        "base": names.base,
         "aclass_quote": "currency",
-        "quote": spec.quote,
+        "quote": names.quote,
         "lot": "unit",
         "cost_decimals": 5,
         "pair_decimals": spec.price_precision,

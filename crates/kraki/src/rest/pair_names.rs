@@ -4,25 +4,8 @@
 //! v2: `XBT/USD` is `BTC/USD`, `XDG/USD` is `DOGE/USD`. Matching `wsname`
 //! against a v2 symbol as text misses exactly the busiest pair.
 
+use kraki_proto::rest_names::v2_symbol;
 use serde_json::Value;
-
-/// Asset codes that WebSocket v1 (and REST's `wsname`) spell otherwise
-/// than v2.
-const V1_TO_V2: [(&str, &str); 2] = [("XBT", "BTC"), ("XDG", "DOGE")];
-
-/// The v2 symbol a `wsname` stands for: `XBT/USD` → `BTC/USD`;
-/// `None` when it is not `BASE/QUOTE`.
-pub(crate) fn v2_symbol(wsname: &str) -> Option<String> {
-    let (base, quote) = wsname.split_once('/')?;
-    Some(format!("{}/{}", v2_asset(base), v2_asset(quote)))
-}
-
-fn v2_asset(code: &str) -> &str {
-    V1_TO_V2
-        .iter()
-        .find(|(v1, _)| *v1 == code)
-        .map_or(code, |&(_, v2)| v2)
-}
 
 /// The entry of an `AssetPairs` result that is the v2 `symbol`: keyed by
 /// it, or whose `wsname` stands for it.
@@ -42,15 +25,6 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn wsnames_become_v2_symbols() {
-        assert_eq!(v2_symbol("XBT/USD").unwrap(), "BTC/USD");
-        assert_eq!(v2_symbol("XDG/USD").unwrap(), "DOGE/USD");
-        assert_eq!(v2_symbol("ETH/XBT").unwrap(), "ETH/BTC");
-        assert_eq!(v2_symbol("ETH/USD").unwrap(), "ETH/USD");
-        assert_eq!(v2_symbol("XBTUSD"), None);
-    }
 
     #[test]
     fn pairs_are_found_under_kraken_s_own_keys() {
