@@ -1,0 +1,188 @@
+"""The messages kraki delivers, one class per channel and kind.
+
+Every class is a :class:`~kraki._record.Record`: Kraken's field names as
+attributes, prices and quantities as ``Decimal`` with Kraken's digits,
+times as ``datetime`` in UTC. ``type`` is ``"snapshot"`` or ``"update"``.
+``kraki.sockets.schema.responses`` gives the same classes kraken-sockets'
+names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._convert import loads
+from ._record import Record, convert
+
+
+class Message(Record):
+    """A message of one channel."""
+
+    #: The channel's name on the wire.
+    channel: str = ""
+
+
+class TickerSnapshot(Message):
+    """The ticker of one symbol, first message: ``symbol``, ``bid``,
+    ``bid_qty``, ``ask``, ``ask_qty``, ``last``, ``volume``, ``vwap``,
+    ``low``, ``high``, ``change``, ``change_pct``."""
+
+    channel = "ticker"
+
+
+class TickerUpdate(TickerSnapshot):
+    """The ticker of one symbol, after a trade (or a best bid/offer change)."""
+
+
+class TradesSnapshot(Message):
+    """Recent trades of one symbol: ``symbol`` and ``trades``, each with
+    ``symbol``, ``side`` (``"buy"``/``"sell"``), ``price``, ``qty``,
+    ``ord_type``, ``trade_id`` and ``timestamp``."""
+
+    channel = "trade"
+
+
+class TradesUpdate(TradesSnapshot):
+    """New trades of one symbol (``trades``)."""
+
+
+class BookSnapshot(Message):
+    """A book message as sent (not applied): ``symbol``, ``bids``, ``asks``
+    (levels with ``price`` and ``qty``), ``checksum``. For a book kept in
+    sync and verified, use ``Client.book``."""
+
+    channel = "book"
+
+
+class BookUpdate(BookSnapshot):
+    """Changed levels of one symbol's book, with the checksum after them."""
+
+
+class OHLCSnapshot(Message):
+    """Candles of one symbol: ``symbol`` and ``candles`` (``open``, ``high``,
+    ``low``, ``close``, ``vwap``, ``trades``, ``volume``,
+    ``interval_begin``, ``interval``)."""
+
+    channel = "ohlc"
+
+
+class OHLCUpdate(OHLCSnapshot):
+    """The current candle of one symbol, changed."""
+
+
+class InstrumentsSnapshot(Message):
+    """Reference data: ``assets`` and ``pairs`` (with ``price_increment``,
+    ``qty_increment``, ``qty_min``, …)."""
+
+    channel = "instrument"
+
+
+class InstrumentsUpdate(InstrumentsSnapshot):
+    """Changed reference data."""
+
+
+class ExecutionsSnapshot(Message):
+    """Your open orders (and fills, with ``snap_trades``): ``data``, a list
+    of execution reports (``order_id``, ``cl_ord_id``, ``exec_type``,
+    ``order_status``, ``side``, ``limit_price``, ``last_qty``, …), and
+    ``sequence``."""
+
+    channel = "executions"
+
+
+class ExecutionsUpdate(ExecutionsSnapshot):
+    """Execution reports: orders placed, amended, filled, canceled."""
+
+
+class BalancesSnapshot(Message):
+    """Your balances: ``data``, one entry per asset (``asset``,
+    ``balance``, ``wallets``), and ``sequence``."""
+
+    channel = "balances"
+
+
+class BalancesUpdate(BalancesSnapshot):
+    """Ledger entries that changed your balances (``data``)."""
+
+
+class Status(Message):
+    """The exchange's state: ``system`` (``online``, ``maintenance``,
+    ``cancel_only``, ``post_only``), ``api_version``, ``connection_id``,
+    ``version``."""
+
+    channel = "status"
+
+
+class Heartbeat(Message):
+    """Kraken's heartbeat: the connection is alive and nothing else came."""
+
+    channel = "heartbeat"
+
+
+class Pong(Message):
+    """The answer to a ping (``req_id``, ``time_in``, ``time_out``)."""
+
+    channel = "pong"
+
+
+class SubscriptionAck(Message):
+    """The exchange accepted a subscription: ``method`` (``"subscribe"``),
+    ``success``, ``result`` (``channel``, ``symbol``, …)."""
+
+    channel = "subscribe"
+
+
+class UnsubscribeAck(SubscriptionAck):
+    """The exchange ended a subscription (``method`` is ``"unsubscribe"``)."""
+
+    channel = "unsubscribe"
+
+
+_CLASSES: dict[str, tuple[type[Message], type[Message]]] = {
+    "ticker": (TickerSnapshot, TickerUpdate),
+    "trade": (TradesSnapshot, TradesUpdate),
+    "book": (BookSnapshot, BookUpdate),
+    "ohlc": (OHLCSnapshot, OHLCUpdate),
+    "instrument": (InstrumentsSnapshot, InstrumentsUpdate),
+    "executions": (ExecutionsSnapshot, ExecutionsUpdate),
+    "balances": (BalancesSnapshot, BalancesUpdate),
+}
+
+#: Where a channel's payload sits in kraki's JSON, lifted onto the message.
+_NESTED = {"ticker": "ticker", "book": "book", "instrument": "data"}
+
+
+def _build(cls: type[Message], fields: dict[str, Any]) -> Message:
+    message = cls.__new__(cls)
+    message.__dict__.update({key: convert(key, value) for key, value in fields.items()})
+    return message
+
+
+def from_json(channel: str, text: str) -> Message:
+    """The message of ``channel`` that kraki's JSON ``text`` holds."""
+    raw: dict[str, Any] = loads(text)
+    kind = raw.pop("type", "update")
+    snapshot_cls, update_cls = _CLASSES[channel]
+    cls = snapshot_cls if kind == "snapshot" else update_cls
+    nested = _NESTED.get(channel)
+    fields: dict[str, Any] = {"type": kind}
+    if nested is not None:
+        fields.update(raw.pop(nested) or {})
+    if channel == "executions":
+        raw["data"] = raw.pop("reports", [])
+    fields.update(raw)
+    message = _build(cls, fields)
+    if channel == "trade":
+        trades = message.trades
+        message.symbol = trades[0].symbol if trades else None
+    elif channel == "ohlc":
+        candles = message.candles
+        message.symbol = candles[0].symbol if candles else None
+    elif channel == "executions":
+        message.reports = message.data
+    return message
+
+
+def status_from_json(text: str) -> Status:
+    """A ``Status`` from kraki's JSON of one status payload."""
+    return _build(Status, loads(text))
