@@ -7,11 +7,16 @@ use crate::errors;
 use crate::spec::{self, SpecArgs};
 use crate::trading::{self, DeadManSwitch};
 use pyo3::prelude::*;
+use std::sync::Arc;
+use tokio::sync::Mutex;
 
 /// A connected kraki client.
 #[pyclass(module = "kraki._kraki")]
 pub(crate) struct RawClient {
     client: kraki::Client,
+    /// One watch for `status_changed`, so that each change is reported
+    /// once (a fresh watch per call would report the last one again).
+    status: Arc<Mutex<kraki::StatusWatch>>,
 }
 
 fn run<'py, T>(
@@ -70,7 +75,8 @@ impl RawClient {
                 None => builder.connect().await,
             }
             .map_err(errors::to_py)?;
-            Ok(RawClient { client })
+            let status = Arc::new(Mutex::new(client.status()));
+            Ok(RawClient { client, status })
         })
     }
 
@@ -109,8 +115,9 @@ impl RawClient {
     /// Waits for the next change of the exchange's status; its JSON, or
     /// None once the client closed.
     fn status_changed<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let mut watch = self.client.status();
+        let watch = self.status.clone();
         run(py, async move {
+            let mut watch = watch.lock().await;
             match watch.changed().await {
                 Ok(Some(status)) => serde_json::to_string(&status).map(Some).map_err(|e| {
                     errors::KrakiError::new_err(format!("cannot pass status on: {e}"))

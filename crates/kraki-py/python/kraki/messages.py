@@ -22,7 +22,13 @@ class Message(Record):
     channel: str = ""
 
 
-class TickerSnapshot(Message):
+class TickerMessage(Message):
+    """Base of the ``ticker`` channel's two kinds (triggers match the kind exactly)."""
+
+    channel = "ticker"
+
+
+class TickerSnapshot(TickerMessage):
     """The ticker of one symbol, first message: ``symbol``, ``bid``,
     ``bid_qty``, ``ask``, ``ask_qty``, ``last``, ``volume``, ``vwap``,
     ``low``, ``high``, ``change``, ``change_pct``."""
@@ -30,11 +36,17 @@ class TickerSnapshot(Message):
     channel = "ticker"
 
 
-class TickerUpdate(TickerSnapshot):
+class TickerUpdate(TickerMessage):
     """The ticker of one symbol, after a trade (or a best bid/offer change)."""
 
 
-class TradesSnapshot(Message):
+class TradesMessage(Message):
+    """Base of the ``trade`` channel's two kinds (triggers match the kind exactly)."""
+
+    channel = "trade"
+
+
+class TradesSnapshot(TradesMessage):
     """Recent trades of one symbol: ``symbol`` and ``trades``, each with
     ``symbol``, ``side`` (``"buy"``/``"sell"``), ``price``, ``qty``,
     ``ord_type``, ``trade_id`` and ``timestamp``."""
@@ -42,11 +54,17 @@ class TradesSnapshot(Message):
     channel = "trade"
 
 
-class TradesUpdate(TradesSnapshot):
+class TradesUpdate(TradesMessage):
     """New trades of one symbol (``trades``)."""
 
 
-class BookSnapshot(Message):
+class BookMessage(Message):
+    """Base of the ``book`` channel's two kinds (triggers match the kind exactly)."""
+
+    channel = "book"
+
+
+class BookSnapshot(BookMessage):
     """A book message as sent (not applied): ``symbol``, ``bids``, ``asks``
     (levels with ``price`` and ``qty``), ``checksum``. For a book kept in
     sync and verified, use ``Client.book``."""
@@ -54,11 +72,17 @@ class BookSnapshot(Message):
     channel = "book"
 
 
-class BookUpdate(BookSnapshot):
+class BookUpdate(BookMessage):
     """Changed levels of one symbol's book, with the checksum after them."""
 
 
-class OHLCSnapshot(Message):
+class OHLCMessage(Message):
+    """Base of the ``ohlc`` channel's two kinds (triggers match the kind exactly)."""
+
+    channel = "ohlc"
+
+
+class OHLCSnapshot(OHLCMessage):
     """Candles of one symbol: ``symbol`` and ``candles`` (``open``, ``high``,
     ``low``, ``close``, ``vwap``, ``trades``, ``volume``,
     ``interval_begin``, ``interval``)."""
@@ -66,22 +90,34 @@ class OHLCSnapshot(Message):
     channel = "ohlc"
 
 
-class OHLCUpdate(OHLCSnapshot):
+class OHLCUpdate(OHLCMessage):
     """The current candle of one symbol, changed."""
 
 
-class InstrumentsSnapshot(Message):
+class InstrumentsMessage(Message):
+    """Base of the ``instrument`` channel's two kinds (triggers match the kind exactly)."""
+
+    channel = "instrument"
+
+
+class InstrumentsSnapshot(InstrumentsMessage):
     """Reference data: ``assets`` and ``pairs`` (with ``price_increment``,
     ``qty_increment``, ``qty_min``, …)."""
 
     channel = "instrument"
 
 
-class InstrumentsUpdate(InstrumentsSnapshot):
+class InstrumentsUpdate(InstrumentsMessage):
     """Changed reference data."""
 
 
-class ExecutionsSnapshot(Message):
+class ExecutionsMessage(Message):
+    """Base of the ``executions`` channel's two kinds (triggers match the kind exactly)."""
+
+    channel = "executions"
+
+
+class ExecutionsSnapshot(ExecutionsMessage):
     """Your open orders (and fills, with ``snap_trades``): ``data``, a list
     of execution reports (``order_id``, ``cl_ord_id``, ``exec_type``,
     ``order_status``, ``side``, ``limit_price``, ``last_qty``, …), and
@@ -90,18 +126,24 @@ class ExecutionsSnapshot(Message):
     channel = "executions"
 
 
-class ExecutionsUpdate(ExecutionsSnapshot):
+class ExecutionsUpdate(ExecutionsMessage):
     """Execution reports: orders placed, amended, filled, canceled."""
 
 
-class BalancesSnapshot(Message):
+class BalancesMessage(Message):
+    """Base of the ``balances`` channel's two kinds (triggers match the kind exactly)."""
+
+    channel = "balances"
+
+
+class BalancesSnapshot(BalancesMessage):
     """Your balances: ``data``, one entry per asset (``asset``,
     ``balance``, ``wallets``), and ``sequence``."""
 
     channel = "balances"
 
 
-class BalancesUpdate(BalancesSnapshot):
+class BalancesUpdate(BalancesMessage):
     """Ledger entries that changed your balances (``data``)."""
 
 
@@ -132,7 +174,7 @@ class SubscriptionAck(Message):
     channel = "subscribe"
 
 
-class UnsubscribeAck(SubscriptionAck):
+class UnsubscribeAck(Message):
     """The exchange ended a subscription (``method`` is ``"unsubscribe"``)."""
 
     channel = "unsubscribe"
