@@ -146,6 +146,17 @@ impl Simulator {
         &self.api_secret
     }
 
+    /// The open WebSocket connections, oldest first, as `(id, path)`:
+    /// `/v2` public, `/auth/v2` authenticated, `/l3/v2` level3.
+    fn connections(&self) -> PyResult<Vec<(u64, String)>> {
+        self.with(|h| {
+            h.connections()
+                .iter()
+                .map(|c| (c.id(), c.path().to_owned()))
+                .collect()
+        })
+    }
+
     /// Fault: closes every open WebSocket connection with a close frame.
     fn close_connections(&self) -> PyResult<()> {
         self.with(SimHandle::close_connections)

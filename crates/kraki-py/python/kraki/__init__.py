@@ -24,6 +24,7 @@ from ._kraki import (
     RejectedError,
     Simulator,
 )
+from . import events, messages
 from .client import Client, Subscription, env_credentials
 from .events import ConnectionEvent, Gap, Lagged, Reconnected, Reconnecting, StatusChanged
 from .specs import Balances, Book, Executions, Instrument, Ohlc, Spec, Ticker, Trades
@@ -59,4 +60,6 @@ __all__ = [
     "Trades",
     "VerifiedBook",
     "env_credentials",
+    "events",
+    "messages",
 ]
