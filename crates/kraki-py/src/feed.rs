@@ -14,9 +14,10 @@ use pyo3::prelude::*;
 use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc};
 
-/// Events waiting between the forwarder and Python: enough for a batch,
-/// small so that a slow reader shows up as lag in kraki's queue quickly.
-const HANDOFF: usize = 256;
+/// Events waiting between the forwarder and Python: enough for a batch
+/// (one asyncio wake-up per batch, not per event), small so that a slow
+/// reader shows up as lag in kraki's queue soon, not after a long backlog.
+const HANDOFF: usize = 32;
 
 /// One event as Python receives it: `(kind, json, a, b)`, where kind is
 /// `data` (json is the message), `reconnecting`, `reconnected`, `lagged`
@@ -76,7 +77,7 @@ impl Feed {
     /// Waits for at least one event, then returns every event ready, up to
     /// `max`, as a list of `(kind, json, a, b)` tuples; an empty list once
     /// the subscription has ended (the client closed).
-    #[pyo3(signature = (max = 512))]
+    #[pyo3(signature = (max = 64))]
     fn next_batch<'py>(&self, py: Python<'py>, max: usize) -> PyResult<Bound<'py, PyAny>> {
         let rx = self.rx.clone();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {

@@ -20,8 +20,16 @@ pub(crate) struct Simulator {
     api_secret: String,
 }
 
-fn parse_decimal(what: &str, text: &str) -> PyResult<Decimal> {
-    Decimal::parse(text).map_err(|e| errors::invalid(format!("invalid {what} {text:?}: {e}")))
+/// A price or quantity from a `str`, `Decimal` or `int`, by its text; a
+/// float is refused, since its text is not the number the caller wrote.
+fn parse_decimal(what: &str, value: &Bound<'_, PyAny>) -> PyResult<Decimal> {
+    if value.is_instance_of::<pyo3::types::PyFloat>() {
+        return Err(errors::invalid(format!(
+            "{what} must be a str, Decimal or int, not a float (floats are not exact)"
+        )));
+    }
+    let text = value.str()?.to_string();
+    Decimal::parse(&text).map_err(|e| errors::invalid(format!("invalid {what} {text:?}: {e}")))
 }
 
 impl Simulator {
@@ -237,11 +245,11 @@ impl Simulator {
         &self,
         py: Python<'py>,
         symbol: String,
-        price: String,
-        qty: String,
+        price: &Bound<'py, PyAny>,
+        qty: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let price = parse_decimal("price", &price)?;
-        let qty = parse_decimal("quantity", &qty)?;
+        let price = parse_decimal("price", price)?;
+        let qty = parse_decimal("quantity", qty)?;
         let handle = self.running()?;
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             Ok(handle.trade_to(&symbol, price, qty).await)

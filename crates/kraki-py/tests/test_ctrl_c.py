@@ -28,6 +28,11 @@ SCRIPT = textwrap.dedent(
     try:
         asyncio.run(kraken.run([TickerSubscriptionRequest(["BTC/USD"])]))
     except KeyboardInterrupt:
+        # The simulator sees the close a moment after the client sent it.
+        import time
+        deadline = time.monotonic() + 5
+        while sim.connections() and time.monotonic() < deadline:
+            time.sleep(0.01)
         print("interrupted", kraken.public_client is None, sim.connections(), flush=True)
     sim.stop()
     print("done", flush=True)

@@ -35,7 +35,7 @@ async def test_order_is_placed_filled_and_reported(sim) -> None:
             lambda: any(r.order_id == placed.order_id and r.exec_type == "new" for r in seen),
             "the new order's execution report",
         )
-        assert await sim.trade_to("BTC/USD", "60000.0", "0.01")
+        assert await sim.trade_to("BTC/USD", Decimal("60000.0"), Decimal("0.01"))
         await eventually(
             lambda: any(r.order_id == placed.order_id and r.exec_type == "trade" for r in seen),
             "the fill",
@@ -87,6 +87,9 @@ async def test_checks_before_sending(sim) -> None:
             await client.add_order("BTC/USD", "buy", "0.01", limit_price="60000.05")
         with pytest.raises(TypeError, match="float"):
             await client.add_order("BTC/USD", "buy", 0.01, limit_price="60000.0")
+        with pytest.raises(kraki.InvalidError, match="float"):
+            await sim.trade_to("BTC/USD", 60000.0, "0.01")
+        assert not await sim.trade_to("NOPE/USD", "1.0", "1.0")
         with pytest.raises(ValueError, match="side"):
             await client.add_order("BTC/USD", "long", "0.01", limit_price="60000.0")
     finally:

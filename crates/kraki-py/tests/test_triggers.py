@@ -8,6 +8,8 @@ import asyncio
 
 from conftest import eventually
 
+import kraki
+
 from kraki.sockets import KrakenWebSocketAPI
 from kraki.sockets.schema.requests import BookSubscriptionRequest, TickerSubscriptionRequest
 from kraki.sockets.schema.responses import (
@@ -18,8 +20,14 @@ from kraki.sockets.schema.responses import (
 )
 
 
-async def test_a_slow_trigger_is_lag_counted_and_reported(sim) -> None:
-    # A small queue so that a slow trigger falls behind within the test.
+async def test_a_slow_trigger_is_lag_counted_and_reported() -> None:
+    # A busy market and a small queue, so that a slow trigger falls behind
+    # within the test.
+    with kraki.Simulator(seed=7, rate=4000.0) as sim:
+        await slow_trigger(sim)
+
+
+async def slow_trigger(sim: kraki.Simulator) -> None:
     kraken = KrakenWebSocketAPI(url=sim.public_url, queue_capacity=16)
     logged: list[tuple[str, str]] = []
     lags: list[LaggedResponse] = []
@@ -31,7 +39,7 @@ async def test_a_slow_trigger_is_lag_counted_and_reported(sim) -> None:
 
     @kraken.trigger(BookUpdateResponse)
     async def slow(response: BookUpdateResponse) -> None:
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.02)
 
     @kraken.trigger(LaggedResponse)
     def lagged(event: LaggedResponse) -> None:
