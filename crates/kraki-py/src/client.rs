@@ -4,6 +4,7 @@
 
 use crate::book::Book;
 use crate::errors;
+use crate::feed::Feed;
 use crate::spec::{self, SpecArgs};
 use crate::trading::{self, DeadManSwitch};
 use pyo3::prelude::*;
@@ -35,7 +36,9 @@ impl RawClient {
     /// from `rest_url`, then the WebSocket at `auth_url`. Otherwise opens
     /// the public WebSocket at `url`. URLs left out are Kraken's.
     #[staticmethod]
-    #[pyo3(signature = (*, url=None, auth_url=None, rest_url=None, api_key=None, api_secret=None, queue_capacity=None))]
+    #[pyo3(signature = (*, url=None, auth_url=None, rest_url=None, api_key=None, api_secret=None, queue_capacity=None, ping_interval=None))]
+    // One Rust argument per Python keyword argument.
+    #[allow(clippy::too_many_arguments)]
     fn connect(
         py: Python<'_>,
         url: Option<String>,
@@ -44,6 +47,7 @@ impl RawClient {
         api_key: Option<String>,
         api_secret: Option<String>,
         queue_capacity: Option<usize>,
+        ping_interval: Option<f64>,
     ) -> PyResult<Bound<'_, PyAny>> {
         let mut builder = kraki::Client::builder();
         if let Some(url) = url {
@@ -57,6 +61,14 @@ impl RawClient {
         }
         if let Some(capacity) = queue_capacity {
             builder = builder.queue_capacity(capacity);
+        }
+        if let Some(seconds) = ping_interval {
+            if !(seconds.is_finite() && seconds > 0.0) {
+                return Err(errors::invalid(format!(
+                    "ping_interval must be a positive number of seconds, not {seconds}"
+                )));
+            }
+            builder = builder.ping_interval(std::time::Duration::from_secs_f64(seconds));
         }
         let credentials = match (api_key, api_secret) {
             (Some(key), Some(secret)) => {
@@ -84,6 +96,11 @@ impl RawClient {
     fn subscribe<'py>(&self, py: Python<'py>, spec: SpecArgs) -> PyResult<Bound<'py, PyAny>> {
         let client = self.client.clone();
         run(py, spec::subscribe(client, spec))
+    }
+
+    /// The feed of heartbeats and pongs (see `Feed::liveness`).
+    fn liveness(&self) -> PyResult<Feed> {
+        Feed::liveness(&self.client).map_err(errors::to_py)
     }
 
     /// A verified book of `symbol` at `depth`, once subscribed.

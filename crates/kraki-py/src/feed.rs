@@ -47,7 +47,9 @@ fn item<T: serde::Serialize>(event: Event<T>) -> Item {
 #[pyclass(module = "kraki._kraki")]
 pub(crate) struct Feed {
     rx: Arc<Mutex<mpsc::Receiver<Item>>>,
-    forwarder: tokio::task::AbortHandle,
+    /// The task that fills the queue, if one does (not for liveness,
+    /// which kraki's handler thread fills).
+    forwarder: Option<tokio::task::AbortHandle>,
 }
 
 impl Feed {
@@ -67,8 +69,37 @@ impl Feed {
         });
         Feed {
             rx: Arc::new(Mutex::new(rx)),
-            forwarder: task.abort_handle(),
+            forwarder: Some(task.abort_handle()),
         }
+    }
+
+    /// Heartbeats and pongs of `client`: `heartbeat` items, and `pong`
+    /// items with the pong as JSON. kraki's handler thread offers each
+    /// without waiting; those that find the queue full are counted and
+    /// the count comes through as a `lagged` item.
+    pub(crate) fn liveness(client: &kraki::Client) -> Result<Feed, kraki::Error> {
+        let (tx, rx) = mpsc::channel(HANDOFF);
+        let mut dropped = 0u64;
+        client.on_liveness(move |event| {
+            if dropped > 0 && tx.try_send(("lagged", String::new(), dropped, 0)).is_ok() {
+                dropped = 0;
+            }
+            let item = match event {
+                kraki::Liveness::Heartbeat => ("heartbeat", String::new(), 0, 0),
+                kraki::Liveness::Pong(pong) => match serde_json::to_string(&pong) {
+                    Ok(json) => ("pong", json, 0, 0),
+                    Err(e) => ("error", format!("cannot serialize a pong: {e}"), 0, 0),
+                },
+                _ => ("other", String::new(), 0, 0),
+            };
+            if let Err(mpsc::error::TrySendError::Full(_)) = tx.try_send(item) {
+                dropped += 1;
+            }
+        })?;
+        Ok(Feed {
+            rx: Arc::new(Mutex::new(rx)),
+            forwarder: None,
+        })
     }
 }
 
@@ -99,13 +130,15 @@ impl Feed {
 
     /// Ends the subscription (kraki unsubscribes once no one else uses it).
     fn close(&self) {
-        self.forwarder.abort();
+        if let Some(forwarder) = &self.forwarder {
+            forwarder.abort();
+        }
     }
 }
 
 impl Drop for Feed {
     fn drop(&mut self) {
-        self.forwarder.abort();
+        self.close();
     }
 }
 

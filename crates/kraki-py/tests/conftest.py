@@ -31,14 +31,20 @@ def sim_credentials(sim: kraki.Simulator, monkeypatch: pytest.MonkeyPatch) -> kr
 
 
 async def eventually(
-    check: Callable[[], bool], what: str, timeout: float = 15.0, step: float = 0.02
+    check: Callable[[], bool],
+    what: str,
+    timeout: float = 15.0,
+    step: float = 0.02,
+    detail: Callable[[], object] | None = None,
 ) -> None:
-    """Waits until ``check()`` holds; fails naming ``what`` after ``timeout``."""
+    """Waits until ``check()`` holds; fails naming ``what`` (and
+    ``detail()``, when given) after ``timeout``."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not check():
         if loop.time() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
+            extra = f": {detail()}" if detail is not None else ""
+            pytest.fail(f"timed out after {timeout}s waiting for {what}{extra}")
         await asyncio.sleep(step)
 
 

@@ -93,3 +93,23 @@ def test_simulator_faults_and_urls() -> None:
         sim.set_status("post_only")
     with pytest.raises(kraki.ClosedError):
         sim.cut_connections()
+
+
+async def test_liveness_stream_has_heartbeats_and_pongs() -> None:
+    # A paused market sends nothing but heartbeats once subscribed.
+    with kraki.Simulator(seed=7, paused=True, heartbeat=0.05) as sim:
+        client = await kraki.Client.connect(url=sim.public_url, ping_interval=0.3)
+        try:
+            ticker = await client.subscribe(kraki.Ticker(["BTC/USD"]))
+            kinds: set[type] = set()
+
+            async def read() -> None:
+                async for event in client.subscribe(kraki.Liveness()):
+                    kinds.add(type(event))
+                    if kinds >= {kraki.messages.Heartbeat, kraki.messages.Pong}:
+                        return
+
+            await within(read(), "a heartbeat and a pong")
+            await ticker.close()
+        finally:
+            await client.close()

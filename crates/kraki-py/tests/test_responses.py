@@ -22,6 +22,8 @@ from kraki.sockets.schema.requests import (
 )
 
 PUBLIC = {
+    r.HeartbeatResponse,
+    r.PingResponse,
     r.StatusResponse,
     r.SubscriptionResponse,
     r.TickerSnapshotResponse,
@@ -44,7 +46,12 @@ PRIVATE = {
 
 async def test_every_response_type_is_reached(sim_credentials) -> None:
     sim = sim_credentials
-    kraken = KrakenWebSocketAPI(url=sim.public_url, auth_url=sim.private_url, rest_url=sim.rest_url)
+    # Pings every 1.5 s: their pongs reach PingResponse. (The simulator
+    # counts a pong as traffic that postpones its 1 s heartbeat, so a
+    # shorter interval would silence the heartbeats of a quiet connection.)
+    kraken = KrakenWebSocketAPI(
+        url=sim.public_url, auth_url=sim.private_url, rest_url=sim.rest_url, ping_interval=1.5
+    )
     seen: dict[type, list] = {}
     for cls in PUBLIC | PRIVATE | {r.UnsubscribeResponse}:
 
@@ -74,7 +81,8 @@ async def test_every_response_type_is_reached(sim_credentials) -> None:
             ]
         )
     )
-    await eventually(lambda: PUBLIC | PRIVATE <= seen.keys(), "every response type", timeout=30)
+    missing = lambda: sorted(c.__name__ for c in (PUBLIC | PRIVATE) - seen.keys())  # noqa: E731
+    await eventually(lambda: not missing(), "every response type", timeout=30, detail=missing)
     kraken.stop()
     await asyncio.wait_for(running, 15)
     assert r.UnsubscribeResponse in seen, "no unsubscribe response after stop()"
@@ -96,6 +104,8 @@ async def test_every_response_type_is_reached(sim_credentials) -> None:
     pairs = {p.symbol for p in seen[r.InstrumentsSnapshotResponse][0].pairs}
     assert "BTC/USD" in pairs
     assert seen[r.StatusResponse][0].system == "online"
+    pong = seen[r.PingResponse][0]
+    assert isinstance(pong.req_id, int) and isinstance(pong.time_in, datetime)
     acks = {(a.result.channel, getattr(a.result, "symbol", None)) for a in seen[r.SubscriptionResponse]}
     assert ("ticker", "BTC/USD") in acks and ("executions", None) in acks
     balances = seen[r.BalancesSnapshotResponse][0].data

@@ -27,7 +27,7 @@ from ._kraki import (
 from . import events, messages
 from .client import Client, Subscription, env_credentials
 from .events import ConnectionEvent, Gap, Lagged, Reconnected, Reconnecting, StatusChanged
-from .specs import Balances, Book, Executions, Instrument, Ohlc, Spec, Ticker, Trades
+from .specs import Balances, Book, Executions, Instrument, Liveness, Ohlc, Spec, Ticker, Trades
 
 __all__ = [
     "DEMO_API_KEY",
@@ -47,6 +47,7 @@ __all__ = [
     "KrakiError",
     "KrakiTimeoutError",
     "Lagged",
+    "Liveness",
     "Ohlc",
     "OutcomeUnknownError",
     "Reconnected",

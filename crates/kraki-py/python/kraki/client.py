@@ -13,8 +13,8 @@ from . import _kraki
 from ._convert import loads
 from ._record import Record
 from .events import ConnectionEvent, Gap, Lagged, Reconnected, Reconnecting, StatusChanged
-from .messages import Message, Status, from_json, status_from_json
-from .specs import Spec
+from .messages import Heartbeat, Message, Status, from_json, pong_from_json, status_from_json
+from .specs import Liveness, Spec
 
 #: Kraken's endpoints, used when no URL is given.
 PUBLIC_URL = "wss://ws.kraken.com/v2"
@@ -39,6 +39,10 @@ def env_credentials() -> tuple[str, str] | None:
 def _event(kind: str, payload: str, a: int, b: int, channel: str) -> Message | ConnectionEvent:
     if kind == "data":
         return from_json(channel, payload)
+    if kind == "heartbeat":
+        return Heartbeat()
+    if kind == "pong":
+        return pong_from_json(payload)
     if kind == "lagged":
         return Lagged(a)
     if kind == "reconnecting":
@@ -77,7 +81,10 @@ class Subscription:
 
     async def _open(self) -> "Subscription":
         if self._feed is None:
-            self._feed = await self._raw.subscribe(self._spec)
+            if isinstance(self._spec, Liveness):
+                self._feed = self._raw.liveness()
+            else:
+                self._feed = await self._raw.subscribe(self._spec)
         return self
 
     def __await__(self):
@@ -169,12 +176,15 @@ class Client:
         api_key: str | None = None,
         api_secret: str | None = None,
         queue_capacity: int | None = None,
+        ping_interval: float | None = None,
     ) -> "Client":
         """Connects to the public endpoint at ``url`` (Kraken's by default),
         or, given ``api_key`` and ``api_secret``, to the authenticated one
         at ``auth_url`` with a token from ``rest_url``. ``queue_capacity``:
         messages kept per subscription for a slow reader before they are
-        dropped and counted (``Lagged``)."""
+        dropped and counted (``Lagged``). ``ping_interval``: seconds
+        between kraki's pings (30 by default); their answers come to
+        ``subscribe(kraki.Liveness())`` as ``Pong`` messages."""
         raw = await _kraki.RawClient.connect(
             url=url,
             auth_url=auth_url,
@@ -182,6 +192,7 @@ class Client:
             api_key=api_key,
             api_secret=api_secret,
             queue_capacity=queue_capacity,
+            ping_interval=ping_interval,
         )
         return cls(raw)
 
@@ -194,6 +205,7 @@ class Client:
         api_key: str | None = None,
         api_secret: str | None = None,
         queue_capacity: int | None = None,
+        ping_interval: float | None = None,
     ) -> "Client":
         """Connects to the authenticated endpoint with the given credentials,
         else those of the environment (see ``env_credentials``)."""
@@ -211,6 +223,7 @@ class Client:
             api_key=api_key,
             api_secret=api_secret,
             queue_capacity=queue_capacity,
+            ping_interval=ping_interval,
         )
 
     async def __aenter__(self) -> "Client":

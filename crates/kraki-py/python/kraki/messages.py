@@ -225,6 +225,11 @@ def from_json(channel: str, text: str) -> Message:
     return message
 
 
+def pong_from_json(text: str) -> Pong:
+    """A ``Pong`` from kraki's JSON of one pong."""
+    return _build(Pong, loads(text))
+
+
 def status_from_json(text: str) -> Status:
     """A ``Status`` from kraki's JSON of one status payload."""
     return _build(Status, loads(text))

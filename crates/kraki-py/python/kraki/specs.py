@@ -114,3 +114,14 @@ class Balances(Spec):
 
     def __init__(self, *, snapshot: bool | None = None) -> None:
         super().__init__(snapshot=snapshot)
+
+
+class Liveness(Spec):
+    """Heartbeats and the answers to kraki's pings (``Heartbeat`` and
+    ``Pong`` messages) of the connection: no wire subscription, kraki
+    passes on what the exchange sends anyway."""
+
+    channel = "liveness"
+
+    def __init__(self) -> None:
+        super().__init__()

@@ -22,8 +22,8 @@ from .. import _kraki
 from .._record import Record
 from ..client import AUTH_URL, PUBLIC_URL, REST_URL, Client, Subscription, env_credentials
 from ..events import Gap, Lagged, Reconnected, Reconnecting, StatusChanged
-from ..messages import Status, SubscriptionAck, UnsubscribeAck
-from ..specs import Spec
+from ..messages import Heartbeat, Pong, Status, SubscriptionAck, UnsubscribeAck
+from ..specs import Liveness, Spec
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,6 +47,8 @@ class KrakenWebSocketAPI:
     give the simulator's (``kraki.Simulator``) to run offline.
     ``queue_capacity``: messages kraki keeps per subscription for a trigger
     that is behind before it drops them (and counts them as lag).
+    ``ping_interval``: seconds between kraki's pings, whose answers reach
+    ``PingResponse`` triggers (30 by default).
     """
 
     def __init__(
@@ -56,8 +58,10 @@ class KrakenWebSocketAPI:
         auth_url: str | None = None,
         rest_url: str | None = None,
         queue_capacity: int | None = None,
+        ping_interval: float | None = None,
     ) -> None:
         self.url = url or PUBLIC_URL
+        self._ping_interval = ping_interval
         self.auth_url = auth_url or AUTH_URL
         self.rest_url = rest_url or REST_URL
         self._queue_capacity = queue_capacity
@@ -147,7 +151,7 @@ class KrakenWebSocketAPI:
         try:
             if public:
                 self.public_client = await Client.connect(
-                    self.url, queue_capacity=self._queue_capacity
+                    self.url, queue_capacity=self._queue_capacity, ping_interval=self._ping_interval
                 )
                 running.append(asyncio.create_task(self._status(self.public_client)))
             if private:
@@ -163,6 +167,7 @@ class KrakenWebSocketAPI:
                     api_key=found[0],
                     api_secret=found[1],
                     queue_capacity=self._queue_capacity,
+                    ping_interval=self._ping_interval,
                 )
                 if not public:
                     running.append(asyncio.create_task(self._status(self.private_client)))
@@ -173,6 +178,13 @@ class KrakenWebSocketAPI:
                 subs.append(sub)
                 await self._acked(request, "subscribe")
                 running.append(asyncio.create_task(self._read(sub)))
+            if self._triggers_for(Heartbeat) or self._triggers_for(Pong):
+                # Heartbeats and pongs of every connection opened.
+                for client in (self.public_client, self.private_client):
+                    if client is not None:
+                        sub = await client.subscribe(Liveness())
+                        subs.append(sub)
+                        running.append(asyncio.create_task(self._read(sub)))
             for task in self._tasks:
                 running.append(asyncio.create_task(self._user_task(task)))
             await self._stop.wait()
@@ -182,7 +194,8 @@ class KrakenWebSocketAPI:
             await asyncio.gather(*running, return_exceptions=True)
             for sub in subs:
                 await sub.close()
-                await self._acked(sub.spec, "unsubscribe")
+                if not isinstance(sub.spec, Liveness):
+                    await self._acked(sub.spec, "unsubscribe")
             for client in (self.public_client, self.private_client):
                 if client is not None:
                     await client.close()
