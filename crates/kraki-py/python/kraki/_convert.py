@@ -11,7 +11,7 @@ that hold prices or quantities turn those into ``Decimal`` too.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -40,6 +40,9 @@ TIME_FIELDS = frozenset(
     }
 )
 
+#: Fields whose JSON value needs more than ``json.loads`` gives.
+SPECIAL_FIELDS = DECIMAL_FIELDS | TIME_FIELDS
+
 loads = partial(json.loads, parse_float=Decimal)
 
 
@@ -48,6 +51,13 @@ def parse_time(text: str) -> datetime | str:
     is not one (a value Kraken may add later is passed on, not dropped)."""
     if not isinstance(text, str) or not text or text == "0":
         return text
+    try:
+        # Python 3.11 reads Kraken's usual form (6 fraction digits, "Z").
+        parsed = datetime.fromisoformat(text)
+        if parsed.tzinfo is not None:
+            return parsed
+    except ValueError:
+        pass
     value = text.replace("Z", "+00:00").replace("z", "+00:00")
     # Python reads at most 6 fraction digits; Kraken sends 6, or 9 in places.
     if "." in value:
@@ -60,8 +70,6 @@ def parse_time(text: str) -> datetime | str:
     except ValueError:
         return text
     if parsed.tzinfo is None:  # a missing zone means UTC, as kraki reads it
-        from datetime import timezone
-
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed
 

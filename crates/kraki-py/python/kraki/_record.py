@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._convert import typed
+import json
+from decimal import Decimal
+from functools import partial
+
+from ._convert import SPECIAL_FIELDS, typed
 
 
 class Record:
@@ -35,6 +39,20 @@ class Record:
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items())
         return f"{type(self).__name__}({fields})"
+
+
+def _hook(fields: dict[str, Any]) -> Record:
+    # Called by json.loads for every object, innermost first: only the
+    # few fields that need a type of their own are touched.
+    for key in SPECIAL_FIELDS.intersection(fields):
+        fields[key] = typed(key, fields[key])
+    record = Record.__new__(Record)
+    record.__dict__ = fields
+    return record
+
+
+#: kraki's JSON text as ``Record``s with typed fields, in one pass.
+loads_records = partial(json.loads, parse_float=Decimal, object_hook=_hook)
 
 
 def convert(key: str, value: Any) -> Any:

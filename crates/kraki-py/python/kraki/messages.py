@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._convert import loads
-from ._record import Record, convert
+from ._record import Record, convert, loads_records
 
 
 class Message(Record):
@@ -202,26 +202,27 @@ def _build(cls: type[Message], fields: dict[str, Any]) -> Message:
 
 def from_json(channel: str, text: str) -> Message:
     """The message of ``channel`` that kraki's JSON ``text`` holds."""
-    raw: dict[str, Any] = loads(text)
-    kind = raw.pop("type", "update")
+    fields: dict[str, Any] = loads_records(text).__dict__
+    kind = fields.get("type", "update")
     snapshot_cls, update_cls = _CLASSES[channel]
-    cls = snapshot_cls if kind == "snapshot" else update_cls
+    message = (snapshot_cls if kind == "snapshot" else update_cls).__new__(
+        snapshot_cls if kind == "snapshot" else update_cls
+    )
     nested = _NESTED.get(channel)
-    fields: dict[str, Any] = {"type": kind}
     if nested is not None:
-        fields.update(raw.pop(nested) or {})
+        inner = fields.pop(nested, None)
+        if inner is not None:
+            fields.update(inner.__dict__)
     if channel == "executions":
-        raw["data"] = raw.pop("reports", [])
-    fields.update(raw)
-    message = _build(cls, fields)
-    if channel == "trade":
-        trades = message.trades
-        message.symbol = trades[0].symbol if trades else None
+        fields["data"] = fields.pop("reports", [])
+        fields["reports"] = fields["data"]
+    elif channel == "trade":
+        trades = fields["trades"]
+        fields["symbol"] = trades[0].symbol if trades else None
     elif channel == "ohlc":
-        candles = message.candles
-        message.symbol = candles[0].symbol if candles else None
-    elif channel == "executions":
-        message.reports = message.data
+        candles = fields["candles"]
+        fields["symbol"] = candles[0].symbol if candles else None
+    message.__dict__ = fields
     return message
 
 
