@@ -66,6 +66,9 @@ class KrakenWebSocketAPI:
         self.rest_url = rest_url or REST_URL
         self._queue_capacity = queue_capacity
         self._triggers: defaultdict[type, list[Callable[[Any], Any]]] = defaultdict(list)
+        # The triggers of each response class, its bases' included, worked
+        # out once per class rather than per message.
+        self._resolved: dict[type, list[Callable[[Any], Any]]] = {}
         self._loggers: list[Callable[[str, str], Any]] = []
         self._tasks: list[Callable[[], Awaitable[Any]]] = []
         self._stop: asyncio.Event | None = None
@@ -89,6 +92,7 @@ class KrakenWebSocketAPI:
 
         def register(fn: F) -> F:
             self._triggers[response_type].append(fn)
+            self._resolved.clear()
             return fn
 
         return register
@@ -224,9 +228,12 @@ class KrakenWebSocketAPI:
             await self._dispatch(ack)
 
     def _triggers_for(self, cls: type) -> list[Callable[[Any], Any]]:
-        found: list[Callable[[Any], Any]] = []
-        for base in cls.__mro__:
-            found.extend(self._triggers.get(base, ()))
+        found = self._resolved.get(cls)
+        if found is None:
+            found = []
+            for base in cls.__mro__:
+                found.extend(self._triggers.get(base, ()))
+            self._resolved[cls] = found
         return found
 
     async def _dispatch(self, response: Any) -> None:
