@@ -6,6 +6,7 @@
 use crate::command::Command;
 use crate::connection_event::ConnectionEvent;
 use crate::event_queue::{self, QueueReceiver, QueueSender};
+use crate::liveness::Liveness;
 use crate::sink::{Deliver, Delivered, TypedSink};
 use crate::spec::{
     Book, BookUpdate, CandleUpdate, Instrument, InstrumentUpdate, Ohlc, Subscribe, Ticker,
@@ -202,6 +203,75 @@ impl Client {
                 while let Some(event) = rx.recv() {
                     if let Event::Data(event) = event {
                         handler(event);
+                    }
+                }
+            })
+            .map_err(|e| Error::Config(format!("cannot start a handler thread: {e}")))?;
+        Ok(())
+    }
+}
+
+/// Hands heartbeats and pongs to an `on_liveness` handler's thread. They
+/// are frequent and each says the same thing, so one that finds the queue
+/// full is dropped (never the reader's wait).
+struct LivenessSink {
+    tx: QueueSender<Liveness>,
+    dropped: u64,
+}
+
+impl Deliver for LivenessSink {
+    fn deliver(&mut self, _msg: &Inbound, _symbol: Option<&str>) -> Delivered {
+        Delivered::Done
+    }
+
+    fn control(&mut self, _event: ConnectionEvent) {}
+
+    fn reads(&self, _channel: &Channel) -> bool {
+        false
+    }
+
+    fn liveness(&mut self, event: &Liveness) {
+        if !self.tx.has_room() {
+            self.dropped += 1;
+            return;
+        }
+        if self.dropped > 0 {
+            self.tx.send(Event::Lagged(self.dropped));
+            self.dropped = 0;
+        }
+        self.tx.send(Event::Data(event.clone()));
+    }
+}
+
+impl Client {
+    /// Runs `handler` on a thread of its own with every heartbeat and
+    /// every answer to the client's pings (`Liveness`), for code that
+    /// shows or logs that the exchange is alive. A handler that falls
+    /// more than the queue capacity behind misses some (they say the same
+    /// thing; the count is logged).
+    ///
+    /// # Errors
+    /// [`Error::Closed`] when the client is closed; [`Error::Config`]
+    /// when the thread cannot be started.
+    pub fn on_liveness(
+        &self,
+        mut handler: impl FnMut(Liveness) + Send + 'static,
+    ) -> Result<(), Error> {
+        let (tx, rx) = event_queue::channel(self.queue_capacity());
+        self.command(Command::AddHandler(Box::new(LivenessSink {
+            tx,
+            dropped: 0,
+        })))?;
+        std::thread::Builder::new()
+            .name("kraki-liveness-handler".to_owned())
+            .spawn(move || {
+                while let Some(event) = rx.recv() {
+                    match event {
+                        Event::Data(event) => handler(event),
+                        Event::Lagged(n) => {
+                            tracing::debug!(dropped = n, "liveness handler fell behind");
+                        }
+                        _ => {}
                     }
                 }
             })

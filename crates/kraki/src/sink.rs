@@ -4,6 +4,7 @@
 use crate::Event;
 use crate::connection_event::ConnectionEvent;
 use crate::event_queue::QueueSender;
+use crate::liveness::Liveness;
 use crate::spec::Subscribe;
 use kraki_proto::MessageType;
 use kraki_proto::book::{BookView, Level3View};
@@ -47,6 +48,8 @@ pub(crate) trait Deliver: Send {
     fn deliver_level3(&mut self, _kind: MessageType, _update: &Level3View<'_>) -> Delivered {
         Delivered::Done
     }
+    /// A heartbeat or a pong; asked of handlers only. Most ignore them.
+    fn liveness(&mut self, _event: &Liveness) {}
 }
 
 /// Queues events of one subscription. Never blocks the reader: when the

@@ -4,6 +4,7 @@
 use super::Connection;
 use crate::command::SubId;
 use crate::connection_event::ConnectionEvent;
+use crate::liveness::Liveness;
 use crate::sink::{Deliver, Delivered};
 use crate::snapshot_share;
 use crate::snapshot_share::Share;
@@ -56,6 +57,9 @@ impl Connection {
         match inbound {
             Inbound::Response(r) => {
                 let pong = r.method() == "pong";
+                if let kraki_proto::Response::Pong(p) = &*r {
+                    self.tell_handlers(&Liveness::Pong(p.clone()));
+                }
                 self.on_response(&r, now);
                 !pong
             }
@@ -67,7 +71,11 @@ impl Connection {
                 self.on_status(&m);
                 true
             }
-            Inbound::Heartbeat | Inbound::Unknown(_) => true,
+            Inbound::Heartbeat => {
+                self.tell_handlers(&Liveness::Heartbeat);
+                true
+            }
+            Inbound::Unknown(_) => true,
             data => {
                 self.route(&data);
                 // Every sink has read it (those keeping it cloned it): its
@@ -135,6 +143,13 @@ impl Connection {
             }
         }
         true
+    }
+
+    /// Hands a heartbeat or a pong to the handlers (`on_liveness`).
+    fn tell_handlers(&mut self, event: &Liveness) {
+        for handler in &mut self.handlers {
+            handler.liveness(event);
+        }
     }
 
     pub(super) fn route(&mut self, msg: &Inbound) {

@@ -1,0 +1,236 @@
+"""The messages kraki delivers, one class per channel and kind.
+
+Every class is a :class:`~kraki._record.Record`: Kraken's field names as
+attributes, prices and quantities as ``Decimal`` with Kraken's digits,
+times as ``datetime`` in UTC. ``type`` is ``"snapshot"`` or ``"update"``.
+``kraki.sockets.schema.responses`` gives the same classes kraken-sockets'
+names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._convert import loads
+from ._record import Record, convert, loads_records
+
+
+class Message(Record):
+    """A message of one channel."""
+
+    #: The channel's name on the wire.
+    channel: str = ""
+
+
+class TickerMessage(Message):
+    """Base of the ``ticker`` channel's two kinds (triggers match the kind exactly)."""
+
+    channel = "ticker"
+
+
+class TickerSnapshot(TickerMessage):
+    """The ticker of one symbol, first message: ``symbol``, ``bid``,
+    ``bid_qty``, ``ask``, ``ask_qty``, ``last``, ``volume``, ``vwap``,
+    ``low``, ``high``, ``change``, ``change_pct``."""
+
+    channel = "ticker"
+
+
+class TickerUpdate(TickerMessage):
+    """The ticker of one symbol, after a trade (or a best bid/offer change)."""
+
+
+class TradesMessage(Message):
+    """Base of the ``trade`` channel's two kinds (triggers match the kind exactly)."""
+
+    channel = "trade"
+
+
+class TradesSnapshot(TradesMessage):
+    """Recent trades of one symbol: ``symbol`` and ``trades``, each with
+    ``symbol``, ``side`` (``"buy"``/``"sell"``), ``price``, ``qty``,
+    ``ord_type``, ``trade_id`` and ``timestamp``."""
+
+    channel = "trade"
+
+
+class TradesUpdate(TradesMessage):
+    """New trades of one symbol (``trades``)."""
+
+
+class BookMessage(Message):
+    """Base of the ``book`` channel's two kinds (triggers match the kind exactly)."""
+
+    channel = "book"
+
+
+class BookSnapshot(BookMessage):
+    """A book message as sent (not applied): ``symbol``, ``bids``, ``asks``
+    (levels with ``price`` and ``qty``), ``checksum``. For a book kept in
+    sync and verified, use ``Client.book``."""
+
+    channel = "book"
+
+
+class BookUpdate(BookMessage):
+    """Changed levels of one symbol's book, with the checksum after them."""
+
+
+class OHLCMessage(Message):
+    """Base of the ``ohlc`` channel's two kinds (triggers match the kind exactly)."""
+
+    channel = "ohlc"
+
+
+class OHLCSnapshot(OHLCMessage):
+    """Candles of one symbol: ``symbol`` and ``candles`` (``open``, ``high``,
+    ``low``, ``close``, ``vwap``, ``trades``, ``volume``,
+    ``interval_begin``, ``interval``)."""
+
+    channel = "ohlc"
+
+
+class OHLCUpdate(OHLCMessage):
+    """The current candle of one symbol, changed."""
+
+
+class InstrumentsMessage(Message):
+    """Base of the ``instrument`` channel's two kinds (triggers match the kind exactly)."""
+
+    channel = "instrument"
+
+
+class InstrumentsSnapshot(InstrumentsMessage):
+    """Reference data: ``assets`` and ``pairs`` (with ``price_increment``,
+    ``qty_increment``, ``qty_min``, …)."""
+
+    channel = "instrument"
+
+
+class InstrumentsUpdate(InstrumentsMessage):
+    """Changed reference data."""
+
+
+class ExecutionsMessage(Message):
+    """Base of the ``executions`` channel's two kinds (triggers match the kind exactly)."""
+
+    channel = "executions"
+
+
+class ExecutionsSnapshot(ExecutionsMessage):
+    """Your open orders (and fills, with ``snap_trades``): ``data``, a list
+    of execution reports (``order_id``, ``cl_ord_id``, ``exec_type``,
+    ``order_status``, ``side``, ``limit_price``, ``last_qty``, …), and
+    ``sequence``."""
+
+    channel = "executions"
+
+
+class ExecutionsUpdate(ExecutionsMessage):
+    """Execution reports: orders placed, amended, filled, canceled."""
+
+
+class BalancesMessage(Message):
+    """Base of the ``balances`` channel's two kinds (triggers match the kind exactly)."""
+
+    channel = "balances"
+
+
+class BalancesSnapshot(BalancesMessage):
+    """Your balances: ``data``, one entry per asset (``asset``,
+    ``balance``, ``wallets``), and ``sequence``."""
+
+    channel = "balances"
+
+
+class BalancesUpdate(BalancesMessage):
+    """Ledger entries that changed your balances (``data``)."""
+
+
+class Status(Message):
+    """The exchange's state: ``system`` (``online``, ``maintenance``,
+    ``cancel_only``, ``post_only``), ``api_version``, ``connection_id``,
+    ``version``."""
+
+    channel = "status"
+
+
+class Heartbeat(Message):
+    """Kraken's heartbeat: the connection is alive and nothing else came."""
+
+    channel = "heartbeat"
+
+
+class Pong(Message):
+    """The answer to a ping (``req_id``, ``time_in``, ``time_out``)."""
+
+    channel = "pong"
+
+
+class SubscriptionAck(Message):
+    """The exchange accepted a subscription: ``method`` (``"subscribe"``),
+    ``success``, ``result`` (``channel``, ``symbol``, …)."""
+
+    channel = "subscribe"
+
+
+class UnsubscribeAck(Message):
+    """The exchange ended a subscription (``method`` is ``"unsubscribe"``)."""
+
+    channel = "unsubscribe"
+
+
+_CLASSES: dict[str, tuple[type[Message], type[Message]]] = {
+    "ticker": (TickerSnapshot, TickerUpdate),
+    "trade": (TradesSnapshot, TradesUpdate),
+    "book": (BookSnapshot, BookUpdate),
+    "ohlc": (OHLCSnapshot, OHLCUpdate),
+    "instrument": (InstrumentsSnapshot, InstrumentsUpdate),
+    "executions": (ExecutionsSnapshot, ExecutionsUpdate),
+    "balances": (BalancesSnapshot, BalancesUpdate),
+}
+
+#: Where a channel's payload sits in kraki's JSON, lifted onto the message.
+_NESTED = {"ticker": "ticker", "book": "book", "instrument": "data"}
+
+
+def _build(cls: type[Message], fields: dict[str, Any]) -> Message:
+    message = cls.__new__(cls)
+    message.__dict__.update({key: convert(key, value) for key, value in fields.items()})
+    return message
+
+
+def from_json(channel: str, text: str) -> Message:
+    """The message of ``channel`` that kraki's JSON ``text`` holds."""
+    fields: dict[str, Any] = loads_records(text).__dict__
+    kind = fields.get("type", "update")
+    snapshot_cls, update_cls = _CLASSES[channel]
+    message = (snapshot_cls if kind == "snapshot" else update_cls).__new__(
+        snapshot_cls if kind == "snapshot" else update_cls
+    )
+    nested = _NESTED.get(channel)
+    if nested is not None:
+        inner = fields.pop(nested, None)
+        if inner is not None:
+            fields.update(inner.__dict__)
+    if channel == "executions":
+        fields["data"] = fields.pop("reports", [])
+        fields["reports"] = fields["data"]
+    elif channel == "trade":
+        trades = fields["trades"]
+        fields["symbol"] = trades[0].symbol if trades else None
+    elif channel == "ohlc":
+        candles = fields["candles"]
+        fields["symbol"] = candles[0].symbol if candles else None
+    message.__dict__ = fields
+    return message
+
+
+def pong_from_json(text: str) -> Pong:
+    """A ``Pong`` from kraki's JSON of one pong."""
+    return _build(Pong, loads(text))
+
+
+def status_from_json(text: str) -> Status:
+    """A ``Status`` from kraki's JSON of one status payload."""
+    return _build(Status, loads(text))

@@ -1,0 +1,1 @@
+"""kraken-sockets' typed messages: ``responses`` and ``requests``."""
