@@ -51,6 +51,8 @@ mod inline;
 mod keys;
 mod level3;
 mod loopback;
+#[cfg(feature = "nats")]
+pub mod nats;
 mod order;
 mod pending;
 mod private_spec;

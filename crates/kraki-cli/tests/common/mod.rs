@@ -9,6 +9,8 @@
     clippy::panic
 )]
 
+pub mod nats;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 

@@ -1,0 +1,112 @@
+//! `kraki relay CHANNEL… --symbol S… --nats URL [--url URL] [--depth D]`:
+//! Kraken's channels, verified, into the NATS JetStream stream `KRAKI`
+//! (see `kraki::nats`). Runs until Ctrl-C or until Kraken's side ends;
+//! prints what it did on stderr every `--report` seconds and at the end.
+
+use kraki::nats::{Relay, RelayConfig, RelayStats};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Arguments of `kraki relay`.
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// Channels: book, trade, ticker, ohlc.
+    #[arg(required = true)]
+    channels: Vec<String>,
+    /// A pair, e.g. BTC/USD (repeat for more).
+    #[arg(long = "symbol", required = true)]
+    symbols: Vec<String>,
+    /// The NATS server, e.g. nats://127.0.0.1:4222.
+    #[arg(long)]
+    nats: String,
+    /// Public WebSocket URL (default: Kraken's).
+    #[arg(long, default_value = kraki::PUBLIC_URL)]
+    url: String,
+    /// Book depth (10, 25, 100, 500, 1000).
+    #[arg(long, default_value_t = 10)]
+    depth: u32,
+    /// Candle interval in minutes, for ohlc.
+    #[arg(long, default_value_t = 1)]
+    interval: u32,
+    /// Messages each channel and pair may hold while NATS is slow or away;
+    /// past it they are dropped, counted and reported (a book subject then
+    /// resumes with a snapshot).
+    #[arg(long, default_value_t = 10_000)]
+    buffer: usize,
+    /// Seconds between the latest-book checkpoints kept for late consumers.
+    #[arg(long, default_value_t = 5)]
+    checkpoint: u64,
+    /// Seconds between reports of the counters on stderr (0: only at the end).
+    #[arg(long, default_value_t = 60)]
+    report: u64,
+}
+
+pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    crate::logging::init();
+    // Checked before connecting anywhere.
+    for symbol in &args.symbols {
+        super::check::symbol(symbol)?;
+    }
+    super::check::book_depth(args.depth)?;
+    super::check::ohlc_interval(args.interval)?;
+    for channel in &args.channels {
+        if !matches!(channel.as_str(), "book" | "trade" | "ticker" | "ohlc") {
+            anyhow::bail!(
+                "cannot relay channel {channel:?}: relayed channels are book, trade, ticker, ohlc"
+            );
+        }
+    }
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let client = crate::connect(&args.url).await?;
+        let mut config = RelayConfig::new(&args.nats, &args.channels, &args.symbols);
+        config.depth = args.depth;
+        config.interval = args.interval;
+        config.buffer = args.buffer;
+        config.checkpoint_every = Duration::from_secs(args.checkpoint.max(1));
+        let relay = Relay::start(&client, config).await?;
+        let counters = relay.counters();
+        eprintln!(
+            "kraki relay: {} of {} into NATS stream KRAKI",
+            args.channels.join(", "),
+            args.symbols.join(", ")
+        );
+        let reporting = async {
+            if args.report == 0 {
+                return std::future::pending().await;
+            }
+            let mut every = tokio::time::interval(Duration::from_secs(args.report));
+            every.tick().await;
+            loop {
+                every.tick().await;
+                eprintln!("kraki relay: {}", line(&counters.snapshot()));
+            }
+        };
+        let result = tokio::select! {
+            r = relay.run() => r.map_err(anyhow::Error::from),
+            () = reporting => Ok(()),
+            _ = tokio::signal::ctrl_c() => Ok(()),
+        };
+        eprintln!("kraki relay: {}", line(&counters.snapshot()));
+        client.close().await;
+        result.map(|()| ExitCode::SUCCESS)
+    })
+}
+
+/// The counters as one line.
+fn line(s: &RelayStats) -> String {
+    format!(
+        "received {} verified {} mismatched {} resyncs {} reconnects {} published {} duplicates {} conflicts {} dropped {} publish-errors {} nats-reconnects {}",
+        s.received,
+        s.verified,
+        s.mismatches,
+        s.resyncs,
+        s.reconnects,
+        s.published,
+        s.duplicates,
+        s.conflicts,
+        s.dropped,
+        s.publish_errors,
+        s.nats_reconnects
+    )
+}

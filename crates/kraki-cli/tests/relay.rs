@@ -1,0 +1,173 @@
+//! `kraki relay` and `kraki book --nats` against a real nats-server and
+//! the simulator, with faults on either side. Every test asserts on what a
+//! consumer reads from JetStream.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::nats::{
+    Nats, Relay, check_book_feed, check_trades, last_counters, read_subject, wait_for,
+};
+use common::{Sim, run};
+use std::time::Duration;
+
+const BOOK: &str = "kraki.book.BTC_USD";
+const TRADES: &str = "kraki.trade.BTC_USD";
+
+/// `kraki book BTC/USD --nats URL --json --count N` lines, each parsed.
+fn nats_book(url: &str, count: u32) -> Vec<serde_json::Value> {
+    let (code, out, err) = run(&[
+        "book",
+        "BTC/USD",
+        "--nats",
+        url,
+        "--json",
+        "--count",
+        &count.to_string(),
+    ]);
+    assert_eq!(code, 0, "kraki book --nats failed: {err}");
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn relay_publishes_verified_frames_and_a_late_consumer_needs_no_kraken() {
+    let Some(nats) = Nats::start() else { return };
+    let mut sim = Sim::start();
+    let mut relay = Relay::start(&nats.url(), sim.public_url(), &[]);
+    let book = wait_for(&nats.url(), BOOK, 40);
+    let feed = check_book_feed(&book);
+    assert_eq!(feed.snapshots, 1, "one subscribe, one snapshot");
+    assert!(feed.updates >= 39);
+    // Kraken's frame shape, one symbol's item.
+    assert!(
+        book[1]
+            .payload
+            .starts_with(r#"{"channel":"book","type":"update","data":[{"symbol":"BTC/USD","#)
+    );
+    let trades = wait_for(&nats.url(), TRADES, 5);
+    check_trades(&trades);
+
+    // While the relay runs: the same lines as `kraki book` against Kraken.
+    let lines = nats_book(&nats.url(), 5);
+    assert_eq!(lines.len(), 5);
+    assert_eq!(lines[0]["type"], "snapshot");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["ok"] == true && l["symbol"] == "BTC/USD"),
+        "{lines:?}"
+    );
+
+    // Relay and exchange gone: a consumer starting now still gets a
+    // verified book, from the kept snapshot alone.
+    std::thread::sleep(Duration::from_millis(1500));
+    let stderr = relay.interrupt();
+    sim.interrupt();
+    assert!(last_counters(&stderr)["published"] > 40, "{stderr}");
+    let lines = nats_book(&nats.url(), 1);
+    assert_eq!(lines[0]["type"], "snapshot");
+    assert_eq!(lines[0]["ok"], true);
+    assert_eq!(lines[0]["checksum"], lines[0]["computed"]);
+}
+
+#[test]
+fn relay_killed_and_restarted_leaves_a_valid_feed_without_duplicates() {
+    let Some(nats) = Nats::start() else { return };
+    let sim = Sim::start();
+    let mut first = Relay::start(&nats.url(), sim.public_url(), &[]);
+    let before = wait_for(&nats.url(), BOOK, 30).len();
+    let trades_before = wait_for(&nats.url(), TRADES, 3).len();
+    first.kill();
+    std::thread::sleep(Duration::from_millis(300));
+    let mut second = Relay::start(&nats.url(), sim.public_url(), &[]);
+    let book = wait_for(&nats.url(), BOOK, before + 30);
+    let stderr = second.interrupt();
+    let feed = check_book_feed(&book);
+    // The gap while no relay ran is explained by the restart's snapshot.
+    assert!(feed.snapshots >= 2, "{feed:?}");
+    assert!(feed.snapshot_seqs[1] > book[before - 1].seq);
+    // The restarted relay's trade snapshot repeats trades already stored:
+    // each is stored once.
+    let trades = read_subject(&nats.url(), "KRAKI", TRADES);
+    check_trades(&trades);
+    assert!(trades.len() >= trades_before);
+    assert!(last_counters(&stderr)["duplicates"] > 0, "{stderr}");
+}
+
+#[test]
+fn two_relays_store_each_message_once() {
+    let Some(nats) = Nats::start() else { return };
+    let sim = Sim::start();
+    let mut a = Relay::start(&nats.url(), sim.public_url(), &[]);
+    let mut b = Relay::start(&nats.url(), sim.public_url(), &[]);
+    wait_for(&nats.url(), BOOK, 200);
+    let (err_a, err_b) = (a.interrupt(), b.interrupt());
+    let book = read_subject(&nats.url(), "KRAKI", BOOK);
+    let feed = check_book_feed(&book);
+    assert!(feed.updates >= 150, "{feed:?}");
+    check_trades(&read_subject(&nats.url(), "KRAKI", TRADES));
+    // Both published: every message either stored by one or recognised
+    // as stored by the other.
+    let (ca, cb) = (last_counters(&err_a), last_counters(&err_b));
+    assert!(
+        ca["duplicates"] + cb["duplicates"] > 100,
+        "{err_a}\n{err_b}"
+    );
+    assert!(ca["verified"] > 100 && cb["verified"] > 100);
+}
+
+#[test]
+fn nats_restart_reconnects_and_reports_what_it_dropped() {
+    let Some(mut nats) = Nats::start() else {
+        return;
+    };
+    let sim = Sim::start();
+    let mut relay = Relay::start(&nats.url(), sim.public_url(), &["--buffer", "20"]);
+    let before = wait_for(&nats.url(), BOOK, 20).len();
+    nats.kill();
+    // Far more than 20 book updates arrive meanwhile.
+    std::thread::sleep(Duration::from_millis(1500));
+    nats.restart();
+    let book = wait_for(&nats.url(), BOOK, before + 40);
+    let stderr = relay.interrupt();
+    let feed = check_book_feed(&book);
+    assert!(
+        feed.snapshots >= 2,
+        "the drop must be followed by a snapshot: {feed:?}"
+    );
+    assert!(stderr.contains("buffer towards NATS full"), "{stderr}");
+    assert!(
+        stderr.contains("dropped messages, the subject resumes with a snapshot"),
+        "{stderr}"
+    );
+    let counters = last_counters(&stderr);
+    assert!(counters["dropped"] > 0, "{stderr}");
+    assert!(counters["nats-reconnects"] >= 1, "{stderr}");
+    assert!(stderr.contains("NATS connection lost"), "{stderr}");
+}
+
+#[test]
+fn kraken_cut_and_bad_checksum_reach_consumers_as_fresh_snapshots() {
+    let Some(nats) = Nats::start() else { return };
+    let mut sim = Sim::start_controlled(&[]);
+    let mut relay = Relay::start(&nats.url(), sim.public_url(), &[]);
+    let before = wait_for(&nats.url(), BOOK, 20).len();
+    sim.command("cut");
+    let after_cut = wait_for(&nats.url(), BOOK, before + 20);
+    let feed = check_book_feed(&after_cut);
+    assert!(feed.snapshots >= 2, "the reconnect's snapshot: {feed:?}");
+    sim.command("corrupt BTC/USD");
+    let count = after_cut.len();
+    let book = wait_for(&nats.url(), BOOK, count + 20);
+    let stderr = relay.interrupt();
+    // The corrupted update was never published (every update verifies)
+    // and the resync's snapshot follows.
+    let feed = check_book_feed(&book);
+    assert!(feed.snapshots >= 3, "{feed:?}");
+    let counters = last_counters(&stderr);
+    assert!(counters["mismatched"] >= 1, "{stderr}");
+    assert!(counters["reconnects"] >= 1, "{stderr}");
+}
