@@ -171,3 +171,36 @@ fn kraken_cut_and_bad_checksum_reach_consumers_as_fresh_snapshots() {
     assert!(counters["mismatched"] >= 1, "{stderr}");
     assert!(counters["reconnects"] >= 1, "{stderr}");
 }
+
+#[test]
+fn typed_subscriptions_read_from_nats_match_what_is_stored() {
+    let Some(nats) = Nats::start() else { return };
+    let sim = Sim::start();
+    let mut relay = Relay::start(&nats.url(), sim.public_url(), &[]);
+    let stored = wait_for(&nats.url(), TRADES, 10);
+    let stored_ids = check_trades(&stored);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let read: Vec<u64> = runtime.block_on(async {
+        let trades = kraki::nats::subscribe(
+            &nats.url(),
+            kraki::Trades::new(["BTC/USD"]),
+            kraki::nats::Start::All,
+        )
+        .await
+        .unwrap();
+        let mut ids = Vec::new();
+        while ids.len() < stored_ids.len() {
+            let update = tokio::time::timeout(Duration::from_secs(10), trades.next())
+                .await
+                .expect("a trade within 10 s")
+                .expect("subscription open");
+            assert_eq!(update.trades.len(), 1, "one trade per message");
+            assert_eq!(update.trades[0].symbol.as_str(), "BTC/USD");
+            ids.push(update.trades[0].trade_id);
+        }
+        ids
+    });
+    relay.kill();
+    // The same trades, in the stored order.
+    assert_eq!(read, stored_ids);
+}

@@ -12,7 +12,9 @@
 //! derived from its content (trades: from the pair and `trade_id`), so
 //! two relays, or one restarted, store it once. The latest verified book
 //! of each subject is kept in `KRAKI_SNAPSHOTS` ([`names`]) for consumers
-//! that start late; [`NatsBook`] is such a consumer.
+//! that start late; [`NatsBook`] is such a consumer, and [`subscribe`]
+//! gives the client's typed items (`TradeUpdate`, `TickerUpdate`, …) from
+//! NATS instead of a WebSocket.
 
 mod book_feed;
 mod counters;
@@ -24,8 +26,10 @@ mod plain_feed;
 mod publisher;
 mod relay;
 mod streams;
+mod subscription;
 
 pub use counters::{RelayCounters, RelayStats};
 pub use error::NatsError;
 pub use nats_book::NatsBook;
 pub use relay::{Relay, RelayConfig};
+pub use subscription::{NatsSubscription, Start, subscribe};
