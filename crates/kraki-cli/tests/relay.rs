@@ -204,3 +204,27 @@ fn typed_subscriptions_read_from_nats_match_what_is_stored() {
     // The same trades, in the stored order.
     assert_eq!(read, stored_ids);
 }
+
+#[test]
+fn a_restart_after_the_duplicate_window_still_stores_each_trade_once() {
+    let Some(nats) = Nats::start() else { return };
+    common::nats::create_stream_with_window(&nats.url(), Duration::from_millis(500));
+    let sim = Sim::start();
+    let mut first = Relay::start(&nats.url(), sim.public_url(), &[]);
+    let before = wait_for(&nats.url(), TRADES, 5).len();
+    first.kill();
+    // Past the window: message ids no longer catch the trade snapshot's
+    // repeats.
+    std::thread::sleep(Duration::from_millis(1000));
+    let mut second = Relay::start(&nats.url(), sim.public_url(), &[]);
+    wait_for(&nats.url(), BOOK, 60);
+    let stderr = second.interrupt();
+    let trades = read_subject(&nats.url(), "KRAKI", TRADES);
+    let ids = check_trades(&trades);
+    assert!(ids.len() >= before);
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "trades in trade_id order: {ids:?}"
+    );
+    assert!(last_counters(&stderr)["duplicates"] > 0, "{stderr}");
+}

@@ -370,3 +370,20 @@ pub fn last_counters(stderr: &str) -> std::collections::HashMap<String, u64> {
         .map(|pair| (pair[0].to_owned(), pair[1].parse().unwrap()))
         .collect()
 }
+
+/// Creates the stream `KRAKI` as an operator might, with a duplicate
+/// window of `window` (the relay uses an existing stream as it is).
+pub fn create_stream_with_window(url: &str, window: Duration) {
+    runtime().block_on(async {
+        let client = async_nats::connect(url).await.unwrap();
+        let js = async_nats::jetstream::new(client);
+        js.create_stream(async_nats::jetstream::stream::Config {
+            name: "KRAKI".to_owned(),
+            subjects: vec!["kraki.>".to_owned()],
+            duplicate_window: window,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    });
+}

@@ -14,8 +14,8 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TrySendError;
 
-/// A message and its `Nats-Msg-Id`.
-pub(crate) type Split = Vec<(String, String)>;
+/// Messages with their `Nats-Msg-Id` and kind.
+pub(crate) type Split = Vec<(String, String, ItemKind)>;
 
 /// How a channel's item becomes messages.
 pub(crate) trait Splits {
@@ -27,9 +27,11 @@ impl Splits for TradeUpdate {
         self.trades
             .iter()
             .map(|t| {
+                let id = trade_id(t.symbol.as_str(), t.trade_id);
                 (
                     frame("trade", self.kind, t),
-                    trade_id(t.symbol.as_str(), t.trade_id),
+                    id,
+                    ItemKind::Trade(t.trade_id),
                 )
             })
             .collect()
@@ -40,7 +42,7 @@ impl Splits for TickerUpdate {
     fn split(&self, subject: &str) -> Split {
         let payload = frame("ticker", self.kind, &self.ticker);
         let id = content_id(subject, payload.as_bytes());
-        vec![(payload, id)]
+        vec![(payload, id, ItemKind::Plain)]
     }
 }
 
@@ -51,7 +53,7 @@ impl Splits for CandleUpdate {
             .map(|c| {
                 let payload = frame_at("ohlc", self.kind, c, self.timestamp);
                 let id = content_id(subject, payload.as_bytes());
-                (payload, id)
+                (payload, id, ItemKind::Plain)
             })
             .collect()
     }
@@ -82,11 +84,11 @@ impl PlainFeeder {
                 _ => continue,
             };
             add(&self.counters.received, 1);
-            for (payload, id) in item.split(&self.subject) {
+            for (payload, id, kind) in item.split(&self.subject) {
                 let out = Outgoing::Item {
                     payload: Bytes::from(payload),
                     id,
-                    kind: ItemKind::Plain,
+                    kind,
                 };
                 match self.queue.try_send(out) {
                     Ok(()) if dropped > 0 => {

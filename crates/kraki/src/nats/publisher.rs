@@ -38,8 +38,10 @@ pub(crate) enum Outgoing {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ItemKind {
-    /// Trades, tickers, candles: each message stands alone.
+    /// Tickers, candles: each message stands alone.
     Plain,
+    /// One trade, with its `trade_id` (increasing per pair).
+    Trade(u64),
     /// A book snapshot: valid after anything.
     BookSnapshot,
     /// A book update: valid only right after the message it was verified
@@ -68,11 +70,26 @@ impl Publisher {
         // knows it; `None` until a snapshot of ours (or an identical one)
         // is stored.
         let mut last: Option<u64> = None;
+        // The newest trade stored on the subject. Message ids alone do
+        // not do: a trade snapshot repeats trades older than JetStream's
+        // duplicate window when a relay restarts after it.
+        let mut newest_trade: Option<u64> = None;
         while let Some(out) = queue.recv().await {
             match out {
                 Outgoing::Item { payload, id, kind } => {
                     let (expected, headers) = match kind {
                         ItemKind::Plain => (None, HeaderMap::new()),
+                        ItemKind::Trade(trade_id) => {
+                            if newest_trade.is_none() {
+                                newest_trade = self.stored_trade().await;
+                            }
+                            if newest_trade.is_some_and(|newest| trade_id <= newest) {
+                                add(&self.counters.duplicates, 1);
+                                continue;
+                            }
+                            newest_trade = Some(trade_id);
+                            (None, HeaderMap::new())
+                        }
                         ItemKind::BookSnapshot => (None, self.snapshot_headers.clone()),
                         // Waiting for our snapshot after a conflict: the
                         // updates queued meanwhile follow a book the
@@ -86,7 +103,9 @@ impl Publisher {
                         .publish(&self.subject, payload.clone(), Some(&id), expected, headers)
                         .await
                     {
-                        Ok(ack) if kind != ItemKind::Plain => {
+                        Ok(ack)
+                            if matches!(kind, ItemKind::BookSnapshot | ItemKind::BookUpdate) =>
+                        {
                             last = Some(ack.sequence);
                             if kind == ItemKind::BookSnapshot && !ack.duplicate {
                                 self.keep(payload, ack.sequence).await;
@@ -110,6 +129,25 @@ impl Publisher {
                     }
                 }
             }
+        }
+    }
+
+    /// The `trade_id` of the subject's last stored trade, if any (`Some(0)`
+    /// when the subject is empty, so the stream is asked once).
+    async fn stored_trade(&self) -> Option<u64> {
+        let stream = self
+            .js
+            .get_stream_no_info(super::names::STREAM)
+            .await
+            .ok()?;
+        let last = match stream.get_last_raw_message_by_subject(&self.subject).await {
+            Ok(last) => last,
+            Err(_) => return Some(0),
+        };
+        let text = std::str::from_utf8(&last.payload).ok()?;
+        match kraki_proto::decode(text) {
+            Ok(kraki_proto::Inbound::Trade(m)) => m.data.iter().map(|t| t.trade_id).max(),
+            _ => None,
         }
     }
 
