@@ -7,7 +7,7 @@
 mod common;
 
 use common::nats::{
-    Nats, Relay, check_book_feed, check_trades, last_counters, read_subject, wait_for,
+    Nats, Relay, check_book_feed, check_trades, last_counters, read_subject, scrape, wait_for,
 };
 use common::{Sim, run};
 use std::time::Duration;
@@ -125,13 +125,37 @@ fn nats_restart_reconnects_and_reports_what_it_dropped() {
         return;
     };
     let sim = Sim::start();
-    let mut relay = Relay::start(&nats.url(), sim.public_url(), &["--buffer", "20"]);
+    let metrics = format!("127.0.0.1:{}", common::nats::free_port());
+    let mut relay = Relay::start(
+        &nats.url(),
+        sim.public_url(),
+        &["--buffer", "20", "--metrics", &metrics],
+    );
     let before = wait_for(&nats.url(), BOOK, 20).len();
+    let healthy = scrape(&metrics);
+    assert!(
+        healthy[r#"kraki_relay_published_total{channel="book"}"#] >= 20.0,
+        "{healthy:?}"
+    );
+    assert!(healthy[r#"kraki_relay_verified_total{channel="book"}"#] >= 20.0);
+    assert!(healthy[r#"kraki_relay_publish_latency_seconds_count{channel="book"}"#] >= 20.0);
+    assert_eq!(healthy["kraki_relay_nats_reconnects_total"], 0.0);
     nats.kill();
     // Far more than 20 book updates arrive meanwhile.
     std::thread::sleep(Duration::from_millis(1500));
+    let away = scrape(&metrics);
+    assert!(
+        away[r#"kraki_relay_dropped_total{channel="book"}"#] > 0.0,
+        "{away:?}"
+    );
+    assert!(
+        away[r#"kraki_relay_buffered{channel="book"}"#] > 0.0,
+        "{away:?}"
+    );
     nats.restart();
     let book = wait_for(&nats.url(), BOOK, before + 40);
+    let back = scrape(&metrics);
+    assert!(back["kraki_relay_nats_reconnects_total"] >= 1.0, "{back:?}");
     let stderr = relay.interrupt();
     let feed = check_book_feed(&book);
     assert!(

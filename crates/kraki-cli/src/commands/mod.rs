@@ -10,6 +10,7 @@ pub(crate) mod order;
 pub(crate) mod private_stream;
 pub(crate) mod record;
 pub(crate) mod relay;
+pub(crate) mod relay_metrics;
 pub(crate) mod replay;
 pub(crate) mod sim;
 pub(crate) mod sim_control;

@@ -1,7 +1,8 @@
 //! `kraki relay CHANNEL… --symbol S… --nats URL [--url URL] [--depth D]`:
 //! Kraken's channels, verified, into the NATS JetStream stream `KRAKI`
 //! (see `kraki::nats`). Runs until Ctrl-C or until Kraken's side ends;
-//! prints what it did on stderr every `--report` seconds and at the end.
+//! prints what it did on stderr every `--report` seconds and at the end,
+//! and with `--metrics ADDR` serves it to Prometheus.
 
 use kraki::nats::{Relay, RelayConfig, RelayStats};
 use std::process::ExitCode;
@@ -39,6 +40,9 @@ pub(crate) struct Args {
     /// Seconds between reports of the counters on stderr (0: only at the end).
     #[arg(long, default_value_t = 60)]
     report: u64,
+    /// Serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9464.
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<String>,
 }
 
 pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
@@ -66,6 +70,9 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         config.checkpoint_every = Duration::from_secs(args.checkpoint.max(1));
         let relay = Relay::start(&client, config).await?;
         let counters = relay.counters();
+        if let Some(addr) = &args.metrics {
+            super::relay_metrics::serve(addr, counters.clone()).await?;
+        }
         eprintln!(
             "kraki relay: {} of {} into NATS stream KRAKI",
             args.channels.join(", "),

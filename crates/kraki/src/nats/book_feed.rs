@@ -6,7 +6,7 @@
 //! updates are dropped and counted, and the subject resumes with a
 //! snapshot of this book, so a consumer sees the gap as a snapshot.
 
-use super::counters::{RelayCounters, add};
+use super::counters::{ChannelCounters, add, take};
 use super::frames::{book_snapshot, frame};
 use super::names::content_id;
 use super::publisher::{ItemKind, Outgoing};
@@ -27,7 +27,7 @@ pub(crate) struct BookFeeder {
     pub(crate) depth: u32,
     pub(crate) subject: String,
     pub(crate) queue: mpsc::Sender<Outgoing>,
-    pub(crate) counters: Arc<RelayCounters>,
+    pub(crate) counters: Arc<ChannelCounters>,
     pub(crate) wants_snapshot: Arc<Notify>,
     pub(crate) checkpoint_every: Duration,
 }
@@ -87,7 +87,12 @@ impl BookFeeder {
                         let snapshot = book_snapshot(&run.book, run.at);
                         // A checkpoint that does not fit is no loss: the
                         // next one will.
-                        let _ = self.queue.try_send(Outgoing::Checkpoint(Bytes::from(snapshot)));
+                        // Counted before it goes in: the publisher may take
+                        // it at once.
+                        add(&self.counters.queued, 1);
+                        if self.queue.try_send(Outgoing::Checkpoint(Bytes::from(snapshot))).is_err() {
+                            take(&self.counters.queued, 1);
+                        }
                     }
                 }
             }
@@ -156,7 +161,13 @@ impl BookFeeder {
             id,
             kind,
         };
-        match self.queue.try_send(item) {
+        // Counted before it goes in: the publisher may take it at once.
+        add(&self.counters.queued, 1);
+        let sent = self.queue.try_send(item);
+        if sent.is_err() {
+            take(&self.counters.queued, 1);
+        }
+        match sent {
             Ok(()) => {
                 if run.dropped > 0 {
                     tracing::warn!(

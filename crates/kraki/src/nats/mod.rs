@@ -28,7 +28,7 @@ mod relay;
 mod streams;
 mod subscription;
 
-pub use counters::{RelayCounters, RelayStats};
+pub use counters::{PUBLISH_LATENCY_BUCKETS, RelayCounters, RelayStats};
 pub use error::NatsError;
 pub use nats_book::NatsBook;
 pub use relay::{Relay, RelayConfig};

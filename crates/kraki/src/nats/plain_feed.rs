@@ -3,7 +3,7 @@
 //! one per message with an id from their `trade_id`; the others with an
 //! id from their content.
 
-use super::counters::{RelayCounters, add};
+use super::counters::{ChannelCounters, add, take};
 use super::frames::{frame, frame_at};
 use super::names::{content_id, trade_id};
 use super::publisher::{ItemKind, Outgoing};
@@ -62,7 +62,7 @@ impl Splits for CandleUpdate {
 pub(crate) struct PlainFeeder {
     pub(crate) subject: String,
     pub(crate) queue: mpsc::Sender<Outgoing>,
-    pub(crate) counters: Arc<RelayCounters>,
+    pub(crate) counters: Arc<ChannelCounters>,
 }
 
 impl PlainFeeder {
@@ -90,7 +90,14 @@ impl PlainFeeder {
                     id,
                     kind,
                 };
-                match self.queue.try_send(out) {
+                // Counted before it goes in: the publisher may take it
+                // at once.
+                add(&self.counters.queued, 1);
+                let sent = self.queue.try_send(out);
+                if sent.is_err() {
+                    take(&self.counters.queued, 1);
+                }
+                match sent {
                     Ok(()) if dropped > 0 => {
                         tracing::warn!(subject = %self.subject, dropped, "buffer towards NATS has room again; messages were dropped");
                         dropped = 0;

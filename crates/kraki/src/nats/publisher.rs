@@ -11,7 +11,7 @@
 //! before the expected sequence, so relays on the same feed converge on
 //! one copy of every message.
 
-use super::counters::{RelayCounters, add};
+use super::counters::{ChannelCounters, add, take};
 use super::names::SEQ_HEADER;
 use async_nats::HeaderMap;
 use async_nats::jetstream::context::PublishErrorKind;
@@ -59,7 +59,7 @@ pub(crate) struct Publisher {
     pub(crate) snapshot_subject: String,
     /// Precision and depth, sent with book snapshots.
     pub(crate) snapshot_headers: HeaderMap,
-    pub(crate) counters: Arc<RelayCounters>,
+    pub(crate) counters: Arc<ChannelCounters>,
     /// Tells the feeder that a snapshot of its book is needed.
     pub(crate) wants_snapshot: Arc<Notify>,
 }
@@ -75,6 +75,7 @@ impl Publisher {
         // duplicate window when a relay restarts after it.
         let mut newest_trade: Option<u64> = None;
         while let Some(out) = queue.recv().await {
+            take(&self.counters.queued, 1);
             match out {
                 Outgoing::Item { payload, id, kind } => {
                     let (expected, headers) = match kind {
@@ -192,7 +193,7 @@ impl Publisher {
             match result {
                 Ok(ack) => {
                     let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
-                    add(&self.counters.publish_nanos, nanos);
+                    self.counters.acked(nanos);
                     if ack.duplicate {
                         add(&self.counters.duplicates, 1);
                     } else {

@@ -67,7 +67,7 @@ impl RelayConfig {
 
 /// A running relay. Dropping it stops it.
 pub struct Relay {
-    counters: Arc<RelayCounters>,
+    counters: RelayCounters,
     tasks: JoinSet<Result<(), NatsError>>,
 }
 
@@ -95,7 +95,7 @@ impl Relay {
                 return Err(NatsError::Channel(channel.clone()));
             }
         }
-        let counters = Arc::new(RelayCounters::default());
+        let counters = RelayCounters::default();
         let js = super::streams::connect(&config.nats_url, Some(counters.clone())).await?;
         super::streams::ensure(&js).await?;
         let mut relay = Relay {
@@ -130,10 +130,11 @@ impl Relay {
         let wants_snapshot = Arc::new(Notify::new());
         let mut headers = HeaderMap::new();
         let subject = subject(channel, symbol);
+        let counters = self.counters.channel(channel);
         let plain = |queue| PlainFeeder {
             subject: subject.clone(),
             queue,
-            counters: self.counters.clone(),
+            counters: counters.clone(),
         };
         match channel {
             "book" => {
@@ -150,7 +151,7 @@ impl Relay {
                     depth: config.depth,
                     subject: subject.clone(),
                     queue,
-                    counters: self.counters.clone(),
+                    counters: counters.clone(),
                     wants_snapshot: wants_snapshot.clone(),
                     checkpoint_every: config.checkpoint_every,
                 };
@@ -179,7 +180,7 @@ impl Relay {
             snapshot_subject: snapshot_subject(channel, symbol),
             subject,
             snapshot_headers: headers,
-            counters: self.counters.clone(),
+            counters,
             wants_snapshot,
         };
         self.tasks.spawn(async move {
@@ -200,8 +201,8 @@ impl Relay {
         });
     }
 
-    /// The relay's counters, live.
-    pub fn counters(&self) -> Arc<RelayCounters> {
+    /// The relay's counters, live (a handle that outlives [`Relay::run`]).
+    pub fn counters(&self) -> RelayCounters {
         self.counters.clone()
     }
 

@@ -1,6 +1,6 @@
 //! The two JetStream streams, created when missing.
 
-use super::counters::{RelayCounters, add};
+use super::counters::RelayCounters;
 use super::error::NatsError;
 use super::names::{SNAPSHOT_STREAM, SNAPSHOT_SUBJECTS, STREAM, STREAM_SUBJECTS};
 use async_nats::jetstream::{self, stream};
@@ -18,7 +18,7 @@ pub(crate) const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
 /// counted in `counters`.
 pub(crate) async fn connect(
     url: &str,
-    counters: Option<Arc<RelayCounters>>,
+    counters: Option<RelayCounters>,
 ) -> Result<jetstream::Context, NatsError> {
     let shown = crate::shown_url::shown(url).into_owned();
     // The first `Connected` is the connection itself, not a return.
@@ -37,7 +37,7 @@ pub(crate) async fn connect(
                     }
                     async_nats::Event::Connected if lost.swap(false, Ordering::Relaxed) => {
                         if let Some(counters) = &counters {
-                            add(&counters.nats_reconnects, 1);
+                            counters.nats_reconnected();
                         }
                         tracing::warn!(url = %shown, "NATS connection re-established");
                     }
