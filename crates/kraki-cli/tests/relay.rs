@@ -252,3 +252,62 @@ fn a_restart_after_the_duplicate_window_still_stores_each_trade_once() {
     );
     assert!(last_counters(&stderr)["duplicates"] > 0, "{stderr}");
 }
+
+#[test]
+fn symbol_all_relays_every_online_pair_over_several_connections() {
+    let Some(nats) = Nats::start() else {
+        return;
+    };
+    let sim = Sim::start();
+    let mut child = std::process::Command::new(common::KRAKI)
+        .args([
+            "relay",
+            "ticker",
+            "--symbol",
+            "all",
+            "--pairs-per-connection",
+            "2",
+        ])
+        .args([
+            "--nats",
+            &nats.url(),
+            "--url",
+            sim.public_url(),
+            "--report",
+            "0",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let symbols = loop {
+        let stored = read_subject(&nats.url(), "KRAKI", "kraki.ticker.>");
+        let symbols: std::collections::BTreeSet<String> = stored
+            .iter()
+            .map(|m| {
+                let Ok(kraki_proto::Inbound::Ticker(t)) = kraki_proto::decode(&m.payload) else {
+                    panic!("not a ticker frame: {}", m.payload);
+                };
+                assert_eq!(t.data.len(), 1);
+                t.data[0].symbol.to_string()
+            })
+            .collect();
+        if symbols.len() >= 6 || std::time::Instant::now() > deadline {
+            break symbols;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    // The simulator's six pairs, each snapshot on its own subject, over
+    // three connections of two pairs.
+    assert_eq!(symbols.len(), 6, "{symbols:?}\n{stderr}");
+    assert!(symbols.contains("BTC/USD"));
+    assert!(
+        stderr.contains("of 6 pairs") && stderr.contains("on 3 connection(s)"),
+        "{stderr}"
+    );
+}

@@ -4,7 +4,7 @@
 //! prints what it did on stderr every `--report` seconds and at the end,
 //! and with `--metrics ADDR` serves it to Prometheus.
 
-use kraki::nats::{Relay, RelayConfig, RelayStats};
+use kraki::nats::{Relay, RelayConfig, RelayCounters, RelayStats};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -14,9 +14,15 @@ pub(crate) struct Args {
     /// Channels: book, trade, ticker, ohlc.
     #[arg(required = true)]
     channels: Vec<String>,
-    /// A pair, e.g. BTC/USD (repeat for more).
+    /// A pair, e.g. BTC/USD (repeat for more); `all`: every online pair of
+    /// the instrument channel.
     #[arg(long = "symbol", required = true)]
     symbols: Vec<String>,
+    /// Pairs per Kraken connection: more pairs open more connections
+    /// (Kraken documents 200 per connection for level3 and no figure for
+    /// the public channels; 100 keeps each connection's rate moderate).
+    #[arg(long, default_value_t = 100)]
+    pairs_per_connection: usize,
     /// The NATS server, e.g. nats://127.0.0.1:4222.
     #[arg(long)]
     nats: String,
@@ -48,8 +54,17 @@ pub(crate) struct Args {
 pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     crate::logging::init();
     // Checked before connecting anywhere.
-    for symbol in &args.symbols {
-        super::check::symbol(symbol)?;
+    let all = args.symbols.iter().any(|s| s == "all");
+    if all && args.symbols.len() > 1 {
+        anyhow::bail!("--symbol all stands alone: it already means every online pair");
+    }
+    if !all {
+        for symbol in &args.symbols {
+            super::check::symbol(symbol)?;
+        }
+    }
+    if args.pairs_per_connection == 0 {
+        anyhow::bail!("--pairs-per-connection must be at least 1");
     }
     super::check::book_depth(args.depth)?;
     super::check::ohlc_interval(args.interval)?;
@@ -62,21 +77,38 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let client = crate::connect(&args.url).await?;
-        let mut config = RelayConfig::new(&args.nats, &args.channels, &args.symbols);
-        config.depth = args.depth;
-        config.interval = args.interval;
-        config.buffer = args.buffer;
-        config.checkpoint_every = Duration::from_secs(args.checkpoint.max(1));
-        let relay = Relay::start(&client, config).await?;
-        let counters = relay.counters();
+        let first = crate::connect(&args.url).await?;
+        let symbols = if all {
+            online_pairs(&first).await?
+        } else {
+            args.symbols.clone()
+        };
+        let counters = RelayCounters::default();
+        let mut clients = Vec::new();
+        let mut relays = Vec::new();
+        for (n, chunk) in symbols.chunks(args.pairs_per_connection).enumerate() {
+            // One connection per chunk of pairs; the first is already open.
+            let client = match n {
+                0 => first.clone(),
+                _ => crate::connect(&args.url).await?,
+            };
+            let mut config = RelayConfig::new(&args.nats, &args.channels, chunk);
+            config.depth = args.depth;
+            config.interval = args.interval;
+            config.buffer = args.buffer;
+            config.checkpoint_every = Duration::from_secs(args.checkpoint.max(1));
+            relays.push(Relay::start_with(&client, config, counters.clone()).await?);
+            clients.push(client);
+        }
         if let Some(addr) = &args.metrics {
             super::relay_metrics::serve(addr, counters.clone()).await?;
         }
         eprintln!(
-            "kraki relay: {} of {} into NATS stream KRAKI",
+            "kraki relay: {} of {} pairs ({}) on {} connection(s) into NATS stream KRAKI",
             args.channels.join(", "),
-            args.symbols.join(", ")
+            symbols.len(),
+            abbreviated(&symbols),
+            clients.len()
         );
         let reporting = async {
             if args.report == 0 {
@@ -89,15 +121,44 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 eprintln!("kraki relay: {}", line(&counters.snapshot()));
             }
         };
+        let running = futures_util::future::try_join_all(relays.into_iter().map(Relay::run));
         let result = tokio::select! {
-            r = relay.run() => r.map_err(anyhow::Error::from),
+            r = running => r.map(|_| ()).map_err(anyhow::Error::from),
             () = reporting => Ok(()),
             _ = tokio::signal::ctrl_c() => Ok(()),
         };
         eprintln!("kraki relay: {}", line(&counters.snapshot()));
-        client.close().await;
+        for client in &clients {
+            client.close().await;
+        }
         result.map(|()| ExitCode::SUCCESS)
     })
+}
+
+/// Every online pair of the instrument channel.
+async fn online_pairs(client: &kraki::Client) -> anyhow::Result<Vec<String>> {
+    use futures_util::StreamExt;
+    let mut instruments = client.subscribe(kraki::Instrument::new()).await?;
+    while let Some(event) = instruments.next().await {
+        if let kraki::Event::Data(update) = event {
+            return Ok(update
+                .data
+                .pairs
+                .iter()
+                .filter(|p| p.status == kraki::proto::channels::PairStatus::Online)
+                .map(|p| p.symbol.to_string())
+                .collect());
+        }
+    }
+    anyhow::bail!("the connection closed before the instrument snapshot came")
+}
+
+/// The first few pairs, for the start-up line.
+fn abbreviated(symbols: &[String]) -> String {
+    match symbols {
+        [a, b, c, _, ..] => format!("{a}, {b}, {c}, …"),
+        _ => symbols.join(", "),
+    }
 }
 
 /// The counters as one line.

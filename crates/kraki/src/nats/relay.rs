@@ -90,12 +90,25 @@ impl Relay {
     /// channel does not know, [`NatsError::Kraken`] when a subscribe is
     /// refused.
     pub async fn start(client: &Client, config: RelayConfig) -> Result<Relay, NatsError> {
+        Relay::start_with(client, config, RelayCounters::default()).await
+    }
+
+    /// [`Relay::start`] counting into `counters`, which several relays
+    /// may share (one per Kraken connection when the pairs are spread
+    /// over several).
+    ///
+    /// # Errors
+    /// As [`Relay::start`].
+    pub async fn start_with(
+        client: &Client,
+        config: RelayConfig,
+        counters: RelayCounters,
+    ) -> Result<Relay, NatsError> {
         for channel in &config.channels {
             if !matches!(channel.as_str(), "book" | "trade" | "ticker" | "ohlc") {
                 return Err(NatsError::Channel(channel.clone()));
             }
         }
-        let counters = RelayCounters::default();
         let js = super::streams::connect(&config.nats_url, Some(counters.clone())).await?;
         super::streams::ensure(&js).await?;
         let mut relay = Relay {
