@@ -311,3 +311,38 @@ fn symbol_all_relays_every_online_pair_over_several_connections() {
         "{stderr}"
     );
 }
+
+#[test]
+fn level3_is_relayed_verified() {
+    let Some(nats) = Nats::start() else {
+        return;
+    };
+    let sim = Sim::start();
+    let extra = [
+        "--level3-url",
+        sim.level3_url(),
+        "--rest-url",
+        sim.rest_url(),
+    ];
+    let mut relay = Relay::spawn(&["level3"], &nats.url(), sim.public_url(), &extra);
+    let stored = wait_for(&nats.url(), "kraki.level3.BTC_USD", 30);
+    // A checkpoint (the relay's own order book written as a snapshot)
+    // is kept too, and verifies on its own.
+    std::thread::sleep(Duration::from_millis(1200));
+    let kept = read_subject(
+        &nats.url(),
+        "KRAKI_SNAPSHOTS",
+        "kraki-snapshot.level3.BTC_USD",
+    );
+    assert_eq!(kept.len(), 1);
+    let mut kept = kept[0].clone();
+    kept.headers
+        .push(("Nats-Msg-Id".to_owned(), "kept".to_owned()));
+    kept.id = Some("kept".to_owned());
+    assert_eq!(common::nats::check_level3_feed(&[kept]), (1, 0));
+    let stderr = relay.interrupt();
+    let (snapshots, updates) = common::nats::check_level3_feed(&stored);
+    assert_eq!(snapshots, 1, "{stderr}");
+    assert!(updates >= 29);
+    assert!(last_counters(&stderr)["verified"] >= 30, "{stderr}");
+}

@@ -11,7 +11,9 @@ use std::time::Duration;
 /// Arguments of `kraki relay`.
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// Channels: book, trade, ticker, ohlc.
+    /// Channels: book, trade, ticker, ohlc, level3 (level3 with the API
+    /// key and secret from the environment, as the order commands read
+    /// them).
     #[arg(required = true)]
     channels: Vec<String>,
     /// A pair, e.g. BTC/USD (repeat for more); `all`: every online pair of
@@ -29,7 +31,17 @@ pub(crate) struct Args {
     /// Public WebSocket URL (default: Kraken's).
     #[arg(long, default_value = kraki::PUBLIC_URL)]
     url: String,
-    /// Book depth (10, 25, 100, 500, 1000).
+    /// Level3 WebSocket URL (default: Kraken's).
+    #[arg(long, default_value = kraki::LEVEL3_URL)]
+    level3_url: String,
+    /// REST base URL, for level3's token and precisions (default: Kraken's).
+    #[arg(long, default_value = kraki::rest::REST_URL)]
+    rest_url: String,
+    /// Send the API key, signatures and tokens for level3 even over ws://
+    /// or http:// to a host that is not this machine (refused otherwise).
+    #[arg(long = "danger-send-credentials-unencrypted")]
+    danger_send_credentials_unencrypted: bool,
+    /// Book depth (10, 25, 100, 500, 1000; level3: 10, 100, 1000).
     #[arg(long, default_value_t = 10)]
     depth: u32,
     /// Candle interval in minutes, for ohlc.
@@ -69,9 +81,12 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     super::check::book_depth(args.depth)?;
     super::check::ohlc_interval(args.interval)?;
     for channel in &args.channels {
-        if !matches!(channel.as_str(), "book" | "trade" | "ticker" | "ohlc") {
+        if !matches!(
+            channel.as_str(),
+            "book" | "level3" | "trade" | "ticker" | "ohlc"
+        ) {
             anyhow::bail!(
-                "cannot relay channel {channel:?}: relayed channels are book, trade, ticker, ohlc"
+                "cannot relay channel {channel:?}: relayed channels are book, level3, trade, ticker, ohlc"
             );
         }
     }
@@ -84,21 +99,43 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             args.symbols.clone()
         };
         let counters = RelayCounters::default();
+        // Level3 has a connection of its own (authenticated, another URL).
+        let public: Vec<String> = args
+            .channels
+            .iter()
+            .filter(|c| *c != "level3")
+            .cloned()
+            .collect();
+        let level3 = public.len() < args.channels.len();
+        if public.is_empty() {
+            first.close().await;
+        }
         let mut clients = Vec::new();
         let mut relays = Vec::new();
         for (n, chunk) in symbols.chunks(args.pairs_per_connection).enumerate() {
-            // One connection per chunk of pairs; the first is already open.
-            let client = match n {
-                0 => first.clone(),
-                _ => crate::connect(&args.url).await?,
+            let config = |channels: &[String]| {
+                let mut config = RelayConfig::new(&args.nats, channels, chunk);
+                config.depth = args.depth;
+                config.interval = args.interval;
+                config.buffer = args.buffer;
+                config.checkpoint_every = Duration::from_secs(args.checkpoint.max(1));
+                config
             };
-            let mut config = RelayConfig::new(&args.nats, &args.channels, chunk);
-            config.depth = args.depth;
-            config.interval = args.interval;
-            config.buffer = args.buffer;
-            config.checkpoint_every = Duration::from_secs(args.checkpoint.max(1));
-            relays.push(Relay::start_with(&client, config, counters.clone()).await?);
-            clients.push(client);
+            // One connection per chunk of pairs; the first is already open.
+            if !public.is_empty() {
+                let client = match n {
+                    0 => first.clone(),
+                    _ => crate::connect(&args.url).await?,
+                };
+                relays.push(Relay::start_with(&client, config(&public), counters.clone()).await?);
+                clients.push(client);
+            }
+            if level3 {
+                let client = level3_client(args).await?;
+                let channels = ["level3".to_owned()];
+                relays.push(Relay::start_with(&client, config(&channels), counters.clone()).await?);
+                clients.push(client);
+            }
         }
         if let Some(addr) = &args.metrics {
             super::relay_metrics::serve(addr, counters.clone()).await?;
@@ -133,6 +170,23 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
         result.map(|()| ExitCode::SUCCESS)
     })
+}
+
+/// A client of the level3 endpoint, with the credentials from the
+/// environment.
+async fn level3_client(args: &Args) -> anyhow::Result<kraki::Client> {
+    let mut builder = kraki::Client::builder()
+        .level3_url(&args.level3_url)
+        .rest_url(&args.rest_url)
+        .credentials(kraki::Credentials::from_env()?)
+        .proxy_from_env();
+    if args.danger_send_credentials_unencrypted {
+        builder = builder.danger_send_credentials_unencrypted();
+    }
+    builder
+        .connect_level3()
+        .await
+        .map_err(|e| anyhow::anyhow!("level3: {e}"))
 }
 
 /// Every online pair of the instrument channel.

@@ -83,6 +83,10 @@ impl Sim {
         self.lines[1].strip_prefix("private ").unwrap()
     }
 
+    pub fn level3_url(&self) -> &str {
+        self.lines[2].strip_prefix("level3 ").unwrap()
+    }
+
     pub fn rest_url(&self) -> &str {
         self.lines[3].strip_prefix("rest ").unwrap()
     }

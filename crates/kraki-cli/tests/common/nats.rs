@@ -116,12 +116,20 @@ pub struct Relay {
 
 impl Relay {
     pub fn start(nats: &str, kraken: &str, extra: &[&str]) -> Relay {
+        Relay::spawn(&["book", "trade"], nats, kraken, extra)
+    }
+
+    /// A relay of `channels` of BTC/USD, with the demo account's
+    /// credentials in its environment (for level3).
+    pub fn spawn(channels: &[&str], nats: &str, kraken: &str, extra: &[&str]) -> Relay {
         let mut child = Command::new(KRAKI)
-            .args([
-                "relay", "book", "trade", "--symbol", "BTC/USD", "--nats", nats, "--url", kraken,
-            ])
+            .arg("relay")
+            .args(channels)
+            .args(["--symbol", "BTC/USD", "--nats", nats, "--url", kraken])
             .args(["--report", "1", "--checkpoint", "1"])
             .args(extra)
+            .env("KRAKEN_API_KEY", kraki_sim::DEMO_API_KEY)
+            .env("KRAKEN_API_SECRET", kraki_sim::DEMO_API_SECRET)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -327,6 +335,53 @@ pub fn check_book_feed(messages: &[Stored]) -> FeedCheck {
         );
     }
     check
+}
+
+/// Reads a level3 subject as a consumer would: every message one
+/// item, each verifying against the order book before it. Returns the
+/// number of snapshots and updates.
+pub fn check_level3_feed(messages: &[Stored]) -> (usize, usize) {
+    use kraki_proto::book::{L3Book, Level3View};
+    let (mut snapshots, mut updates) = (0, 0);
+    let mut book: Option<L3Book> = None;
+    let mut ids = HashSet::new();
+    for m in messages {
+        assert!(
+            ids.insert(m.id.clone().unwrap()),
+            "stored twice at seq {}",
+            m.seq
+        );
+        let Ok(Inbound::Level3(frame)) = kraki_proto::decode(&m.payload) else {
+            panic!("seq {}: not a level3 frame: {}", m.seq, m.payload);
+        };
+        assert_eq!(frame.data.len(), 1, "one symbol's item per message");
+        let data = &frame.data[0];
+        if frame.kind == MessageType::Snapshot {
+            let price: u8 = m.header("Kraki-Price-Precision").unwrap().parse().unwrap();
+            let qty: u8 = m.header("Kraki-Qty-Precision").unwrap().parse().unwrap();
+            let depth: usize = m.header("Kraki-Depth").unwrap().parse().unwrap();
+            book = Some(L3Book::new(
+                data.symbol.clone(),
+                Precision::new(price, qty),
+                depth,
+            ));
+            snapshots += 1;
+        } else {
+            updates += 1;
+        }
+        let book = book.as_mut().expect("a snapshot first");
+        let verdict = book
+            .apply_update(frame.kind, &Level3View::from(data))
+            .unwrap();
+        assert_eq!(
+            verdict,
+            Verification::Verified,
+            "seq {}: {}",
+            m.seq,
+            m.payload
+        );
+    }
+    (snapshots, updates)
 }
 
 /// Trade ids of a trade subject; asserts one trade per message, each

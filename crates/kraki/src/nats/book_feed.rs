@@ -7,20 +7,20 @@
 //! snapshot of this book, so a consumer sees the gap as a snapshot.
 
 use super::counters::{ChannelCounters, add, take};
-use super::frames::{book_snapshot, frame};
 use super::names::content_id;
 use super::publisher::{ItemKind, Outgoing};
-use crate::{Book, BookUpdate, Client, Event, Subscription};
+use super::relayed_book::RelayedBook;
+use crate::{Client, Event, Subscription};
 use bytes::Bytes;
 use futures_util::StreamExt;
-use kraki_proto::book::{BookView, L2Book, Precision, Verification};
+use kraki_proto::book::{Precision, Verification};
 use kraki_proto::{MessageType, Timestamp};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{Notify, mpsc};
 
-pub(crate) struct BookFeeder {
+pub(crate) struct BookFeeder<B> {
     pub(crate) client: Client,
     pub(crate) symbol: String,
     pub(crate) precision: Precision,
@@ -30,11 +30,12 @@ pub(crate) struct BookFeeder {
     pub(crate) counters: Arc<ChannelCounters>,
     pub(crate) wants_snapshot: Arc<Notify>,
     pub(crate) checkpoint_every: Duration,
+    pub(crate) _book: std::marker::PhantomData<fn() -> B>,
 }
 
 /// The feeder's running state.
-struct Run {
-    book: L2Book,
+struct Run<B> {
+    book: B,
     /// The last update's timestamp: the position a snapshot of the book
     /// stands for.
     at: Option<Timestamp>,
@@ -43,20 +44,20 @@ struct Run {
     dropped: u64,
 }
 
-impl BookFeeder {
+impl<B: RelayedBook> BookFeeder<B> {
     /// Subscribes; the first event is the snapshot.
-    pub(crate) async fn subscribe(&self) -> Result<Subscription<BookUpdate>, crate::Error> {
+    pub(crate) async fn subscribe(&self) -> Result<Subscription<B::Update>, crate::Error> {
         self.client
-            .subscribe(Book::new([self.symbol.as_str()]).depth(self.depth))
+            .subscribe(B::spec(&self.symbol, self.depth))
             .await
     }
 
-    fn fresh_book(&self) -> L2Book {
-        L2Book::new(self.symbol.as_str(), self.precision, self.depth as usize)
+    fn fresh_book(&self) -> B {
+        B::fresh(&self.symbol, self.precision, self.depth)
     }
 
     /// Runs until the client closes.
-    pub(crate) async fn run(self, mut sub: Subscription<BookUpdate>) -> Result<(), crate::Error> {
+    pub(crate) async fn run(self, mut sub: Subscription<B::Update>) -> Result<(), crate::Error> {
         let mut run = Run {
             book: self.fresh_book(),
             at: None,
@@ -78,13 +79,13 @@ impl BookFeeder {
                     }
                 }
                 () = self.wants_snapshot.notified() => {
-                    if run.book.is_in_sync() {
+                    if run.book.in_sync() {
                         self.queue_snapshot(&mut run);
                     }
                 }
                 _ = checkpoint.tick() => {
-                    if run.book.is_in_sync() && run.dropped == 0 {
-                        let snapshot = book_snapshot(&run.book, run.at);
+                    if run.book.in_sync() && run.dropped == 0 {
+                        let snapshot = run.book.snapshot(run.at);
                         // A checkpoint that does not fit is no loss: the
                         // next one will.
                         // Counted before it goes in: the publisher may take
@@ -100,7 +101,7 @@ impl BookFeeder {
     }
 
     /// Applies one event; `false` when the book needs a fresh snapshot.
-    fn on_event(&self, run: &mut Run, event: Event<BookUpdate>) -> bool {
+    fn on_event(&self, run: &mut Run<B>, event: Event<B::Update>) -> bool {
         let update = match event {
             Event::Data(update) => update,
             Event::Lagged(n) => {
@@ -114,22 +115,21 @@ impl BookFeeder {
             _ => return true,
         };
         add(&self.counters.received, 1);
-        let view = BookView::from(&update.book);
-        match run.book.apply_update(update.kind, &view) {
+        let kind = B::kind(&update);
+        match run.book.apply(&update) {
             Ok(Verification::Verified) => {
                 add(&self.counters.verified, 1);
-                if update.book.timestamp.is_some() {
-                    run.at = update.book.timestamp;
+                if let Some(at) = B::timestamp(&update) {
+                    run.at = Some(at);
                 }
-                if run.dropped > 0 && update.kind == MessageType::Update {
+                if run.dropped > 0 && kind == MessageType::Update {
                     self.queue_snapshot(run);
                 } else {
-                    let kind = match update.kind {
+                    let item = match kind {
                         MessageType::Snapshot => ItemKind::BookSnapshot,
                         _ => ItemKind::BookUpdate,
                     };
-                    let payload = frame("book", update.kind, &update.book);
-                    self.offer(run, payload, kind);
+                    self.offer(run, B::frame(&update), item);
                 }
                 true
             }
@@ -148,13 +148,13 @@ impl BookFeeder {
         }
     }
 
-    fn queue_snapshot(&self, run: &mut Run) {
-        let payload = book_snapshot(&run.book, run.at);
+    fn queue_snapshot(&self, run: &mut Run<B>) {
+        let payload = run.book.snapshot(run.at);
         self.offer(run, payload, ItemKind::BookSnapshot);
     }
 
     /// Queues a message without waiting; a full queue drops it and counts.
-    fn offer(&self, run: &mut Run, payload: String, kind: ItemKind) {
+    fn offer(&self, run: &mut Run<B>, payload: String, kind: ItemKind) {
         let id = content_id(&self.subject, payload.as_bytes());
         let item = Outgoing::Item {
             payload: Bytes::from(payload),

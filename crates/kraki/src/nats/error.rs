@@ -29,7 +29,7 @@ pub enum NatsError {
     #[error("unknown symbol {0}: the instrument channel has no such pair")]
     UnknownSymbol(String),
     /// The relay cannot publish this channel.
-    #[error("channel {0:?} cannot be relayed; relayed channels: book, trade, ticker, ohlc")]
+    #[error("channel {0:?} cannot be relayed; relayed channels: book, level3, trade, ticker, ohlc")]
     Channel(String),
 }
 

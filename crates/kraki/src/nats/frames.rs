@@ -2,8 +2,6 @@
 //! writes them (`{"channel":…,"type":…,"data":[item]}`), with every
 //! number's digits as received.
 
-use kraki_proto::book::L2Book;
-use kraki_proto::channels::{BookData, PriceLevel};
 use kraki_proto::{MessageType, Timestamp};
 use serde::Serialize;
 
@@ -39,23 +37,4 @@ pub(crate) fn frame_at<T: Serialize>(
         timestamp,
     })
     .unwrap_or_default()
-}
-
-/// A `book` snapshot frame of `book` as it stands: what a consumer needs
-/// to start from this point. `timestamp` (the last update's) makes two
-/// relays at the same point write the same bytes, and tells one point
-/// from another where the levels happen to be equal.
-pub(crate) fn book_snapshot(book: &L2Book, timestamp: Option<Timestamp>) -> String {
-    let level = |l: kraki_proto::book::Level| PriceLevel {
-        price: l.price,
-        qty: l.qty,
-    };
-    let data = BookData {
-        symbol: book.symbol().clone(),
-        bids: book.bids().map(level).collect(),
-        asks: book.asks().map(level).collect(),
-        checksum: book.checksum(),
-        timestamp,
-    };
-    frame("book", MessageType::Snapshot, &data)
 }

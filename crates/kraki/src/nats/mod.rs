@@ -25,6 +25,7 @@ mod nats_book;
 mod plain_feed;
 mod publisher;
 mod relay;
+mod relayed_book;
 mod streams;
 mod subscription;
 

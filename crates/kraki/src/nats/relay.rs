@@ -10,11 +10,12 @@ use super::names::{
 };
 use super::plain_feed::{PlainFeeder, Splits};
 use super::publisher::Publisher;
+use super::relayed_book::RelayedBook;
 use crate::{Client, Event, Instrument, Ohlc, Subscription, Ticker, Trades};
 use async_nats::HeaderMap;
 use async_nats::jetstream;
 use futures_util::StreamExt;
-use kraki_proto::book::Precision;
+use kraki_proto::book::{L2Book, L3Book, Precision};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,7 +28,8 @@ use tokio::task::JoinSet;
 pub struct RelayConfig {
     /// The NATS server, e.g. `nats://127.0.0.1:4222`.
     pub nats_url: String,
-    /// Channels: `book`, `trade`, `ticker`, `ohlc`.
+    /// Channels: `book`, `trade`, `ticker`, `ohlc`, and `level3` (for a
+    /// client of the level3 endpoint, [`crate::ClientBuilder::connect_level3`]).
     pub channels: Vec<String>,
     /// Pairs, e.g. `BTC/USD`.
     pub symbols: Vec<String>,
@@ -105,7 +107,10 @@ impl Relay {
         counters: RelayCounters,
     ) -> Result<Relay, NatsError> {
         for channel in &config.channels {
-            if !matches!(channel.as_str(), "book" | "trade" | "ticker" | "ohlc") {
+            if !matches!(
+                channel.as_str(),
+                "book" | "level3" | "trade" | "ticker" | "ohlc"
+            ) {
                 return Err(NatsError::Channel(channel.clone()));
             }
         }
@@ -150,14 +155,21 @@ impl Relay {
             counters: counters.clone(),
         };
         match channel {
-            "book" => {
-                let precision = *precisions
-                    .get(symbol)
-                    .ok_or_else(|| NatsError::UnknownSymbol(symbol.to_owned()))?;
+            "book" | "level3" => {
+                let precision = match precisions.get(symbol) {
+                    Some(p) => *p,
+                    // Level3 connections have no instrument channel: the
+                    // precision comes from REST `AssetPairs`.
+                    None if channel == "level3" => {
+                        let rules = client.order_rules(symbol).await?;
+                        Precision::new(rules.price_precision, rules.qty_precision)
+                    }
+                    None => return Err(NatsError::UnknownSymbol(symbol.to_owned())),
+                };
                 headers.insert(PRICE_PRECISION_HEADER, precision.price.to_string().as_str());
                 headers.insert(QTY_PRECISION_HEADER, precision.qty.to_string().as_str());
                 headers.insert(DEPTH_HEADER, config.depth.to_string().as_str());
-                let feeder = BookFeeder {
+                let feeder = Feeder {
                     client: client.clone(),
                     symbol: symbol.to_owned(),
                     precision,
@@ -168,9 +180,11 @@ impl Relay {
                     wants_snapshot: wants_snapshot.clone(),
                     checkpoint_every: config.checkpoint_every,
                 };
-                let sub = feeder.subscribe().await?;
-                self.tasks
-                    .spawn(async move { feeder.run(sub).await.map_err(NatsError::from) });
+                if channel == "book" {
+                    self.spawn_book::<L2Book>(feeder).await?;
+                } else {
+                    self.spawn_book::<L3Book>(feeder).await?;
+                }
             }
             "trade" => {
                 let sub = client.subscribe(Trades::new([symbol])).await?;
@@ -200,6 +214,25 @@ impl Relay {
             publisher.run(taken).await;
             Ok(())
         });
+        Ok(())
+    }
+
+    async fn spawn_book<B: RelayedBook>(&mut self, f: Feeder) -> Result<(), NatsError> {
+        let feeder = BookFeeder::<B> {
+            client: f.client,
+            symbol: f.symbol,
+            precision: f.precision,
+            depth: f.depth,
+            subject: f.subject,
+            queue: f.queue,
+            counters: f.counters,
+            wants_snapshot: f.wants_snapshot,
+            checkpoint_every: f.checkpoint_every,
+            _book: std::marker::PhantomData,
+        };
+        let sub = feeder.subscribe().await?;
+        self.tasks
+            .spawn(async move { feeder.run(sub).await.map_err(NatsError::from) });
         Ok(())
     }
 
@@ -236,6 +269,19 @@ impl Relay {
         }
         Ok(())
     }
+}
+
+/// A book feeder's settings, before its book kind is chosen.
+struct Feeder {
+    client: Client,
+    symbol: String,
+    precision: Precision,
+    depth: u32,
+    subject: String,
+    queue: mpsc::Sender<super::publisher::Outgoing>,
+    counters: Arc<super::counters::ChannelCounters>,
+    wants_snapshot: Arc<Notify>,
+    checkpoint_every: Duration,
 }
 
 /// Every pair's precision, from the instrument channel's snapshot.
