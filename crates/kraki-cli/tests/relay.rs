@@ -346,3 +346,58 @@ fn level3_is_relayed_verified() {
     assert!(updates >= 29);
     assert!(last_counters(&stderr)["verified"] >= 30, "{stderr}");
 }
+
+#[test]
+fn synthetic_pairs_of_sim_pairs_relay_as_verified_books() {
+    let Some(nats) = Nats::start() else {
+        return;
+    };
+    let sim = Sim::start_controlled(&["--pairs", "10"]);
+    let mut child = std::process::Command::new(common::KRAKI)
+        .args(["relay", "book", "--symbol", "all", "--checkpoint", "1"])
+        .args([
+            "--nats",
+            &nats.url(),
+            "--url",
+            sim.public_url(),
+            "--report",
+            "0",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut subjects = std::collections::BTreeMap::<String, Vec<common::nats::Stored>>::new();
+    while std::time::Instant::now() < deadline {
+        subjects.clear();
+        for m in read_subject(&nats.url(), "KRAKI", "kraki.book.>") {
+            let Ok(kraki_proto::Inbound::Book(b)) = kraki_proto::decode(&m.payload) else {
+                panic!("not a book frame: {}", m.payload);
+            };
+            subjects
+                .entry(b.data[0].symbol.to_string())
+                .or_default()
+                .push(m);
+        }
+        let synthetic_with_updates = subjects
+            .iter()
+            .filter(|(s, ms)| s.starts_with("SYN") && ms.len() >= 3)
+            .count();
+        if subjects.len() == 16 && synthetic_with_updates >= 5 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    // The six and ten synthetic pairs, with their several precisions,
+    // each a valid verified feed.
+    assert_eq!(subjects.len(), 16, "{:?}", subjects.keys());
+    assert!(subjects.contains_key("SYN009/USD"));
+    let mut updates = 0;
+    for messages in subjects.values() {
+        updates += check_book_feed(messages).updates;
+    }
+    assert!(updates >= 10, "{updates}");
+}
