@@ -23,7 +23,7 @@ use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinSet;
 
 /// What to relay, and how.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct RelayConfig {
     /// The NATS server, e.g. `nats://127.0.0.1:4222`.
@@ -44,6 +44,22 @@ pub struct RelayConfig {
     /// How often each book's latest verified state is kept for late
     /// consumers.
     pub checkpoint_every: Duration,
+}
+
+impl std::fmt::Debug for RelayConfig {
+    /// The NATS URL without its user info: a password in it never
+    /// reaches a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RelayConfig")
+            .field("nats_url", &crate::shown_url::shown(&self.nats_url))
+            .field("channels", &self.channels)
+            .field("symbols", &self.symbols)
+            .field("depth", &self.depth)
+            .field("interval", &self.interval)
+            .field("buffer", &self.buffer)
+            .field("checkpoint_every", &self.checkpoint_every)
+            .finish()
+    }
 }
 
 impl RelayConfig {
@@ -300,5 +316,21 @@ async fn precisions(client: &Client) -> Result<HashMap<String, Precision>, NatsE
             Some(_) => {}
             None => return Err(NatsError::Kraken(crate::Error::Closed)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_config_never_shows_the_nats_password() {
+        let config = RelayConfig::new("nats://desk:hunter2@bus:4222", ["book"], ["BTC/USD"]);
+        let shown = format!("{config:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("desk"),
+            "{shown}"
+        );
+        assert!(shown.contains("nats://<redacted>@bus:4222"), "{shown}");
     }
 }
