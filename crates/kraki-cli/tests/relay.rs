@@ -103,20 +103,17 @@ fn two_relays_store_each_message_once() {
     let sim = Sim::start();
     let mut a = Relay::start(&nats.url(), sim.public_url(), &[]);
     let mut b = Relay::start(&nats.url(), sim.public_url(), &[]);
-    wait_for(&nats.url(), BOOK, 200);
+    wait_for(&nats.url(), BOOK, 120);
     let (err_a, err_b) = (a.interrupt(), b.interrupt());
     let book = read_subject(&nats.url(), "KRAKI", BOOK);
     let feed = check_book_feed(&book);
-    assert!(feed.updates >= 150, "{feed:?}");
+    assert!(feed.updates >= 100, "{feed:?}");
     check_trades(&read_subject(&nats.url(), "KRAKI", TRADES));
     // Both published: every message either stored by one or recognised
     // as stored by the other.
     let (ca, cb) = (last_counters(&err_a), last_counters(&err_b));
-    assert!(
-        ca["duplicates"] + cb["duplicates"] > 100,
-        "{err_a}\n{err_b}"
-    );
-    assert!(ca["verified"] > 100 && cb["verified"] > 100);
+    assert!(ca["duplicates"] + cb["duplicates"] > 60, "{err_a}\n{err_b}");
+    assert!(ca["verified"] > 60 && cb["verified"] > 60);
 }
 
 #[test]
@@ -280,7 +277,7 @@ fn symbol_all_relays_every_online_pair_over_several_connections() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let deadline = std::time::Instant::now() + Duration::from_secs(40);
     let symbols = loop {
         let stored = read_subject(&nats.url(), "KRAKI", "kraki.ticker.>");
         let symbols: std::collections::BTreeSet<String> = stored
@@ -367,7 +364,7 @@ fn synthetic_pairs_of_sim_pairs_relay_as_verified_books() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let deadline = std::time::Instant::now() + Duration::from_secs(40);
     let mut subjects = std::collections::BTreeMap::<String, Vec<common::nats::Stored>>::new();
     while std::time::Instant::now() < deadline {
         subjects.clear();

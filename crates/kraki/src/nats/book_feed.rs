@@ -52,6 +52,24 @@ impl<B: RelayedBook> BookFeeder<B> {
             .await
     }
 
+    /// Subscribes again until Kraken accepts (a relay outlives an
+    /// exchange that refuses or times out for a while); `None` once the
+    /// client is closed.
+    async fn resubscribe(&self) -> Option<Subscription<B::Update>> {
+        let mut delay = Duration::from_millis(500);
+        loop {
+            match self.subscribe().await {
+                Ok(sub) => return Some(sub),
+                Err(crate::Error::Closed) => return None,
+                Err(e) => {
+                    tracing::warn!(symbol = %self.symbol, error = %e, "resubscribing for a snapshot failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(30));
+                }
+            }
+        }
+    }
+
     fn fresh_book(&self) -> B {
         B::fresh(&self.symbol, self.precision, self.depth)
     }
@@ -75,7 +93,10 @@ impl<B: RelayedBook> BookFeeder<B> {
                         // first, so the wire subscription stays).
                         add(&self.counters.resyncs, 1);
                         run.book = self.fresh_book();
-                        sub = self.subscribe().await?;
+                        match self.resubscribe().await {
+                            Some(fresh) => sub = fresh,
+                            None => return Ok(()),
+                        }
                     }
                 }
                 () = self.wants_snapshot.notified() => {
