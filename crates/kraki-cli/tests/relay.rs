@@ -398,3 +398,24 @@ fn synthetic_pairs_of_sim_pairs_relay_as_verified_books() {
     }
     assert!(updates >= 10, "{updates}");
 }
+
+#[test]
+fn another_publishers_stale_snapshot_is_answered_with_a_fresh_one() {
+    let Some(nats) = Nats::start() else {
+        return;
+    };
+    let sim = Sim::start();
+    let mut relay = Relay::start(&nats.url(), sim.public_url(), &[]);
+    let before = wait_for(&nats.url(), BOOK, 20);
+    // The first snapshot again, now stale: the relay's next update was
+    // verified after its own last message, not after this one, so
+    // JetStream must refuse it, and the relay answers with a snapshot of
+    // its book. Without the expected sequence the update would land on
+    // the stale book and fail to verify below.
+    common::nats::inject(&nats.url(), BOOK, &before[0]);
+    let book = wait_for(&nats.url(), BOOK, before.len() + 20);
+    let stderr = relay.interrupt();
+    let feed = check_book_feed(&book);
+    assert!(feed.snapshots >= 3, "{feed:?}");
+    assert!(last_counters(&stderr)["conflicts"] >= 1, "{stderr}");
+}

@@ -295,9 +295,11 @@ pub fn check_book_feed(messages: &[Stored]) -> FeedCheck {
     let mut payloads = HashSet::new();
     for m in messages {
         let id = m.id.clone().expect("every message has a Nats-Msg-Id");
+        // A test's own injected copy is the one frame allowed twice.
+        let injected = id.starts_with("injected");
         assert!(ids.insert(id), "message id stored twice at seq {}", m.seq);
         assert!(
-            payloads.insert(m.payload.clone()),
+            payloads.insert(m.payload.clone()) || injected,
             "the same frame stored twice at seq {}: {}",
             m.seq,
             m.payload
@@ -481,4 +483,25 @@ pub fn scrape(addr: &str) -> std::collections::HashMap<String, f64> {
             (name.to_owned(), value.parse().unwrap())
         })
         .collect()
+}
+
+/// Publishes `message` again on `subject` under the id `injected-…`, as
+/// another publisher whose book is behind would: a stale snapshot.
+pub fn inject(url: &str, subject: &str, message: &Stored) {
+    runtime().block_on(async {
+        let client = async_nats::connect(url).await.unwrap();
+        let js = async_nats::jetstream::new(client);
+        let mut headers = async_nats::HeaderMap::new();
+        for (name, value) in &message.headers {
+            if name != "Nats-Msg-Id" {
+                headers.insert(name.as_str(), value.as_str());
+            }
+        }
+        headers.insert("Nats-Msg-Id", format!("injected-{}", message.seq).as_str());
+        js.publish_with_headers(subject.to_owned(), headers, message.payload.clone().into())
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    });
 }
