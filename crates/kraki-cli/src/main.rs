@@ -33,6 +33,8 @@ enum Command {
     Stream(commands::stream::Args),
     /// Follow a verified order book (one line per applied message).
     Book(commands::book::Args),
+    /// Publish verified channels into NATS JetStream (stream KRAKI).
+    Relay(commands::relay::Args),
     /// Run the local Kraken simulator (public, private, level3 and REST on one port).
     Sim(commands::sim::Args),
     /// Trade: add, amend, cancel, cancel-all, cancel-after, batch, batch-cancel.
@@ -65,6 +67,7 @@ fn main() -> ExitCode {
         Command::Record(args) => commands::record::run(&args),
         Command::Replay(args) => commands::replay::run(&args),
         Command::Book(args) => commands::book::run(&args),
+        Command::Relay(args) => commands::relay::run(&args),
         Command::Order(args) => commands::order::run(&args),
         Command::Balances(args) => commands::private_stream::balances(&args),
         Command::Executions(args) => commands::private_stream::executions(&args),

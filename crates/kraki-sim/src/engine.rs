@@ -104,6 +104,9 @@ pub(crate) struct Engine {
     feeds: HashMap<FeedKey, Feed>,
     /// Markets whose next book update gets a wrong checksum.
     corrupt: Vec<usize>,
+    /// Running totals of the markets' activity weights, when they differ;
+    /// `None`: every market equally often.
+    activity: Option<Vec<u64>>,
     /// Accounts, user orders and their feeds.
     exchange: Exchange,
 }
@@ -111,11 +114,13 @@ pub(crate) struct Engine {
 impl Engine {
     pub(crate) fn new(
         specs: Vec<PairSpec>,
+        activity: Option<Vec<u32>>,
         seed: u64,
         trading: TradingConfig,
         system: watch::Receiver<SystemStatus>,
     ) -> Engine {
         let mut rng = Rng::new(seed);
+        let count = specs.len();
         let markets = specs
             .iter()
             .map(|s| Market::new(s.clone(), &mut rng, warm_up_start(specs.len())))
@@ -126,6 +131,15 @@ impl Engine {
             rng,
             feeds: HashMap::new(),
             corrupt: Vec::new(),
+            activity: activity.map(|weights| {
+                // A market without a weight moves as often as weight 1.
+                (0..count)
+                    .scan(0u64, |total, i| {
+                        *total += u64::from(weights.get(i).copied().unwrap_or(1).max(1));
+                        Some(*total)
+                    })
+                    .collect()
+            }),
             exchange: Exchange::new(trading, system, seed.rotate_left(17) ^ 0x5EED),
         };
         engine.warm_up();
@@ -139,7 +153,7 @@ impl Engine {
         let total = WARM_UP_STEPS_PER_MARKET * self.markets.len();
         let start = warm_up_start(self.markets.len());
         for i in 0..total {
-            let index = self.rng.below(self.markets.len() as u64) as usize;
+            let index = self.pick();
             let _ = self.markets[index].step(&mut self.rng, start + SPACING_NS * i as i128);
         }
     }
@@ -284,11 +298,22 @@ impl Engine {
         }
     }
 
+    /// The market the next event moves: uniformly, or by activity.
+    fn pick(&mut self) -> usize {
+        match &self.activity {
+            Some(totals) => {
+                let draw = self.rng.below(totals.last().copied().unwrap_or(1));
+                totals.partition_point(|&t| t <= draw)
+            }
+            None => self.rng.below(self.markets.len() as u64) as usize,
+        }
+    }
+
     fn step(&mut self) {
         if self.markets.is_empty() {
             return;
         }
-        let index = self.rng.below(self.markets.len() as u64) as usize;
+        let index = self.pick();
         let now = clock::now_ns();
         let step = self.markets[index].step(&mut self.rng, now);
         self.publish(index, &step);

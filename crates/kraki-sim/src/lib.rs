@@ -280,5 +280,7 @@ pub use connections::Connection;
 pub use fault_plan::{FaultPlan, SUBSCRIPTION_REJECTED};
 pub use kraki_proto::Decimal;
 pub use kraki_proto::channels::SystemStatus;
-pub use markets::{PairSpec, default_markets};
+pub use markets::{
+    DEFAULT_ACTIVITY, PairSpec, default_markets, synthetic_activity, synthetic_markets,
+};
 pub use server::{SimHandle, Simulator};

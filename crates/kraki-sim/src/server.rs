@@ -29,6 +29,7 @@ pub struct Simulator {
     addr: SocketAddr,
     rate: f64,
     markets: Vec<PairSpec>,
+    activity: Option<Vec<u32>>,
     credentials: Credentials,
     idle_timeout: Duration,
     heartbeat: Duration,
@@ -48,6 +49,7 @@ impl Default for Simulator {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             rate: 40.0,
             markets: default_markets(),
+            activity: None,
             credentials: Credentials::default(),
             idle_timeout: Duration::from_secs(60),
             heartbeat: Duration::from_secs(1),
@@ -95,6 +97,14 @@ impl Simulator {
     /// 4096 frames behind is dropped, as Kraken drops a slow consumer.
     pub fn rate(mut self, events_per_second: f64) -> Self {
         self.rate = events_per_second;
+        self
+    }
+
+    /// How often each market (in the order of [`Simulator::markets`])
+    /// moves, relative to the others; a market without a weight counts as
+    /// 1. Default: all equally often.
+    pub fn activity(mut self, weights: Vec<u32>) -> Self {
+        self.activity = Some(weights);
         self
     }
 
@@ -217,7 +227,13 @@ impl Simulator {
             max_rate_count: self.max_rate_count,
             max_open_orders: MAX_OPEN_ORDERS,
         };
-        let engine = Engine::new(self.markets.clone(), self.seed, trading, system.clone());
+        let engine = Engine::new(
+            self.markets.clone(),
+            self.activity.clone(),
+            self.seed,
+            trading,
+            system.clone(),
+        );
         let rate = (!self.paused).then_some(self.rate);
         let engine_task = tokio::spawn(engine.run(rate, engine_rx));
         let shared = Arc::new(Shared {

@@ -54,6 +54,8 @@ mod keys;
 mod level3;
 mod liveness;
 mod loopback;
+#[cfg(feature = "nats")]
+pub mod nats;
 mod order;
 mod pending;
 mod private_spec;

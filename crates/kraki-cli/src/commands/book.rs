@@ -1,9 +1,11 @@
 //! `kraki book SYMBOL [--depth D] [--url URL] [--count N] [--json]`: the
-//! verified book, one line per applied message.
+//! verified book, one line per applied message. With `--nats URL` the
+//! book comes from a relay's JetStream stream instead of Kraken, with
+//! the same lines.
 
+use kraki::BookEvent;
 use kraki::proto::book::Level;
 use kraki::proto::{Decimal, MessageType};
-use kraki::{BookEvent, BookHandle};
 use serde::Serialize;
 use std::io::Write;
 use std::process::ExitCode;
@@ -27,6 +29,10 @@ pub(crate) struct Args {
     /// reconnects and resyncs.
     #[arg(long)]
     json: bool,
+    /// Read the book from this NATS server (a `kraki relay`'s stream)
+    /// instead of Kraken; the depth is the relay's.
+    #[arg(long, conflicts_with = "url")]
+    nats: Option<String>,
 }
 
 /// Runs until `--count` book lines were printed.
@@ -36,6 +42,12 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     super::check::symbol(&args.symbol)?;
     super::check::book_depth(args.depth)?;
     let runtime = tokio::runtime::Runtime::new()?;
+    if let Some(url) = &args.nats {
+        return runtime.block_on(async {
+            let book = kraki::nats::NatsBook::open(url, &args.symbol).await?;
+            print(|| book.next_event(), args).await
+        });
+    }
     let on_terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
     runtime.block_on(async {
         let client = crate::connect(&args.url).await?;
@@ -54,7 +66,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             return result.map(|()| ExitCode::SUCCESS);
         }
         let book = client.book(&args.symbol, args.depth).await?;
-        let result = print(&book, args).await;
+        let result = print(|| book.next_event(), args).await;
         client.close().await;
         result
     })
@@ -95,10 +107,14 @@ struct EventLine<'a> {
     reason: Option<String>,
 }
 
-async fn print(book: &BookHandle, args: &Args) -> anyhow::Result<ExitCode> {
+/// Prints the events `next` gives (a book from Kraken or from NATS).
+async fn print<F: Future<Output = Option<BookEvent>>>(
+    mut next: impl FnMut() -> F,
+    args: &Args,
+) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     let mut printed = 0u64;
-    while let Some(event) = book.next_event().await {
+    while let Some(event) = next().await {
         let (line, counts) = match event {
             BookEvent::Applied {
                 kind,

@@ -9,6 +9,8 @@ pub(crate) mod demo;
 pub(crate) mod order;
 pub(crate) mod private_stream;
 pub(crate) mod record;
+pub(crate) mod relay;
+pub(crate) mod relay_metrics;
 pub(crate) mod replay;
 pub(crate) mod sim;
 pub(crate) mod sim_control;

@@ -28,6 +28,10 @@ pub(crate) struct Args {
     /// Market events per second across all pairs.
     #[arg(long, default_value_t = 40.0)]
     rate: f64,
+    /// Serve this many synthetic pairs (SYN000/USD, …) besides the six,
+    /// with different precisions and activity.
+    #[arg(long, default_value_t = 0)]
+    pairs: usize,
     /// API key the REST token endpoint accepts. Default: the demo key
     /// `kraki-demo-key`, with the demo secret
     /// `a3Jha2ktc2ltIGRlbW8gc2VjcmV0OiBmb3Igb2ZmbGluZSB0ZXN0aW5nIG9ubHksIG5ldmVyIGEgcmVhbCBrZXku`.
@@ -81,6 +85,13 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             .seed(args.seed)
             .rate(args.rate)
             .faults(faults);
+        if args.pairs > 0 {
+            let mut markets = kraki_sim::default_markets();
+            let mut activity = vec![kraki_sim::DEFAULT_ACTIVITY; markets.len()];
+            markets.extend(kraki_sim::synthetic_markets(args.pairs));
+            activity.extend((0..args.pairs).map(kraki_sim::synthetic_activity));
+            sim = sim.markets(markets).activity(activity);
+        }
         if let (Some(key), Some(secret)) = (&args.api_key, &args.api_secret) {
             // The key may be logged, the secret never.
             tracing::info!(api_key = %key, "REST accepts the given credentials");

@@ -9,6 +9,8 @@
     clippy::panic
 )]
 
+pub mod nats;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
@@ -79,6 +81,10 @@ impl Sim {
 
     pub fn private_url(&self) -> &str {
         self.lines[1].strip_prefix("private ").unwrap()
+    }
+
+    pub fn level3_url(&self) -> &str {
+        self.lines[2].strip_prefix("level3 ").unwrap()
     }
 
     pub fn rest_url(&self) -> &str {

@@ -1,0 +1,50 @@
+//! What can go wrong between kraki and NATS. URLs are shown without user
+//! info, so a password in a NATS URL never reaches a log.
+
+/// An error of the NATS relay or of a consumer reading from NATS.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NatsError {
+    /// The NATS server could not be reached or refused the connection.
+    #[error("cannot connect to NATS at {url}: {reason}")]
+    Connect {
+        /// The URL, user info removed.
+        url: String,
+        /// The client's reason.
+        reason: String,
+    },
+    /// A JetStream stream could not be created, found or read.
+    #[error("JetStream stream {stream}: {reason}")]
+    Stream {
+        /// The stream's name.
+        stream: &'static str,
+        /// The server's or client's reason.
+        reason: String,
+    },
+    /// The Kraken side failed (subscribe refused, connection closed, …).
+    #[error(transparent)]
+    Kraken(#[from] crate::Error),
+    /// The instrument data has no such pair, so its book cannot be
+    /// verified.
+    #[error("unknown symbol {0}: the instrument channel has no such pair")]
+    UnknownSymbol(String),
+    /// The relay cannot publish this channel.
+    #[error("channel {0:?} cannot be relayed; relayed channels: book, level3, trade, ticker, ohlc")]
+    Channel(String),
+}
+
+impl NatsError {
+    pub(crate) fn connect(url: &str, reason: impl std::fmt::Display) -> NatsError {
+        NatsError::Connect {
+            url: crate::shown_url::shown(url).into_owned(),
+            reason: reason.to_string(),
+        }
+    }
+
+    pub(crate) fn stream(stream: &'static str, reason: impl std::fmt::Display) -> NatsError {
+        NatsError::Stream {
+            stream,
+            reason: reason.to_string(),
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! Kraken's data through NATS JetStream (feature `nats`, which needs
+//! rustc 1.89 or newer for async-nats; without the feature the crate
+//! builds on its own `rust-version`).
+//!
+//! A [`Relay`] reads channels through the [`crate::Client`] and publishes
+//! to the stream `KRAKI` (subjects `kraki.>`), one Kraken v2 frame per
+//! symbol's item on `kraki.<channel>.<BTC_USD>`. Book messages go out only
+//! once their checksum verified against the relay's own book, so each
+//! book subject read in order is a valid Kraken feed: a snapshot, then
+//! updates that each verify against the book before them, a later
+//! snapshot replacing the book. Every message carries a `Nats-Msg-Id`
+//! derived from its content (trades: from the pair and `trade_id`), so
+//! two relays, or one restarted, store it once. The latest verified book
+//! of each subject is kept in `KRAKI_SNAPSHOTS` ([`names`]) for consumers
+//! that start late; [`NatsBook`] is such a consumer, and [`subscribe`]
+//! gives the client's typed items (`TradeUpdate`, `TickerUpdate`, …) from
+//! NATS instead of a WebSocket.
+
+mod book_feed;
+mod counters;
+mod error;
+mod frames;
+pub mod names;
+mod nats_book;
+mod plain_feed;
+mod publisher;
+mod relay;
+mod relayed_book;
+mod streams;
+mod subscription;
+
+pub use counters::{PUBLISH_LATENCY_BUCKETS, RelayCounters, RelayStats};
+pub use error::NatsError;
+pub use nats_book::NatsBook;
+pub use relay::{Relay, RelayConfig};
+pub use subscription::{NatsSubscription, Start, subscribe};

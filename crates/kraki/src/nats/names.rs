@@ -1,0 +1,100 @@
+//! The names a relay and its consumers agree on: streams, subjects,
+//! headers and message ids. Any NATS client in any language can follow
+//! them with this file and Kraken's documentation.
+
+/// The stream of Kraken frames, one symbol's item per message.
+pub const STREAM: &str = "KRAKI";
+/// The subjects of [`STREAM`].
+pub const STREAM_SUBJECTS: &str = "kraki.>";
+/// The stream keeping the latest verified book per subject (one message
+/// per subject), where a late consumer starts.
+pub const SNAPSHOT_STREAM: &str = "KRAKI_SNAPSHOTS";
+/// The subjects of [`SNAPSHOT_STREAM`]. Outside `kraki.>` on purpose: a
+/// stream's per-subject limit applies to all its subjects, and the data
+/// stream must keep every message.
+pub const SNAPSHOT_SUBJECTS: &str = "kraki-snapshot.>";
+/// On a snapshot kept in [`SNAPSHOT_STREAM`]: the sequence in [`STREAM`]
+/// of the last message the snapshot includes. A consumer applies the
+/// snapshot, then the subject's messages after that sequence.
+pub const SEQ_HEADER: &str = "Kraki-Seq";
+/// On book snapshots: the pair's price precision (decimals), which the
+/// checksum needs.
+pub const PRICE_PRECISION_HEADER: &str = "Kraki-Price-Precision";
+/// On book snapshots: the pair's quantity precision (decimals).
+pub const QTY_PRECISION_HEADER: &str = "Kraki-Qty-Precision";
+/// On book snapshots: the subscription's depth, to which the book is cut.
+pub const DEPTH_HEADER: &str = "Kraki-Depth";
+
+/// `kraki.<channel>.<symbol with / as _>`, e.g. `kraki.book.BTC_USD`.
+pub fn subject(channel: &str, symbol: &str) -> String {
+    format!("kraki.{channel}.{}", token(symbol))
+}
+
+/// `kraki-snapshot.<channel>.<symbol with / as _>`: where the latest
+/// verified book of [`subject`] is kept.
+pub fn snapshot_subject(channel: &str, symbol: &str) -> String {
+    format!("kraki-snapshot.{channel}.{}", token(symbol))
+}
+
+/// A symbol as one subject token: `/` (and anything else NATS gives a
+/// meaning to, such as `.`, `*`, `>` or white space) becomes `_`.
+fn token(symbol: &str) -> String {
+    symbol
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// A message id derived from the message alone, so that two relays on
+/// the same feed (or one restarted) send the same id for the same frame
+/// and JetStream stores it once: SHA-256 of subject and payload, 128 bits
+/// in hex.
+pub(crate) fn content_id(subject: &str, payload: &[u8]) -> String {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    ctx.update(subject.as_bytes());
+    ctx.update(b"\n");
+    ctx.update(payload);
+    let digest = ctx.finish();
+    let mut id = String::with_capacity(32);
+    for byte in digest.as_ref().iter().take(16) {
+        id.push_str(&format!("{byte:02x}"));
+    }
+    id
+}
+
+/// A trade's message id: its pair and `trade_id` (unique per pair), so a
+/// trade repeated by a later subscribe's snapshot is stored once.
+pub(crate) fn trade_id(symbol: &str, trade_id: u64) -> String {
+    format!("trade:{symbol}:{trade_id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects_name_channel_and_pair() {
+        assert_eq!(subject("book", "BTC/USD"), "kraki.book.BTC_USD");
+        assert_eq!(subject("trade", "A.B/C*D"), "kraki.trade.A_B_C_D");
+        assert_eq!(
+            snapshot_subject("book", "ETH/EUR"),
+            "kraki-snapshot.book.ETH_EUR"
+        );
+    }
+
+    #[test]
+    fn content_ids_depend_on_subject_and_payload_only() {
+        let a = content_id("kraki.book.BTC_USD", b"{}");
+        assert_eq!(a, content_id("kraki.book.BTC_USD", b"{}"));
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, content_id("kraki.book.ETH_USD", b"{}"));
+        assert_ne!(a, content_id("kraki.book.BTC_USD", b"{ }"));
+        assert_eq!(trade_id("BTC/USD", 42), "trade:BTC/USD:42");
+    }
+}

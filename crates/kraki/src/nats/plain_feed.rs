@@ -1,0 +1,118 @@
+//! Feeders of the channels without state (trade, ticker, ohlc): each
+//! item goes out as it came, one symbol's item per message. Trades go
+//! one per message with an id from their `trade_id`; the others with an
+//! id from their content.
+
+use super::counters::{ChannelCounters, add, take};
+use super::frames::{frame, frame_at};
+use super::names::{content_id, trade_id};
+use super::publisher::{ItemKind, Outgoing};
+use crate::{CandleUpdate, Event, Subscription, TickerUpdate, TradeUpdate};
+use bytes::Bytes;
+use futures_util::StreamExt;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TrySendError;
+
+/// Messages with their `Nats-Msg-Id` and kind.
+pub(crate) type Split = Vec<(String, String, ItemKind)>;
+
+/// How a channel's item becomes messages.
+pub(crate) trait Splits {
+    fn split(&self, subject: &str) -> Split;
+}
+
+impl Splits for TradeUpdate {
+    fn split(&self, _subject: &str) -> Split {
+        self.trades
+            .iter()
+            .map(|t| {
+                let id = trade_id(t.symbol.as_str(), t.trade_id);
+                (
+                    frame("trade", self.kind, t),
+                    id,
+                    ItemKind::Trade(t.trade_id),
+                )
+            })
+            .collect()
+    }
+}
+
+impl Splits for TickerUpdate {
+    fn split(&self, subject: &str) -> Split {
+        let payload = frame("ticker", self.kind, &self.ticker);
+        let id = content_id(subject, payload.as_bytes());
+        vec![(payload, id, ItemKind::Plain)]
+    }
+}
+
+impl Splits for CandleUpdate {
+    fn split(&self, subject: &str) -> Split {
+        self.candles
+            .iter()
+            .map(|c| {
+                let payload = frame_at("ohlc", self.kind, c, self.timestamp);
+                let id = content_id(subject, payload.as_bytes());
+                (payload, id, ItemKind::Plain)
+            })
+            .collect()
+    }
+}
+
+pub(crate) struct PlainFeeder {
+    pub(crate) subject: String,
+    pub(crate) queue: mpsc::Sender<Outgoing>,
+    pub(crate) counters: Arc<ChannelCounters>,
+}
+
+impl PlainFeeder {
+    /// Runs until the client closes.
+    pub(crate) async fn run<T: Splits + Clone + Send + 'static>(self, mut sub: Subscription<T>) {
+        let mut dropped = 0u64;
+        while let Some(event) = sub.next().await {
+            let item = match event {
+                Event::Data(item) => item,
+                Event::Lagged(n) => {
+                    tracing::warn!(subject = %self.subject, missed = n, "relay fell behind Kraken; items lost");
+                    add(&self.counters.dropped, n);
+                    continue;
+                }
+                Event::Reconnected => {
+                    add(&self.counters.reconnects, 1);
+                    continue;
+                }
+                _ => continue,
+            };
+            add(&self.counters.received, 1);
+            for (payload, id, kind) in item.split(&self.subject) {
+                let out = Outgoing::Item {
+                    payload: Bytes::from(payload),
+                    id,
+                    kind,
+                };
+                // Counted before it goes in: the publisher may take it
+                // at once.
+                add(&self.counters.queued, 1);
+                let sent = self.queue.try_send(out);
+                if sent.is_err() {
+                    take(&self.counters.queued, 1);
+                }
+                match sent {
+                    Ok(()) if dropped > 0 => {
+                        tracing::warn!(subject = %self.subject, dropped, "buffer towards NATS has room again; messages were dropped");
+                        dropped = 0;
+                    }
+                    Ok(()) => {}
+                    Err(TrySendError::Full(_)) => {
+                        add(&self.counters.dropped, 1);
+                        if dropped == 0 {
+                            tracing::warn!(subject = %self.subject, "buffer towards NATS full; dropping messages until it has room");
+                        }
+                        dropped += 1;
+                    }
+                    Err(TrySendError::Closed(_)) => return,
+                }
+            }
+        }
+    }
+}

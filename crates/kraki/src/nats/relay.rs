@@ -1,0 +1,336 @@
+//! The relay: Kraken's channels through the kraki client into the
+//! JetStream stream `KRAKI`, one feeder and one publisher per channel and
+//! pair, each pair with a bounded queue between them.
+
+use super::book_feed::BookFeeder;
+use super::counters::RelayCounters;
+use super::error::NatsError;
+use super::names::{
+    DEPTH_HEADER, PRICE_PRECISION_HEADER, QTY_PRECISION_HEADER, snapshot_subject, subject,
+};
+use super::plain_feed::{PlainFeeder, Splits};
+use super::publisher::Publisher;
+use super::relayed_book::RelayedBook;
+use crate::{Client, Event, Instrument, Ohlc, Subscription, Ticker, Trades};
+use async_nats::HeaderMap;
+use async_nats::jetstream;
+use futures_util::StreamExt;
+use kraki_proto::book::{L2Book, L3Book, Precision};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, mpsc};
+use tokio::task::JoinSet;
+
+/// What to relay, and how.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct RelayConfig {
+    /// The NATS server, e.g. `nats://127.0.0.1:4222`.
+    pub nats_url: String,
+    /// Channels: `book`, `trade`, `ticker`, `ohlc`, and `level3` (for a
+    /// client of the level3 endpoint, [`crate::ClientBuilder::connect_level3`]).
+    pub channels: Vec<String>,
+    /// Pairs, e.g. `BTC/USD`.
+    pub symbols: Vec<String>,
+    /// Book depth (10, 25, 100, 500, 1000).
+    pub depth: u32,
+    /// Candle interval in minutes, for `ohlc`.
+    pub interval: u32,
+    /// Messages each channel and pair may hold while NATS is slow or
+    /// away; past it they are dropped and counted (a book subject then
+    /// resumes with a snapshot).
+    pub buffer: usize,
+    /// How often each book's latest verified state is kept for late
+    /// consumers.
+    pub checkpoint_every: Duration,
+}
+
+impl std::fmt::Debug for RelayConfig {
+    /// The NATS URL without its user info: a password in it never
+    /// reaches a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RelayConfig")
+            .field("nats_url", &crate::shown_url::shown(&self.nats_url))
+            .field("channels", &self.channels)
+            .field("symbols", &self.symbols)
+            .field("depth", &self.depth)
+            .field("interval", &self.interval)
+            .field("buffer", &self.buffer)
+            .field("checkpoint_every", &self.checkpoint_every)
+            .finish()
+    }
+}
+
+impl RelayConfig {
+    /// Relays `channels` of `symbols` to the NATS server at `nats_url`,
+    /// with depth 10, 1-minute candles, a buffer of 10,000 messages per
+    /// channel and pair, and a checkpoint every 5 seconds.
+    pub fn new(
+        nats_url: impl Into<String>,
+        channels: impl IntoIterator<Item = impl Into<String>>,
+        symbols: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        RelayConfig {
+            nats_url: nats_url.into(),
+            channels: channels.into_iter().map(Into::into).collect(),
+            symbols: symbols.into_iter().map(Into::into).collect(),
+            depth: 10,
+            interval: 1,
+            buffer: 10_000,
+            checkpoint_every: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A running relay. Dropping it stops it.
+pub struct Relay {
+    counters: RelayCounters,
+    tasks: JoinSet<Result<(), NatsError>>,
+}
+
+impl std::fmt::Debug for Relay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Relay")
+            .field("counters", &self.counters.snapshot())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Relay {
+    /// Connects to NATS, creates the streams when missing, subscribes
+    /// every channel and pair through `client`, and starts publishing.
+    ///
+    /// # Errors
+    /// [`NatsError::Connect`] or [`NatsError::Stream`] when NATS cannot be
+    /// used, [`NatsError::Channel`] for a channel it cannot relay,
+    /// [`NatsError::UnknownSymbol`] for a book of a pair the instrument
+    /// channel does not know, [`NatsError::Kraken`] when a subscribe is
+    /// refused.
+    pub async fn start(client: &Client, config: RelayConfig) -> Result<Relay, NatsError> {
+        Relay::start_with(client, config, RelayCounters::default()).await
+    }
+
+    /// [`Relay::start`] counting into `counters`, which several relays
+    /// may share (one per Kraken connection when the pairs are spread
+    /// over several).
+    ///
+    /// # Errors
+    /// As [`Relay::start`].
+    pub async fn start_with(
+        client: &Client,
+        config: RelayConfig,
+        counters: RelayCounters,
+    ) -> Result<Relay, NatsError> {
+        for channel in &config.channels {
+            if !matches!(
+                channel.as_str(),
+                "book" | "level3" | "trade" | "ticker" | "ohlc"
+            ) {
+                return Err(NatsError::Channel(channel.clone()));
+            }
+        }
+        let js = super::streams::connect(&config.nats_url, Some(counters.clone())).await?;
+        super::streams::ensure(&js).await?;
+        let mut relay = Relay {
+            counters,
+            tasks: JoinSet::new(),
+        };
+        let precisions = if config.channels.iter().any(|c| c == "book") {
+            precisions(client).await?
+        } else {
+            HashMap::new()
+        };
+        for channel in &config.channels {
+            for symbol in &config.symbols {
+                relay
+                    .add_feed(client, &js, &config, channel, symbol, &precisions)
+                    .await?;
+            }
+        }
+        Ok(relay)
+    }
+
+    async fn add_feed(
+        &mut self,
+        client: &Client,
+        js: &jetstream::Context,
+        config: &RelayConfig,
+        channel: &str,
+        symbol: &str,
+        precisions: &HashMap<String, Precision>,
+    ) -> Result<(), NatsError> {
+        let (queue, taken) = mpsc::channel(config.buffer.max(1));
+        let wants_snapshot = Arc::new(Notify::new());
+        let mut headers = HeaderMap::new();
+        let subject = subject(channel, symbol);
+        let counters = self.counters.channel(channel);
+        let plain = |queue| PlainFeeder {
+            subject: subject.clone(),
+            queue,
+            counters: counters.clone(),
+        };
+        match channel {
+            "book" | "level3" => {
+                let precision = match precisions.get(symbol) {
+                    Some(p) => *p,
+                    // Level3 connections have no instrument channel: the
+                    // precision comes from REST `AssetPairs`.
+                    None if channel == "level3" => {
+                        let rules = client.order_rules(symbol).await?;
+                        Precision::new(rules.price_precision, rules.qty_precision)
+                    }
+                    None => return Err(NatsError::UnknownSymbol(symbol.to_owned())),
+                };
+                headers.insert(PRICE_PRECISION_HEADER, precision.price.to_string().as_str());
+                headers.insert(QTY_PRECISION_HEADER, precision.qty.to_string().as_str());
+                headers.insert(DEPTH_HEADER, config.depth.to_string().as_str());
+                let feeder = Feeder {
+                    client: client.clone(),
+                    symbol: symbol.to_owned(),
+                    precision,
+                    depth: config.depth,
+                    subject: subject.clone(),
+                    queue,
+                    counters: counters.clone(),
+                    wants_snapshot: wants_snapshot.clone(),
+                    checkpoint_every: config.checkpoint_every,
+                };
+                if channel == "book" {
+                    self.spawn_book::<L2Book>(feeder).await?;
+                } else {
+                    self.spawn_book::<L3Book>(feeder).await?;
+                }
+            }
+            "trade" => {
+                let sub = client.subscribe(Trades::new([symbol])).await?;
+                self.spawn_plain(plain(queue), sub);
+            }
+            "ticker" => {
+                let sub = client.subscribe(Ticker::new([symbol])).await?;
+                self.spawn_plain(plain(queue), sub);
+            }
+            "ohlc" => {
+                let sub = client
+                    .subscribe(Ohlc::new([symbol], config.interval))
+                    .await?;
+                self.spawn_plain(plain(queue), sub);
+            }
+            other => return Err(NatsError::Channel(other.to_owned())),
+        }
+        let publisher = Publisher {
+            js: js.clone(),
+            snapshot_subject: snapshot_subject(channel, symbol),
+            subject,
+            snapshot_headers: headers,
+            counters,
+            wants_snapshot,
+        };
+        self.tasks.spawn(async move {
+            publisher.run(taken).await;
+            Ok(())
+        });
+        Ok(())
+    }
+
+    async fn spawn_book<B: RelayedBook>(&mut self, f: Feeder) -> Result<(), NatsError> {
+        let feeder = BookFeeder::<B> {
+            client: f.client,
+            symbol: f.symbol,
+            precision: f.precision,
+            depth: f.depth,
+            subject: f.subject,
+            queue: f.queue,
+            counters: f.counters,
+            wants_snapshot: f.wants_snapshot,
+            checkpoint_every: f.checkpoint_every,
+            _book: std::marker::PhantomData,
+        };
+        let sub = feeder.subscribe().await?;
+        self.tasks
+            .spawn(async move { feeder.run(sub).await.map_err(NatsError::from) });
+        Ok(())
+    }
+
+    fn spawn_plain<T: Splits + Clone + Send + 'static>(
+        &mut self,
+        feeder: PlainFeeder,
+        sub: Subscription<T>,
+    ) {
+        self.tasks.spawn(async move {
+            feeder.run(sub).await;
+            Ok(())
+        });
+    }
+
+    /// The relay's counters, live (a handle that outlives [`Relay::run`]).
+    pub fn counters(&self) -> RelayCounters {
+        self.counters.clone()
+    }
+
+    /// Runs until every feed has ended (the client closed) or one failed.
+    ///
+    /// # Errors
+    /// The first feed's error (a resubscribe Kraken refused, say).
+    pub async fn run(mut self) -> Result<(), NatsError> {
+        while let Some(done) = self.tasks.join_next().await {
+            match done {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(e),
+                Err(e) if e.is_panic() => {
+                    tracing::error!(error = %e, "a relay task failed");
+                }
+                Err(_) => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A book feeder's settings, before its book kind is chosen.
+struct Feeder {
+    client: Client,
+    symbol: String,
+    precision: Precision,
+    depth: u32,
+    subject: String,
+    queue: mpsc::Sender<super::publisher::Outgoing>,
+    counters: Arc<super::counters::ChannelCounters>,
+    wants_snapshot: Arc<Notify>,
+    checkpoint_every: Duration,
+}
+
+/// Every pair's precision, from the instrument channel's snapshot.
+async fn precisions(client: &Client) -> Result<HashMap<String, Precision>, NatsError> {
+    let mut instruments = client.subscribe(Instrument::new()).await?;
+    loop {
+        match instruments.next().await {
+            Some(Event::Data(update)) => {
+                return Ok(update
+                    .data
+                    .pairs
+                    .iter()
+                    .map(|p| (p.symbol.to_string(), Precision::from(p)))
+                    .collect());
+            }
+            Some(_) => {}
+            None => return Err(NatsError::Kraken(crate::Error::Closed)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_config_never_shows_the_nats_password() {
+        let config = RelayConfig::new("nats://desk:hunter2@bus:4222", ["book"], ["BTC/USD"]);
+        let shown = format!("{config:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("desk"),
+            "{shown}"
+        );
+        assert!(shown.contains("nats://<redacted>@bus:4222"), "{shown}");
+    }
+}

@@ -1,0 +1,77 @@
+//! The two JetStream streams, created when missing.
+
+use super::counters::RelayCounters;
+use super::error::NatsError;
+use super::names::{SNAPSHOT_STREAM, SNAPSHOT_SUBJECTS, STREAM, STREAM_SUBJECTS};
+use async_nats::jetstream::{self, stream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// How long JetStream remembers message ids: a relay restarted, or a
+/// second relay behind the first, within this window stores nothing
+/// twice.
+pub(crate) const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
+
+/// Connects to `url`, retrying the connection forever once made (the
+/// relay outlives NATS restarts); losses and returns are logged, and
+/// counted in `counters`.
+pub(crate) async fn connect(
+    url: &str,
+    counters: Option<RelayCounters>,
+) -> Result<jetstream::Context, NatsError> {
+    let shown = crate::shown_url::shown(url).into_owned();
+    // The first `Connected` is the connection itself, not a return.
+    let lost = Arc::new(AtomicBool::new(false));
+    let client = async_nats::ConnectOptions::new()
+        .max_reconnects(None)
+        .event_callback(move |event| {
+            let counters = counters.clone();
+            let shown = shown.clone();
+            let lost = lost.clone();
+            async move {
+                match event {
+                    async_nats::Event::Disconnected => {
+                        lost.store(true, Ordering::Relaxed);
+                        tracing::warn!(url = %shown, "NATS connection lost; reconnecting (messages wait in the buffer)");
+                    }
+                    async_nats::Event::Connected if lost.swap(false, Ordering::Relaxed) => {
+                        if let Some(counters) = &counters {
+                            counters.nats_reconnected();
+                        }
+                        tracing::warn!(url = %shown, "NATS connection re-established");
+                    }
+                    other => tracing::info!(url = %shown, event = %other, "NATS event"),
+                }
+            }
+        })
+        .connection_timeout(Duration::from_secs(5))
+        .connect(url)
+        .await
+        .map_err(|e| NatsError::connect(url, e))?;
+    Ok(jetstream::new(client))
+}
+
+/// Makes sure both streams exist. An existing stream is used as it is
+/// (an operator may have given it limits or replicas).
+pub(crate) async fn ensure(js: &jetstream::Context) -> Result<(), NatsError> {
+    js.get_or_create_stream(stream::Config {
+        name: STREAM.to_owned(),
+        subjects: vec![STREAM_SUBJECTS.to_owned()],
+        storage: stream::StorageType::File,
+        duplicate_window: DUPLICATE_WINDOW,
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| NatsError::stream(STREAM, e))?;
+    js.get_or_create_stream(stream::Config {
+        name: SNAPSHOT_STREAM.to_owned(),
+        subjects: vec![SNAPSHOT_SUBJECTS.to_owned()],
+        storage: stream::StorageType::File,
+        max_messages_per_subject: 1,
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| NatsError::stream(SNAPSHOT_STREAM, e))?;
+    Ok(())
+}
