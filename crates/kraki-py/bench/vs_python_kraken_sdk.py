@@ -25,7 +25,7 @@ last (the recording's count):
 Usage (the venv must hold both kraki and python-kraken-sdk; see
 crates/kraki-py/bench/run):
 
-    vs_python_kraken_sdk.py --kraki target/release/kraki [--seconds 4] [--rate 20000] [--rounds 3]
+    vs_python_kraken_sdk.py --kraki target/release/kraki [--seconds 8] [--rate 20000] [--rounds 3]
 
 Each measure is taken --rounds times, in turn, and the median of its
 rates is printed (and the ratios are of medians).
@@ -241,7 +241,7 @@ async def sdk_book_in_process(frames: list[dict], rest: str) -> tuple[float, int
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kraki", required=True, help="the kraki binary (a release build)")
-    parser.add_argument("--seconds", type=int, default=4, help="seconds of feed to record")
+    parser.add_argument("--seconds", type=int, default=8, help="seconds of feed to record (more is steadier: kraki's book takes milliseconds)")
     parser.add_argument("--rate", type=float, default=20000.0, help="the sim's market events per second")
     parser.add_argument("--rounds", type=int, default=3, help="runs of each measure (the median is kept)")
     args = parser.parse_args()

@@ -185,7 +185,8 @@ mod tests {
     fn a_message_goes_to_python_with_its_kind_read_here() {
         let (kind, json, _, _) = item(book(MessageType::Update));
         assert_eq!(kind, "update");
-        assert!(json.contains(r#""price":"1.5""#), "{json}");
+        // The digits as Kraken sent them, as a JSON number.
+        assert!(json.contains(r#""price":1.5,"#), "{json}");
         assert_eq!(item(book(MessageType::Snapshot)).0, "snapshot");
     }
 
