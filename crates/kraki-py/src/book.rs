@@ -5,6 +5,7 @@ use crate::decimal;
 use crate::errors;
 use kraki::proto::book::{L2Book, Level};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyList, PyTuple};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::Notify;
@@ -115,32 +116,20 @@ fn status_name(status: kraki::BookStatus) -> &'static str {
 
 #[pymethods]
 impl Book {
-    /// The book as it is now: a `BookState` (levels best first).
-    fn state(&self, py: Python<'_>) -> PyResult<BookState> {
+    /// The book as it is now: a `BookState` (levels best first). Only a
+    /// pointer to kraki's state is taken here: the levels become Python
+    /// values when first read, so polling the counts costs no Decimals.
+    fn state(&self) -> BookState {
         let (state, version) = {
             let latest = self.shared.lock();
             (latest.state.clone(), latest.version)
         };
         *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = version;
-        let book = &state.book;
-        Ok(BookState {
-            symbol: book.symbol().as_str().to_owned(),
-            status: status_name(state.status),
-            bids: levels(py, book.bids())?.unbind(),
-            asks: levels(py, book.asks())?.unbind(),
-            best_bid: book
-                .best_bid()
-                .map(|l| level_tuple(py, l).map(Bound::unbind))
-                .transpose()?,
-            best_ask: book
-                .best_ask()
-                .map(|l| level_tuple(py, l).map(Bound::unbind))
-                .transpose()?,
-            verified: state.verified,
-            mismatches: state.mismatches,
-            resyncs: state.resyncs,
-            checksum: book.checksum(),
-        })
+        BookState {
+            state,
+            bids: PyOnceLock::new(),
+            asks: PyOnceLock::new(),
+        }
     }
 
     /// Resolves at once if the book changed since the last `state()`, else
@@ -148,6 +137,14 @@ impl Book {
     fn changed<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let shared = self.shared.clone();
         let seen = *self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if shared.lock().version != seen {
+            // Already changed (the usual case for a reader that keeps up
+            // with a busy book): a finished future made here, sparing a
+            // round trip through kraki's runtime and back to the loop.
+            let done = pyo3_async_runtimes::get_running_loop(py)?.call_method0("create_future")?;
+            done.call_method1("set_result", (py.None(),))?;
+            return Ok(done);
+        }
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             loop {
                 let notified = shared.notify.notified();
@@ -180,42 +177,99 @@ impl Drop for Book {
     }
 }
 
-/// A copy of a verified book at one moment (`kraki._kraki.BookState`).
-#[pyclass(module = "kraki._kraki", frozen, get_all)]
+/// A verified book at one moment (`kraki._kraki.BookState`): kraki's
+/// immutable state, shared, with its levels made Python values once, on
+/// first use.
+#[pyclass(module = "kraki._kraki", frozen)]
 pub(crate) struct BookState {
-    /// The pair, e.g. `BTC/USD`.
-    symbol: String,
-    /// `syncing`, `live`, `resyncing` or `reconnecting`.
-    status: &'static str,
-    /// `(price, qty)` tuples of `Decimal`, best (highest) first.
-    bids: Py<PyList>,
-    /// `(price, qty)` tuples of `Decimal`, best (lowest) first.
-    asks: Py<PyList>,
-    /// The best bid as `(price, qty)`, or None.
-    best_bid: Option<Py<PyTuple>>,
-    /// The best ask as `(price, qty)`, or None.
-    best_ask: Option<Py<PyTuple>>,
-    /// Messages whose checksum matched the book.
-    verified: u64,
-    /// Messages whose checksum did not match (each one resyncs the book).
-    mismatches: u64,
-    /// Fresh snapshots asked for.
-    resyncs: u64,
-    /// The CRC32 checksum of the book as held.
-    checksum: u32,
+    state: Arc<kraki::BookState<L2Book>>,
+    bids: PyOnceLock<Py<PyList>>,
+    asks: PyOnceLock<Py<PyList>>,
 }
 
 #[pymethods]
 impl BookState {
-    fn __repr__(&self, py: Python<'_>) -> String {
+    /// The pair, e.g. `BTC/USD`.
+    #[getter]
+    fn symbol(&self) -> &str {
+        self.state.book.symbol().as_str()
+    }
+
+    /// `syncing`, `live`, `resyncing` or `reconnecting`.
+    #[getter]
+    fn status(&self) -> &'static str {
+        status_name(self.state.status)
+    }
+
+    /// `(price, qty)` tuples of `Decimal`, best (highest) first.
+    #[getter]
+    fn bids<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.bids
+            .get_or_try_init(py, || levels(py, self.state.book.bids()).map(Bound::unbind))
+            .map(|list| list.bind(py).clone())
+    }
+
+    /// `(price, qty)` tuples of `Decimal`, best (lowest) first.
+    #[getter]
+    fn asks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.asks
+            .get_or_try_init(py, || levels(py, self.state.book.asks()).map(Bound::unbind))
+            .map(|list| list.bind(py).clone())
+    }
+
+    /// The best bid as `(price, qty)`, or None.
+    #[getter]
+    fn best_bid<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
+        self.state
+            .book
+            .best_bid()
+            .map(|l| level_tuple(py, l))
+            .transpose()
+    }
+
+    /// The best ask as `(price, qty)`, or None.
+    #[getter]
+    fn best_ask<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
+        self.state
+            .book
+            .best_ask()
+            .map(|l| level_tuple(py, l))
+            .transpose()
+    }
+
+    /// Messages whose checksum matched the book.
+    #[getter]
+    fn verified(&self) -> u64 {
+        self.state.verified
+    }
+
+    /// Messages whose checksum did not match (each one resyncs the book).
+    #[getter]
+    fn mismatches(&self) -> u64 {
+        self.state.mismatches
+    }
+
+    /// Fresh snapshots asked for.
+    #[getter]
+    fn resyncs(&self) -> u64 {
+        self.state.resyncs
+    }
+
+    /// The CRC32 checksum of the book as held.
+    #[getter]
+    fn checksum(&self) -> u32 {
+        self.state.book.checksum()
+    }
+
+    fn __repr__(&self) -> String {
         format!(
             "BookState(symbol={:?}, status={:?}, verified={}, mismatches={}, levels={}/{})",
-            self.symbol,
-            self.status,
-            self.verified,
-            self.mismatches,
-            self.bids.bind(py).len(),
-            self.asks.bind(py).len(),
+            self.symbol(),
+            self.status(),
+            self.state.verified,
+            self.state.mismatches,
+            self.state.book.bids().len(),
+            self.state.book.asks().len(),
         )
     }
 }

@@ -14,21 +14,36 @@ use pyo3::prelude::*;
 use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc};
 
-/// Events waiting between the forwarder and Python: enough for a batch
-/// (one asyncio wake-up per batch, not per event), small so that a slow
-/// reader shows up as lag in kraki's queue soon, not after a long backlog.
-const HANDOFF: usize = 32;
+/// Events waiting between the forwarder and Python: enough for a large
+/// batch (one asyncio wake-up per batch, not per event: at full speed the
+/// wake-up, not the message, is what costs), small next to kraki's own
+/// queue so that a slow reader still shows up as lag there soon.
+const HANDOFF: usize = 256;
 
 /// One event as Python receives it: `(kind, json, a, b)`, where kind is
-/// `data` (json is the message), `reconnecting`, `reconnected`, `lagged`
+/// `snapshot` or `update` (json is the message), `data` (a message whose
+/// kind is not known here), `reconnecting`, `reconnected`, `lagged`
 /// (a = messages dropped), `gap` (a = expected, b = received sequence) or
 /// `status` (json is the system status string).
 pub(crate) type Item = (&'static str, String, u64, u64);
 
+/// The kind of a message from its JSON: kraki's message types serialize
+/// their `type` first, so reading it here spares Python a parse of the
+/// whole text just to pick the message's class.
+fn message_kind(json: &str) -> &'static str {
+    if json.starts_with(r#"{"type":"update""#) {
+        "update"
+    } else if json.starts_with(r#"{"type":"snapshot""#) {
+        "snapshot"
+    } else {
+        "data"
+    }
+}
+
 fn item<T: serde::Serialize>(event: Event<T>) -> Item {
     match event {
         Event::Data(value) => match serde_json::to_string(&value) {
-            Ok(json) => ("data", json, 0, 0),
+            Ok(json) => (message_kind(&json), json, 0, 0),
             // kraki's types always serialize; should one not, say so
             // rather than drop it.
             Err(e) => ("error", format!("cannot serialize a message: {e}"), 0, 0),
@@ -108,7 +123,7 @@ impl Feed {
     /// Waits for at least one event, then returns every event ready, up to
     /// `max`, as a list of `(kind, json, a, b)` tuples; an empty list once
     /// the subscription has ended (the client closed).
-    #[pyo3(signature = (max = 64))]
+    #[pyo3(signature = (max = HANDOFF))]
     fn next_batch<'py>(&self, py: Python<'py>, max: usize) -> PyResult<Bound<'py, PyAny>> {
         let rx = self.rx.clone();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
@@ -150,4 +165,37 @@ where
 {
     let subscription = client.subscribe(spec).await.map_err(errors::to_py)?;
     Ok(Feed::start(subscription))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kraki::proto::MessageType;
+    use kraki::proto::channels::BookData;
+
+    fn book(kind: MessageType) -> Event<kraki::BookUpdate> {
+        let data: BookData = serde_json::from_str(
+            r#"{"symbol":"BTC/USD","bids":[{"price":"1.5","qty":"2"}],"asks":[],"checksum":7}"#,
+        )
+        .expect("a book message");
+        Event::Data(kraki::BookUpdate { kind, book: data })
+    }
+
+    #[test]
+    fn a_message_goes_to_python_with_its_kind_read_here() {
+        let (kind, json, _, _) = item(book(MessageType::Update));
+        assert_eq!(kind, "update");
+        // The digits as Kraken sent them, as a JSON number.
+        assert!(json.contains(r#""price":1.5,"#), "{json}");
+        assert_eq!(item(book(MessageType::Snapshot)).0, "snapshot");
+    }
+
+    #[test]
+    fn text_without_a_leading_type_is_left_for_python_to_read() {
+        assert_eq!(
+            message_kind(r#"{"symbol":"BTC/USD","type":"update"}"#),
+            "data"
+        );
+        assert_eq!(message_kind(""), "data");
+    }
 }

@@ -23,6 +23,7 @@ def check_shape(state: kraki.BookState, depth: int) -> None:
     assert bid_prices == sorted(bid_prices, reverse=True), "bids not best (highest) first"
     assert ask_prices == sorted(ask_prices), "asks not best (lowest) first"
     assert state.best_bid == state.bids[0] and state.best_ask == state.asks[0]
+    assert state.bids is state.bids, "a state's levels are made once"
     assert state.best_bid[0] < state.best_ask[0]
     # Kraken's digits for BTC/USD: one decimal place, eight for quantities.
     assert all(p.as_tuple().exponent == -1 for p in bid_prices + ask_prices)

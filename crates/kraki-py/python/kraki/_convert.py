@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 #: Fields that hold a price, a quantity or another exact amount.
@@ -43,7 +42,8 @@ TIME_FIELDS = frozenset(
 #: Fields whose JSON value needs more than ``json.loads`` gives.
 SPECIAL_FIELDS = DECIMAL_FIELDS | TIME_FIELDS
 
-loads = partial(json.loads, parse_float=Decimal)
+#: kraki's JSON text with exact Decimals (one decoder, made once).
+loads = json.JSONDecoder(parse_float=Decimal).decode
 
 
 def parse_time(text: str) -> datetime | str:

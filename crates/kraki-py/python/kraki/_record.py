@@ -7,7 +7,6 @@ from typing import Any
 
 import json
 from decimal import Decimal
-from functools import partial
 
 from ._convert import SPECIAL_FIELDS, typed
 
@@ -42,17 +41,22 @@ class Record:
 
 
 def _hook(fields: dict[str, Any]) -> Record:
-    # Called by json.loads for every object, innermost first: only the
-    # few fields that need a type of their own are touched.
+    # Called by the decoder for every object, innermost first: only the
+    # few fields that need a type of their own are touched, and a value
+    # the decoder already made a Decimal is left as it is.
     for key in SPECIAL_FIELDS.intersection(fields):
-        fields[key] = typed(key, fields[key])
+        value = fields[key]
+        if value.__class__ is not Decimal:
+            fields[key] = typed(key, value)
     record = Record.__new__(Record)
     record.__dict__ = fields
     return record
 
 
-#: kraki's JSON text as ``Record``s with typed fields, in one pass.
-loads_records = partial(json.loads, parse_float=Decimal, object_hook=_hook)
+#: kraki's JSON text as ``Record``s with typed fields, in one pass. One
+#: decoder made once: ``json.loads`` with options builds a new one (and
+#: its scanner) on every call.
+loads_records = json.JSONDecoder(parse_float=Decimal, object_hook=_hook).decode
 
 
 def convert(key: str, value: Any) -> Any:

@@ -13,7 +13,7 @@ from . import _kraki
 from ._convert import loads
 from ._record import Record
 from .events import ConnectionEvent, Gap, Lagged, Reconnected, Reconnecting, StatusChanged
-from .messages import Heartbeat, Message, Status, from_json, pong_from_json, status_from_json
+from .messages import Heartbeat, Message, Status, from_json, lazy, pong_from_json, status_from_json
 from .specs import Liveness, Spec
 
 #: Kraken's endpoints, used when no URL is given.
@@ -37,7 +37,9 @@ def env_credentials() -> tuple[str, str] | None:
 
 
 def _event(kind: str, payload: str, a: int, b: int, channel: str) -> Message | ConnectionEvent:
-    if kind == "data":
+    if kind == "update" or kind == "snapshot":
+        return lazy(channel, kind, payload)
+    if kind == "data":  # a message whose kind kraki's core did not read
         return from_json(channel, payload)
     if kind == "heartbeat":
         return Heartbeat()

@@ -16,10 +16,56 @@ from ._record import Record, convert, loads_records
 
 
 class Message(Record):
-    """A message of one channel."""
+    """A message of one channel.
+
+    A message from a subscription keeps kraki's JSON text and reads it the
+    first time one of its fields is asked for: a trigger that only counts
+    messages, or looks at a few and skips the rest, pays for no parsing.
+    Reading any field (or ``repr``, ``==``, ``to_dict``, ``dir``) reads
+    them all, once; ``vars(message)`` shows them only after that.
+    """
+
+    # The JSON text not yet read into ``__dict__``; a slot, so that it is
+    # never one of the fields.
+    __slots__ = ("_pending",)
 
     #: The channel's name on the wire.
     channel: str = ""
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for a name not found: a field not read yet.
+        if name != "_pending" and self._read_pending():
+            return getattr(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __dir__(self) -> list[str]:
+        self._read_pending()
+        return list(super().__dir__())
+
+    def to_dict(self) -> dict[str, Any]:
+        self._read_pending()
+        return super().to_dict()
+
+    def __eq__(self, other: object) -> bool:
+        self._read_pending()
+        if isinstance(other, Message):
+            other._read_pending()
+        return super().__eq__(other)
+
+    def __repr__(self) -> str:
+        self._read_pending()
+        return super().__repr__()
+
+    def _read_pending(self) -> bool:
+        """Reads the JSON text kept, if any, into the fields; whether there
+        was any."""
+        try:
+            text = object.__getattribute__(self, "_pending")
+        except AttributeError:
+            return False
+        object.__delattr__(self, "_pending")
+        _fill(self, text)
+        return True
 
 
 class TickerMessage(Message):
@@ -200,14 +246,34 @@ def _build(cls: type[Message], fields: dict[str, Any]) -> Message:
     return message
 
 
+def lazy(channel: str, kind: str, text: str) -> Message:
+    """The message of ``channel`` and ``kind`` (``snapshot`` or ``update``,
+    read by kraki's core) that kraki's JSON ``text`` holds, its fields
+    read from ``text`` when first asked for."""
+    snapshot_cls, update_cls = _CLASSES[channel]
+    cls = snapshot_cls if kind == "snapshot" else update_cls
+    message = cls.__new__(cls)
+    message._pending = text
+    return message
+
+
 def from_json(channel: str, text: str) -> Message:
-    """The message of ``channel`` that kraki's JSON ``text`` holds."""
+    """The message of ``channel`` that kraki's JSON ``text`` holds, read now."""
     fields: dict[str, Any] = loads_records(text).__dict__
     kind = fields.get("type", "update")
     snapshot_cls, update_cls = _CLASSES[channel]
-    message = (snapshot_cls if kind == "snapshot" else update_cls).__new__(
-        snapshot_cls if kind == "snapshot" else update_cls
-    )
+    cls = snapshot_cls if kind == "snapshot" else update_cls
+    message = cls.__new__(cls)
+    _fill(message, text, fields)
+    return message
+
+
+def _fill(message: Message, text: str, fields: dict[str, Any] | None = None) -> None:
+    """Sets ``message``'s fields from kraki's JSON ``text`` (or from
+    ``fields``, that text already read)."""
+    if fields is None:
+        fields = loads_records(text).__dict__
+    channel = message.channel
     nested = _NESTED.get(channel)
     if nested is not None:
         inner = fields.pop(nested, None)
@@ -222,8 +288,7 @@ def from_json(channel: str, text: str) -> Message:
     elif channel == "ohlc":
         candles = fields["candles"]
         fields["symbol"] = candles[0].symbol if candles else None
-    message.__dict__ = fields
-    return message
+    message.__dict__.update(fields)
 
 
 def pong_from_json(text: str) -> Pong:

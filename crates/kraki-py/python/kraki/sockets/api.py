@@ -22,7 +22,7 @@ from .. import _kraki
 from .._record import Record
 from ..client import AUTH_URL, PUBLIC_URL, REST_URL, Client, Subscription, env_credentials
 from ..events import Gap, Lagged, Reconnected, Reconnecting, StatusChanged
-from ..messages import Heartbeat, Pong, Status, SubscriptionAck, UnsubscribeAck
+from ..messages import Heartbeat, Message, Pong, Status, SubscriptionAck, UnsubscribeAck
 from ..specs import Liveness, Spec
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -236,25 +236,52 @@ class KrakenWebSocketAPI:
             self._resolved[cls] = found
         return found
 
+    def _call(self, fn: Callable[[Any], Any], response: Any) -> Awaitable[Any] | None:
+        """Runs one trigger; what it returned if that is to be awaited.
+        A plain trigger runs here to the end, with no coroutine made for it."""
+        try:
+            result = fn(response)
+        except Exception:
+            self._failed(fn, response)
+            return None
+        if result is not None and inspect.isawaitable(result):
+            return result
+        return None
+
+    async def _finish(self, fn: Callable[[Any], Any], response: Any, pending: Awaitable[Any]) -> None:
+        try:
+            await pending
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self._failed(fn, response)
+
+    def _failed(self, fn: Callable[[Any], Any], response: Any) -> None:
+        self.trigger_errors += 1
+        self.log(
+            f"trigger {getattr(fn, '__qualname__', fn)} failed on "
+            f"{type(response).__name__}:\n{traceback.format_exc()}",
+            "error",
+        )
+
     async def _dispatch(self, response: Any) -> None:
         for fn in self._triggers_for(type(response)):
-            try:
-                result = fn(response)
-                if inspect.isawaitable(result):
-                    await result
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                self.trigger_errors += 1
-                self.log(
-                    f"trigger {getattr(fn, '__qualname__', fn)} failed on "
-                    f"{type(response).__name__}:\n{traceback.format_exc()}",
-                    "error",
-                )
+            pending = self._call(fn, response)
+            if pending is not None:
+                await self._finish(fn, response, pending)
 
     async def _read(self, sub: Subscription) -> None:
+        triggers_for = self._triggers_for
+        call = self._call
         while await sub.fill():
             for event in sub.ready():
+                if isinstance(event, Message):
+                    # The common case, kept short: thousands a second.
+                    for fn in triggers_for(type(event)):
+                        pending = call(fn, event)
+                        if pending is not None:
+                            await self._finish(fn, event, pending)
+                    continue
                 if isinstance(event, Lagged):
                     self.lagged += event.count
                     self.log(
