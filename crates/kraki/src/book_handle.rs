@@ -80,10 +80,20 @@ impl Client {
     /// (a book without a known precision cannot be verified), and the
     /// errors of [`Client::subscribe`].
     pub async fn book(&self, symbol: &str, depth: u32) -> Result<BookHandle, Error> {
+        let (book, params) = self.new_book(symbol, depth).await?;
+        self.verified(book, params).await
+    }
+
+    /// An empty L2 book of `symbol` with its precision, and the params
+    /// that subscribe it.
+    pub(crate) async fn new_book(
+        &self,
+        symbol: &str,
+        depth: u32,
+    ) -> Result<(L2Book, kraki_proto::SubscribeParams), Error> {
         let precision = self.precision_of(symbol).await?;
         let book = L2Book::new(symbol, precision, depth as usize);
-        let params = Book::new([symbol]).depth(depth).params();
-        self.verified(book, params).await
+        Ok((book, Book::new([symbol]).depth(depth).params()))
     }
 
     /// Subscribes a verified sink keeping `book` with `params`.
@@ -111,7 +121,7 @@ impl Client {
         })
     }
 
-    pub(crate) async fn precision_of(&self, symbol: &str) -> Result<Precision, Error> {
+    async fn precision_of(&self, symbol: &str) -> Result<Precision, Error> {
         // The snapshot comes even when an instrument stream already holds
         // the wire subscription (and only to this subscriber): an update
         // may not come for days.

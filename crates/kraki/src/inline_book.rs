@@ -6,12 +6,11 @@
 use crate::book_outlet::BookOutlet;
 use crate::book_state::{BookEvent, BookState, BookStatus};
 use crate::inline::InlineSubscription;
-use crate::spec::{Book, Subscribe};
 use crate::verified_book::VerifiedBook;
 use crate::verified_sink::VerifiedSink;
-use crate::{Client, Error, Level3};
+use crate::{Client, Error};
 use kraki_proto::Timestamp;
-use kraki_proto::book::{L2Book, L3Book, Precision};
+use kraki_proto::book::{L2Book, L3Book};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// What an inline book's callback sees: the book as it stands and the
@@ -121,9 +120,7 @@ impl Client {
     where
         F: FnMut(InlineBook<'_>) + Send + 'static,
     {
-        let precision = self.precision_of(symbol).await?;
-        let book = L2Book::new(symbol, precision, depth as usize);
-        let params = Book::new([symbol]).depth(depth).params();
+        let (book, params) = self.new_book(symbol, depth).await?;
         self.verified_inline(book, params, callback).await
     }
 
@@ -139,10 +136,7 @@ impl Client {
     where
         F: FnMut(InlineBook<'_, L3Book>) + Send + 'static,
     {
-        let rules = self.order_rules(symbol).await?;
-        let precision = Precision::new(rules.price_precision, rules.qty_precision);
-        let book = L3Book::new(symbol, precision, depth as usize);
-        let params = Level3::new([symbol]).depth(depth).params();
+        let (book, params) = self.new_level3_book(symbol, depth).await?;
         self.verified_inline(book, params, callback).await
     }
 

@@ -83,10 +83,20 @@ impl Client {
     /// # Errors
     /// The errors of [`Client::order_rules`] and [`Client::subscribe`].
     pub async fn level3_book(&self, symbol: &str, depth: u32) -> Result<Level3Handle, Error> {
+        let (book, params) = self.new_level3_book(symbol, depth).await?;
+        self.verified(book, params).await
+    }
+
+    /// An empty level3 book of `symbol` with its precision, and the params
+    /// that subscribe it.
+    pub(crate) async fn new_level3_book(
+        &self,
+        symbol: &str,
+        depth: u32,
+    ) -> Result<(L3Book, SubscribeParams), Error> {
         let rules = self.order_rules(symbol).await?;
         let precision = Precision::new(rules.price_precision, rules.qty_precision);
         let book = L3Book::new(symbol, precision, depth as usize);
-        let params = Level3::new([symbol]).depth(depth).params();
-        self.verified(book, params).await
+        Ok((book, Level3::new([symbol]).depth(depth).params()))
     }
 }

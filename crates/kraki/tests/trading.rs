@@ -606,27 +606,39 @@ async fn find_order_sees_a_filled_market_order_while_the_account_is_open() {
     sim.shutdown().await;
 }
 
-#[tokio::test]
-async fn an_executions_stream_that_lagged_gets_a_fresh_snapshot_by_itself() {
-    let sim = paused_sim().await;
-    let (bid, _) = top_of_book(&sim).await;
-    let client = Client::builder()
+/// A trader whose streams and handlers hold four messages at most.
+async fn short_queue_trader(sim: &SimHandle) -> Client {
+    Client::builder()
         .auth_url(sim.private_url())
         .rest_url(sim.rest_url())
         .credentials(demo())
         .queue_capacity(4)
         .connect_auth()
         .await
-        .unwrap();
-    let mut executions = client.subscribe(Executions::new()).await.unwrap();
-    // Nobody reads while six orders make a dozen reports: most are
-    // dropped.
-    let price = bid.checked_sub(d("100")).unwrap();
+        .unwrap()
+}
+
+/// Six limit buys at `price` (below the book: they rest), a dozen
+/// execution reports in all.
+async fn six_resting_buys(client: &Client, price: Decimal) -> Vec<OrderId> {
     let mut placed = Vec::new();
     for _ in 0..6 {
         let order = Order::limit(Side::Buy, "BTC/USD", d("0.01"), price);
         placed.push(client.add_order(order).await.unwrap().order_id);
     }
+    placed
+}
+
+#[tokio::test]
+async fn an_executions_stream_that_lagged_gets_a_fresh_snapshot_by_itself() {
+    let sim = paused_sim().await;
+    let (bid, _) = top_of_book(&sim).await;
+    let client = short_queue_trader(&sim).await;
+    let mut executions = client.subscribe(Executions::new()).await.unwrap();
+    // Nobody reads while six orders make a dozen reports: most are
+    // dropped.
+    let price = bid.checked_sub(d("100")).unwrap();
+    let placed = six_resting_buys(&client, price).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let mut lagged = false;
     let snapshot = tokio::time::timeout(PATIENCE, async {
@@ -662,14 +674,7 @@ async fn an_executions_stream_that_lagged_gets_a_fresh_snapshot_by_itself() {
 async fn an_executions_handler_that_lagged_gets_a_fresh_snapshot_by_itself() {
     let sim = paused_sim().await;
     let (bid, _) = top_of_book(&sim).await;
-    let client = Client::builder()
-        .auth_url(sim.private_url())
-        .rest_url(sim.rest_url())
-        .credentials(demo())
-        .queue_capacity(4)
-        .connect_auth()
-        .await
-        .unwrap();
+    let client = short_queue_trader(&sim).await;
     // The handler holds on its first message until the orders are placed,
     // so that most of their reports find its queue full.
     let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
@@ -684,11 +689,7 @@ async fn an_executions_handler_that_lagged_gets_a_fresh_snapshot_by_itself() {
     // this stream, so only the handler can ask for the resync.
     let executions = client.subscribe(Executions::new()).await.unwrap();
     let price = bid.checked_sub(d("100")).unwrap();
-    let mut placed = Vec::new();
-    for _ in 0..6 {
-        let order = Order::limit(Side::Buy, "BTC/USD", d("0.01"), price);
-        placed.push(client.add_order(order).await.unwrap().order_id);
-    }
+    let placed = six_resting_buys(&client, price).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     for _ in 0..64 {
         let _ = go_tx.send(());
