@@ -1,7 +1,7 @@
 //! Where a verified book's state and events go. A [`crate::BookHandle`]
 //! reads them from another task: the state is published and the events
-//! queue ([`HandleOutlet`]). An inline book hands them to a callback on
-//! the reader itself ([`crate::inline_book`]).
+//! queue ([`HandleOutlet`]). An inline book (`Client::book_inline`) hands
+//! them to a callback on the reader itself.
 
 use crate::book_state::{BookEvent, BookState};
 use crate::published::Published;
