@@ -116,6 +116,9 @@ pub(crate) struct Engine {
     activity: Option<Vec<u64>>,
     /// Accounts, user orders and their feeds.
     exchange: Exchange,
+    /// Each market's status for the HTTP side (REST `AssetPairs`), which
+    /// cannot read the markets.
+    pair_statuses: watch::Sender<Vec<PairStatus>>,
 }
 
 impl Engine {
@@ -125,6 +128,7 @@ impl Engine {
         seed: u64,
         trading: TradingConfig,
         system: watch::Receiver<SystemStatus>,
+        pair_statuses: watch::Sender<Vec<PairStatus>>,
     ) -> Engine {
         let mut rng = Rng::new(seed);
         let count = specs.len();
@@ -148,6 +152,7 @@ impl Engine {
                     .collect()
             }),
             exchange: Exchange::new(trading, system, seed.rotate_left(17) ^ 0x5EED),
+            pair_statuses,
         };
         engine.warm_up();
         engine
@@ -349,16 +354,22 @@ impl Engine {
     /// `instrument` subscriber as an update holding that pair; the same
     /// status again sends nothing, as Kraken reports only changes.
     fn set_pair_status(&mut self, symbol: &str, status: PairStatus) -> Result<(), PairStatusError> {
-        let Some(market) = self.markets.iter_mut().find(|m| m.spec.symbol == symbol) else {
+        let Some(index) = self.markets.iter().position(|m| m.spec.symbol == symbol) else {
             return Err(PairStatusError::UnknownSymbol {
                 symbol: symbol.to_owned(),
                 known: self.specs.iter().map(|s| s.symbol.clone()).collect(),
             });
         };
+        let market = &mut self.markets[index];
         if market.status == status {
             return Ok(());
         }
-        market.status = status;
+        market.status = status.clone();
+        self.pair_statuses.send_modify(|all| {
+            if let Some(slot) = all.get_mut(index) {
+                *slot = status;
+            }
+        });
         let frame: Arc<str> = Arc::from(feeds::instrument_pair_update(market));
         self.feeds.retain(|_, feed| feed.tx.receiver_count() > 0);
         if let Some(feed) = self.feeds.get(&FeedKey::Instrument) {

@@ -37,7 +37,8 @@
 //!   [`SimHandle::set_pair_status`] changes one pair's `status` (`online`,
 //!   `cancel_only`, `post_only`, `limit_only`, `reduce_only`,
 //!   `maintenance`, `delisted`, …) and sends every `instrument` subscriber
-//!   an update holding that pair, as Kraken does; later snapshots show it.
+//!   an update holding that pair, as Kraken does; later snapshots and
+//!   REST `AssetPairs` show it.
 //! - Faults, for every connection or one at a time; see below.
 //!
 //! # The private side (`/auth/v2`)

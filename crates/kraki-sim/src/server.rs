@@ -228,12 +228,15 @@ impl Simulator {
             max_rate_count: self.max_rate_count,
             max_open_orders: MAX_OPEN_ORDERS,
         };
+        let (pair_statuses_tx, pair_statuses) =
+            watch::channel(vec![PairStatus::Online; self.markets.len()]);
         let engine = Engine::new(
             self.markets.clone(),
             self.activity.clone(),
             self.seed,
             trading,
             system.clone(),
+            pair_statuses_tx,
         );
         let rate = (!self.paused).then_some(self.rate);
         let engine_task = tokio::spawn(engine.run(rate, engine_rx));
@@ -249,6 +252,7 @@ impl Simulator {
             faults,
             registry: registry.clone(),
             system,
+            pair_statuses,
         });
         let (stop_tx, stop_rx) = oneshot::channel();
         let refuse = Arc::new(Refusal::default());
@@ -448,7 +452,8 @@ impl SimHandle {
     /// only limit orders, `maintenance`, `delisted` and `work_in_progress`
     /// refuse them with `EService:Unavailable`, `reduce_only` with
     /// `EOrder:Reduce only:No position exists`, the sim having no margin
-    /// positions). Cancels always go through. Setting the current status
+    /// positions). Cancels always go through. REST `AssetPairs` reports
+    /// the status too. Setting the current status
     /// again sends nothing, as Kraken only reports changes. The market
     /// keeps moving and resting orders keep filling whatever the status
     /// (unlike [`SimHandle::set_status`], which stops matching).

@@ -11,6 +11,7 @@ use common::{Ws, connect, next_response, next_text, send};
 use kraki_proto::{Inbound, decode};
 use kraki_sim::{PairStatus, PairStatusError, SimHandle, Simulator};
 use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 async fn sim() -> SimHandle {
     Simulator::builder().paused(true).spawn().await.unwrap()
@@ -98,6 +99,14 @@ async fn subscribers_get_the_changed_pair_and_later_snapshots_show_it() {
     let next = next_instrument(&mut first).await;
     assert_eq!(pair(&next, "SOL/USD")["status"], "maintenance");
 
+    // REST AssetPairs reports it too.
+    let pairs = asset_pairs(&sim).await;
+    assert_eq!(
+        pairs["result"]["XETHZUSD"]["status"], "cancel_only",
+        "{pairs}"
+    );
+    assert_eq!(pairs["result"]["XXBTZUSD"]["status"], "online", "{pairs}");
+
     let (_, later) = instrument_subscriber(&sim).await;
     assert_eq!(pair(&later, "ETH/USD")["status"], "cancel_only");
     assert_eq!(pair(&later, "SOL/USD")["status"], "maintenance");
@@ -109,6 +118,17 @@ async fn subscribers_get_the_changed_pair_and_later_snapshots_show_it() {
     let back = next_instrument(&mut first).await;
     assert_eq!(pair(&back, "ETH/USD")["status"], "online");
     sim.shutdown().await;
+}
+
+/// REST `AssetPairs`, every pair.
+async fn asset_pairs(sim: &SimHandle) -> Value {
+    let mut stream = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+    let head = "GET /0/public/AssetPairs HTTP/1.1\r\nHost: sim\r\nConnection: close\r\n\r\n";
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    let (_, body) = answer.split_once("\r\n\r\n").unwrap();
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {answer}"))
 }
 
 #[tokio::test]
