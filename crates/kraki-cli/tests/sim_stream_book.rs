@@ -218,6 +218,22 @@ fn sim_takes_fault_and_status_commands_on_stdin() {
         control.command("# a comment");
         control.command("explode");
 
+        // A pair's status reaches the instrument subscribers as an update.
+        ws.send(Message::text(
+            r#"{"method":"subscribe","params":{"channel":"instrument"}}"#.to_owned(),
+        ))
+        .await
+        .unwrap();
+        frame_containing(&mut ws, r#""channel":"instrument","type":"snapshot""#).await;
+        control.command("pair-status XBT/EUR online");
+        control.command("pair-status ETH/USD delisted");
+        let update = frame_containing(&mut ws, r#""type":"update""#).await;
+        assert!(update.contains(r#""channel":"instrument""#), "{update}");
+        assert!(
+            update.contains(r#""symbol":"ETH/USD""#) && update.contains(r#""status":"delisted""#),
+            "{update}"
+        );
+
         // A cut: the socket ends without a close frame.
         ws.send(Message::text(
             r#"{"method":"subscribe","params":{"channel":"book","symbol":["BTC/USD"]}}"#.to_owned(),
@@ -244,6 +260,14 @@ fn sim_takes_fault_and_status_commands_on_stdin() {
     assert!(stderr.contains("kraki sim: status maintenance"), "{stderr}");
     assert!(
         stderr.contains(r#"kraki sim: line 3: unknown command "explode" (try help)"#),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(r#"kraki sim: line 4: unknown symbol "XBT/EUR": the simulator trades"#),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("kraki sim: ETH/USD status delisted"),
         "{stderr}"
     );
     assert!(

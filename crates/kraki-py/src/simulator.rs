@@ -2,7 +2,7 @@
 //! runtime (`kraki._kraki.Simulator`).
 
 use crate::errors;
-use kraki_sim::{Decimal, SimHandle, SystemStatus};
+use kraki_sim::{Decimal, PairStatus, PairStatusError, SimHandle, SystemStatus};
 use pyo3::prelude::*;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -205,6 +205,31 @@ impl Simulator {
             }
         };
         self.with(|h| h.set_status(system))
+    }
+
+    /// Sets one pair's trading state (`online`, `cancel_only`,
+    /// `post_only`, `limit_only`, `reduce_only`, `maintenance`, `delisted`
+    /// or `work_in_progress`): every `instrument` subscriber gets an
+    /// update holding that pair, later snapshots show it, and new orders
+    /// on the pair follow it. Returns once the update is sent.
+    fn set_pair_status(&self, py: Python<'_>, symbol: &str, status: &str) -> PyResult<()> {
+        let status = match PairStatus::from(status) {
+            PairStatus::Other(_) => {
+                return Err(errors::invalid(format!(
+                    "unknown pair status {status:?}: expected online, cancel_only, post_only, \
+                     limit_only, reduce_only, maintenance, delisted or work_in_progress"
+                )));
+            }
+            known => known,
+        };
+        let handle = self.running()?;
+        let runtime = pyo3_async_runtimes::tokio::get_runtime();
+        // One round trip to the engine task; the GIL is released meanwhile.
+        let done = py.detach(|| runtime.block_on(handle.set_pair_status(symbol, status)));
+        done.map_err(|e| match e {
+            PairStatusError::Stopped => errors::ClosedError::new_err(e.to_string()),
+            other => errors::invalid(other.to_string()),
+        })
     }
 
     /// Fault: while on, new subscriptions are acked but get no data.

@@ -35,6 +35,7 @@ PUBLIC = {
     r.OHLCSnapshotResponse,
     r.OHLCUpdateResponse,
     r.InstrumentsSnapshotResponse,
+    r.InstrumentsUpdateResponse,
 }
 PRIVATE = {
     r.OrderSnapshotResponse,
@@ -67,6 +68,13 @@ async def test_every_response_type_is_reached(sim_credentials) -> None:
         placed = await client.add_order("BTC/USD", "buy", "0.01", limit_price="60000.0")
         assert placed.order_id
         assert await sim.trade_to("BTC/USD", "60000.0", "0.01")
+
+    @kraken.user_task
+    async def change_a_pair() -> None:
+        # The simulator's instruments change only when told: a pair going
+        # into maintenance drives InstrumentsUpdateResponse.
+        await eventually(lambda: r.InstrumentsSnapshotResponse in seen, "the instrument snapshot")
+        sim.set_pair_status("SOL/USD", "maintenance")
 
     running = asyncio.create_task(
         kraken.run(
@@ -103,6 +111,8 @@ async def test_every_response_type_is_reached(sim_credentials) -> None:
     assert isinstance(candle.open, Decimal) and candle.interval == 1
     pairs = {p.symbol for p in seen[r.InstrumentsSnapshotResponse][0].pairs}
     assert "BTC/USD" in pairs
+    changed = seen[r.InstrumentsUpdateResponse][0].pairs
+    assert [(p.symbol, p.status) for p in changed] == [("SOL/USD", "maintenance")]
     assert seen[r.StatusResponse][0].system == "online"
     pong = seen[r.PingResponse][0]
     assert isinstance(pong.req_id, int) and isinstance(pong.time_in, datetime)

@@ -10,9 +10,10 @@ use crate::feeds::{self, BookView};
 use crate::level3::{self, L3View};
 use crate::market::{Market, Step};
 use crate::markets::PairSpec;
+use crate::pair_status::PairStatusError;
 use crate::private_events::PrivateAttached;
 use crate::rng::Rng;
-use kraki_proto::channels::SystemStatus;
+use kraki_proto::channels::{PairStatus, SystemStatus};
 use kraki_proto::{Decimal, Method, Timestamp};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -46,6 +47,12 @@ pub(crate) enum EngineCommand {
     },
     /// Fault: the next book update of this pair carries a wrong checksum.
     CorruptChecksum { symbol: String },
+    /// Sets a pair's status and tells the `instrument` subscribers.
+    SetPairStatus {
+        symbol: String,
+        status: PairStatus,
+        reply: oneshot::Sender<Result<(), PairStatusError>>,
+    },
     /// Moves the market by this many events, then replies.
     Advance {
         events: u64,
@@ -109,6 +116,9 @@ pub(crate) struct Engine {
     activity: Option<Vec<u64>>,
     /// Accounts, user orders and their feeds.
     exchange: Exchange,
+    /// Each market's status for the HTTP side (REST `AssetPairs`), which
+    /// cannot read the markets.
+    pair_statuses: watch::Sender<Vec<PairStatus>>,
 }
 
 impl Engine {
@@ -118,6 +128,7 @@ impl Engine {
         seed: u64,
         trading: TradingConfig,
         system: watch::Receiver<SystemStatus>,
+        pair_statuses: watch::Sender<Vec<PairStatus>>,
     ) -> Engine {
         let mut rng = Rng::new(seed);
         let count = specs.len();
@@ -141,6 +152,7 @@ impl Engine {
                     .collect()
             }),
             exchange: Exchange::new(trading, system, seed.rotate_left(17) ^ 0x5EED),
+            pair_statuses,
         };
         engine.warm_up();
         engine
@@ -229,6 +241,13 @@ impl Engine {
             } => {
                 let _ = reply.send(self.trade_to(&symbol, price, qty));
             }
+            EngineCommand::SetPairStatus {
+                symbol,
+                status,
+                reply,
+            } => {
+                let _ = reply.send(self.set_pair_status(&symbol, status));
+            }
             EngineCommand::CorruptChecksum { symbol } => {
                 if let Some(i) = self.specs.iter().position(|s| s.symbol == symbol) {
                     self.corrupt.push(i);
@@ -270,7 +289,7 @@ impl Engine {
                 Some(feeds::frame(
                     "instrument",
                     "snapshot",
-                    feeds::instrument_data(&self.specs),
+                    feeds::instrument_data(&self.markets),
                 )),
                 None,
             ),
@@ -329,6 +348,35 @@ impl Engine {
         for (i, s) in steps {
             self.publish(i, &s);
         }
+    }
+
+    /// [`EngineCommand::SetPairStatus`]: a changed status goes to every
+    /// `instrument` subscriber as an update holding that pair; the same
+    /// status again sends nothing, as Kraken reports only changes.
+    fn set_pair_status(&mut self, symbol: &str, status: PairStatus) -> Result<(), PairStatusError> {
+        let Some(index) = self.markets.iter().position(|m| m.spec.symbol == symbol) else {
+            return Err(PairStatusError::UnknownSymbol {
+                symbol: symbol.to_owned(),
+                known: self.specs.iter().map(|s| s.symbol.clone()).collect(),
+            });
+        };
+        let market = &mut self.markets[index];
+        if market.status == status {
+            return Ok(());
+        }
+        market.status = status.clone();
+        self.pair_statuses.send_modify(|all| {
+            if let Some(slot) = all.get_mut(index) {
+                *slot = status;
+            }
+        });
+        let frame: Arc<str> = Arc::from(feeds::instrument_pair_update(market));
+        self.feeds.retain(|_, feed| feed.tx.receiver_count() > 0);
+        if let Some(feed) = self.feeds.get(&FeedKey::Instrument) {
+            // Nobody listening is fine; the feed is dropped later.
+            let _ = feed.tx.send(frame);
+        }
+        Ok(())
     }
 
     /// A forced trade of [`EngineCommand::TradeTo`].

@@ -320,13 +320,13 @@ pub(crate) fn empty_candles(kind: &str) -> String {
     frame_at("ohlc", kind, Some(now(9)), Vec::<Candle>::new())
 }
 
-fn pair_info(spec: &PairSpec) -> PairInfo {
+fn pair_info(spec: &PairSpec, status: PairStatus) -> PairInfo {
     let step = |precision: u8| Decimal::new(1, precision).unwrap_or_default();
     PairInfo {
         symbol: Symbol::from(spec.symbol.as_str()),
         base: Asset::from(spec.base.as_str()),
         quote: Asset::from(spec.quote.as_str()),
-        status: PairStatus::Online,
+        status,
         qty_precision: spec.qty_precision,
         qty_increment: step(spec.qty_precision),
         qty_min: qty(spec, spec.qty_min),
@@ -343,10 +343,11 @@ fn pair_info(spec: &PairSpec) -> PairInfo {
     }
 }
 
-/// Every asset and pair of the markets.
-pub(crate) fn instrument_data(specs: &[PairSpec]) -> InstrumentData {
+/// Every asset and pair of the markets, each pair with its current
+/// status.
+pub(crate) fn instrument_data(markets: &[Market]) -> InstrumentData {
     let mut assets: Vec<String> = Vec::new();
-    for spec in specs {
+    for spec in markets.iter().map(|m| &m.spec) {
         for a in [&spec.base, &spec.quote] {
             if !assets.contains(a) {
                 assets.push(a.clone());
@@ -367,8 +368,21 @@ pub(crate) fn instrument_data(specs: &[PairSpec]) -> InstrumentData {
                 multiplier: None,
             })
             .collect(),
-        pairs: specs.iter().map(pair_info).collect(),
+        pairs: markets
+            .iter()
+            .map(|m| pair_info(&m.spec, m.status.clone()))
+            .collect(),
     }
+}
+
+/// An `instrument` update for one changed pair: Kraken sends only what
+/// changed, so `assets` is empty and `pairs` holds the one pair in full.
+pub(crate) fn instrument_pair_update(market: &Market) -> String {
+    let data = InstrumentData {
+        assets: Vec::new(),
+        pairs: vec![pair_info(&market.spec, market.status.clone())],
+    };
+    frame("instrument", "update", data)
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use crate::feed_faults::FeedFaults;
 use crate::http;
 use crate::markets::default_markets;
 use crate::shared::Shared;
-use kraki_proto::channels::SystemStatus;
+use kraki_proto::channels::{PairStatus, SystemStatus};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -51,9 +51,13 @@ impl HttpFuzzer {
         let (engine, _) = mpsc::channel(1);
         let (_faults, faults) = watch::channel(FeedFaults::default());
         let (system_tx, system) = watch::channel(SystemStatus::Online);
+        let specs = default_markets();
+        // Every pair online; a receiver keeps its value once the sender
+        // is gone.
+        let (_, pair_statuses) = watch::channel(vec![PairStatus::Online; specs.len()]);
         let shared = Arc::new(Shared {
             auth: Arc::new(auth),
-            specs: default_markets(),
+            specs,
             max_rate_count: 125,
             engine,
             idle_timeout: Duration::from_secs(60),
@@ -63,6 +67,7 @@ impl HttpFuzzer {
             faults,
             registry: Arc::new(Registry::new(FaultPlan::default())),
             system,
+            pair_statuses,
         });
         HttpFuzzer {
             runtime,

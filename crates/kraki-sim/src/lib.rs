@@ -33,7 +33,12 @@
 //!   Kraken's names: `XXBTZUSD`, `XBT/USD`, every spelling Kraken takes),
 //!   `Time`, `SystemStatus`.
 //! - The engine's state on the [`SimHandle`]: [`SimHandle::set_status`]
-//!   pushes a `status` update to every connection and REST `SystemStatus`.
+//!   pushes a `status` update to every connection and REST `SystemStatus`;
+//!   [`SimHandle::set_pair_status`] changes one pair's `status` (`online`,
+//!   `cancel_only`, `post_only`, `limit_only`, `reduce_only`,
+//!   `maintenance`, `delisted`, …) and sends every `instrument` subscriber
+//!   an update holding that pair, as Kraken does; later snapshots and
+//!   REST `AssetPairs` show it.
 //! - Faults, for every connection or one at a time; see below.
 //!
 //! # The private side (`/auth/v2`)
@@ -102,7 +107,12 @@
 //! ([`SimHandle::set_status`]) governs trading: `cancel_only` refuses
 //! new orders, amends and edits, `post_only` accepts only post-only limit
 //! orders, `maintenance` refuses everything, and resting orders only match
-//! while `online`.
+//! while `online`. A pair's own status ([`SimHandle::set_pair_status`])
+//! governs new orders and amends on it the same way (`limit_only` takes
+//! only limit orders; `maintenance`, `delisted` and `work_in_progress`
+//! answer `EService:Unavailable`; `reduce_only`, with no margin positions
+//! in the sim, `EOrder:Reduce only:No position exists`); cancels always go
+//! through.
 //!
 //! Errors with Kraken's documented wording: `Token(s) not found`,
 //! `ESession:Invalid session` (with `"status":"error"`, as live),
@@ -260,6 +270,7 @@ mod money;
 mod order_ids;
 mod orders;
 mod outbox;
+mod pair_status;
 mod private_events;
 mod private_feeds;
 mod rate_counter;
@@ -279,8 +290,9 @@ pub use auth::{Credentials, DEMO_API_KEY, DEMO_API_SECRET};
 pub use connections::Connection;
 pub use fault_plan::{FaultPlan, SUBSCRIPTION_REJECTED};
 pub use kraki_proto::Decimal;
-pub use kraki_proto::channels::SystemStatus;
+pub use kraki_proto::channels::{PairStatus, SystemStatus};
 pub use markets::{
     DEFAULT_ACTIVITY, PairSpec, default_markets, synthetic_activity, synthetic_markets,
 };
+pub use pair_status::PairStatusError;
 pub use server::{SimHandle, Simulator};

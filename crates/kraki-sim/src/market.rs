@@ -7,6 +7,7 @@ use crate::history::{History, TradeRec};
 use crate::markets::PairSpec;
 use crate::rng::Rng;
 use kraki_proto::Side;
+use kraki_proto::channels::PairStatus;
 use std::collections::{BTreeMap, VecDeque};
 
 /// Levels kept per side: enough for the deepest subscription (1000) plus
@@ -43,6 +44,9 @@ pub(crate) struct Step {
 /// One pair's state.
 pub(crate) struct Market {
     pub(crate) spec: PairSpec,
+    /// Trading state, as `instrument` reports it; new orders are checked
+    /// against it (see `pair_status`).
+    pub(crate) status: PairStatus,
     /// Price units → level.
     pub(crate) bids: BTreeMap<i64, Level>,
     pub(crate) asks: BTreeMap<i64, Level>,
@@ -73,6 +77,7 @@ impl Market {
             bids: BTreeMap::new(),
             asks: BTreeMap::new(),
             spec,
+            status: PairStatus::Online,
         };
         let mut bid = mid - 1;
         let mut ask = mid + 1;

@@ -9,6 +9,7 @@ use crate::markets::PairSpec;
 use crate::shared::Shared;
 use http::StatusCode;
 use http::request::Parts;
+use kraki_proto::channels::PairStatus;
 use kraki_proto::rest_names;
 use serde_json::{Value, json};
 
@@ -17,6 +18,7 @@ use serde_json::{Value, json};
 /// engine's status), no I/O.
 pub(crate) fn answer(head: &Parts, body: &[u8], shared: &Shared) -> (StatusCode, Value) {
     let (auth, specs) = (&shared.auth, shared.specs.as_slice());
+    let statuses = shared.pair_statuses.borrow().clone();
     let path = head.uri.path();
     let query = head.uri.query().unwrap_or("");
     let header = |name: &str| head.headers.get(name).and_then(|v| v.to_str().ok());
@@ -39,7 +41,10 @@ pub(crate) fn answer(head: &Parts, body: &[u8], shared: &Shared) -> (StatusCode,
         ("GET" | "POST", "/0/public/AssetPairs") => {
             let form = std::str::from_utf8(body).unwrap_or("");
             let pair = form_value(query, "pair").or_else(|| form_value(form, "pair"));
-            (StatusCode::OK, asset_pairs(pair.as_deref(), specs))
+            (
+                StatusCode::OK,
+                asset_pairs(pair.as_deref(), specs, &statuses),
+            )
         }
         ("GET" | "POST", "/0/public/Time") => {
             let now = clock::now(0);
@@ -76,7 +81,7 @@ fn form_value(form: &str, name: &str) -> Option<String> {
 /// a pair asked for with a slash, which it keys by the name as asked:
 /// python-kraken-sdk's order book, for one, looks `BTC/USD` up under
 /// `BTC/USD`.
-fn asset_pairs(pair: Option<&str>, specs: &[PairSpec]) -> Value {
+fn asset_pairs(pair: Option<&str>, specs: &[PairSpec], statuses: &[PairStatus]) -> Value {
     let mut result = serde_json::Map::new();
     let chosen: Vec<(Option<&str>, &PairSpec)> = match pair {
         Some(names) => {
@@ -100,13 +105,19 @@ fn asset_pairs(pair: Option<&str>, specs: &[PairSpec]) -> Value {
                 Some(name) if name.contains('/') => name.to_owned(),
                 _ => names.key.clone(),
             };
-            result.insert(key, pair_json(spec, &names));
+            // REST spells the states as the `instrument` channel does.
+            let status = specs
+                .iter()
+                .position(|s| s.symbol == spec.symbol)
+                .and_then(|i| statuses.get(i))
+                .map_or("online", PairStatus::as_str);
+            result.insert(key, pair_json(spec, &names, status));
         }
     }
     json!({"error": [], "result": result})
 }
 
-fn pair_json(spec: &PairSpec, names: &rest_names::PairNames) -> Value {
+fn pair_json(spec: &PairSpec, names: &rest_names::PairNames, status: &str) -> Value {
     let step = |precision: u8| {
         kraki_proto::Decimal::new(1, precision)
             .unwrap_or_default()
@@ -137,7 +148,7 @@ fn pair_json(spec: &PairSpec, names: &rest_names::PairNames) -> Value {
         "ordermin": qty_min.to_string(),
         "costmin": cost_min.normalized().to_string(),
         "tick_size": step(spec.price_precision),
-        "status": "online",
+        "status": status,
     })
 }
 

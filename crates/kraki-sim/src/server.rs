@@ -9,10 +9,11 @@ use crate::fault_plan::FaultPlan;
 use crate::feed_faults::FeedFaults;
 use crate::http;
 use crate::markets::{PairSpec, default_markets};
+use crate::pair_status::PairStatusError;
 use crate::refusal::Refusal;
 use crate::shared::Shared;
 use kraki_proto::Decimal;
-use kraki_proto::channels::SystemStatus;
+use kraki_proto::channels::{PairStatus, SystemStatus};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -227,12 +228,15 @@ impl Simulator {
             max_rate_count: self.max_rate_count,
             max_open_orders: MAX_OPEN_ORDERS,
         };
+        let (pair_statuses_tx, pair_statuses) =
+            watch::channel(vec![PairStatus::Online; self.markets.len()]);
         let engine = Engine::new(
             self.markets.clone(),
             self.activity.clone(),
             self.seed,
             trading,
             system.clone(),
+            pair_statuses_tx,
         );
         let rate = (!self.paused).then_some(self.rate);
         let engine_task = tokio::spawn(engine.run(rate, engine_rx));
@@ -248,6 +252,7 @@ impl Simulator {
             faults,
             registry: registry.clone(),
             system,
+            pair_statuses,
         });
         let (stop_tx, stop_rx) = oneshot::channel();
         let refuse = Arc::new(Refusal::default());
@@ -436,6 +441,45 @@ impl SimHandle {
             *current = system;
             changed
         });
+    }
+
+    /// Sets one pair's trading state (`instrument`'s `pairs[].status`):
+    /// every `instrument` subscriber gets an update holding that pair in
+    /// full (and no assets), later `instrument` snapshots show the new
+    /// status, and new orders on the pair are checked against it
+    /// (`cancel_only` refuses them with `EService:Market in cancel_only
+    /// mode`, `post_only` takes only post-only limit orders, `limit_only`
+    /// only limit orders, `maintenance`, `delisted` and `work_in_progress`
+    /// refuse them with `EService:Unavailable`, `reduce_only` with
+    /// `EOrder:Reduce only:No position exists`, the sim having no margin
+    /// positions). Cancels always go through. REST `AssetPairs` reports
+    /// the status too. Setting the current status
+    /// again sends nothing, as Kraken only reports changes. The market
+    /// keeps moving and resting orders keep filling whatever the status
+    /// (unlike [`SimHandle::set_status`], which stops matching).
+    ///
+    /// # Errors
+    /// [`PairStatusError::UnknownSymbol`] for a symbol the simulator does
+    /// not trade (it names the ones it does), [`PairStatusError::Stopped`]
+    /// once it has stopped.
+    ///
+    /// Cancel safety: once the request has reached the engine, dropping
+    /// the future does not undo the change.
+    pub async fn set_pair_status(
+        &self,
+        symbol: &str,
+        status: PairStatus,
+    ) -> Result<(), PairStatusError> {
+        let (reply, done) = oneshot::channel();
+        let command = EngineCommand::SetPairStatus {
+            symbol: symbol.to_owned(),
+            status,
+            reply,
+        };
+        if self.engine.send(command).await.is_err() {
+            return Err(PairStatusError::Stopped);
+        }
+        done.await.unwrap_or(Err(PairStatusError::Stopped))
     }
 
     /// A market participant trades `qty` at `price` on `symbol`: the other

@@ -6,7 +6,7 @@ use crate::connections::Registry;
 use crate::engine::EngineCommand;
 use crate::feed_faults::FeedFaults;
 use crate::markets::PairSpec;
-use kraki_proto::channels::SystemStatus;
+use kraki_proto::channels::{PairStatus, SystemStatus};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -30,4 +30,7 @@ pub(crate) struct Shared {
     /// The trading engine's state, as the `status` channel and REST
     /// `SystemStatus` report it.
     pub(crate) system: watch::Receiver<SystemStatus>,
+    /// Each pair's status, in `specs` order, for REST `AssetPairs`; the
+    /// engine, which owns the markets, publishes every change.
+    pub(crate) pair_statuses: watch::Receiver<Vec<PairStatus>>,
 }

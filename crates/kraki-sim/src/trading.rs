@@ -8,6 +8,7 @@ use crate::market::{Market, Step};
 use crate::matching::is_market;
 use crate::money::units;
 use crate::orders::{Trigger, TriggerKind, UserOrder};
+use crate::pair_status;
 use crate::rate_counter;
 use kraki_proto::channels::{ExecType, OrderStatus, SystemStatus};
 use kraki_proto::trading::{
@@ -211,6 +212,9 @@ impl Exchange {
         }
         let market = Exchange::market_index(markets, &o.symbol).ok_or(UNKNOWN_PAIR)?;
         let m = &markets[market];
+        if let Some(refused) = pair_status::refusal(&m.status, &o.order_type, o.post_only) {
+            return Err(refused);
+        }
         let spec = m.spec.clone();
         let trigger_kind = match o.order_type {
             OrderType::Limit | OrderType::Market | OrderType::Iceberg => None,
@@ -441,6 +445,12 @@ impl Exchange {
         let Some(current) = self.orders.get(&seq).cloned() else {
             return Err("EOrder:Unknown order");
         };
+        if let Some(refused) = markets
+            .get(current.market)
+            .and_then(|m| pair_status::amend_refusal(&m.status))
+        {
+            return Err(refused);
+        }
         let spec = &current.spec;
         let mut next = current.clone();
         if let Some(q) = p.order_qty {

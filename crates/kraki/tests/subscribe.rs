@@ -388,3 +388,28 @@ async fn an_inline_callback_gets_every_event_and_a_panicking_one_harms_nobody() 
     inline.unsubscribe();
     client.close().await;
 }
+
+#[tokio::test]
+async fn an_instrument_subscription_sees_a_pair_status_change() {
+    use kraki::proto::channels::PairStatus;
+    let sim = Simulator::builder().paused(true).spawn().await.unwrap();
+    let client = public_client(&sim).await;
+    let mut instruments = client.subscribe(Instrument::new()).await.unwrap();
+    let snapshot = next_data(&mut instruments).await;
+    assert_eq!(snapshot.kind, MessageType::Snapshot);
+    let sol = snapshot.data.pairs.iter().find(|p| p.symbol == "SOL/USD");
+    assert_eq!(sol.unwrap().status, PairStatus::Online);
+
+    sim.set_pair_status("SOL/USD", PairStatus::PostOnly)
+        .await
+        .unwrap();
+    let update = next_data(&mut instruments).await;
+    assert_eq!(update.kind, MessageType::Update);
+    assert!(update.data.assets.is_empty());
+    assert_eq!(update.data.pairs.len(), 1);
+    assert_eq!(update.data.pairs[0].symbol, "SOL/USD");
+    assert_eq!(update.data.pairs[0].status, PairStatus::PostOnly);
+    assert_eq!(update.data.pairs[0].price_precision, 2);
+    client.close().await;
+    sim.shutdown().await;
+}

@@ -6,7 +6,7 @@
 //! Answers go to stderr (`kraki sim: …`), so stdout keeps exactly the
 //! endpoint lines and `ready`. End of input just stops the reading.
 
-use kraki_sim::{Decimal, FaultPlan, SimHandle, SystemStatus};
+use kraki_sim::{Decimal, FaultPlan, PairStatus, SimHandle, SystemStatus};
 use std::time::Duration;
 
 /// The commands, as `help` prints them.
@@ -21,6 +21,11 @@ commands, one per line:
   refuse-for SECONDS     refuse every connection attempt for a while (0 ends it)
   mute on|off            new subscriptions are acked but get no data
   status STATE           online, cancel_only, post_only or maintenance
+  pair-status SYMBOL STATE
+                         one pair's status, sent to instrument subscribers:
+                         online, cancel_only, post_only, limit_only,
+                         reduce_only, maintenance, delisted or
+                         work_in_progress
   expire-tokens          every token issued so far becomes invalid
   skip-sequence          executions subscriptions skip one sequence number
   trade SYMBOL PRICE QTY a market participant trades QTY at PRICE
@@ -41,6 +46,10 @@ pub(crate) enum Control {
     RefuseFor(Duration),
     Mute(bool),
     Status(SystemStatus),
+    PairStatus {
+        symbol: String,
+        status: PairStatus,
+    },
     ExpireTokens,
     SkipSequence,
     Trade {
@@ -92,6 +101,13 @@ pub(crate) fn parse(line: &str) -> Result<Option<Control>, String> {
         "status" => {
             arity(1, "status online|cancel_only|post_only|maintenance")?;
             Control::Status(status(args[0])?)
+        }
+        "pair-status" => {
+            arity(2, "pair-status SYMBOL STATE")?;
+            Control::PairStatus {
+                symbol: args[0].to_owned(),
+                status: pair_status(args[1])?,
+            }
         }
         "expire-tokens" => arity(0, "expire-tokens").map(|()| Control::ExpireTokens)?,
         "skip-sequence" => arity(0, "skip-sequence").map(|()| Control::SkipSequence)?,
@@ -173,6 +189,14 @@ pub(crate) async fn apply(handle: &SimHandle, control: Control) -> Result<String
             handle.set_status(system);
             done
         }
+        Control::PairStatus { symbol, status } => {
+            let done = format!("{symbol} status {status}");
+            handle
+                .set_pair_status(&symbol, status)
+                .await
+                .map_err(|e| e.to_string())?;
+            done
+        }
         Control::ExpireTokens => {
             handle.expire_tokens();
             "every token issued so far expired".to_owned()
@@ -231,6 +255,20 @@ fn status(text: &str) -> Result<SystemStatus, String> {
     }
 }
 
+/// The pair states Kraken documents (§4.6); anything else is refused
+/// rather than sent, so a typo does not reach the subscribers.
+const PAIR_STATES: &str = "online, cancel_only, post_only, limit_only, reduce_only, \
+                           maintenance, delisted or work_in_progress";
+
+fn pair_status(text: &str) -> Result<PairStatus, String> {
+    match PairStatus::from(text) {
+        PairStatus::Other(_) => Err(format!(
+            "unknown pair status {text:?}: expected {PAIR_STATES}"
+        )),
+        known => Ok(known),
+    }
+}
+
 fn decimal(text: &str, name: &str) -> Result<Decimal, String> {
     text.parse()
         .map_err(|e| format!("{name} must be a decimal number, not {text:?}: {e}"))
@@ -261,6 +299,13 @@ mod tests {
             Some(Control::Status(SystemStatus::CancelOnly))
         );
         assert_eq!(
+            parse("pair-status ETH/USD limit_only").unwrap(),
+            Some(Control::PairStatus {
+                symbol: "ETH/USD".to_owned(),
+                status: PairStatus::LimitOnly,
+            })
+        );
+        assert_eq!(
             parse("trade ETH/USD 3000.5 0.25").unwrap(),
             Some(Control::Trade {
                 symbol: "ETH/USD".to_owned(),
@@ -289,6 +334,12 @@ mod tests {
         assert!(err("refuse-for -1").contains("SECONDS must be"));
         assert!(err("mute maybe").contains("expected on or off"));
         assert!(err("status closed").contains("unknown status \"closed\""));
+        assert!(err("pair-status BTC/USD").contains("usage: pair-status SYMBOL STATE"));
+        assert_eq!(
+            err("pair-status BTC/USD closed"),
+            "unknown pair status \"closed\": expected online, cancel_only, post_only, \
+             limit_only, reduce_only, maintenance, delisted or work_in_progress"
+        );
         assert!(err("trade BTC/USD abc 1").contains("PRICE must be a decimal"));
         assert!(err("faults delay-acks=soon").contains("delay-acks must be a whole number"));
         assert!(err("faults explode").contains("unknown fault \"explode\""));

@@ -154,7 +154,9 @@ class InstrumentsSnapshot(InstrumentsMessage):
 
 
 class InstrumentsUpdate(InstrumentsMessage):
-    """Changed reference data."""
+    """Changed reference data: only the ``assets`` and ``pairs`` that
+    changed, each in full (e.g. a pair whose ``status`` went to
+    ``maintenance``, ``cancel_only``, … or back to ``online``)."""
 
 
 class ExecutionsMessage(Message):
