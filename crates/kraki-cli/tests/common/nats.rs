@@ -310,14 +310,8 @@ pub fn check_book_feed(messages: &[Stored]) -> FeedCheck {
         assert_eq!(frame.data.len(), 1, "one symbol's item per message");
         let data = &frame.data[0];
         if frame.kind == MessageType::Snapshot {
-            let price: u8 = m.header("Kraki-Price-Precision").unwrap().parse().unwrap();
-            let qty: u8 = m.header("Kraki-Qty-Precision").unwrap().parse().unwrap();
-            let depth: usize = m.header("Kraki-Depth").unwrap().parse().unwrap();
-            book = Some(L2Book::new(
-                data.symbol.clone(),
-                Precision::new(price, qty),
-                depth,
-            ));
+            let (precision, depth) = snapshot_shape(m);
+            book = Some(L2Book::new(data.symbol.clone(), precision, depth));
             check.snapshots += 1;
             check.snapshot_seqs.push(m.seq);
         } else {
@@ -340,6 +334,19 @@ pub fn check_book_feed(messages: &[Stored]) -> FeedCheck {
     check
 }
 
+/// The precision and depth a kept or published snapshot states in its
+/// headers, as a consumer needs them to verify the feed.
+fn snapshot_shape(m: &Stored) -> (Precision, usize) {
+    let header = |name: &str| {
+        m.header(name)
+            .unwrap_or_else(|| panic!("seq {}: a snapshot without {name}", m.seq))
+    };
+    let price: u8 = header("Kraki-Price-Precision").parse().unwrap();
+    let qty: u8 = header("Kraki-Qty-Precision").parse().unwrap();
+    let depth: usize = header("Kraki-Depth").parse().unwrap();
+    (Precision::new(price, qty), depth)
+}
+
 /// Reads a level3 subject as a consumer would: every message one
 /// item, each verifying against the order book before it. Returns the
 /// number of snapshots and updates.
@@ -360,14 +367,8 @@ pub fn check_level3_feed(messages: &[Stored]) -> (usize, usize) {
         assert_eq!(frame.data.len(), 1, "one symbol's item per message");
         let data = &frame.data[0];
         if frame.kind == MessageType::Snapshot {
-            let price: u8 = m.header("Kraki-Price-Precision").unwrap().parse().unwrap();
-            let qty: u8 = m.header("Kraki-Qty-Precision").unwrap().parse().unwrap();
-            let depth: usize = m.header("Kraki-Depth").unwrap().parse().unwrap();
-            book = Some(L3Book::new(
-                data.symbol.clone(),
-                Precision::new(price, qty),
-                depth,
-            ));
+            let (precision, depth) = snapshot_shape(m);
+            book = Some(L3Book::new(data.symbol.clone(), precision, depth));
             snapshots += 1;
         } else {
             updates += 1;
