@@ -117,7 +117,7 @@ async fn answer_rest(request: Request<Incoming>, shared: &Shared) -> Response<Fu
     let (head, body) = request.into_parts();
     match request_body::read(body).await {
         Ok(body) => {
-            let (status, answer) = rest::answer(&head, &body, shared);
+            let (status, answer) = rest::answer(&head, &body, shared).await;
             let mut response = Response::new(Full::new(Bytes::from(answer.to_string())));
             *response.status_mut() = status;
             response

@@ -1,0 +1,87 @@
+//! `AssetPairs`: the pairs in Kraken's REST names and shapes.
+
+use crate::markets::PairSpec;
+use kraki_proto::channels::PairStatus;
+use kraki_proto::rest_names;
+use serde_json::{Value, json};
+
+/// `pair` is the comma-separated list asked for, if any, each pair in
+/// any spelling Kraken takes (`XXBTZUSD`, `XBTUSD`, `XBT/USD`,
+/// `BTC/USD`). Kraken keys each entry by its own key (`XXBTZUSD`), except
+/// a pair asked for with a slash, which it keys by the name as asked:
+/// python-kraken-sdk's order book, for one, looks `BTC/USD` up under
+/// `BTC/USD`.
+pub(super) fn asset_pairs(
+    pair: Option<&str>,
+    specs: &[PairSpec],
+    statuses: &[PairStatus],
+) -> Value {
+    let mut result = serde_json::Map::new();
+    let chosen: Vec<(Option<&str>, &PairSpec)> = match pair {
+        Some(names) => {
+            let mut chosen = Vec::new();
+            for name in names.split(',') {
+                match specs
+                    .iter()
+                    .find(|s| rest_names::names_pair(name, &s.symbol))
+                {
+                    Some(spec) => chosen.push((Some(name), spec)),
+                    None => return json!({"error": ["EQuery:Unknown asset pair"]}),
+                }
+            }
+            chosen
+        }
+        None => specs.iter().map(|spec| (None, spec)).collect(),
+    };
+    for (asked, spec) in chosen {
+        if let Some(names) = rest_names::pair_names(&spec.symbol) {
+            let key = match asked {
+                Some(name) if name.contains('/') => name.to_owned(),
+                _ => names.key.clone(),
+            };
+            // REST spells the states as the `instrument` channel does.
+            let status = specs
+                .iter()
+                .position(|s| s.symbol == spec.symbol)
+                .and_then(|i| statuses.get(i))
+                .map_or("online", PairStatus::as_str);
+            result.insert(key, pair_json(spec, &names, status));
+        }
+    }
+    json!({"error": [], "result": result})
+}
+
+fn pair_json(spec: &PairSpec, names: &rest_names::PairNames, status: &str) -> Value {
+    let step = |precision: u8| {
+        kraki_proto::Decimal::new(1, precision)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let qty_min = kraki_proto::Decimal::new(spec.qty_min, spec.qty_precision).unwrap_or_default();
+    let cost_min = kraki_proto::Decimal::new(spec.cost_min_e5, 5).unwrap_or_default();
+    json!({
+        "altname": names.altname,
+        "wsname": names.wsname,
+        "aclass_base": "currency",
+        "base": names.base,
+        "aclass_quote": "currency",
+        "quote": names.quote,
+        "lot": "unit",
+        "cost_decimals": 5,
+        "pair_decimals": spec.price_precision,
+        "lot_decimals": spec.qty_precision,
+        "lot_multiplier": 1,
+        "leverage_buy": [],
+        "leverage_sell": [],
+        // Kraken's starter fee schedule (taker, then maker), in percent.
+        "fees": [[0, 0.4], [10000, 0.35], [50000, 0.24], [100000, 0.22]],
+        "fees_maker": [[0, 0.25], [10000, 0.2], [50000, 0.14], [100000, 0.12]],
+        "fee_volume_currency": "ZUSD",
+        "margin_call": 80,
+        "margin_stop": 40,
+        "ordermin": qty_min.to_string(),
+        "costmin": cost_min.normalized().to_string(),
+        "tick_size": step(spec.price_precision),
+        "status": status,
+    })
+}

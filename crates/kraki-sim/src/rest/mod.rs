@@ -1,0 +1,56 @@
+//! The REST endpoints: `GetWebSocketsToken` behind Kraken's request
+//! signature, and the public `AssetPairs`, `Time` and `SystemStatus`.
+//! Answers are Kraken's envelope, `{"error":[…],"result":…}`, with HTTP 200
+//! even for errors, as Kraken does.
+
+mod asset_pairs;
+mod params;
+mod status;
+
+use crate::auth::{Signed, TOKEN_LIFETIME};
+use crate::shared::Shared;
+use http::StatusCode;
+use http::request::Parts;
+use params::Params;
+use serde_json::{Value, json};
+
+/// The answer to one request, its body read whole. Async because answers
+/// that read the market or an account ask the engine, which owns them.
+pub(crate) async fn answer(head: &Parts, body: &[u8], shared: &Shared) -> (StatusCode, Value) {
+    let path = head.uri.path();
+    let params = Params::new(head.uri.query().unwrap_or(""), body);
+    let header = |name: &str| head.headers.get(name).and_then(|v| v.to_str().ok());
+    match (head.method.as_str(), path) {
+        ("POST", "/0/private/GetWebSocketsToken") => {
+            let auth = &shared.auth;
+            let signed = Signed {
+                key: header("api-key"),
+                sign: header("api-sign"),
+                content_type: header("content-type"),
+            };
+            match auth.verify(signed, path, body) {
+                Ok(()) => (
+                    StatusCode::OK,
+                    json!({"error": [], "result": {"token": auth.issue_token(), "expires": TOKEN_LIFETIME.as_secs()}}),
+                ),
+                Err(e) => (StatusCode::OK, json!({"error": [e]})),
+            }
+        }
+        // Kraken takes public calls as GET with a query or POST with a form.
+        ("GET" | "POST", "/0/public/AssetPairs") => {
+            let statuses = shared.pair_statuses.borrow().clone();
+            (
+                StatusCode::OK,
+                asset_pairs::asset_pairs(params.get("pair"), &shared.specs, &statuses),
+            )
+        }
+        ("GET" | "POST", "/0/public/Time") => (StatusCode::OK, status::time()),
+        ("GET" | "POST", "/0/public/SystemStatus") => {
+            (StatusCode::OK, status::system_status(shared))
+        }
+        _ => (
+            StatusCode::NOT_FOUND,
+            json!({"error": ["EGeneral:Unknown method"]}),
+        ),
+    }
+}
