@@ -38,7 +38,8 @@
 //!   `cancel_only`, `post_only`, `limit_only`, `reduce_only`,
 //!   `maintenance`, `delisted`, …) and sends every `instrument` subscriber
 //!   an update holding that pair, as Kraken does; later snapshots and
-//!   REST `AssetPairs` show it.
+//!   REST `AssetPairs` show it. New orders follow it, and so does the
+//!   market: a pair that takes no takers prints no trades.
 //! - Faults, for every connection or one at a time; see below.
 //!
 //! # The private side (`/auth/v2`)

@@ -5,6 +5,7 @@
 
 use crate::history::{History, TradeRec};
 use crate::markets::PairSpec;
+use crate::pair_status;
 use crate::rng::Rng;
 use kraki_proto::Side;
 use kraki_proto::channels::PairStatus;
@@ -143,13 +144,22 @@ impl Market {
         self.walk(rng);
         let roll = rng.below(100);
         let buy_side = rng.chance(50);
+        // The same draws whatever the status, so that a pair's status
+        // leaves the other pairs' sequence of events as it was.
+        let allowed = pair_status::activity(&self.status);
         if roll < 45 {
-            step.touched
-                .extend(self.place(rng, buy_side, now_ns).map(|p| (buy_side, p)));
+            if allowed.orders {
+                step.touched
+                    .extend(self.place(rng, buy_side, now_ns).map(|p| (buy_side, p)));
+            }
         } else if roll < 75 {
-            step.touched
-                .extend(self.cancel(rng, buy_side).map(|p| (buy_side, p)));
-        } else if let Some(trade) = self.trade(rng, now_ns) {
+            if allowed.cancels {
+                step.touched
+                    .extend(self.cancel(rng, buy_side).map(|p| (buy_side, p)));
+            }
+        } else if allowed.trades
+            && let Some(trade) = self.trade(rng, now_ns)
+        {
             // A buyer takes from the asks, a seller from the bids.
             step.touched.push((trade.side == Side::Sell, trade.price));
             self.history.record(&trade);
@@ -374,6 +384,30 @@ mod tests {
                 .map(|(_, l)| l.orders.len())
                 .collect();
             assert!(top.iter().all(|n| *n < 40), "{top:?}");
+        }
+    }
+
+    #[test]
+    fn a_pair_that_takes_no_takers_prints_no_trades() {
+        let mut rng = Rng::new(7);
+        let spec = default_markets().remove(0);
+        for (status, moves) in [
+            (PairStatus::CancelOnly, true),
+            (PairStatus::PostOnly, true),
+            (PairStatus::Maintenance, false),
+            (PairStatus::LimitOnly, true),
+        ] {
+            let mut m = Market::new(spec.clone(), &mut rng, 0);
+            m.status = status.clone();
+            let (mut trades, mut touched) = (0, 0);
+            for i in 0..2000 {
+                let step = m.step(&mut rng, i128::from(i) * 1_000_000);
+                trades += step.trades.len();
+                touched += step.touched.len();
+            }
+            let trading = status == PairStatus::LimitOnly;
+            assert_eq!(trades > 0, trading, "{status:?}: {trades} trades");
+            assert_eq!(touched > 0, moves, "{status:?}: {touched} levels touched");
         }
     }
 

@@ -77,6 +77,34 @@ pub(crate) fn amend_refusal(status: &PairStatus) -> Option<&'static str> {
     }
 }
 
+/// What the market's other participants may do on a pair: the statuses
+/// that refuse new orders of every kind (or all but post-only ones) leave
+/// nobody to take liquidity, so the pair prints no trades, and the user's
+/// resting orders, which fill on prints, stay as they are.
+pub(crate) struct Activity {
+    /// New resting orders join the book.
+    pub(crate) orders: bool,
+    /// Resting orders leave it.
+    pub(crate) cancels: bool,
+    /// Takers trade against it.
+    pub(crate) trades: bool,
+}
+
+pub(crate) fn activity(status: &PairStatus) -> Activity {
+    let (orders, cancels, trades) = match status {
+        PairStatus::Online | PairStatus::LimitOnly | PairStatus::ReduceOnly => (true, true, true),
+        PairStatus::PostOnly => (true, true, false),
+        PairStatus::CancelOnly => (false, true, false),
+        // Maintenance, delisted, work in progress: the book stands still.
+        _ => (false, false, false),
+    };
+    Activity {
+        orders,
+        cancels,
+        trades,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
