@@ -1,15 +1,17 @@
 //! One subscription's events, handed to asyncio in batches.
 //!
 //! A forwarding task on kraki's runtime reads the typed subscription and
-//! passes each event on, as JSON text of kraki's typed value (exact
-//! decimals keep their digits in it), through a small bounded queue. When
+//! passes each event on, the typed value itself (made into Python objects
+//! only if Python reads it), through a small bounded queue. When
 //! Python reads too slowly, that queue fills, the forwarder waits, and
 //! kraki's own queue behind it drops data and counts it: the count comes
 //! through as a `lagged` event, and the socket is never held up.
 
 use crate::errors;
+use crate::pending::Pending;
 use futures_util::StreamExt;
 use kraki::Event;
+use kraki::proto::MessageType;
 use pyo3::prelude::*;
 use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc};
@@ -20,41 +22,68 @@ use tokio::sync::{Mutex, mpsc};
 /// queue so that a slow reader still shows up as lag there soon.
 const HANDOFF: usize = 256;
 
-/// One event as Python receives it: `(kind, json, a, b)`, where kind is
-/// `snapshot` or `update` (json is the message), `data` (a message whose
-/// kind is not known here), `reconnecting`, `reconnected`, `lagged`
-/// (a = messages dropped), `gap` (a = expected, b = received sequence) or
-/// `status` (json is the system status string).
-pub(crate) type Item = (&'static str, String, u64, u64);
+/// One event as Python receives it: `(kind, payload, a, b)`, where kind
+/// is `snapshot` or `update` (the payload is the message, not yet read:
+/// a [`Pending`]), `reconnecting`, `reconnected`, `lagged` (a = messages
+/// dropped), `gap` (a = expected, b = received sequence), `status` (the
+/// payload is the system status string), `heartbeat` or `pong` (the pong
+/// as JSON text).
+pub(crate) type Item = (&'static str, Payload, u64, u64);
 
-/// The kind of a message from its JSON: kraki's message types serialize
-/// their `type` first, so reading it here spares Python a parse of the
-/// whole text just to pick the message's class.
-fn message_kind(json: &str) -> &'static str {
-    if json.starts_with(r#"{"type":"update""#) {
-        "update"
-    } else if json.starts_with(r#"{"type":"snapshot""#) {
-        "snapshot"
-    } else {
-        "data"
-    }
+/// An event's payload: text, or a message for Python to read when it
+/// wants its fields.
+#[derive(IntoPyObject)]
+pub(crate) enum Payload {
+    Text(String),
+    Message(Pending),
 }
 
-fn item<T: serde::Serialize>(event: Event<T>) -> Item {
+fn text(kind: &'static str, text: String, a: u64, b: u64) -> Item {
+    (kind, Payload::Text(text), a, b)
+}
+
+/// The messages a feed carries: kraki's typed updates, each a snapshot or
+/// an update, which picks the Python class.
+pub(crate) trait Message: serde::Serialize + Send + Sync + 'static {
+    fn kind(&self) -> &MessageType;
+}
+
+macro_rules! messages {
+    ($($t:ty),* $(,)?) => {
+        $(impl Message for $t {
+            fn kind(&self) -> &MessageType {
+                &self.kind
+            }
+        })*
+    };
+}
+
+messages!(
+    kraki::TickerUpdate,
+    kraki::BookUpdate,
+    kraki::TradeUpdate,
+    kraki::CandleUpdate,
+    kraki::InstrumentUpdate,
+    kraki::ExecutionsUpdate,
+    kraki::BalancesUpdate,
+);
+
+fn item<T: Message>(event: Event<T>) -> Item {
     match event {
-        Event::Data(value) => match serde_json::to_string(&value) {
-            Ok(json) => (message_kind(&json), json, 0, 0),
-            // kraki's types always serialize; should one not, say so
-            // rather than drop it.
-            Err(e) => ("error", format!("cannot serialize a message: {e}"), 0, 0),
-        },
-        Event::Reconnecting => ("reconnecting", String::new(), 0, 0),
-        Event::Reconnected => ("reconnected", String::new(), 0, 0),
-        Event::Lagged(n) => ("lagged", String::new(), n, 0),
-        Event::Status(s) => ("status", s.as_str().to_owned(), 0, 0),
-        Event::Gap { expected, received } => ("gap", String::new(), expected, received),
+        Event::Data(value) => {
+            let kind = match value.kind() {
+                MessageType::Snapshot => "snapshot",
+                MessageType::Update => "update",
+            };
+            (kind, Payload::Message(Pending::new(value)), 0, 0)
+        }
+        Event::Reconnecting => text("reconnecting", String::new(), 0, 0),
+        Event::Reconnected => text("reconnected", String::new(), 0, 0),
+        Event::Lagged(n) => text("lagged", String::new(), n, 0),
+        Event::Status(s) => text("status", s.as_str().to_owned(), 0, 0),
+        Event::Gap { expected, received } => text("gap", String::new(), expected, received),
         // A kind of event added to kraki later: passed on by name.
-        _ => ("other", String::new(), 0, 0),
+        _ => text("other", String::new(), 0, 0),
     }
 }
 
@@ -71,7 +100,7 @@ impl Feed {
     /// Starts forwarding `subscription` (on kraki's runtime).
     pub(crate) fn start<T>(subscription: kraki::Subscription<T>) -> Feed
     where
-        T: serde::Serialize + Send + 'static,
+        T: Message,
     {
         let (tx, rx) = mpsc::channel(HANDOFF);
         let mut subscription = subscription;
@@ -96,16 +125,20 @@ impl Feed {
         let (tx, rx) = mpsc::channel(HANDOFF);
         let mut dropped = 0u64;
         client.on_liveness(move |event| {
-            if dropped > 0 && tx.try_send(("lagged", String::new(), dropped, 0)).is_ok() {
+            if dropped > 0
+                && tx
+                    .try_send(text("lagged", String::new(), dropped, 0))
+                    .is_ok()
+            {
                 dropped = 0;
             }
             let item = match event {
-                kraki::Liveness::Heartbeat => ("heartbeat", String::new(), 0, 0),
+                kraki::Liveness::Heartbeat => text("heartbeat", String::new(), 0, 0),
                 kraki::Liveness::Pong(pong) => match serde_json::to_string(&pong) {
-                    Ok(json) => ("pong", json, 0, 0),
-                    Err(e) => ("error", format!("cannot serialize a pong: {e}"), 0, 0),
+                    Ok(json) => text("pong", json, 0, 0),
+                    Err(e) => text("error", format!("cannot serialize a pong: {e}"), 0, 0),
                 },
-                _ => ("other", String::new(), 0, 0),
+                _ => text("other", String::new(), 0, 0),
             };
             if let Err(mpsc::error::TrySendError::Full(_)) = tx.try_send(item) {
                 dropped += 1;
@@ -161,7 +194,7 @@ impl Drop for Feed {
 pub(crate) async fn subscribe<S>(client: kraki::Client, spec: S) -> PyResult<Feed>
 where
     S: kraki::Subscribe,
-    S::Item: serde::Serialize,
+    S::Item: Message,
 {
     let subscription = client.subscribe(spec).await.map_err(errors::to_py)?;
     Ok(Feed::start(subscription))
@@ -170,7 +203,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kraki::proto::MessageType;
     use kraki::proto::channels::BookData;
 
     fn book(kind: MessageType) -> Event<kraki::BookUpdate> {
@@ -182,20 +214,24 @@ mod tests {
     }
 
     #[test]
-    fn a_message_goes_to_python_with_its_kind_read_here() {
-        let (kind, json, _, _) = item(book(MessageType::Update));
+    fn a_message_goes_to_python_unread_with_its_kind() {
+        let (kind, payload, _, _) = item(book(MessageType::Update));
         assert_eq!(kind, "update");
-        // The digits as Kraken sent them, as a JSON number.
+        let Payload::Message(pending) = payload else {
+            panic!("a message goes as a Pending");
+        };
+        // The digits as Kraken sent them, when asked for as JSON.
+        let json = pending.json().expect("JSON of a book message");
         assert!(json.contains(r#""price":1.5,"#), "{json}");
         assert_eq!(item(book(MessageType::Snapshot)).0, "snapshot");
     }
 
     #[test]
-    fn text_without_a_leading_type_is_left_for_python_to_read() {
-        assert_eq!(
-            message_kind(r#"{"symbol":"BTC/USD","type":"update"}"#),
-            "data"
-        );
-        assert_eq!(message_kind(""), "data");
+    fn connection_events_carry_their_numbers() {
+        let (kind, _, expected, received) = item(Event::<kraki::BookUpdate>::Gap {
+            expected: 4,
+            received: 6,
+        });
+        assert_eq!((kind, expected, received), ("gap", 4, 6));
     }
 }

@@ -14,8 +14,10 @@ mod client;
 mod decimal;
 mod errors;
 mod feed;
+mod pending;
 mod simulator;
 mod spec;
+mod to_python;
 mod trading;
 
 use pyo3::prelude::*;
@@ -25,6 +27,7 @@ use pyo3::prelude::*;
 fn _kraki(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::RawClient>()?;
     m.add_class::<feed::Feed>()?;
+    m.add_class::<pending::Pending>()?;
     m.add_class::<book::Book>()?;
     m.add_class::<book::BookState>()?;
     m.add_class::<simulator::Simulator>()?;

@@ -84,8 +84,19 @@ class DeadManSwitch:
         """Stops refreshing it and disarms it on the exchange."""
 
 @final
+class Pending:
+    """A message as kraki decoded it, not yet made into Python objects."""
+
+    def read(self) -> Any:
+        """The message as a ``kraki._record.Record`` of its fields."""
+    def json(self) -> str:
+        """The message as kraki's JSON text."""
+
+@final
 class Feed:
-    def next_batch(self, max: int = 256) -> Awaitable[list[tuple[str, str, int, int]]]: ...
+    def next_batch(
+        self, max: int = 256
+    ) -> Awaitable[list[tuple[str, str | Pending, int, int]]]: ...
     def close(self) -> None: ...
 
 @final

@@ -36,7 +36,9 @@ def env_credentials() -> tuple[str, str] | None:
     return None
 
 
-def _event(kind: str, payload: str, a: int, b: int, channel: str) -> Message | ConnectionEvent:
+def _event(
+    kind: str, payload: "str | _kraki.Pending", a: int, b: int, channel: str
+) -> Message | ConnectionEvent:
     if kind == "update" or kind == "snapshot":
         return lazy(channel, kind, payload)
     if kind == "data":  # a message whose kind kraki's core did not read

@@ -9,24 +9,27 @@ names.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._convert import loads
 from ._record import Record, convert, loads_records
+
+if TYPE_CHECKING:
+    from . import _kraki
 
 
 class Message(Record):
     """A message of one channel.
 
-    A message from a subscription keeps kraki's JSON text and reads it the
-    first time one of its fields is asked for: a trigger that only counts
+    A message from a subscription keeps kraki's typed value and makes it
+    into Python objects the first time one of its fields is asked for: a trigger that only counts
     messages, or looks at a few and skips the rest, pays for no parsing.
     Reading any field (or ``repr``, ``==``, ``to_dict``, ``dir``) reads
     them all, once; ``vars(message)`` shows them only after that.
     """
 
-    # The JSON text not yet read into ``__dict__``; a slot, so that it is
-    # never one of the fields.
+    # The message not yet read into ``__dict__`` (kraki's typed value, or
+    # JSON text); a slot, so that it is never one of the fields.
     __slots__ = ("_pending",)
 
     #: The channel's name on the wire.
@@ -57,14 +60,14 @@ class Message(Record):
         return super().__repr__()
 
     def _read_pending(self) -> bool:
-        """Reads the JSON text kept, if any, into the fields; whether there
-        was any."""
+        """Reads the message kept, if any, into the fields; whether there
+        was one."""
         try:
-            text = object.__getattribute__(self, "_pending")
+            pending = object.__getattribute__(self, "_pending")
         except AttributeError:
             return False
         object.__delattr__(self, "_pending")
-        _fill(self, text)
+        _fill(self, pending)
         return True
 
 
@@ -248,14 +251,14 @@ def _build(cls: type[Message], fields: dict[str, Any]) -> Message:
     return message
 
 
-def lazy(channel: str, kind: str, text: str) -> Message:
+def lazy(channel: str, kind: str, pending: "_kraki.Pending | str") -> Message:
     """The message of ``channel`` and ``kind`` (``snapshot`` or ``update``,
-    read by kraki's core) that kraki's JSON ``text`` holds, its fields
-    read from ``text`` when first asked for."""
+    read by kraki's core) that ``pending`` holds (kraki's typed message, or
+    its JSON text), its fields read when first asked for."""
     snapshot_cls, update_cls = _CLASSES[channel]
     cls = snapshot_cls if kind == "snapshot" else update_cls
     message = cls.__new__(cls)
-    message._pending = text
+    message._pending = pending
     return message
 
 
@@ -270,11 +273,15 @@ def from_json(channel: str, text: str) -> Message:
     return message
 
 
-def _fill(message: Message, text: str, fields: dict[str, Any] | None = None) -> None:
-    """Sets ``message``'s fields from kraki's JSON ``text`` (or from
-    ``fields``, that text already read)."""
+def _fill(
+    message: Message, source: "_kraki.Pending | str", fields: dict[str, Any] | None = None
+) -> None:
+    """Sets ``message``'s fields from ``source`` (kraki's typed message, made
+    into Python objects by kraki's core, or kraki's JSON text), or from
+    ``fields``, that source already read."""
     if fields is None:
-        fields = loads_records(text).__dict__
+        record = loads_records(source) if isinstance(source, str) else source.read()
+        fields = record.__dict__
     channel = message.channel
     nested = _NESTED.get(channel)
     if nested is not None:
