@@ -243,6 +243,9 @@
 //! messages on every run, timestamps aside.
 
 mod account;
+mod account_answers;
+mod account_query;
+mod account_records;
 mod ack;
 mod auth;
 mod clock;
@@ -277,6 +280,7 @@ mod rate_counter;
 mod refusal;
 mod request_body;
 mod rest;
+mod rest_rate;
 mod rng;
 mod server;
 mod session;
@@ -286,7 +290,9 @@ mod sweep;
 mod trading;
 mod trading_checks;
 
-pub use auth::{Credentials, DEMO_API_KEY, DEMO_API_SECRET};
+pub use auth::{
+    Credentials, DEMO_API_KEY, DEMO_API_SECRET, DEMO_TRADE_ONLY_API_KEY, DEMO_TRADE_ONLY_API_SECRET,
+};
 pub use connections::Connection;
 pub use fault_plan::{FaultPlan, SUBSCRIPTION_REJECTED};
 pub use kraki_proto::Decimal;
