@@ -153,15 +153,18 @@ async fn print_all<T: Paged + Serialize>(
     Ok(())
 }
 
-/// Unix seconds as RFC 3339 to the millisecond; the number itself when
-/// out of range.
+/// Unix seconds as RFC 3339 to the millisecond (cut, not rounded); the
+/// number itself when out of range or finer than nanoseconds.
 fn time(seconds: Decimal) -> String {
-    let Some(millis) = seconds.with_scale(3).map(Decimal::mantissa) else {
+    let Some(nanos) = seconds.with_scale(9).map(Decimal::mantissa) else {
         return seconds.to_string();
     };
-    let (secs, ms) = (millis.div_euclid(1000), millis.rem_euclid(1000));
-    Timestamp::from_unix(secs, (ms * 1_000_000) as u32, 3)
-        .map_or_else(|| seconds.to_string(), |t| t.to_string())
+    let (secs, ns) = (
+        nanos.div_euclid(1_000_000_000),
+        nanos.rem_euclid(1_000_000_000),
+    );
+    let ms = ns - ns % 1_000_000;
+    Timestamp::from_unix(secs, ms as u32, 3).map_or_else(|| seconds.to_string(), |t| t.to_string())
 }
 
 fn order_line(o: &OrderInfo) -> String {
