@@ -20,9 +20,12 @@ const DEMO: [(&str, &str); 2] = [
 /// would be a connection error, not the one expected.
 const NOWHERE: &str = "http://127.0.0.1:9";
 
+/// Arguments, environment, and the error expected.
+type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+
 #[test]
 fn arguments_are_checked_before_any_call() {
-    let cases: [(&[&str], &[(&str, &str)], &str); 4] = [
+    let cases: [Case<'_>; 4] = [
         (
             &[
                 "history",

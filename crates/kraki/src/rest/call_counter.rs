@@ -52,10 +52,19 @@ struct Level {
 }
 
 /// The counters of every key a client has used.
-#[derive(Debug)]
 pub(crate) struct CallCounter {
     tier: RateTier,
     levels: Mutex<HashMap<String, Level>>,
+}
+
+impl std::fmt::Debug for CallCounter {
+    /// The tier only: the map is keyed by API keys, which stay out of
+    /// `Debug` output.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallCounter")
+            .field("tier", &self.tier)
+            .finish_non_exhaustive()
+    }
 }
 
 impl CallCounter {
