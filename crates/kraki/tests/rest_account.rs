@@ -478,3 +478,81 @@ async fn nonce_child_process() {
     }
     println!("calls ok: {ok}");
 }
+
+/// A server on loopback that answers every request with `body`, and
+/// counts the requests.
+async fn answering(body: &'static str) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let served = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = served.clone();
+    tokio::spawn(async move {
+        loop {
+            let (mut client, _) = listener.accept().await.unwrap();
+            read_request(&mut client).await;
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            client.write_all(answer.as_bytes()).await.unwrap();
+            let _ = client.shutdown().await;
+        }
+    });
+    (url, served)
+}
+
+#[tokio::test]
+async fn answers_not_in_krakens_shape_are_named_errors() {
+    let creds = demo();
+    for (body, expected) in [
+        (
+            r#"{"error":[],"result":{"XXBT":"1e999"}}"#,
+            "REST: /0/private/Balance: a result not in Kraken's shape",
+        ),
+        (
+            r#"{"error":[],"result":{"XXBT":"123456789012345678901234567890"}}"#,
+            "REST: /0/private/Balance: a result not in Kraken's shape",
+        ),
+        (
+            r#"{"error":[],"result":[]}"#,
+            "a result not in Kraken's shape",
+        ),
+        (r#"{"error":[]}"#, "without a result or an error"),
+    ] {
+        let (url, served) = answering(body).await;
+        let err = RestClient::new(&url)
+            .unwrap()
+            .balance(&creds)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains(expected), "{body}: {err}");
+        // An answer in the wrong shape is not a failure that may pass.
+        assert_eq!(
+            served.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_server_that_repeats_a_page_cannot_keep_the_walk_going() {
+    // The same one trade on every page, with a count that never ends.
+    let (url, served) = answering(
+        r#"{"error":[],"result":{"count":18446744073709551615,"trades":{"TAAAAA-BBBBB-CCCCCC":{"ordertxid":"OAAAAA-BBBBB-CCCCCC","pair":"XXBTZUSD","time":1700000000.5,"type":"buy","ordertype":"limit","price":"1000.0","cost":"1.0","fee":"0.0","vol":"0.001","margin":"0.0","misc":""}}}}"#,
+    )
+    .await;
+    let rest = RestClient::new(&url).unwrap();
+    let all = rest
+        .trades_history_pages(&demo(), HistoryRange::default())
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(
+        (all[0].pair.as_str(), all[0].txid.as_str()),
+        ("BTC/USD", "TAAAAA-BBBBB-CCCCCC")
+    );
+    assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
