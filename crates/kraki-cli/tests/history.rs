@@ -150,6 +150,26 @@ fn an_order_placed_over_websocket_shows_in_every_history() {
         "{plain}"
     );
 
+    // On a terminal, a progress line on stderr (`script` gives the
+    // command a pseudo-terminal).
+    #[cfg(target_os = "linux")]
+    {
+        let command = format!(
+            "{} history trades --rest-url {}",
+            common::KRAKI,
+            sim.rest_url()
+        );
+        let out = std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .envs(DEMO)
+            .output()
+            .expect("script (util-linux) runs the command on a pseudo-terminal");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let n = txids.len();
+        assert!(out.status.success(), "{text}");
+        assert!(text.contains(&format!("\r{n} of {n} records")), "{text:?}");
+    }
+
     // Nothing after a time to come.
     assert_eq!(history("trades", &["--since", "4000000000"]), "");
     assert_eq!(
