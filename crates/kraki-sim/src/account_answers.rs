@@ -83,16 +83,23 @@ impl Exchange {
                 trades,
                 closetime,
             } => {
+                let window = range.window(|id| {
+                    let c = records.closed.iter().find(|c| c.order.order_id == id)?;
+                    Some(match closetime {
+                        CloseTime::Open => c.order.opened_ns,
+                        CloseTime::Close | CloseTime::Both => c.closed_ns,
+                    })
+                })?;
                 let matching: Vec<&ClosedOrder> = records
                     .closed
                     .iter()
                     .rev()
                     .filter(|c| userref.is_none_or(|r| r == c.order.order_userref))
                     .filter(|c| match closetime {
-                        CloseTime::Open => range.holds(c.order.opened_ns),
-                        CloseTime::Close => range.holds(c.closed_ns),
+                        CloseTime::Open => window.holds(c.order.opened_ns),
+                        CloseTime::Close => window.holds(c.closed_ns),
                         CloseTime::Both => {
-                            range.holds(c.order.opened_ns) || range.holds(c.closed_ns)
+                            window.holds(c.order.opened_ns) || window.holds(c.closed_ns)
                         }
                     })
                     .collect();
@@ -134,11 +141,18 @@ impl Exchange {
                 Value::Object(found)
             }
             AccountQuery::TradesHistory { range } => {
+                let window = range.window(|id| {
+                    records
+                        .trades
+                        .iter()
+                        .find(|t| t.txid == id)
+                        .map(|t| t.time_ns)
+                })?;
                 let matching: Vec<&TradeRecord> = records
                     .trades
                     .iter()
                     .rev()
-                    .filter(|t| range.holds(t.time_ns))
+                    .filter(|t| window.holds(t.time_ns))
                     .collect();
                 let trades: Map<String, Value> = page(&matching, range)
                     .map(|t| (t.txid.clone(), trade_json(t)))
@@ -150,11 +164,18 @@ impl Exchange {
                 assets,
                 kind,
             } => {
+                let window = range.window(|id| {
+                    records
+                        .ledgers
+                        .iter()
+                        .find(|l| l.ledger_id == id)
+                        .map(|l| l.timestamp.unix_nanos())
+                })?;
                 let matching: Vec<&LedgerEntry> = records
                     .ledgers
                     .iter()
                     .rev()
-                    .filter(|l| range.holds(l.timestamp.unix_nanos()))
+                    .filter(|l| window.holds(l.timestamp.unix_nanos()))
                     .filter(|l| {
                         assets
                             .as_ref()

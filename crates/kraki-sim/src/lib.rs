@@ -33,8 +33,8 @@
 //!   Kraken's names: `XXBTZUSD`, `XBT/USD`, every spelling Kraken takes),
 //!   `Time`, `SystemStatus`; and the account's private queries, signed
 //!   the same way: `Balance`, `BalanceEx`, `TradeBalance`, `OpenOrders`,
-//!   `ClosedOrders` (50 a page with `count`, `start`/`end` in Unix seconds,
-//!   `ofs`), `QueryOrders`, `TradesHistory`, `Ledgers`, `TradeVolume`, in
+//!   `ClosedOrders` (50 a page with `count`, `start`/`end` in Unix
+//!   seconds or a record's id, `ofs`), `QueryOrders`, `TradesHistory`, `Ledgers`, `TradeVolume`, in
 //!   Kraken's shapes and ids (`XXBT`, `ZUSD`; `descr.pair` `XBTUSD`; a
 //!   trade's `pair` `XXBTZUSD`), read from the account the private
 //!   WebSocket side trades. Checked in Kraken's order: `EAPI:Invalid key`,

@@ -169,6 +169,14 @@ async fn krakens_shapes_from_the_account_the_websocket_side_trades() {
     );
     assert_eq!(trade["maker"], true);
 
+    // A record's id stands for its time, exclusive, as Kraken takes it.
+    for (method, bound) in [("TradesHistory", "start"), ("TradesHistory", "end")] {
+        let around = result(&sim, method, &format!("{bound}={trade_id}")).await;
+        assert_eq!(around["count"], 0, "{method} {bound}={trade_id}: {around}");
+    }
+    let before = result(&sim, "ClosedOrders", &format!("end={id}&closetime=close")).await;
+    assert_eq!(before["count"], 0, "{before}");
+
     let ledgers = result(&sim, "Ledgers", "asset=all&aclass=currency&type=all").await;
     assert_eq!(ledgers["count"], 2, "{ledgers}");
     let mut legs: Vec<(&str, &str, &str)> = ledgers["ledger"]

@@ -4,7 +4,7 @@
 //! state as the WebSocket side.
 
 use super::params::Params;
-use crate::account_query::{AccountQuery, CloseTime, Range};
+use crate::account_query::{AccountQuery, Bound, CloseTime, Range};
 use crate::auth::{Signed, TOKEN_LIFETIME, Verified};
 use crate::engine::EngineCommand;
 use crate::rest_rate;
@@ -182,15 +182,28 @@ fn query(path: &str, params: &Params, shared: &Shared) -> Result<AccountQuery, &
     })
 }
 
-/// `start`, `end` (Unix seconds, exclusive) and `ofs`.
+/// Kraken's record ids: six, five and six letters or digits, dashed.
+fn is_record_id(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.iter().map(|p| p.len()).eq([6, 5, 6])
+        && parts
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// `start`, `end` (Unix seconds or a record's id, exclusive) and `ofs`.
 fn range(params: &Params) -> Result<Range, &'static str> {
-    let time = |name: &str| -> Result<Option<i128>, &'static str> {
+    let time = |name: &str| -> Result<Option<Bound>, &'static str> {
         params
             .get(name)
             .map(|v| {
-                let seconds = Decimal::parse(v.trim()).map_err(|_| INVALID_ARGUMENTS)?;
+                let v = v.trim();
+                if is_record_id(v) {
+                    return Ok(Bound::Id(v.to_owned()));
+                }
+                let seconds = Decimal::parse(v).map_err(|_| INVALID_ARGUMENTS)?;
                 let nanos = seconds.with_scale(9).ok_or(INVALID_ARGUMENTS)?;
-                Ok(i128::from(nanos.mantissa()))
+                Ok(Bound::Time(i128::from(nanos.mantissa())))
             })
             .transpose()
     };
