@@ -15,7 +15,13 @@ through many updates (and that a corrupt checksum is really caught), a
 WebSocket token over REST (and a refusal for a wrong secret), level3 with
 that token, the private executions and balances channels, and trading over
 WebSocket: add, amend, edit, cancel, a fill, batch add/cancel, cancel_all
-and the dead man's switch, each with its execution reports.
+and the dead man's switch, each with its execution reports. Along the way
+the SDK's REST `User` client reads the same account: `Balance` equal to
+the balances channel, the resting order in `OpenOrders` and `QueryOrders`,
+the filled one in `ClosedOrders`, its fill in `TradesHistory` under the
+execution's id, the fill's ledger entries in `Ledgers`, `BalanceEx`,
+`TradeBalance`, `TradeVolume`, and `EGeneral:Permission denied` for the
+simulator's key without query permissions.
 
 Only the SDK's public interface is used, with one exception documented in
 `order_book_client`. Exit status 0 when every check passed, 1 otherwise.
@@ -34,8 +40,12 @@ from collections.abc import Callable
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from kraken.exceptions import KrakenInvalidAPIKeyError, KrakenInvalidSignatureError
-from kraken.spot import Market, SpotClient, SpotOrderBookClient, SpotWSClient
+from kraken.exceptions import (
+    KrakenInvalidAPIKeyError,
+    KrakenInvalidSignatureError,
+    KrakenPermissionDeniedError,
+)
+from kraken.spot import Market, SpotClient, SpotOrderBookClient, SpotWSClient, User
 
 # The simulator's demo account (crates/kraki-cli/src/commands/sim.rs); the
 # environment may name another one when the sim was started with
@@ -43,6 +53,13 @@ from kraken.spot import Market, SpotClient, SpotOrderBookClient, SpotWSClient
 DEMO_KEY = "kraki-demo-key"
 DEMO_SECRET = (
     "a3Jha2ktc2ltIGRlbW8gc2VjcmV0OiBmb3Igb2ZmbGluZSB0ZXN0aW5nIG9ubHksIG5ldmVyIGEgcmVhbCBrZXku"
+)
+
+# The simulator's second demo key, which may trade but not query
+# (kraki_sim::DEMO_TRADE_ONLY_API_KEY).
+TRADE_ONLY_KEY = "kraki-demo-trade-only-key"
+TRADE_ONLY_SECRET = (
+    "a3Jha2ktc2ltIGRlbW8gc2VjcmV0IG9mIGEga2V5IHRoYXQgbWF5IHRyYWRlIGJ1dCBub3QgcXVlcnku"
 )
 
 TIMEOUT = 30.0  # seconds any single expectation may take on a busy 2-core box
@@ -540,6 +557,15 @@ async def private_and_trading(
         check(wallets.get("USD", 0) > 1000 and wallets.get("BTC", 0) > 0.01, f"balances: {wallets}")
         ok(f"private: executions and balances subscribed, snapshots ({len(wallets)} assets)")
 
+        user = User(key=key, secret=secret, url=rest)
+        rest_balances = user.get_account_balance()
+        for asset, rest_id in (("BTC", "XXBT"), ("USD", "ZUSD"), ("ETH", "XETH")):
+            check(
+                Decimal(rest_balances[rest_id]) == Decimal(str(wallets[asset])),
+                f"REST Balance {rest_id} vs the balances channel's {asset}: {rest_balances} / {wallets}",
+            )
+        ok(f"REST User: Balance equals the balances channel ({len(rest_balances)} assets, X/Z ids)")
+
         bid = Decimal(str(tickers["BTC/USD"]["bid"]))
         # Far below the market: rests, never fills while we look at it.
         low = (bid * Decimal("0.8")).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
@@ -553,6 +579,19 @@ async def private_and_trading(
         check(added["result"].get("cl_ord_id") == "sdk-check-1", f"add_order result: {added}")
         await inbox.wait(exec_reports(inbox, order_id, "new"), "exec_type new")
         ok(f"trading: add_order (limit, post_only) acked with {order_id}; execution report new")
+
+        open_orders = user.get_open_orders()["open"]
+        check(order_id in open_orders, f"OpenOrders lacks {order_id}: {open_orders}")
+        resting = open_orders[order_id]
+        check(resting["status"] == "open" and resting["descr"]["pair"] == "XBTUSD", f"open order: {resting}")
+        check(Decimal(resting["descr"]["price"]) == low and Decimal(resting["vol"]) == Decimal("0.001"),
+              f"open order price and volume: {resting}")
+        check("post" in resting["oflags"], f"open order flags: {resting}")
+        queried = user.get_orders_info(txid=order_id)
+        check(queried[order_id]["status"] == "open", f"QueryOrders: {queried}")
+        held = user.get_balances()
+        check(Decimal(held["ZUSD"]["hold_trade"]) > 0, f"BalanceEx holds nothing for the order: {held}")
+        ok("REST User: the order placed over WebSocket is in OpenOrders and QueryOrders; BalanceEx holds for it")
 
         lower = (low - Decimal("100")).quantize(Decimal("0.1"))
         await call("amend_order", {"order_id": order_id, "order_qty": 0.002, "limit_price": float(lower)}, "amend_order")
@@ -592,6 +631,48 @@ async def private_and_trading(
             "two balances ledger updates for the fill",
         )
         ok(f"trading: market order filled ({report['last_qty']} @ {report['last_price']}); balances ledger updates")
+
+        closed = user.get_closed_orders()
+        check(market_id in closed["closed"] and closed["count"] >= 1, f"ClosedOrders lacks {market_id}: {closed}")
+        done = closed["closed"][market_id]
+        check(done["status"] == "closed" and Decimal(done["vol_exec"]) == Decimal("0.001"), f"closed order: {done}")
+        check(done["descr"]["ordertype"] == "market" and "closetm" in done, f"closed order: {done}")
+        trades = user.get_trades_history()["trades"]
+        mine = {txid: t for txid, t in trades.items() if t["ordertxid"] == market_id}
+        check(report["exec_id"] in mine, f"TradesHistory lacks the fill {report['exec_id']}: {trades}")
+        trade = mine[report["exec_id"]]
+        check(trade["pair"] == "XXBTZUSD" and trade["type"] == "buy", f"trade: {trade}")
+        check(Decimal(trade["price"]) == Decimal(str(report["last_price"])), f"trade price: {trade} / {report}")
+        check(Decimal(trade["vol"]) == Decimal(str(report["last_qty"])), f"trade volume: {trade} / {report}")
+        ledger = user.get_ledgers_info()
+        legs = {e["asset"]: e for e in ledger["ledger"].values() if e["refid"] == report["exec_id"]}
+        check(set(legs) == {"XXBT", "ZUSD"}, f"Ledgers for the fill: {ledger}")
+        check(Decimal(legs["XXBT"]["amount"]) == Decimal(str(report["last_qty"])), f"BTC leg: {legs}")
+        ws_legs = {
+            d["asset"]: d
+            for m in inbox.find(is_data("balances", kind="update"))
+            for d in m["data"]
+            if d.get("ref_id") == report["exec_id"]
+        }
+        check(set(ws_legs) == {"BTC", "USD"}, f"balances channel legs of the fill: {ws_legs}")
+        for asset, rest_id in (("BTC", "XXBT"), ("USD", "ZUSD")):
+            check(Decimal(legs[rest_id]["balance"]) == Decimal(str(ws_legs[asset]["balance"])),
+                  f"ledger balance {rest_id} vs the channel: {legs[rest_id]} / {ws_legs[asset]}")
+        rest_balances = user.get_account_balance()
+        check(Decimal(rest_balances["XXBT"]) == Decimal(str(ws_legs["BTC"]["balance"])),
+              f"Balance after the fill vs the channel: {rest_balances} / {ws_legs}")
+        ok("REST User: the fill in ClosedOrders, TradesHistory (under its exec_id) and Ledgers; Balance moved as the channel")
+
+        volume = user.get_trade_volume(pair="XBTUSD")
+        check(Decimal(volume["volume"]) > 0 and "XXBTZUSD" in volume["fees"], f"TradeVolume: {volume}")
+        valued = user.get_trade_balance()
+        check(Decimal(valued["eb"]) > Decimal(rest_balances["ZUSD"]), f"TradeBalance: {valued}")
+        try:
+            denied: object = User(key=TRADE_ONLY_KEY, secret=TRADE_ONLY_SECRET, url=rest).get_account_balance()
+        except KrakenPermissionDeniedError as e:
+            denied = e
+        check(isinstance(denied, KrakenPermissionDeniedError), f"a key without query permission got: {denied}")
+        ok("REST User: TradeVolume, TradeBalance; a key without query permission gets EGeneral:Permission denied")
 
         batch = await call(
             "batch_add",

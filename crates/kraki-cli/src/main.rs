@@ -43,6 +43,8 @@ enum Command {
     Balances(commands::private_stream::BalancesArgs),
     /// Print own order reports and fills.
     Executions(commands::private_stream::ExecutionsArgs),
+    /// Print own closed orders, trades or ledger entries over REST.
+    History(commands::history::Args),
 }
 
 /// Connects the client (through the proxy the environment names, if any),
@@ -71,6 +73,7 @@ fn main() -> ExitCode {
         Command::Order(args) => commands::order::run(&args),
         Command::Balances(args) => commands::private_stream::balances(&args),
         Command::Executions(args) => commands::private_stream::executions(&args),
+        Command::History(args) => commands::history::run(&args),
     };
     match result {
         Ok(code) => code,

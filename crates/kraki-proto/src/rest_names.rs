@@ -135,6 +135,29 @@ pub fn v2_symbol(wsname: &str) -> Option<String> {
     Some(format!("{}/{}", v2_asset(base), v2_asset(quote)))
 }
 
+/// The quote assets Kraken's REST pairs end with, in every spelling, the
+/// longest first, for splitting a pair name without a slash.
+const QUOTES: [&str; 22] = [
+    "PYUSD", "ZUSD", "ZEUR", "ZGBP", "ZJPY", "ZCAD", "XXBT", "XETH", "USDT", "USDC", "XBT", "ETH",
+    "USD", "EUR", "GBP", "JPY", "CAD", "CHF", "AUD", "DAI", "BTC", "DOT",
+];
+
+/// The v2 pair of a REST pair name in any of Kraken's spellings: the key
+/// (`XXBTZUSD`), the `altname` (`XBTUSD`), the `wsname` (`XBT/USD`) or
+/// the v2 symbol itself; `None` when the name cannot be split into two
+/// assets that spell it.
+#[must_use]
+pub fn v2_pair(rest: &str) -> Option<String> {
+    if rest.contains('/') {
+        return v2_symbol(rest);
+    }
+    QUOTES.iter().find_map(|quote| {
+        let base = rest.strip_suffix(quote).filter(|b| !b.is_empty())?;
+        let symbol = format!("{}/{}", v2_asset(base), v2_asset(quote));
+        names_pair(rest, &symbol).then_some(symbol)
+    })
+}
+
 /// Whether `name` is one of the spellings Kraken's REST takes for the v2
 /// pair `symbol`: the key (`XXBTZUSD`), the `altname` (`XBTUSD`), the
 /// `wsname` (`XBT/USD`) or the v2 symbol itself (`BTC/USD`).
@@ -184,6 +207,22 @@ mod tests {
             }
         }
         assert!(!names_pair("BTCUSD", "BTC/USD"));
+        for (name, symbol) in [
+            ("XXBTZUSD", "BTC/USD"),
+            ("XBTUSD", "BTC/USD"),
+            ("XBT/USD", "BTC/USD"),
+            ("XETHXXBT", "ETH/BTC"),
+            ("ETHXBT", "ETH/BTC"),
+            ("XDGUSD", "DOGE/USD"),
+            ("XBTUSDT", "BTC/USDT"),
+            ("SOLUSD", "SOL/USD"),
+            ("SHIBUSD", "SHIB/USD"),
+            ("XXBTZEUR", "BTC/EUR"),
+            ("USDCUSD", "USDC/USD"),
+        ] {
+            assert_eq!(v2_pair(name).as_deref(), Some(symbol), "{name}");
+        }
+        assert_eq!(v2_pair("NOTAPAIR"), None);
         assert!(!names_pair("XXBTZUSD", "ETH/USD"));
         assert_eq!(pair_names("BTCUSD"), None);
         assert_eq!(pair_names("BTC/"), None);

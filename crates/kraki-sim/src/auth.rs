@@ -17,6 +17,18 @@ pub const DEMO_API_KEY: &str = "kraki-demo-key";
 pub const DEMO_API_SECRET: &str =
     "a3Jha2ktc2ltIGRlbW8gc2VjcmV0OiBmb3Igb2ZmbGluZSB0ZXN0aW5nIG9ubHksIG5ldmVyIGEgcmVhbCBrZXku";
 
+/// The public key of a second demo account that may trade and get
+/// WebSocket tokens but lacks every query permission (`Query Funds`,
+/// `Query Open Orders & Trades`, `Query Closed Orders & Trades`, `Query
+/// Ledger Entries`): its REST queries answer `EGeneral:Permission denied`.
+/// Always accepted, whatever credentials are configured: like the demo
+/// key, it guards nothing.
+pub const DEMO_TRADE_ONLY_API_KEY: &str = "kraki-demo-trade-only-key";
+/// The base64 secret of [`DEMO_TRADE_ONLY_API_KEY`] (decodes to the text
+/// `kraki-sim demo secret of a key that may trade but not query.`).
+pub const DEMO_TRADE_ONLY_API_SECRET: &str =
+    "a3Jha2ktc2ltIGRlbW8gc2VjcmV0IG9mIGEga2V5IHRoYXQgbWF5IHRyYWRlIGJ1dCBub3QgcXVlcnku";
+
 /// How long an unused token stays valid (Kraken: `expires: 900`).
 pub(crate) const TOKEN_LIFETIME: Duration = Duration::from_secs(900);
 
@@ -59,15 +71,32 @@ pub(crate) struct Signed<'a> {
     pub(crate) content_type: Option<&'a str>,
 }
 
+/// One API key the simulator accepts. Its public key names its account.
+struct ApiKey {
+    api_key: String,
+    secret: Vec<u8>,
+    /// Whether it has the query permissions (funds, orders, trades,
+    /// ledgers).
+    may_query: bool,
+}
+
+/// The key a request was signed with, once its signature and nonce check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Verified {
+    /// The account: the public key.
+    pub(crate) account: String,
+    /// Whether the key has the query permissions.
+    pub(crate) may_query: bool,
+}
+
 /// Checks signatures, remembers nonces and issues tokens. Shared by every
 /// connection; its locks are never held across an `.await`.
 pub(crate) struct Auth {
-    api_key: String,
-    secret: Vec<u8>,
+    keys: Vec<ApiKey>,
     /// The last nonce accepted per key.
     last_nonce: Mutex<HashMap<String, u64>>,
-    /// Unused tokens and when they expire.
-    tokens: Mutex<HashMap<String, Instant>>,
+    /// Unused tokens: when they expire and the account they belong to.
+    tokens: Mutex<HashMap<String, (Instant, String)>>,
     /// The source of tokens.
     random: SystemRandom,
 }
@@ -75,7 +104,7 @@ pub(crate) struct Auth {
 impl std::fmt::Debug for Auth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Auth")
-            .field("api_key", &self.api_key)
+            .field("api_key", &self.keys.first().map(|k| k.api_key.as_str()))
             .finish_non_exhaustive()
     }
 }
@@ -84,12 +113,25 @@ impl Auth {
     /// # Errors
     /// When the secret is not base64.
     pub(crate) fn new(credentials: &Credentials) -> Result<Auth, String> {
-        let secret = BASE64
-            .decode(credentials.api_secret.trim().as_bytes())
-            .map_err(|e| format!("API secret is not base64: {e}"))?;
-        Ok(Auth {
+        let decode = |secret: &str| {
+            BASE64
+                .decode(secret.trim().as_bytes())
+                .map_err(|e| format!("API secret is not base64: {e}"))
+        };
+        let mut keys = vec![ApiKey {
             api_key: credentials.api_key.clone(),
-            secret,
+            secret: decode(&credentials.api_secret)?,
+            may_query: true,
+        }];
+        if credentials.api_key != DEMO_TRADE_ONLY_API_KEY {
+            keys.push(ApiKey {
+                api_key: DEMO_TRADE_ONLY_API_KEY.to_owned(),
+                secret: decode(DEMO_TRADE_ONLY_API_SECRET)?,
+                may_query: false,
+            });
+        }
+        Ok(Auth {
+            keys,
             last_nonce: Mutex::new(HashMap::new()),
             tokens: Mutex::new(HashMap::new()),
             random: SystemRandom::new(),
@@ -103,10 +145,12 @@ impl Auth {
         request: Signed<'_>,
         path: &str,
         body: &[u8],
-    ) -> Result<(), &'static str> {
-        if request.key.map(str::trim) != Some(self.api_key.as_str()) {
-            return Err("EAPI:Invalid key");
-        }
+    ) -> Result<Verified, &'static str> {
+        let key = request
+            .key
+            .map(str::trim)
+            .and_then(|k| self.keys.iter().find(|known| known.api_key == k))
+            .ok_or("EAPI:Invalid key")?;
         let signature = request
             .sign
             .and_then(|s| BASE64.decode(s.trim()).ok())
@@ -118,24 +162,27 @@ impl Auth {
         inner.update(body);
         let mut message = path.as_bytes().to_vec();
         message.extend_from_slice(inner.finish().as_ref());
-        let key = hmac::Key::new(hmac::HMAC_SHA512, &self.secret);
-        hmac::verify(&key, &message, &signature).map_err(|_| "EAPI:Invalid signature")?;
+        let hmac_key = hmac::Key::new(hmac::HMAC_SHA512, &key.secret);
+        hmac::verify(&hmac_key, &message, &signature).map_err(|_| "EAPI:Invalid signature")?;
         let mut nonces = self
             .last_nonce
             .lock()
             .map_err(|_| "EGeneral:Internal error")?;
         // Any scale works (a counter, ms or ns since the epoch), as long
         // as it increases per key.
-        let last = nonces.entry(self.api_key.clone()).or_insert(0);
+        let last = nonces.entry(key.api_key.clone()).or_insert(0);
         if nonce <= *last {
             return Err("EAPI:Invalid nonce");
         }
         *last = nonce;
-        Ok(())
+        Ok(Verified {
+            account: key.api_key.clone(),
+            may_query: key.may_query,
+        })
     }
 
-    /// A fresh token, valid for [`TOKEN_LIFETIME`] if unused.
-    pub(crate) fn issue_token(&self) -> String {
+    /// A fresh token for `account`, valid for [`TOKEN_LIFETIME`] if unused.
+    pub(crate) fn issue_token(&self, account: &str) -> String {
         // A token is a bearer credential for the account: 32 bytes from
         // the operating system's generator, not derived from a clock or a
         // counter another client could guess. Should the generator fail
@@ -148,15 +195,17 @@ impl Auth {
         let token = BASE64.encode(bytes).trim_end_matches('=').to_owned();
         if let Ok(mut tokens) = self.tokens.lock() {
             let now = Instant::now();
-            tokens.retain(|_, expiry| *expiry > now);
-            tokens.insert(token.clone(), now + TOKEN_LIFETIME);
+            tokens.retain(|_, (expiry, _)| *expiry > now);
+            tokens.insert(token.clone(), (now + TOKEN_LIFETIME, account.to_owned()));
         }
         token
     }
 
     /// The account (API key) a valid token belongs to.
     pub(crate) fn account_of(&self, token: &str) -> Option<String> {
-        self.token_is_valid(token).then(|| self.api_key.clone())
+        let tokens = self.tokens.lock().ok()?;
+        let (expiry, account) = tokens.get(token)?;
+        (*expiry > Instant::now()).then(|| account.clone())
     }
 
     /// Marks a token as in use by a private subscription: Kraken keeps
@@ -164,7 +213,7 @@ impl Auth {
     /// lives (§8.4); here, until [`Auth::expire_all`].
     pub(crate) fn keep_alive(&self, token: &str) {
         if let Ok(mut tokens) = self.tokens.lock() {
-            if let Some(expiry) = tokens.get_mut(token) {
+            if let Some((expiry, _)) = tokens.get_mut(token) {
                 // Far enough to never matter in a test, small enough to
                 // never overflow an `Instant`.
                 *expiry = Instant::now() + Duration::from_secs(10 * 365 * 24 * 3600);
@@ -183,7 +232,7 @@ impl Auth {
     pub(crate) fn token_is_valid(&self, token: &str) -> bool {
         self.tokens
             .lock()
-            .is_ok_and(|tokens| tokens.get(token).is_some_and(|e| *e > Instant::now()))
+            .is_ok_and(|tokens| tokens.get(token).is_some_and(|(e, _)| *e > Instant::now()))
     }
 }
 
@@ -265,8 +314,9 @@ mod tests {
         for (secret, path, body, content_type, sign) in vectors {
             let auth = auth(secret);
             assert_eq!(
-                auth.verify(signed(sign, content_type), path, body),
-                Ok(()),
+                auth.verify(signed(sign, content_type), path, body)
+                    .map(|v| v.account),
+                Ok("k".to_owned()),
                 "{path}"
             );
             // The same nonce again is a replay.
@@ -309,13 +359,14 @@ mod tests {
     #[test]
     fn tokens_are_valid_until_they_expire() {
         let auth = auth(DOCS_SECRET);
-        let token = auth.issue_token();
+        let token = auth.issue_token("k");
         assert_eq!(token.len(), 43);
         assert!(auth.token_is_valid(&token));
+        assert_eq!(auth.account_of(&token), Some("k".to_owned()));
         assert!(!auth.token_is_valid("forged"));
-        assert_ne!(auth.issue_token(), token);
+        assert_ne!(auth.issue_token("k"), token);
         if let Ok(mut tokens) = auth.tokens.lock() {
-            tokens.insert(token.clone(), Instant::now());
+            tokens.insert(token.clone(), (Instant::now(), "k".to_owned()));
         }
         assert!(!auth.token_is_valid(&token));
     }

@@ -4,6 +4,7 @@
 //! A subscriber gets its snapshot and its update receiver in one command,
 //! handled between two steps, so no update can fall between them.
 
+use crate::account_query::AccountQuery;
 use crate::clock;
 use crate::exchange::{Exchange, TradingConfig};
 use crate::feeds::{self, BookView};
@@ -71,6 +72,13 @@ pub(crate) enum EngineCommand {
         req_id: Option<u64>,
         time_in: Timestamp,
         reply: oneshot::Sender<Vec<String>>,
+    },
+    /// A private REST query of an account; the reply is its `result`, or
+    /// Kraken's error string.
+    Account {
+        account: String,
+        query: AccountQuery,
+        reply: oneshot::Sender<Result<serde_json::Value, &'static str>>,
     },
     /// A market participant trades `qty` at `price` on `symbol`, then
     /// replies (false for an unknown symbol or unusable numbers).
@@ -232,6 +240,14 @@ impl Engine {
                     self.publish(index, &step);
                 }
                 let _ = reply.send(frames);
+            }
+            EngineCommand::Account {
+                account,
+                query,
+                reply,
+            } => {
+                let answer = self.exchange.answer_query(&self.markets, &account, &query);
+                let _ = reply.send(answer);
             }
             EngineCommand::TradeTo {
                 symbol,

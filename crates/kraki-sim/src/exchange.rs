@@ -4,6 +4,7 @@
 //! current book.
 
 use crate::account::Account;
+use crate::account_records::{AccountRecords, ClosedOrder};
 use crate::dead_man::DeadMan;
 use crate::market::Market;
 use crate::order_ids::order_id;
@@ -48,6 +49,8 @@ pub(crate) struct Exchange {
     pub(crate) dead_man: DeadMan,
     feeds: HashMap<String, broadcast::Sender<Arc<PrivateEvent>>>,
     pub(crate) system: watch::Receiver<SystemStatus>,
+    /// Each account's closed orders, fills and ledger entries, for REST.
+    pub(crate) records: HashMap<String, AccountRecords>,
     next_seq: u64,
     /// Mixed into the ids this side makes (orders, executions, ledgers,
     /// amends), each kind with its own salt.
@@ -78,6 +81,7 @@ impl Exchange {
             dead_man: DeadMan::default(),
             feeds: HashMap::new(),
             system,
+            records: HashMap::new(),
             next_seq: 1,
             salt,
         }
@@ -236,7 +240,20 @@ impl Exchange {
         order.status = status;
         let account = order.account.clone();
         self.publish_report(&account, order.closed_report(exec_type, reason));
+        self.record_closed(&order, Some(reason));
         Some(order)
+    }
+
+    /// Keeps a closed order for REST's `ClosedOrders` and `QueryOrders`.
+    pub(crate) fn record_closed(&mut self, order: &UserOrder, reason: Option<&str>) {
+        self.records
+            .entry(order.account.clone())
+            .or_default()
+            .close(ClosedOrder {
+                order: order.clone(),
+                closed_ns: crate::clock::now_ns(),
+                reason: reason.map(str::to_owned),
+            });
     }
 
     /// The index of a pair's market.

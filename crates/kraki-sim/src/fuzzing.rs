@@ -68,6 +68,9 @@ impl HttpFuzzer {
             registry: Arc::new(Registry::new(FaultPlan::default())),
             system,
             pair_statuses,
+            rest_counters: crate::rest_rate::RestCounters::new(
+                crate::rest_rate::RestLimit::STARTER,
+            ),
         });
         HttpFuzzer {
             runtime,

@@ -31,7 +31,19 @@
 //! - REST: `GetWebSocketsToken` behind Kraken's signature (see
 //!   [`DEMO_API_KEY`] and [`DEMO_API_SECRET`]), `AssetPairs` (in
 //!   Kraken's names: `XXBTZUSD`, `XBT/USD`, every spelling Kraken takes),
-//!   `Time`, `SystemStatus`.
+//!   `Time`, `SystemStatus`; and the account's private queries, signed
+//!   the same way: `Balance`, `BalanceEx`, `TradeBalance`, `OpenOrders`,
+//!   `ClosedOrders` (50 a page with `count`, `start`/`end` in Unix
+//!   seconds or a record's id, `ofs`), `QueryOrders`, `TradesHistory`, `Ledgers`, `TradeVolume`, in
+//!   Kraken's shapes and ids (`XXBT`, `ZUSD`; `descr.pair` `XBTUSD`; a
+//!   trade's `pair` `XXBTZUSD`), read from the account the private
+//!   WebSocket side trades. Checked in Kraken's order: `EAPI:Invalid key`,
+//!   `EAPI:Invalid signature`, `EAPI:Invalid nonce` (the last nonce is
+//!   kept per key), the key's REST call counter (`EAPI:Rate limit
+//!   exceeded`, see [`Simulator::rest_rate_limit`]; `GetWebSocketsToken`
+//!   is not counted), then `EGeneral:Permission denied` for
+//!   [`DEMO_TRADE_ONLY_API_KEY`], a second demo key, always accepted,
+//!   that may trade and take tokens but not query.
 //! - The engine's state on the [`SimHandle`]: [`SimHandle::set_status`]
 //!   pushes a `status` update to every connection and REST `SystemStatus`;
 //!   [`SimHandle::set_pair_status`] changes one pair's `status` (`online`,
@@ -244,6 +256,9 @@
 //! messages on every run, timestamps aside.
 
 mod account;
+mod account_answers;
+mod account_query;
+mod account_records;
 mod ack;
 mod auth;
 mod clock;
@@ -278,6 +293,7 @@ mod rate_counter;
 mod refusal;
 mod request_body;
 mod rest;
+mod rest_rate;
 mod rng;
 mod server;
 mod session;
@@ -287,7 +303,9 @@ mod sweep;
 mod trading;
 mod trading_checks;
 
-pub use auth::{Credentials, DEMO_API_KEY, DEMO_API_SECRET};
+pub use auth::{
+    Credentials, DEMO_API_KEY, DEMO_API_SECRET, DEMO_TRADE_ONLY_API_KEY, DEMO_TRADE_ONLY_API_SECRET,
+};
 pub use connections::Connection;
 pub use fault_plan::{FaultPlan, SUBSCRIPTION_REJECTED};
 pub use kraki_proto::Decimal;

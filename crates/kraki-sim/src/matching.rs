@@ -11,6 +11,7 @@
 //! taken first. Prints of the user's own taker orders do not fill the
 //! user's resting orders (no self-matching).
 
+use crate::account_records::TradeRecord;
 use crate::exchange::{Exchange, IdKind, MAKER_FEE_BPS, TAKER_FEE_BPS, UNFILLED_REASON};
 use crate::history::TradeRec;
 use crate::market::{Market, Step};
@@ -71,11 +72,36 @@ impl Exchange {
         let filled = done.then(|| order.filled_report()).flatten();
         let account_key = order.account.clone();
         let side = order.side;
+        let order_id = order.order_id.clone();
+        let order_type = order.order_type.clone();
+        let trade = TradeRecord {
+            txid: exec_id.clone(),
+            postxid: String::new(),
+            order_id,
+            symbol: spec.symbol.clone(),
+            time_ns: crate::clock::now_ns(),
+            side: order.side,
+            order_type,
+            price: order.price_decimal(price),
+            cost: order.quote_decimal(cost),
+            fee: order.quote_decimal(fee),
+            vol: order.qty_decimal(qty),
+            maker,
+            trade_id,
+            usd_volume: usd_value(markets, &spec.quote, cost, quote_scale),
+        };
         if done {
-            self.orders.remove(&seq);
+            if let Some(closed) = self.orders.remove(&seq) {
+                self.record_closed(&closed, None);
+            }
         }
         self.publish_report(&account_key, report);
         self.publish_report(&account_key, filled);
+        let (_, postxid) = self.new_id(IdKind::Exec);
+        self.records
+            .entry(account_key.clone())
+            .or_default()
+            .trade(TradeRecord { postxid, ..trade });
 
         let base_amount = rescale(i128::from(qty), spec.qty_precision, base_scale, false);
         let (base_delta, quote_delta) = match side {
@@ -109,6 +135,10 @@ impl Exchange {
                 balance: decimal(balance, scale),
                 user: None,
             };
+            self.records
+                .entry(account_key.clone())
+                .or_default()
+                .ledger(entry.clone());
             self.publish(&account_key, PrivateEvent::Ledger(Box::new(entry)));
         }
     }
@@ -308,7 +338,7 @@ fn order_tif(exchange: &Exchange, seq: u64) -> Option<TimeInForce> {
 
 /// A fee's value in USD at 4 places: itself for USD, else through the
 /// `<asset>/USD` market's last price; 0 when there is none.
-fn usd_value(markets: &[Market], asset: &str, units: i128, scale: u8) -> i128 {
+pub(crate) fn usd_value(markets: &[Market], asset: &str, units: i128, scale: u8) -> i128 {
     if asset == "USD" {
         return rescale(units, scale, 4, false);
     }

@@ -76,6 +76,9 @@ pub(crate) struct UserOrder {
     /// When placed or last amended, for the rate counter's age penalties.
     pub(crate) touched_at: Instant,
     pub(crate) placed_at: Instant,
+    /// When it was opened, in nanoseconds since the Unix epoch (REST
+    /// `opentm`).
+    pub(crate) opened_ns: i128,
     pub(crate) status: OrderStatus,
 }
 

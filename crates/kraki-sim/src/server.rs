@@ -11,6 +11,7 @@ use crate::http;
 use crate::markets::{PairSpec, default_markets};
 use crate::pair_status::PairStatusError;
 use crate::refusal::Refusal;
+use crate::rest_rate::{RestCounters, RestLimit};
 use crate::shared::Shared;
 use kraki_proto::Decimal;
 use kraki_proto::channels::{PairStatus, SystemStatus};
@@ -38,6 +39,7 @@ pub struct Simulator {
     status_on_private: bool,
     balances: Vec<(String, Decimal)>,
     max_rate_count: u32,
+    rest_limit: RestLimit,
     faults: FaultPlan,
     max_connections: usize,
     request_timeout: Duration,
@@ -58,6 +60,7 @@ impl Default for Simulator {
             status_on_private: true,
             balances: default_balances(),
             max_rate_count: 125,
+            rest_limit: RestLimit::STARTER,
             faults: FaultPlan::default(),
             max_connections: 512,
             request_timeout: Duration::from_secs(10),
@@ -178,6 +181,22 @@ impl Simulator {
         self
     }
 
+    /// Kraken's REST call counter per API key: its ceiling and its decay
+    /// per second. Every private call but `GetWebSocketsToken` adds 1
+    /// (`Ledgers` and `TradesHistory` add 2); a call that would pass the
+    /// ceiling is refused with `EAPI:Rate limit exceeded` and not counted.
+    /// Default is Kraken's starter tier, 15 decaying 0.33 per second
+    /// (intermediate: 20 and 0.5, pro: 20 and 1). The decay is kept to
+    /// thousandths.
+    pub fn rest_rate_limit(mut self, max: u32, decay_per_second: f64) -> Self {
+        self.rest_limit = RestLimit {
+            max,
+            decay_thousandths_per_second: (decay_per_second.clamp(0.0, 1_000_000.0) * 1000.0)
+                .round() as u32,
+        };
+        self
+    }
+
     /// The lasting faults every connection starts with (e.g. "every
     /// connection closes after 500 messages"); see [`FaultPlan`].
     /// [`SimHandle::set_faults`] changes them at runtime. Default is none.
@@ -253,6 +272,7 @@ impl Simulator {
             registry: registry.clone(),
             system,
             pair_statuses,
+            rest_counters: RestCounters::new(self.rest_limit),
         });
         let (stop_tx, stop_rx) = oneshot::channel();
         let refuse = Arc::new(Refusal::default());

@@ -6,6 +6,7 @@ use crate::connections::Registry;
 use crate::engine::EngineCommand;
 use crate::feed_faults::FeedFaults;
 use crate::markets::PairSpec;
+use crate::rest_rate::RestCounters;
 use kraki_proto::channels::{PairStatus, SystemStatus};
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,4 +34,6 @@ pub(crate) struct Shared {
     /// Each pair's status, in `specs` order, for REST `AssetPairs`; the
     /// engine, which owns the markets, publishes every change.
     pub(crate) pair_statuses: watch::Receiver<Vec<PairStatus>>,
+    /// Kraken's REST call counter of each API key.
+    pub(crate) rest_counters: RestCounters,
 }

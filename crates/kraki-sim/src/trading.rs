@@ -344,6 +344,7 @@ impl Exchange {
             amended: false,
             touched_at: now,
             placed_at: now,
+            opened_ns: now_ns,
             status: OrderStatus::PendingNew,
         };
         let (asset, need) = if is_market(&o.order_type) && trigger.is_none() {

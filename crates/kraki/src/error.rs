@@ -1,5 +1,6 @@
 //! The client's error type.
 
+use crate::rest_error::{RestError, RestErrorKind};
 use crate::transport_error::TransportError;
 use std::fmt;
 
@@ -95,6 +96,20 @@ impl Error {
             self,
             Error::Connect { .. } | Error::Timeout { .. } | Error::Http(_) | Error::NotConnected(_)
         )
+    }
+
+    /// Kraken's REST errors, each with its kind and its text verbatim;
+    /// empty unless this is [`Error::Rest`].
+    pub fn rest_errors(&self) -> Vec<RestError> {
+        match self {
+            Error::Rest(texts) => texts.iter().map(|t| RestError::new(t)).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether this is [`Error::Rest`] with an error of that kind.
+    pub fn is_rest_error(&self, kind: RestErrorKind) -> bool {
+        self.rest_errors().iter().any(|e| e.kind == kind)
     }
 
     /// True when Kraken answered with an error.

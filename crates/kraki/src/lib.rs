@@ -64,6 +64,7 @@ mod proxy_error;
 mod published;
 mod rate_counter;
 pub mod rest;
+mod rest_error;
 mod rules;
 mod sequence;
 mod settings;

@@ -6,6 +6,7 @@ pub(crate) mod channel_args;
 pub(crate) mod check;
 pub(crate) mod decode;
 pub(crate) mod demo;
+pub(crate) mod history;
 pub(crate) mod order;
 pub(crate) mod private_stream;
 pub(crate) mod record;

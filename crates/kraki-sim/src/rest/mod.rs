@@ -1,13 +1,16 @@
-//! The REST endpoints: `GetWebSocketsToken` behind Kraken's request
-//! signature, and the public `AssetPairs`, `Time` and `SystemStatus`.
+//! The REST endpoints: the private ones behind Kraken's request signature
+//! (`GetWebSocketsToken` and the account's balances, orders, trades,
+//! ledgers and volume, see `private`), and the public `AssetPairs`, `Time`
+//! and `SystemStatus`.
 //! Answers are Kraken's envelope, `{"error":[…],"result":…}`, with HTTP 200
 //! even for errors, as Kraken does.
 
 mod asset_pairs;
 mod params;
+mod private;
 mod status;
 
-use crate::auth::{Signed, TOKEN_LIFETIME};
+use crate::auth::Signed;
 use crate::shared::Shared;
 use http::StatusCode;
 use http::request::Parts;
@@ -21,20 +24,16 @@ pub(crate) async fn answer(head: &Parts, body: &[u8], shared: &Shared) -> (Statu
     let params = Params::new(head.uri.query().unwrap_or(""), body);
     let header = |name: &str| head.headers.get(name).and_then(|v| v.to_str().ok());
     match (head.method.as_str(), path) {
-        ("POST", "/0/private/GetWebSocketsToken") => {
-            let auth = &shared.auth;
+        ("POST", path) if private::serves(path) => {
             let signed = Signed {
                 key: header("api-key"),
                 sign: header("api-sign"),
                 content_type: header("content-type"),
             };
-            match auth.verify(signed, path, body) {
-                Ok(()) => (
-                    StatusCode::OK,
-                    json!({"error": [], "result": {"token": auth.issue_token(), "expires": TOKEN_LIFETIME.as_secs()}}),
-                ),
-                Err(e) => (StatusCode::OK, json!({"error": [e]})),
-            }
+            (
+                StatusCode::OK,
+                private::answer(path, signed, body, &params, shared).await,
+            )
         }
         // Kraken takes public calls as GET with a query or POST with a form.
         ("GET" | "POST", "/0/public/AssetPairs") => {

@@ -32,10 +32,6 @@ impl Params {
 
     /// A boolean parameter: `true`/`false` in any case, as the widely used
     /// clients send them; `None` when absent or not a boolean.
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "for the endpoints with boolean parameters")
-    )]
     pub(crate) fn flag(&self, name: &str) -> Option<bool> {
         match self.get(name)? {
             v if v.eq_ignore_ascii_case("true") => Some(true),

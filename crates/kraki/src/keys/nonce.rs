@@ -1,11 +1,24 @@
 //! REST nonces: microseconds since the Unix epoch, strictly increasing.
 //!
-//! Kraken wants a nonce that increases per API key (§8.2). Taking it from
-//! the clock (rather than a counter starting at 1) keeps it increasing
-//! across separate processes that use the same key, and across restarts.
-//! Within a process two calls in the same microsecond still get distinct,
-//! increasing values, and a clock stepping backwards never makes the nonce
-//! go down.
+//! Kraken wants a nonce that increases per API key (§8.2). The choice for
+//! processes that share a key: take it from the clock rather than from a
+//! counter starting at 1 or from a file the processes lock. The clock
+//! keeps nonces increasing across restarts and across every process on
+//! one machine with nothing shared between them; a counter would start
+//! below the last process's, and a locked file would have to be held
+//! until Kraken has read the request to order anything. Within a process
+//! two calls in the same microsecond still get distinct, increasing
+//! values, and a clock stepping backwards never makes the nonce go down.
+//!
+//! What the clock cannot order is the moment between taking a nonce and
+//! Kraken reading it: two processes calling at once may arrive in the
+//! other order, and the later nonce wins. The overtaken call is refused
+//! with `EAPI:Invalid nonce`; [`crate::rest::RestClient`] makes a read
+//! again with a fresh nonce (never an order). Kraken's per-key "nonce
+//! window" setting absorbs such races too. A key must keep one scale:
+//! after a client with larger nonces (python-kraken-sdk counts 10 ns
+//! units) has used it, these are refused; and a clock set back below the
+//! last nonce used stalls the key until it catches up.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};

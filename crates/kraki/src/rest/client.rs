@@ -1,15 +1,23 @@
-//! Kraken's REST API, the small part kraki needs: the WebSocket token
-//! (signed, §8) and the asset pairs (public, for order validation).
+//! The REST client: its base URL, transport and settings, the WebSocket
+//! token (signed, §8), the asset pairs (public, for order validation),
+//! and the signed-call path every private call takes (Kraken's nonce,
+//! signature, call counter and the retries that are safe).
 
-use crate::Error;
 use crate::cleartext;
 use crate::keys::{Credentials, api_sign, next_nonce};
+use crate::rest::call_counter::{self, CallCounter};
+use crate::rest::envelope::{check_errors, envelope};
+use crate::rest::form::form_body;
 use crate::rest::http1::{self, FORM, Header};
+use crate::rest_error::RestErrorKind;
 use crate::shown_url;
 use crate::transport::Transport;
+use crate::{Error, RateTier};
+use bytes::Bytes;
 use http::Uri;
 use kraki_proto::Token;
 use serde_json::Value;
+use std::sync::Arc;
 use std::time::Duration;
 use zeroize::Zeroizing;
 
@@ -29,7 +37,29 @@ pub struct RestClient {
     /// Signed calls may go over `http://` to a host other than this
     /// machine (see [`RestClient::danger_send_credentials_unencrypted`]).
     unencrypted_credentials: bool,
+    /// Kraken's REST call counter, shared by clones; `None` when calls
+    /// are not paced ([`RestClient::unthrottled`]).
+    counter: Option<Arc<CallCounter>>,
 }
+
+/// Whether a signed call may be made again after a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Retry {
+    /// Read-only: made again, with a fresh nonce and signature, after a
+    /// failure that may pass (a nonce overtaken by another process, a
+    /// full counter, a busy exchange, a lost connection).
+    ReadOnly,
+    /// Never made twice by kraki: an order (which could be placed twice),
+    /// or a call whose caller retries on its own terms (the WebSocket
+    /// token, fetched by a connect with its own backoff).
+    Never,
+}
+
+/// Attempts of a read-only call in all.
+const READ_ATTEMPTS: u32 = 4;
+/// The pause before the second attempt after a failure other than a full
+/// counter; doubled for each further one.
+const FIRST_PAUSE: Duration = Duration::from_millis(250);
 
 impl std::fmt::Debug for RestClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -75,7 +105,27 @@ impl RestClient {
             transport,
             timeout: Duration::from_secs(10),
             unencrypted_credentials: false,
+            counter: Some(Arc::new(CallCounter::new(RateTier::Starter))),
         })
+    }
+
+    /// The account's verification tier, which sets Kraken's REST call
+    /// counter: starter (the default) may reach 15, decaying 0.33 per
+    /// second; intermediate 20 at 0.5; pro 20 at 1. Private calls wait
+    /// until the counter has room (ledger and trade history queries cost
+    /// 2, the others 1), so they are not refused with `EAPI:Rate limit
+    /// exceeded`. The counter starts empty and is shared by this client's
+    /// clones, per API key.
+    pub fn tier(mut self, tier: RateTier) -> Self {
+        self.counter = Some(Arc::new(CallCounter::new(tier)));
+        self
+    }
+
+    /// Sends every call at once, without the local call counter: for a
+    /// server with no counter, or to see its refusals.
+    pub fn unthrottled(mut self) -> Self {
+        self.counter = None;
+        self
     }
 
     /// How long one call may take, connecting and reading the whole
@@ -107,9 +157,9 @@ impl RestClient {
     /// `EAPI:Invalid key`), [`Error::Http`] when Kraken cannot be reached
     /// or answers with something that is not its JSON envelope.
     pub async fn websockets_token(&self, credentials: &Credentials) -> Result<IssuedToken, Error> {
-        let result = self
-            .private(credentials, "/0/private/GetWebSocketsToken")
-            .await?;
+        let path = "/0/private/GetWebSocketsToken";
+        let body = self.signed(credentials, path, &[], Retry::Never).await?;
+        let result = envelope(path, 200, &body)?;
         let token = result
             .get("token")
             .and_then(Value::as_str)
@@ -145,9 +195,55 @@ impl RestClient {
         envelope("AssetPairs", response.status, &response.body)
     }
 
-    /// A signed POST with a form body holding only the nonce. Refused
-    /// before anything is signed when it would travel unencrypted.
-    async fn private(&self, credentials: &Credentials, path: &str) -> Result<Value, Error> {
+    /// A signed POST of `params` to `path`: paced by the call counter
+    /// (the token excepted, see [`call_counter`]), and for a
+    /// [`Retry::ReadOnly`] call made again after a failure that may pass,
+    /// each time with a fresh nonce and signature. The answer's body once
+    /// its `error` array is empty.
+    pub(crate) async fn signed(
+        &self,
+        credentials: &Credentials,
+        path: &str,
+        params: &[(&str, String)],
+        retry: Retry,
+    ) -> Result<Bytes, Error> {
+        let counted = path != "/0/private/GetWebSocketsToken";
+        let mut attempt = 1;
+        loop {
+            if let Some(counter) = self.counter.as_ref().filter(|_| counted) {
+                counter
+                    .take(credentials.key(), call_counter::cost(path))
+                    .await;
+            }
+            let failure = match self.signed_once(credentials, path, params).await {
+                Ok(body) => return Ok(body),
+                Err(e) => e,
+            };
+            if retry == Retry::Never || attempt >= READ_ATTEMPTS || !retryable(&failure) {
+                return Err(failure);
+            }
+            let full = failure
+                .rest_errors()
+                .iter()
+                .any(|e| e.kind == RestErrorKind::RateLimitExceeded);
+            match (&self.counter, full) {
+                // The next `take` waits for the room.
+                (Some(counter), true) => counter.mark_full(credentials.key()),
+                _ => tokio::time::sleep(FIRST_PAUSE * 2u32.pow(attempt - 1)).await,
+            }
+            tracing::debug!(path, attempt, "retrying a read-only REST call: {failure}");
+            attempt += 1;
+        }
+    }
+
+    /// One signed POST with a fresh nonce. Refused before anything is
+    /// signed when it would travel unencrypted.
+    async fn signed_once(
+        &self,
+        credentials: &Credentials,
+        path: &str,
+        params: &[(&str, String)],
+    ) -> Result<Bytes, Error> {
         let host = self.base.host().unwrap_or_default();
         cleartext::check(
             &self.base,
@@ -156,7 +252,7 @@ impl RestClient {
             self.unencrypted_credentials.then_some(()).ok_or(OPT_IN),
         )?;
         let nonce = next_nonce();
-        let body = format!("nonce={nonce}");
+        let body = form_body(nonce, params);
         let sign = Zeroizing::new(api_sign(credentials.secret(), path, nonce, body.as_bytes()));
         let headers = [
             Header {
@@ -182,35 +278,20 @@ impl RestClient {
         )
         .await
         .map_err(Error::Http)?;
-        envelope(path, response.status, &response.body)
+        check_errors(path, response.status, &response.body)?;
+        Ok(response.body)
     }
 }
 
-/// Kraken's `{"error":[…],"result":…}`: the result, or the errors verbatim.
-fn envelope(what: &str, status: u16, body: &[u8]) -> Result<Value, Error> {
-    let parsed: Value = serde_json::from_slice(body).map_err(|_| {
-        let shown: String = String::from_utf8_lossy(body).chars().take(120).collect();
-        Error::bad_answer(format!(
-            "{what}: HTTP {status} with a body that is not JSON: {shown:?}"
-        ))
-    })?;
-    let errors: Vec<String> = parsed
-        .get("error")
-        .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
-    if !errors.is_empty() {
-        return Err(Error::Rest(errors));
-    }
-    match parsed.get("result") {
-        Some(result) => Ok(result.clone()),
-        None => Err(Error::bad_answer(format!(
-            "{what}: HTTP {status} without a result or an error"
-        ))),
+/// Whether a read-only call that failed so may succeed if made again.
+fn retryable(error: &Error) -> bool {
+    match error {
+        Error::Rest(_) => error
+            .rest_errors()
+            .iter()
+            .any(|e| e.kind.is_retryable_for_reads()),
+        Error::Http(_) => true,
+        _ => false,
     }
 }
 
@@ -218,22 +299,6 @@ fn envelope(what: &str, status: u16, body: &[u8]) -> Result<Value, Error> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    #[test]
-    fn krakens_errors_come_back_verbatim() {
-        let err = envelope("x", 200, br#"{"error":["EAPI:Invalid nonce"]}"#).unwrap_err();
-        assert!(
-            matches!(&err, Error::Rest(e) if e == &["EAPI:Invalid nonce"]),
-            "{err:?}"
-        );
-        assert_eq!(err.to_string(), "Kraken REST error: EAPI:Invalid nonce");
-    }
-
-    #[test]
-    fn a_non_json_body_is_described() {
-        let err = envelope("AssetPairs", 502, b"<html>bad gateway</html>").unwrap_err();
-        assert!(err.to_string().contains("HTTP 502"), "{err}");
-    }
 
     #[test]
     fn urls_must_be_http() {
