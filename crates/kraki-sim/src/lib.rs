@@ -264,6 +264,7 @@ mod history;
 mod http;
 mod level3;
 mod market;
+mod market_query;
 mod markets;
 mod matching;
 mod money;
