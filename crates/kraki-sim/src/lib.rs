@@ -31,7 +31,9 @@
 //! - REST: `GetWebSocketsToken` behind Kraken's signature (see
 //!   [`DEMO_API_KEY`] and [`DEMO_API_SECRET`]), `AssetPairs` (in
 //!   Kraken's names: `XXBTZUSD`, `XBT/USD`, every spelling Kraken takes),
-//!   `Time`, `SystemStatus`.
+//!   `Time`, `SystemStatus`, `Assets`, and the market data `Ticker`,
+//!   `OHLC`, `Depth`, `Trades` and `Spread` in Kraken's shapes, from the
+//!   state the WebSocket channels show (the running candle included).
 //! - The engine's state on the [`SimHandle`]: [`SimHandle::set_status`]
 //!   pushes a `status` update to every connection and REST `SystemStatus`;
 //!   [`SimHandle::set_pair_status`] changes one pair's `status` (`online`,

@@ -80,7 +80,8 @@ fn ticker(market: &Market) -> Value {
     let p = |units: i64| price(spec, units).to_string();
     let q = |units: i64| qty(spec, units).to_string();
     // Kraken writes a level's size twice: its whole lots, then exactly.
-    let whole = |units: i64| (units / 10i64.pow(u32::from(spec.qty_precision))).to_string();
+    let lot = 10i64.checked_pow(u32::from(spec.qty_precision));
+    let whole = |units: i64| lot.map_or(0, |lot| units / lot).to_string();
     json!({
         "a": [p(ask), whole(ask_qty), q(ask_qty)],
         "b": [p(bid), whole(bid_qty), q(bid_qty)],
