@@ -430,6 +430,12 @@ async fn retries_stop_after_three_and_other_errors_are_not_retried() {
     assert!(matches!(&err, Error::Rest(e) if e == &["EGeneral:Invalid arguments"]));
     assert_eq!(count.load(Ordering::SeqCst), 1);
 
+    // Something that is not HTTP would answer the same again.
+    let (url, count) = scripted_server(vec!["SSH-2.0-OpenSSH_9.6\r\n"]).await;
+    let err = RestClient::new(&url).unwrap().time().await.unwrap_err();
+    assert_eq!(err.to_string(), "REST: HTTP: invalid HTTP version parsed");
+    assert_eq!(count.load(Ordering::SeqCst), 1);
+
     // A result that is not Kraken's shape is named, not retried.
     let (url, count) = scripted_server(vec![http(
         "200 OK",

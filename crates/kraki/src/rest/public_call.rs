@@ -70,17 +70,20 @@ pub(crate) fn read<T: DeserializeOwned>(status: u16, body: &[u8]) -> Answer<T> {
 
 /// Whether a failure to exchange the request may pass on another try: a
 /// connection that could not be made or broke, or no answer in time.
-/// Not a bad URL, a refused proxy or an answer too large to read.
+/// Not a bad URL, a refused proxy, an answer too large to read, or one
+/// that is not HTTP (the server would answer the same again).
 pub(crate) fn is_transient(error: &TransportError) -> bool {
-    matches!(
-        error,
+    match error {
         TransportError::Connect { .. }
-            | TransportError::Io { .. }
-            | TransportError::Tls { .. }
-            | TransportError::Timeout { .. }
-            | TransportError::Http { .. }
-            | TransportError::ClosedByServer { .. }
-    )
+        | TransportError::Io { .. }
+        | TransportError::Tls { .. }
+        | TransportError::Timeout { .. }
+        | TransportError::ClosedByServer { .. } => true,
+        TransportError::Http { source, .. } => source
+            .downcast_ref::<hyper::Error>()
+            .is_none_or(|e| !e.is_parse() && !e.is_user()),
+        _ => false,
+    }
 }
 
 /// `name=value&…`, each value percent-encoded (a pair's slash included).
