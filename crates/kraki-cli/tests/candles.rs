@@ -258,3 +258,37 @@ fn pages_are_followed_to_the_end_with_last_as_the_next_since() {
         "exact digits: {out}"
     );
 }
+
+#[test]
+fn the_environments_proxy_is_used_and_its_password_never_shown() {
+    // A proxy on loopback that records the first line it is sent, then
+    // refuses; the REST host is not loopback, so it is not bypassed.
+    let proxy = TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy_url = format!("http://user:hunter2@{}", proxy.local_addr().unwrap());
+    let seen = std::thread::spawn(move || {
+        let (tcp, _) = proxy.accept().unwrap();
+        let mut line = String::new();
+        BufReader::new(tcp.try_clone().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let mut tcp = tcp;
+        tcp.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+            .unwrap();
+        line
+    });
+    let (code, _, err) = common::run_with_env(
+        &[
+            "candles",
+            "BTC/USD",
+            "--interval",
+            "1",
+            "--rest-url",
+            "http://203.0.113.7",
+        ],
+        &[("HTTPS_PROXY", &proxy_url)],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(seen.join().unwrap(), "CONNECT 203.0.113.7:80 HTTP/1.1\r\n");
+    assert!(err.contains("refused CONNECT"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+}

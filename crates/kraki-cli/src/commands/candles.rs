@@ -36,7 +36,9 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     check::symbol(&args.symbol)?;
     check::ohlc_interval(args.interval)?;
     let since = args.since.as_deref().map(since_seconds).transpose()?;
-    let rest = RestClient::new(&args.rest_url).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // Through the environment's proxy, as the other commands connect.
+    let rest =
+        RestClient::with_proxy_from_env(&args.rest_url).map_err(|e| anyhow::anyhow!("{e}"))?;
     let runtime = tokio::runtime::Runtime::new()?;
     let progress = std::io::stderr().is_terminal();
     let mut out = std::io::stdout().lock();

@@ -6,6 +6,7 @@ mod asset_pairs;
 mod assets;
 mod client;
 mod depth;
+mod env_proxy;
 pub(crate) mod http1;
 mod ohlc;
 mod pair_request;
