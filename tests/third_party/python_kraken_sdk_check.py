@@ -12,7 +12,11 @@ Usage (the four URLs exactly as `kraki sim` prints them):
 What it checks, in order: every public channel (acks per symbol, snapshots
 and updates), the SDK's checksum-verified order book at several depths
 through many updates (and that a corrupt checksum is really caught), a
-WebSocket token over REST (and a refusal for a wrong secret), level3 with
+WebSocket token over REST (and a refusal for a wrong secret), REST market
+data read beside the WebSocket channels (its `Market` client's OHLC against
+the ohlc channel's candles, Trades against the trade channel by trade_id,
+Depth against the book channel's snapshot, Ticker, Spread, Assets and
+Kraken's errors), level3 with
 that token, the private executions and balances channels, and trading over
 WebSocket: add, amend, edit, cancel, a fill, batch add/cancel, cancel_all
 and the dead man's switch, each with its execution reports. Along the way
@@ -37,13 +41,17 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from kraken.exceptions import (
     KrakenInvalidAPIKeyError,
+    KrakenInvalidArgumentsError,
     KrakenInvalidSignatureError,
     KrakenPermissionDeniedError,
+    KrakenUnknownAssetError,
+    KrakenUnknownAssetPairError,
 )
 from kraken.spot import Market, SpotClient, SpotOrderBookClient, SpotWSClient, User
 
@@ -478,6 +486,120 @@ async def rest_calls(rest: str, key: str, secret: str) -> None:
 
 
 # --------------------------------------------------------------------------
+# REST market data, read beside the WebSocket channels
+
+
+def same_number(rest_text: str, ws_value: object) -> bool:
+    """A REST figure (a string) and the WebSocket's (a JSON number, read by
+    the SDK as a float whose repr is the shortest round trip)."""
+    return Decimal(rest_text) == Decimal(repr(ws_value))
+
+
+async def market_data(public: str, rest: str) -> None:
+    market = Market(url=rest)
+
+    assets = market.get_assets(assets=["XBT", "USD"])
+    check(set(assets) == {"XXBT", "ZUSD"}, f"Assets XBT,USD keys: {list(assets)}")
+    check(assets["XXBT"]["altname"] == "XBT" and assets["XXBT"]["aclass"] == "currency", f"Assets: {assets}")
+
+    inbox = Inbox("market data")
+    client = SpotWSClient(callback=inbox, ws_url=ws_base(public), rest_url=rest)
+    await client.start()
+    try:
+        # OHLC: the finished candles of the ohlc channel's snapshot are
+        # REST's rows of the same start, figure for figure (finished
+        # candles no longer change), and REST's last row is the running one.
+        await client.subscribe(params={"channel": "ohlc", "symbol": ["BTC/USD"], "interval": 1}, req_id=1)
+        snapshot = (await inbox.wait(is_data("ohlc", "BTC/USD", "snapshot"), "ohlc snapshot"))[0]
+        answer = market.get_ohlc(pair="XBTUSD", interval=1)
+        rows = answer["XXBTZUSD"]
+        check(len(rows) >= 2, f"OHLC rows: {rows}")
+        check(answer["last"] == rows[-2][0], f"OHLC last {answer['last']} is not the newest finished {rows[-2][0]}")
+        by_time = {row[0]: row for row in rows}
+        compared = 0
+        for candle in snapshot["data"][:-1]:
+            begin = int(datetime.fromisoformat(candle["interval_begin"].replace("Z", "+00:00")).timestamp())
+            row = by_time.get(begin)
+            if row is None:
+                continue
+            fields = ("open", "high", "low", "close", "vwap", "volume")
+            for i, name in enumerate(fields, start=1):
+                check(same_number(row[i], candle[name]), f"OHLC {begin} {name}: REST {row[i]} vs ohlc {candle[name]}")
+            check(row[7] == candle["trades"], f"OHLC {begin} count: REST {row[7]} vs ohlc {candle['trades']}")
+            compared += 1
+        check(compared >= 1, f"no finished candle in both: ohlc {snapshot['data']}, REST {rows}")
+        running = datetime.fromisoformat(snapshot["data"][-1]["interval_begin"].replace("Z", "+00:00"))
+        check(rows[-1][0] >= int(running.timestamp()), f"OHLC running row {rows[-1]} older than the channel's")
+        newer = market.get_ohlc(pair="XBTUSD", interval=1, since=answer["last"])["XXBTZUSD"]
+        check(newer and all(row[0] > answer["last"] for row in newer), f"OHLC since last: {newer}")
+        ok(f"REST: OHLC agrees with the ohlc channel ({compared} finished candles), running candle last")
+
+        # Trades: the trade channel's snapshot, by trade_id, in Kraken's rows.
+        await client.subscribe(params={"channel": "trade", "symbol": ["ETH/USD"], "snapshot": True}, req_id=2)
+        sent = (await inbox.wait(is_data("trade", "ETH/USD", "snapshot"), "trade snapshot"))[0]["data"]
+        answer = market.get_recent_trades(pair="XETHZUSD")
+        rows = answer["XETHZUSD"]
+        by_id = {row[6]: row for row in rows}
+        for trade in sent:
+            row = by_id.get(trade["trade_id"])
+            check(row is not None, f"Trades has no trade_id {trade['trade_id']}")
+            check(same_number(row[0], trade["price"]) and same_number(row[1], trade["qty"]), f"Trades {row} vs {trade}")
+            check(row[3] == trade["side"][0] and row[4] == trade["ord_type"][0], f"Trades side/type {row} vs {trade}")
+        # `last` is nanoseconds as a string; as `since` it asks for newer trades only.
+        check(isinstance(answer["last"], str) and answer["last"].isdigit(), f"Trades last: {answer['last']!r}")
+        newer = market.get_recent_trades(pair="ETHUSD", since=answer["last"])
+        newest = Decimal(repr(rows[-1][2]))
+        check(all(Decimal(repr(row[2])) > newest for row in newer["XETHZUSD"]), f"Trades since last: {newer}")
+        check(int(newer["last"]) >= int(answer["last"]), f"Trades last went back: {newer['last']}")
+        ok(f"REST: Trades holds the trade channel's {len(sent)} trades with their trade_id")
+
+        # Depth and Ticker: the market moves, so a REST answer equals the
+        # snapshot of a subscription made just before it most of the time;
+        # one exact match in a few tries shows it is the same book.
+        matched = 0
+        for attempt in range(20):
+            req_id = 100 + attempt
+            inbox.messages.clear()
+            await client.subscribe(params={"channel": "book", "symbol": ["SHIB/USD"], "depth": 10}, req_id=req_id)
+            book = (await inbox.wait(is_data("book", "SHIB/USD", "snapshot"), "book snapshot"))[0]["data"][0]
+            depth = market.get_order_book(pair="SHIBUSD", count=10)["SHIBUSD"]
+            await client.unsubscribe(params={"channel": "book", "symbol": ["SHIB/USD"], "depth": 10})
+            rest_bids = [(Decimal(p), Decimal(q)) for p, q, _ in depth["bids"]]
+            ws_bids = [(Decimal(repr(l["price"])), Decimal(repr(l["qty"]))) for l in book["bids"]]
+            rest_asks = [(Decimal(p), Decimal(q)) for p, q, _ in depth["asks"]]
+            ws_asks = [(Decimal(repr(l["price"])), Decimal(repr(l["qty"]))) for l in book["asks"]]
+            if rest_bids == ws_bids and rest_asks == ws_asks:
+                matched += 1
+                break
+            await asyncio.sleep(0.05)
+        check(matched, "Depth never equalled the book channel's snapshot in 20 tries")
+        ok(f"REST: Depth is the book the book channel shows (matched on try {attempt + 1})")
+
+        ticker = market.get_ticker(pair="XBTUSD")["XXBTZUSD"]
+        check(Decimal(ticker["b"][0]) < Decimal(ticker["a"][0]), f"Ticker bid/ask: {ticker}")
+        check(all(len(ticker[k]) == 2 for k in "vptlh") and len(ticker["a"]) == 3, f"Ticker shape: {ticker}")
+        spreads = market.get_recent_spreads(pair="XBTUSD")
+        check(spreads["XXBTZUSD"] and spreads["last"] == spreads["XXBTZUSD"][-1][0], f"Spread: {spreads}")
+        ok("REST: Ticker and Spread in Kraken's shapes")
+
+        # The SDK picks its exception by the error's prefix (an unknown
+        # pair raises its unknown-asset exception); Kraken's string is kept.
+        for call, error in (
+            (lambda: market.get_ohlc(pair="NOPEUSD"), "EQuery:Unknown asset pair"),
+            (lambda: market.get_order_book(pair="XBTUSD", count=9999), "EGeneral:Invalid arguments"),
+            (lambda: market.get_ohlc(pair="XBTUSD", interval=2), "EGeneral:Invalid arguments"),
+        ):
+            try:
+                refused: object = call()
+            except (KrakenUnknownAssetPairError, KrakenUnknownAssetError, KrakenInvalidArgumentsError) as e:
+                refused = e
+            check(isinstance(refused, Exception) and error in str(refused), f"expected {error}, got {refused!r}")
+        ok("REST: Kraken's errors for an unknown pair and bad arguments")
+    finally:
+        await client.close()
+
+
+# --------------------------------------------------------------------------
 # level3 (its own endpoint, token required)
 
 
@@ -745,6 +867,7 @@ async def main() -> int:
         ("public channels", lambda: public_channels(args.public, args.rest, symbols)),
         ("order books", lambda: order_books(args.public, args.rest, args.book_updates)),
         ("REST", lambda: rest_calls(args.rest, key, secret)),
+        ("REST market data", lambda: market_data(args.public, args.rest)),
         ("level3", lambda: level3(args.level3, args.rest, key, secret)),
     ]
     started = time.monotonic()

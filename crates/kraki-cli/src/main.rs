@@ -31,6 +31,8 @@ enum Command {
     Verify(commands::verify::Args),
     /// Print one line per typed message of a public channel.
     Stream(commands::stream::Args),
+    /// Print a pair's candles from REST OHLC, following its pages to the end.
+    Candles(commands::candles::Args),
     /// Follow a verified order book (one line per applied message).
     Book(commands::book::Args),
     /// Publish verified channels into NATS JetStream (stream KRAKI).
@@ -69,6 +71,7 @@ fn main() -> ExitCode {
         Command::Record(args) => commands::record::run(&args),
         Command::Replay(args) => commands::replay::run(&args),
         Command::Book(args) => commands::book::run(&args),
+        Command::Candles(args) => commands::candles::run(&args),
         Command::Relay(args) => commands::relay::run(&args),
         Command::Order(args) => commands::order::run(&args),
         Command::Balances(args) => commands::private_stream::balances(&args),

@@ -10,6 +10,7 @@ use crate::exchange::{Exchange, TradingConfig};
 use crate::feeds::{self, BookView};
 use crate::level3::{self, L3View};
 use crate::market::{Market, Step};
+use crate::market_query::{self, MarketQuery, PairAnswer};
 use crate::markets::PairSpec;
 use crate::pair_status::PairStatusError;
 use crate::private_events::PrivateAttached;
@@ -79,6 +80,13 @@ pub(crate) enum EngineCommand {
         account: String,
         query: AccountQuery,
         reply: oneshot::Sender<Result<serde_json::Value, &'static str>>,
+    },
+    /// REST market data: `query` answered by each of `markets` (indexes
+    /// into the specs), in that order.
+    Market {
+        markets: Vec<usize>,
+        query: MarketQuery,
+        reply: oneshot::Sender<Vec<PairAnswer>>,
     },
     /// A market participant trades `qty` at `price` on `symbol`, then
     /// replies (false for an unknown symbol or unusable numbers).
@@ -257,6 +265,18 @@ impl Engine {
             } => {
                 let _ = reply.send(self.trade_to(&symbol, price, qty));
             }
+            EngineCommand::Market {
+                markets,
+                query,
+                reply,
+            } => {
+                let answers = markets
+                    .iter()
+                    .filter_map(|&i| self.markets.get(i))
+                    .map(|market| market_query::answer(market, &query))
+                    .collect();
+                let _ = reply.send(answers);
+            }
             EngineCommand::SetPairStatus {
                 symbol,
                 status,
@@ -289,7 +309,7 @@ impl Engine {
                     Some(feeds::trades(
                         &m.spec,
                         "snapshot",
-                        m.history.recent_trades.iter(),
+                        m.history.snapshot_trades(),
                     )),
                     None,
                 )

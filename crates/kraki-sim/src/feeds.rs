@@ -45,11 +45,11 @@ fn frame_at<T: Serialize>(
     serde_json::to_string(&f).unwrap_or_else(|_| String::from("{}"))
 }
 
-fn price(spec: &PairSpec, units: i64) -> Decimal {
+pub(crate) fn price(spec: &PairSpec, units: i64) -> Decimal {
     Decimal::new(units, spec.price_precision).unwrap_or_default()
 }
 
-fn qty(spec: &PairSpec, units: i64) -> Decimal {
+pub(crate) fn qty(spec: &PairSpec, units: i64) -> Decimal {
     Decimal::new(units, spec.qty_precision).unwrap_or_default()
 }
 

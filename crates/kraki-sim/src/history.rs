@@ -1,11 +1,16 @@
 //! What a pair's trades leave behind: the recent tape, the running and
-//! closed candles of every interval, and the figures of the ticker.
+//! closed candles of every interval, the figures of the ticker, and the
+//! recent best bids and asks (REST `Spread`).
 
 use kraki_proto::Side;
 use std::collections::VecDeque;
 
-/// Trades remembered for the trade snapshot.
-const TRADE_MEMORY: usize = 50;
+/// Trades remembered: REST `Trades` answers up to 1000, as Kraken does.
+const TRADE_MEMORY: usize = 1000;
+/// Trades in the `trade` channel's snapshot (the newest), as Kraken sends.
+pub(crate) const TRADE_SNAPSHOT: usize = 50;
+/// Best bid and ask changes remembered for REST `Spread`.
+const SPREAD_MEMORY: usize = 200;
 /// Closed candles remembered per interval for the ohlc snapshot.
 const CANDLE_MEMORY: usize = 60;
 
@@ -40,9 +45,23 @@ pub(crate) struct CandleRec {
     pub(crate) notional: i128,
 }
 
+/// The best bid and ask after a change of either, in price units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SpreadRec {
+    /// Seconds since the epoch.
+    pub(crate) at: i64,
+    pub(crate) bid: i64,
+    pub(crate) ask: i64,
+}
+
 /// One pair's trade history, in price and quantity units.
 pub(crate) struct History {
+    /// Oldest first.
     pub(crate) recent_trades: VecDeque<TradeRec>,
+    /// Oldest first.
+    pub(crate) spreads: VecDeque<SpreadRec>,
+    /// Trades since the start, for the ticker's trade count.
+    pub(crate) trade_count: u64,
     /// The running candle of each interval.
     pub(crate) candles: Vec<CandleRec>,
     /// Closed candles, oldest first, at most `CANDLE_MEMORY` per interval.
@@ -60,6 +79,8 @@ impl History {
     pub(crate) fn new(price: i64) -> History {
         History {
             recent_trades: VecDeque::with_capacity(TRADE_MEMORY),
+            spreads: VecDeque::with_capacity(SPREAD_MEMORY),
+            trade_count: 0,
             candles: Vec::new(),
             closed: VecDeque::new(),
             open_price: price,
@@ -79,8 +100,23 @@ impl History {
         (self.notional / i128::from(self.volume)) as i64
     }
 
+    /// The newest trades, at most `TRADE_SNAPSHOT`, oldest first.
+    pub(crate) fn snapshot_trades(&self) -> impl Iterator<Item = &TradeRec> {
+        let skip = self.recent_trades.len().saturating_sub(TRADE_SNAPSHOT);
+        self.recent_trades.iter().skip(skip)
+    }
+
+    /// Remembers the best bid and ask after a change of either.
+    pub(crate) fn record_spread(&mut self, spread: SpreadRec) {
+        if self.spreads.len() == SPREAD_MEMORY {
+            self.spreads.pop_front();
+        }
+        self.spreads.push_back(spread);
+    }
+
     /// Adds a trade to the tape, the 24-hour figures and every candle.
     pub(crate) fn record(&mut self, trade: &TradeRec) {
+        self.trade_count += 1;
         self.last_price = trade.price;
         self.high = self.high.max(trade.price);
         self.low = self.low.min(trade.price);

@@ -31,7 +31,10 @@
 //! - REST: `GetWebSocketsToken` behind Kraken's signature (see
 //!   [`DEMO_API_KEY`] and [`DEMO_API_SECRET`]), `AssetPairs` (in
 //!   Kraken's names: `XXBTZUSD`, `XBT/USD`, every spelling Kraken takes),
-//!   `Time`, `SystemStatus`; and the account's private queries, signed
+//!   `Time`, `SystemStatus`, `Assets`, and the market data `Ticker`,
+//!   `OHLC`, `Depth`, `Trades` and `Spread` in Kraken's shapes, from the
+//!   state the WebSocket channels show (the running candle included); and
+//!   the account's private queries, signed
 //!   the same way: `Balance`, `BalanceEx`, `TradeBalance`, `OpenOrders`,
 //!   `ClosedOrders` (50 a page with `count`, `start`/`end` in Unix
 //!   seconds or a record's id, `ofs`), `QueryOrders`, `TradesHistory`, `Ledgers`, `TradeVolume`, in
@@ -280,6 +283,7 @@ mod history;
 mod http;
 mod level3;
 mod market;
+mod market_query;
 mod markets;
 mod matching;
 mod money;

@@ -3,7 +3,7 @@
 //! (book), the queues (level3), the trades, candles and ticker all follow
 //! from the same events, so every feed tells the same story.
 
-use crate::history::{History, TradeRec};
+use crate::history::{History, SpreadRec, TradeRec};
 use crate::markets::PairSpec;
 use crate::pair_status;
 use crate::rng::Rng;
@@ -41,6 +41,9 @@ pub(crate) struct Step {
     /// Levels the event added, resized or removed: (is bid, price).
     pub(crate) touched: Vec<(bool, i64)>,
 }
+
+/// The best bid and ask, (price, total) each, in units.
+pub(crate) type Bbo = (Option<(i64, i64)>, Option<(i64, i64)>);
 
 /// One pair's state.
 pub(crate) struct Market {
@@ -114,6 +117,23 @@ impl Market {
         self.asks.iter().next().map(|(p, l)| (*p, l.qty))
     }
 
+    /// Whether the best bid or ask differs from `before`; a change is
+    /// remembered for REST `Spread`.
+    pub(crate) fn note_bbo(&mut self, before: Bbo, now_ns: i128) -> bool {
+        let after = (self.best_bid(), self.best_ask());
+        if after == before {
+            return false;
+        }
+        if let (Some((bid, _)), Some((ask, _))) = after {
+            self.history.record_spread(SpreadRec {
+                at: now_ns.div_euclid(1_000_000_000) as i64,
+                bid,
+                ask,
+            });
+        }
+        true
+    }
+
     fn side_mut(&mut self, bid: bool) -> &mut BTreeMap<i64, Level> {
         if bid { &mut self.bids } else { &mut self.asks }
     }
@@ -167,7 +187,7 @@ impl Market {
         }
         // Far-end refills sit beyond every subscribable window.
         self.refill_far_end(rng, now_ns);
-        step.bbo_changed = before != (self.best_bid(), self.best_ask());
+        step.bbo_changed = self.note_bbo(before, now_ns);
         step
     }
 

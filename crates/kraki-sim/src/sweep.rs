@@ -65,7 +65,7 @@ impl Market {
             self.history.record(&trade);
             step.trades.push(trade);
         }
-        step.bbo_changed = before != (self.best_bid(), self.best_ask());
+        step.bbo_changed = self.note_bbo(before, now_ns);
         step
     }
 
@@ -135,7 +135,7 @@ impl Market {
         step.touched.extend(at_price.touched);
         // The market carries on around the price it was traded to.
         self.fair = price;
-        step.bbo_changed = before != (self.best_bid(), self.best_ask());
+        step.bbo_changed = self.note_bbo(before, now_ns);
         step
     }
 }

@@ -3,10 +3,10 @@
 //! (the `instrument` channel or REST `AssetPairs`).
 
 use crate::Error;
+use crate::rest::AssetPair;
 use kraki_proto::channels::PairInfo;
 use kraki_proto::trading::AddOrderParams;
 use kraki_proto::{Decimal, OrderType};
-use serde_json::Value;
 
 /// A pair's trading rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,42 +42,18 @@ impl From<&PairInfo> for OrderRules {
 }
 
 impl OrderRules {
-    /// Rules from one pair of a REST `AssetPairs` result (`tick_size`,
+    /// Rules from one pair of REST `AssetPairs` (`tick_size`,
     /// `lot_decimals`, `ordermin`, `costmin`).
     ///
     /// # Errors
-    /// [`Error::Http`] naming the field that is missing or malformed.
-    pub fn from_asset_pair(symbol: &str, pair: &Value) -> Result<Self, Error> {
-        let decimal = |name: &str| -> Result<Option<Decimal>, Error> {
-            match pair.get(name) {
-                None | Some(Value::Null) => Ok(None),
-                Some(v) => {
-                    let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-                    text.parse::<Decimal>().map(Some).map_err(|e| {
-                        Error::bad_answer(format!("AssetPairs {symbol}: bad {name} {text:?}: {e}"))
-                    })
-                }
-            }
-        };
-        let required = |name: &str| {
-            decimal(name)?
-                .ok_or_else(|| Error::bad_answer(format!("AssetPairs {symbol}: no {name}")))
-        };
-        let lot_decimals = pair
-            .get("lot_decimals")
-            .and_then(Value::as_u64)
-            .and_then(|d| u8::try_from(d).ok())
-            .ok_or_else(|| Error::bad_answer(format!("AssetPairs {symbol}: no lot_decimals")))?;
-        let qty_increment = Decimal::new(1, lot_decimals)
+    /// [`Error::Http`] when its decimals are beyond what a [`Decimal`]
+    /// holds.
+    pub fn from_asset_pair(symbol: &str, pair: &AssetPair) -> Result<Self, Error> {
+        let qty_increment = Decimal::new(1, pair.lot_decimals)
             .map_err(|e| Error::bad_answer(format!("AssetPairs {symbol}: lot_decimals: {e}")))?;
-        let pair_decimals = pair
-            .get("pair_decimals")
-            .and_then(Value::as_u64)
-            .and_then(|d| u8::try_from(d).ok())
-            .ok_or_else(|| Error::bad_answer(format!("AssetPairs {symbol}: no pair_decimals")))?;
-        let price_increment = match decimal("tick_size")? {
+        let price_increment = match pair.tick_size {
             Some(tick) => tick,
-            None => Decimal::new(1, pair_decimals).map_err(|e| {
+            None => Decimal::new(1, pair.pair_decimals).map_err(|e| {
                 Error::bad_answer(format!("AssetPairs {symbol}: pair_decimals: {e}"))
             })?,
         };
@@ -85,10 +61,10 @@ impl OrderRules {
             symbol: symbol.to_owned(),
             price_increment,
             qty_increment,
-            qty_min: required("ordermin")?,
-            cost_min: decimal("costmin")?,
-            price_precision: pair_decimals,
-            qty_precision: lot_decimals,
+            qty_min: pair.ordermin,
+            cost_min: pair.costmin,
+            price_precision: pair.pair_decimals,
+            qty_precision: pair.lot_decimals,
         })
     }
 
@@ -183,10 +159,12 @@ mod tests {
     }
 
     fn btc() -> OrderRules {
-        let pair = serde_json::json!({
-            "wsname": "BTC/USD", "pair_decimals": 1, "lot_decimals": 8,
-            "ordermin": "0.0001", "costmin": "0.5", "tick_size": "0.1"
-        });
+        let pair: AssetPair = serde_json::from_str(
+            r#"{"altname": "XBTUSD", "wsname": "XBT/USD", "base": "XXBT", "quote": "ZUSD",
+                "pair_decimals": 1, "lot_decimals": 8,
+                "ordermin": "0.0001", "costmin": "0.5", "tick_size": "0.1"}"#,
+        )
+        .unwrap();
         OrderRules::from_asset_pair("BTC/USD", &pair).unwrap()
     }
 

@@ -5,7 +5,7 @@
 use crate::command::Command;
 use crate::private_spec::Executions;
 use crate::rate_counter::{Action, cost};
-use crate::rest::{RestClient, pair_names};
+use crate::rest::RestClient;
 use crate::{Client, Error, Event, Order, OrderRules, Rejection};
 use futures_util::StreamExt;
 use kraki_proto::channels::ExecutionReport;
@@ -145,8 +145,9 @@ impl Client {
             return Ok(rules);
         }
         let rest = RestClient::with_transport(&self.settings().rest_url, self.transport()?)?;
-        let pairs = rest.asset_pairs(Some(symbol)).await?;
-        let pair = pair_names::find(&pairs, symbol)
+        let pairs = rest.asset_pairs(&[symbol]).await?;
+        let pair = pairs
+            .get(symbol)
             .ok_or_else(|| Error::UnknownSymbol(symbol.to_owned()))?;
         let rules = OrderRules::from_asset_pair(symbol, pair)?;
         self.set_order_rules(rules.clone());

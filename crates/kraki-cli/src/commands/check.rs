@@ -5,8 +5,7 @@
 /// The book depths Kraken serves.
 const BOOK_DEPTHS: [u32; 5] = [10, 25, 100, 500, 1000];
 
-/// The candle intervals Kraken serves, in minutes.
-const OHLC_INTERVALS: [u32; 9] = [1, 5, 15, 30, 60, 240, 1440, 10080, 21600];
+use kraki::rest::OHLC_INTERVALS;
 
 /// A pair as Kraken's WebSocket API v2 spells it: `BASE/QUOTE`, each side
 /// letters, digits or dots (`BTC/USD`, `1INCH/EUR`, `ETH2.S/ETH`, `AAPLx/USD`).
@@ -36,7 +35,7 @@ pub(crate) fn book_depth(depth: u32) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// An interval Kraken's `ohlc` channel takes.
+/// An interval Kraken's `ohlc` channel and REST `OHLC` take.
 pub(crate) fn ohlc_interval(minutes: u32) -> anyhow::Result<()> {
     if !OHLC_INTERVALS.contains(&minutes) {
         anyhow::bail!(

@@ -2,6 +2,7 @@
 
 pub(crate) mod auth_args;
 pub(crate) mod book;
+pub(crate) mod candles;
 pub(crate) mod channel_args;
 pub(crate) mod check;
 pub(crate) mod decode;

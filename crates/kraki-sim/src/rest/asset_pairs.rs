@@ -1,14 +1,13 @@
 //! `AssetPairs`: the pairs in Kraken's REST names and shapes.
 
+use super::pair_list::{Asked, all_pairs, asked_pairs};
 use crate::markets::PairSpec;
 use kraki_proto::channels::PairStatus;
 use kraki_proto::rest_names;
 use serde_json::{Value, json};
 
 /// `pair` is the comma-separated list asked for, if any, each pair in
-/// any spelling Kraken takes (`XXBTZUSD`, `XBTUSD`, `XBT/USD`,
-/// `BTC/USD`). Kraken keys each entry by its own key (`XXBTZUSD`), except
-/// a pair asked for with a slash, which it keys by the name as asked:
+/// any spelling Kraken takes, keyed as Kraken keys it (see `pair_list`):
 /// python-kraken-sdk's order book, for one, looks `BTC/USD` up under
 /// `BTC/USD`.
 pub(super) fn asset_pairs(
@@ -16,35 +15,19 @@ pub(super) fn asset_pairs(
     specs: &[PairSpec],
     statuses: &[PairStatus],
 ) -> Value {
-    let mut result = serde_json::Map::new();
-    let chosen: Vec<(Option<&str>, &PairSpec)> = match pair {
-        Some(names) => {
-            let mut chosen = Vec::new();
-            for name in names.split(',') {
-                match specs
-                    .iter()
-                    .find(|s| rest_names::names_pair(name, &s.symbol))
-                {
-                    Some(spec) => chosen.push((Some(name), spec)),
-                    None => return json!({"error": ["EQuery:Unknown asset pair"]}),
-                }
-            }
-            chosen
-        }
-        None => specs.iter().map(|spec| (None, spec)).collect(),
+    let chosen = match pair.filter(|p| !p.is_empty()) {
+        Some(names) => match asked_pairs(names, specs) {
+            Ok(chosen) => chosen,
+            Err(error) => return json!({"error": [error]}),
+        },
+        None => all_pairs(specs),
     };
-    for (asked, spec) in chosen {
+    let mut result = serde_json::Map::new();
+    for Asked { index, key } in chosen {
+        let spec = &specs[index];
         if let Some(names) = rest_names::pair_names(&spec.symbol) {
-            let key = match asked {
-                Some(name) if name.contains('/') => name.to_owned(),
-                _ => names.key.clone(),
-            };
             // REST spells the states as the `instrument` channel does.
-            let status = specs
-                .iter()
-                .position(|s| s.symbol == spec.symbol)
-                .and_then(|i| statuses.get(i))
-                .map_or("online", PairStatus::as_str);
+            let status = statuses.get(index).map_or("online", PairStatus::as_str);
             result.insert(key, pair_json(spec, &names, status));
         }
     }

@@ -1,11 +1,15 @@
 //! The REST endpoints: the private ones behind Kraken's request signature
 //! (`GetWebSocketsToken` and the account's balances, orders, trades,
-//! ledgers and volume, see `private`), and the public `AssetPairs`, `Time`
-//! and `SystemStatus`.
+//! ledgers and volume, see `private`), and the public `Time`,
+//! `SystemStatus`, `Assets`, `AssetPairs`, `Ticker`, `OHLC`, `Depth`,
+//! `Trades` and `Spread`.
 //! Answers are Kraken's envelope, `{"error":[…],"result":…}`, with HTTP 200
 //! even for errors, as Kraken does.
 
 mod asset_pairs;
+mod assets;
+mod market_data;
+mod pair_list;
 mod params;
 mod private;
 mod status;
@@ -14,6 +18,7 @@ use crate::auth::Signed;
 use crate::shared::Shared;
 use http::StatusCode;
 use http::request::Parts;
+use market_data::Endpoint;
 use params::Params;
 use serde_json::{Value, json};
 
@@ -43,6 +48,15 @@ pub(crate) async fn answer(head: &Parts, body: &[u8], shared: &Shared) -> (Statu
                 asset_pairs::asset_pairs(params.get("pair"), &shared.specs, &statuses),
             )
         }
+        ("GET" | "POST", "/0/public/Assets") => (
+            StatusCode::OK,
+            assets::assets(params.get("asset"), &shared.specs),
+        ),
+        ("GET" | "POST", "/0/public/Ticker") => market(Endpoint::Ticker, &params, shared).await,
+        ("GET" | "POST", "/0/public/OHLC") => market(Endpoint::Ohlc, &params, shared).await,
+        ("GET" | "POST", "/0/public/Depth") => market(Endpoint::Depth, &params, shared).await,
+        ("GET" | "POST", "/0/public/Trades") => market(Endpoint::Trades, &params, shared).await,
+        ("GET" | "POST", "/0/public/Spread") => market(Endpoint::Spread, &params, shared).await,
         ("GET" | "POST", "/0/public/Time") => (StatusCode::OK, status::time()),
         ("GET" | "POST", "/0/public/SystemStatus") => {
             (StatusCode::OK, status::system_status(shared))
@@ -52,4 +66,12 @@ pub(crate) async fn answer(head: &Parts, body: &[u8], shared: &Shared) -> (Statu
             json!({"error": ["EGeneral:Unknown method"]}),
         ),
     }
+}
+
+/// A market-data endpoint's answer: HTTP 200, errors included, as Kraken.
+async fn market(endpoint: Endpoint, params: &Params, shared: &Shared) -> (StatusCode, Value) {
+    (
+        StatusCode::OK,
+        market_data::answer(endpoint, params, shared).await,
+    )
 }

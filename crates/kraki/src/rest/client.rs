@@ -1,7 +1,8 @@
 //! The REST client: its base URL, transport and settings, the WebSocket
-//! token (signed, §8), the asset pairs (public, for order validation),
-//! and the signed-call path every private call takes (Kraken's nonce,
-//! signature, call counter and the retries that are safe).
+//! token (signed, §8), the public call every market-data endpoint takes
+//! (with the retries that are safe for it), and the signed-call path every
+//! private call takes (Kraken's nonce, signature, call counter and the
+//! retries that are safe).
 
 use crate::cleartext;
 use crate::keys::{Credentials, api_sign, next_nonce};
@@ -9,6 +10,7 @@ use crate::rest::call_counter::{self, CallCounter};
 use crate::rest::envelope::{check_errors, envelope};
 use crate::rest::form::form_body;
 use crate::rest::http1::{self, FORM, Header};
+use crate::rest::public_call::{self, Answer};
 use crate::rest_error::RestErrorKind;
 use crate::shown_url;
 use crate::transport::Transport;
@@ -16,6 +18,7 @@ use crate::{Error, RateTier};
 use bytes::Bytes;
 use http::Uri;
 use kraki_proto::Token;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
@@ -171,28 +174,63 @@ impl RestClient {
         })
     }
 
-    /// `AssetPairs`, for one pair (`Some("BTC/USD")`) or all: the raw
-    /// `result` object, keyed by pair name.
-    ///
-    /// # Errors
-    /// As [`RestClient::websockets_token`].
-    pub async fn asset_pairs(&self, pair: Option<&str>) -> Result<Value, Error> {
-        let target = match pair {
-            Some(p) => format!("/0/public/AssetPairs?pair={}", p.replace('/', "%2F")),
-            None => "/0/public/AssetPairs".to_owned(),
+    /// A public call: GET `/0/public/{method}` with `params` in the
+    /// query, its `result` typed as `T`. Public calls change nothing, so
+    /// a failure another try may cure (no connection, no answer in time,
+    /// HTTP 5xx or 429, `EService:Unavailable`, `EService:Busy`) is tried
+    /// again, up to three times after growing pauses; any other failure
+    /// is reported at once.
+    pub(crate) async fn public<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: &[(&str, String)],
+    ) -> Result<T, Error> {
+        let path = format!("/0/public/{method}");
+        let target = if params.is_empty() {
+            path
+        } else {
+            format!("{path}?{}", public_call::query(params))
         };
-        let response = http1::request(
-            &self.transport,
-            &self.base,
-            "GET",
-            &target,
-            &[],
-            Vec::new(),
-            self.timeout,
-        )
-        .await
-        .map_err(Error::Http)?;
-        envelope("AssetPairs", response.status, &response.body)
+        let mut pauses = public_call::RETRY_PAUSES.iter();
+        loop {
+            let exchanged = http1::request(
+                &self.transport,
+                &self.base,
+                "GET",
+                &target,
+                &[],
+                Vec::new(),
+                self.timeout,
+            )
+            .await;
+            let (error, transient) = match exchanged {
+                Ok(response) => match public_call::read::<T>(response.status, &response.body) {
+                    Answer::Result(typed) => return Ok(typed),
+                    Answer::Malformed(problem) => {
+                        return Err(Error::bad_answer(format!("{method}: {problem}")));
+                    }
+                    Answer::Failed { transient } => {
+                        let error = envelope(method, response.status, &response.body)
+                            .err()
+                            .unwrap_or_else(|| {
+                                Error::bad_answer(format!(
+                                    "{method}: HTTP {} without a usable result",
+                                    response.status
+                                ))
+                            });
+                        (error, transient)
+                    }
+                },
+                Err(e) => {
+                    let transient = public_call::is_transient(&e);
+                    (Error::Http(e), transient)
+                }
+            };
+            match pauses.next() {
+                Some(pause) if transient => tokio::time::sleep(*pause).await,
+                _ => return Err(error),
+            }
+        }
     }
 
     /// A signed POST of `params` to `path`: paced by the call counter

@@ -2,9 +2,9 @@
 //! TLS, directly or through the proxy, on hyper.
 //!
 //! kraki makes a REST call once per (re)connect of the authenticated
-//! WebSocket (for the token) and once per CLI run (asset pairs), so
-//! connection reuse buys nothing; what matters is that whatever a server
-//! answers ends in a named error with memory bounded. hyper parses the
+//! WebSocket (for the token) and a few per CLI run (asset pairs, candle
+//! pages), so connection reuse buys nothing; what matters is that
+//! whatever a server answers ends in a named error with memory bounded. hyper parses the
 //! head, chunked bodies (sizes with checked arithmetic, extensions and
 //! trailers capped) and `Content-Length`; the limits below bound the rest.
 
