@@ -128,16 +128,16 @@ impl Connection {
         };
         match frame {
             FastFrame::Book(frame) => {
-                for update in frame.updates() {
+                for (update, text) in frame.updates().zip(frame.item_texts()) {
                     deliver(update.symbol, &mut |sink| {
-                        sink.deliver_book(frame.kind(), &update)
+                        sink.deliver_book(frame.kind(), &update, text)
                     });
                 }
             }
             FastFrame::Level3(frame) => {
-                for update in frame.updates() {
+                for (update, text) in frame.updates().zip(frame.item_texts()) {
                     deliver(update.symbol, &mut |sink| {
-                        sink.deliver_level3(frame.kind(), &update)
+                        sink.deliver_level3(frame.kind(), &update, text)
                     });
                 }
             }
