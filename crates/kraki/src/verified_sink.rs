@@ -6,6 +6,7 @@
 
 use crate::book_outlet::BookOutlet;
 use crate::book_state::{BookEvent, BookState, BookStatus};
+use crate::client_metrics::BookMetrics;
 use crate::connection_event::ConnectionEvent;
 use crate::sink::{Deliver, Delivered};
 use crate::verified_book::VerifiedBook;
@@ -18,6 +19,7 @@ use std::marker::PhantomData;
 /// be trusted.
 pub(crate) struct VerifiedSink<B: VerifiedBook, O: BookOutlet<B>> {
     outlet: O,
+    metrics: BookMetrics,
     _book: PhantomData<fn() -> B>,
 }
 
@@ -25,6 +27,7 @@ impl<B: VerifiedBook, O: BookOutlet<B>> VerifiedSink<B, O> {
     pub(crate) fn new(outlet: O) -> Self {
         VerifiedSink {
             outlet,
+            metrics: BookMetrics::new(&B::CHANNEL),
             _book: PhantomData,
         }
     }
@@ -39,6 +42,13 @@ impl<B: VerifiedBook, O: BookOutlet<B>> VerifiedSink<B, O> {
         text: Option<&str>,
     ) -> Delivered {
         let (event, resync_reason) = self.outlet.update(|state| on_data(state, kind, update));
+        match &event {
+            Some(BookEvent::Applied { ok: true, .. }) => self.metrics.verified(),
+            // A mismatch, or a message that could not be applied.
+            Some(_) => self.metrics.mismatched(),
+            None if resync_reason.is_some() => self.metrics.mismatched(),
+            None => {}
+        }
         if let Some(event) = event {
             self.outlet.emit(event, B::sent_timestamp(update), text);
         }
@@ -50,6 +60,7 @@ impl<B: VerifiedBook, O: BookOutlet<B>> VerifiedSink<B, O> {
             state.resyncs += 1;
             state.book.pair().clone()
         });
+        self.metrics.resynced();
         tracing::warn!(%symbol, channel = %B::CHANNEL, %reason, "book out of sync; resubscribing");
         self.outlet
             .emit(BookEvent::Resyncing { reason }, None, None);
