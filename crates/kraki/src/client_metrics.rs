@@ -19,17 +19,15 @@ mod counting {
         opened: bool,
     }
 
-    impl Default for ConnectionMetrics {
-        fn default() -> Self {
+    impl ConnectionMetrics {
+        pub(crate) fn new() -> Self {
             ConnectionMetrics {
                 received: Vec::new(),
                 reconnects: counter!("kraki_reconnects_total"),
                 opened: false,
             }
         }
-    }
 
-    impl ConnectionMetrics {
         /// One data message of `channel` read.
         pub(crate) fn received(&mut self, channel: &str) {
             if let Some((_, c)) = self.received.iter().find(|(ch, _)| ch == channel) {
@@ -86,10 +84,13 @@ mod counting {
     use kraki_proto::Channel;
 
     /// Nothing to count without the feature.
-    #[derive(Default)]
     pub(crate) struct ConnectionMetrics;
 
     impl ConnectionMetrics {
+        #[inline(always)]
+        pub(crate) fn new() -> Self {
+            ConnectionMetrics
+        }
         #[inline(always)]
         pub(crate) fn received(&mut self, _channel: &str) {}
         #[inline(always)]

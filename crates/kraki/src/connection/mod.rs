@@ -234,7 +234,7 @@ impl Connection {
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             timer_moved: true,
-            metrics: ConnectionMetrics::default(),
+            metrics: ConnectionMetrics::new(),
         }
     }
 
