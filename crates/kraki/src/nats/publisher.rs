@@ -334,19 +334,7 @@ impl Publisher {
 
     /// An ack (or a failure) from JetStream.
     async fn on_ack(&mut self, ack: &async_nats::Message) {
-        // `<inbox>.<subject>.<attempt>`: anything else is not ours.
-        let mut tail = ack
-            .subject
-            .as_str()
-            .strip_prefix(self.inbox.as_str())
-            .unwrap_or_default()
-            .split('.')
-            .skip(1);
-        let (Some(Ok(id)), Some(Ok(attempt)), None) = (
-            tail.next().map(str::parse::<SubjectId>),
-            tail.next().map(str::parse::<u32>),
-            tail.next(),
-        ) else {
+        let Some((id, attempt)) = ack_target(&self.inbox, ack.subject.as_str()) else {
             return;
         };
         let Some(state) = self.subjects.get_mut(id) else {
@@ -485,6 +473,15 @@ async fn keep(client: &async_nats::Client, state: &SubjectState, snapshot: Bytes
         .await;
 }
 
+/// The subject and attempt an ack answers, from its subject
+/// `<inbox>.<subject index>.<attempt>`; `None` for anything else.
+fn ack_target(inbox: &str, subject: &str) -> Option<(SubjectId, u32)> {
+    let mut tail = subject.strip_prefix(inbox)?.strip_prefix('.')?.split('.');
+    let id = tail.next()?.parse().ok()?;
+    let attempt = tail.next()?.parse().ok()?;
+    tail.next().is_none().then_some((id, attempt))
+}
+
 /// What JetStream answered.
 fn answer(ack: &async_nats::Message) -> Answer {
     if let Some(status) = ack.status {
@@ -512,5 +509,83 @@ fn answer(ack: &async_nats::Message) -> Answer {
         }) => Answer::Stored { seq, duplicate },
         Ok(_) => Answer::Failed("an ack without a sequence".to_owned()),
         Err(e) => Answer::Failed(format!("an ack that does not parse: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ack(payload: &str, status: Option<StatusCode>) -> async_nats::Message {
+        async_nats::Message {
+            subject: Subject::from("_INBOX.x.3.7"),
+            reply: None,
+            payload: Bytes::copy_from_slice(payload.as_bytes()),
+            headers: None,
+            status,
+            description: None,
+            length: payload.len(),
+        }
+    }
+
+    fn shown(answer: Answer) -> String {
+        match answer {
+            Answer::Stored { seq, duplicate } => format!("stored {seq} {duplicate}"),
+            Answer::Conflict => "conflict".to_owned(),
+            Answer::Failed(reason) => format!("failed: {reason}"),
+        }
+    }
+
+    #[test]
+    fn acks_are_read_as_jetstream_writes_them() {
+        let read = |payload: &str| shown(answer(&ack(payload, None)));
+        assert_eq!(read(r#"{"stream":"KRAKI","seq":42}"#), "stored 42 false");
+        assert_eq!(
+            read(r#"{"stream":"KRAKI","seq":42,"duplicate":true}"#),
+            "stored 42 true"
+        );
+        assert_eq!(
+            read(
+                r#"{"error":{"code":400,"err_code":10071,"description":"wrong last sequence: 5"},"stream":"KRAKI","seq":0}"#
+            ),
+            "conflict"
+        );
+        assert_eq!(
+            read(
+                r#"{"error":{"code":503,"err_code":10077,"description":"maximum messages exceeded"}}"#
+            ),
+            "failed: maximum messages exceeded"
+        );
+        assert_eq!(
+            read(r#"{"stream":"KRAKI"}"#),
+            "failed: an ack without a sequence"
+        );
+        assert!(
+            read("not json").starts_with("failed: an ack that does not parse: "),
+            "{}",
+            read("not json")
+        );
+        assert_eq!(
+            shown(answer(&ack("", Some(StatusCode::NO_RESPONDERS)))),
+            "failed: status 503"
+        );
+    }
+
+    #[test]
+    fn only_an_inbox_subject_with_two_numbers_names_an_attempt() {
+        assert_eq!(ack_target("_INBOX.x", "_INBOX.x.3.7"), Some((3, 7)));
+        for other in [
+            "_INBOX.x",
+            "_INBOX.x.3",
+            "_INBOX.x.3.7.1",
+            "_INBOX.x.a.7",
+            "_INBOX.x.3.-1",
+            "_INBOX.x.3.99999999999",
+            "_INBOX.xy.3.7",
+            "_INBOX.y.3.7",
+            "",
+        ] {
+            assert_eq!(ack_target("_INBOX.x", other), None, "{other}");
+        }
     }
 }
