@@ -15,6 +15,51 @@ fn exact(d: Decimal) -> (i64, u8) {
     (d.mantissa(), d.scale())
 }
 
+/// Each item's text, alone in a frame of its own, decodes to the same
+/// item: what a relay forwards is exactly what was parsed and verified.
+fn assert_items_stand_alone<'t, T: std::fmt::Debug + PartialEq>(
+    channel: &str,
+    texts: impl ExactSizeIterator<Item = &'t str>,
+    items: &[T],
+    text: &str,
+) where
+    Inbound: AsData<T>,
+{
+    assert_eq!(texts.len(), items.len(), "{text}");
+    for (item, expected) in texts.zip(items) {
+        assert!(
+            item.starts_with('{') && item.ends_with('}'),
+            "{item:?} in {text}"
+        );
+        let alone = format!(r#"{{"channel":"{channel}","type":"update","data":[{item}]}}"#);
+        let decoded = decode(&alone).unwrap_or_else(|e| panic!("{e}: {alone}"));
+        assert_eq!(decoded.as_data(), Some(expected), "{alone}");
+    }
+}
+
+/// The one item of a decoded book or level3 frame.
+trait AsData<T> {
+    fn as_data(&self) -> Option<&T>;
+}
+
+impl AsData<kraki_proto::channels::BookData> for Inbound {
+    fn as_data(&self) -> Option<&kraki_proto::channels::BookData> {
+        match self {
+            Inbound::Book(m) if m.data.len() == 1 => m.data.first(),
+            _ => None,
+        }
+    }
+}
+
+impl AsData<kraki_proto::channels::Level3Data> for Inbound {
+    fn as_data(&self) -> Option<&kraki_proto::channels::Level3Data> {
+        match self {
+            Inbound::Level3(m) if m.data.len() == 1 => m.data.first(),
+            _ => None,
+        }
+    }
+}
+
 /// Checks that a frame the fast parser accepted decodes to the same value;
 /// returns whether it was accepted.
 fn check(parser: &mut FrameParser, text: &str) -> bool {
@@ -40,6 +85,7 @@ fn check(parser: &mut FrameParser, text: &str) -> bool {
                 assert_eq!(levels(u.bids), levels(&d.bids), "{text}");
                 assert_eq!(levels(u.asks), levels(&d.asks), "{text}");
             }
+            assert_items_stand_alone("book", f.item_texts(), &m.data, text);
         }
         (FastFrame::Level3(f), Inbound::Level3(m)) => {
             assert_eq!(f.kind(), m.kind, "{text}");
@@ -60,6 +106,7 @@ fn check(parser: &mut FrameParser, text: &str) -> bool {
                     }
                 }
             }
+            assert_items_stand_alone("level3", f.item_texts(), &m.data, text);
         }
         (_, other) => panic!("fast and decode disagree on the channel: {other:?}\n{text}"),
     }
@@ -326,4 +373,22 @@ proptest! {
             check(&mut parser, &text);
         }
     }
+}
+
+#[test]
+fn item_texts_are_each_pairs_object_as_sent() {
+    let text = r#"{"channel":"book","type":"update","data":[ {"symbol":"BTC/USD","bids":[{"price":1.5,"qty":2}],"asks":[],"checksum":7} , {"symbol":"ETH/USD", "bids":[],"asks":[],"checksum":9}]}"#;
+    let mut parser = FrameParser::new();
+    assert!(check(&mut parser, text));
+    let Some(FastFrame::Book(frame)) = parser.parse(text) else {
+        panic!("not parsed: {text}");
+    };
+    let items: Vec<&str> = frame.item_texts().collect();
+    assert_eq!(
+        items,
+        [
+            r#"{"symbol":"BTC/USD","bids":[{"price":1.5,"qty":2}],"asks":[],"checksum":7}"#,
+            r#"{"symbol":"ETH/USD", "bids":[],"asks":[],"checksum":9}"#,
+        ]
+    );
 }

@@ -14,8 +14,9 @@ pub(crate) trait BookOutlet<B: VerifiedBook>: Send + 'static {
     /// Changes the state.
     fn update<R>(&mut self, change: impl FnOnce(&mut BookState<B>) -> R) -> R;
     /// Reports an event, with the exchange's timestamp of the message
-    /// that caused it, when there is one.
-    fn emit(&mut self, event: BookEvent, timestamp: Option<Timestamp>);
+    /// that caused it, when there is one, and the message's item as it
+    /// stands in the frame, when the frame was read in place.
+    fn emit(&mut self, event: BookEvent, timestamp: Option<Timestamp>, text: Option<&str>);
 }
 
 /// A handle's end: the published state and a bounded event queue.
@@ -46,7 +47,7 @@ impl<B: VerifiedBook> BookOutlet<B> for HandleOutlet<B> {
 
     /// Queues an event without ever waiting: a full queue counts it, and
     /// the count goes out as `Lagged` before the next event that fits.
-    fn emit(&mut self, event: BookEvent, _timestamp: Option<Timestamp>) {
+    fn emit(&mut self, event: BookEvent, _timestamp: Option<Timestamp>, _text: Option<&str>) {
         if self.lagged > 0 && self.events.try_send(BookEvent::Lagged(self.lagged)).is_ok() {
             self.lagged = 0;
         }

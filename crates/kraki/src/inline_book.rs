@@ -20,6 +20,7 @@ pub struct InlineBook<'a, B: VerifiedBook = L2Book> {
     state: &'a BookState<B>,
     event: &'a BookEvent,
     timestamp: Option<Timestamp>,
+    item: Option<&'a str>,
 }
 
 impl<'a, B: VerifiedBook> InlineBook<'a, B> {
@@ -43,6 +44,18 @@ impl<'a, B: VerifiedBook> InlineBook<'a, B> {
     pub fn timestamp(&self) -> Option<Timestamp> {
         self.timestamp
     }
+
+    /// For `Applied` events, the message's item for this pair as Kraken
+    /// sent it: the JSON object in the frame's `data`, the bytes that were
+    /// parsed and verified, so it can be passed on without being written
+    /// again (`{"channel":"book","type":…,"data":[ITEM]}` is the pair's
+    /// frame). `None` for other events, and when the frame was decoded
+    /// rather than read in place (something else on the connection reads
+    /// book messages decoded: a `Book` subscription, an `on` handler).
+    #[must_use]
+    pub fn item_text(&self) -> Option<&'a str> {
+        self.item
+    }
 }
 
 /// The reader's end of an inline book: the state itself (no lock, no
@@ -62,7 +75,7 @@ where
         change(&mut self.state)
     }
 
-    fn emit(&mut self, event: BookEvent, timestamp: Option<Timestamp>) {
+    fn emit(&mut self, event: BookEvent, timestamp: Option<Timestamp>, item: Option<&str>) {
         if self.broken {
             return;
         }
@@ -70,6 +83,7 @@ where
             state: &self.state,
             event: &event,
             timestamp,
+            item,
         };
         // A panic must not take the connection, and every other
         // subscriber, down with it.

@@ -22,6 +22,26 @@
 //! One task owns each socket; everything else talks to it through
 //! channels, so there is no shared mutable state to manage. Subscriptions
 //! can be consumed as async streams or from plain threads.
+//!
+//! # Metrics
+//!
+//! With the feature `metrics`, the client counts what it reads through
+//! the [`metrics`](https://docs.rs/metrics) facade, so a program exports
+//! them with the recorder of its choice. Install the recorder before
+//! building the client: counters are registered when a connection or a
+//! book is made.
+//!
+//! | name | labels | counts |
+//! |---|---|---|
+//! | `kraki_messages_received_total` | `channel` | messages read from Kraken, per channel (`book`, `trade`, `heartbeat`, …) |
+//! | `kraki_book_verified_total` | `channel` (`book`, `level3`) | messages of verified books whose checksum matched |
+//! | `kraki_book_mismatched_total` | `channel` | messages whose checksum did not match, or that could not be applied (never shown as verified) |
+//! | `kraki_book_resyncs_total` | `channel` | fresh snapshots the verified books asked for |
+//! | `kraki_reconnects_total` | | connections re-established after a loss |
+//!
+//! Each verified book ([`Client::book`], [`Client::book_inline`], the
+//! level3 ones) counts its own messages, so two books of one pair count
+//! each message twice.
 
 mod account;
 pub mod auth;
@@ -31,6 +51,7 @@ mod book_outlet;
 mod book_state;
 mod cleartext;
 mod client;
+mod client_metrics;
 mod command;
 mod config;
 mod connect;

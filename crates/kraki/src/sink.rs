@@ -38,14 +38,25 @@ pub(crate) trait Deliver: Send {
     fn takes_in_place(&self) -> bool {
         false
     }
-    /// One item of a book frame parsed in place; called only when
+    /// One item of a book frame parsed in place, with the item's JSON
+    /// object as it stands in the frame; called only when
     /// [`Self::takes_in_place`].
-    fn deliver_book(&mut self, _kind: MessageType, _update: &BookView<'_>) -> Delivered {
+    fn deliver_book(
+        &mut self,
+        _kind: MessageType,
+        _update: &BookView<'_>,
+        _text: &str,
+    ) -> Delivered {
         Delivered::Done
     }
-    /// One item of a level3 frame parsed in place; called only when
-    /// [`Self::takes_in_place`].
-    fn deliver_level3(&mut self, _kind: MessageType, _update: &Level3View<'_>) -> Delivered {
+    /// One item of a level3 frame parsed in place, with its JSON object;
+    /// called only when [`Self::takes_in_place`].
+    fn deliver_level3(
+        &mut self,
+        _kind: MessageType,
+        _update: &Level3View<'_>,
+        _text: &str,
+    ) -> Delivered {
         Delivered::Done
     }
     /// A heartbeat or a pong; asked of handlers only. Most ignore them.

@@ -6,6 +6,7 @@
 
 use crate::book_outlet::BookOutlet;
 use crate::book_state::{BookEvent, BookState, BookStatus};
+use crate::client_metrics::BookMetrics;
 use crate::connection_event::ConnectionEvent;
 use crate::sink::{Deliver, Delivered};
 use crate::verified_book::VerifiedBook;
@@ -18,6 +19,7 @@ use std::marker::PhantomData;
 /// be trusted.
 pub(crate) struct VerifiedSink<B: VerifiedBook, O: BookOutlet<B>> {
     outlet: O,
+    metrics: BookMetrics,
     _book: PhantomData<fn() -> B>,
 }
 
@@ -25,16 +27,30 @@ impl<B: VerifiedBook, O: BookOutlet<B>> VerifiedSink<B, O> {
     pub(crate) fn new(outlet: O) -> Self {
         VerifiedSink {
             outlet,
+            metrics: BookMetrics::new(&B::CHANNEL),
             _book: PhantomData,
         }
     }
 
     /// Applies one item and reports the event; when the book can no
-    /// longer be trusted, says it wants a snapshot.
-    fn apply(&mut self, kind: MessageType, update: &B::Update<'_>) -> Delivered {
+    /// longer be trusted, says it wants a snapshot. `text` is the item as
+    /// it stands in the frame, when the frame was read in place.
+    fn apply(
+        &mut self,
+        kind: MessageType,
+        update: &B::Update<'_>,
+        text: Option<&str>,
+    ) -> Delivered {
         let (event, resync_reason) = self.outlet.update(|state| on_data(state, kind, update));
+        match &event {
+            Some(BookEvent::Applied { ok: true, .. }) => self.metrics.verified(),
+            // A mismatch, or a message that could not be applied.
+            Some(_) => self.metrics.mismatched(),
+            None if resync_reason.is_some() => self.metrics.mismatched(),
+            None => {}
+        }
         if let Some(event) = event {
-            self.outlet.emit(event, B::sent_timestamp(update));
+            self.outlet.emit(event, B::sent_timestamp(update), text);
         }
         let Some(reason) = resync_reason else {
             return Delivered::Done;
@@ -44,8 +60,10 @@ impl<B: VerifiedBook, O: BookOutlet<B>> VerifiedSink<B, O> {
             state.resyncs += 1;
             state.book.pair().clone()
         });
+        self.metrics.resynced();
         tracing::warn!(%symbol, channel = %B::CHANNEL, %reason, "book out of sync; resubscribing");
-        self.outlet.emit(BookEvent::Resyncing { reason }, None);
+        self.outlet
+            .emit(BookEvent::Resyncing { reason }, None, None);
         Delivered::WantsSnapshot
     }
 }
@@ -88,7 +106,7 @@ fn on_data<B: VerifiedBook>(
 impl<B: VerifiedBook, O: BookOutlet<B>> Deliver for VerifiedSink<B, O> {
     fn deliver(&mut self, msg: &Inbound, symbol: Option<&str>) -> Delivered {
         match B::item(msg, symbol) {
-            Some((kind, update)) => self.apply(kind, &update),
+            Some((kind, update)) => self.apply(kind, &update, None),
             None => Delivered::Done,
         }
     }
@@ -105,16 +123,21 @@ impl<B: VerifiedBook, O: BookOutlet<B>> Deliver for VerifiedSink<B, O> {
         true
     }
 
-    fn deliver_book(&mut self, kind: MessageType, update: &BookView<'_>) -> Delivered {
+    fn deliver_book(&mut self, kind: MessageType, update: &BookView<'_>, text: &str) -> Delivered {
         match B::from_book(update) {
-            Some(update) => self.apply(kind, update),
+            Some(update) => self.apply(kind, update, Some(text)),
             None => Delivered::Done,
         }
     }
 
-    fn deliver_level3(&mut self, kind: MessageType, update: &Level3View<'_>) -> Delivered {
+    fn deliver_level3(
+        &mut self,
+        kind: MessageType,
+        update: &Level3View<'_>,
+        text: &str,
+    ) -> Delivered {
         match B::from_level3(update) {
-            Some(update) => self.apply(kind, update),
+            Some(update) => self.apply(kind, update, Some(text)),
             None => Delivered::Done,
         }
     }
@@ -136,7 +159,7 @@ impl<B: VerifiedBook, O: BookOutlet<B>> VerifiedSink<B, O> {
             _ => None,
         });
         if let Some(event) = event {
-            self.outlet.emit(event, None);
+            self.outlet.emit(event, None, None);
         }
     }
 }

@@ -184,3 +184,76 @@ async fn a_panicking_callback_stops_alone() {
     assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
     client.close().await;
 }
+
+async fn next(items: &mut mpsc::UnboundedReceiver<Item>) -> Item {
+    tokio::time::timeout(PATIENCE, items.recv())
+        .await
+        .expect("no applied message within 10 s")
+        .expect("callback dropped")
+}
+
+/// What the callback saw of an applied message's own text.
+#[derive(Debug)]
+struct Item {
+    checksum: u32,
+    /// The item, alone in a frame, decoded: its pair and checksum.
+    decoded: Option<(String, u32)>,
+}
+
+#[tokio::test]
+async fn an_inline_books_item_text_is_the_message_verified_until_something_reads_books_decoded() {
+    let sim = Simulator::builder().rate(400.0).spawn().await.unwrap();
+    let client = public_client(&sim).await;
+    let (tx, mut items) = mpsc::unbounded_channel();
+    let _book = client
+        .book_inline("BTC/USD", 10, move |book| {
+            let BookEvent::Applied { kind, checksum, .. } = book.event() else {
+                return;
+            };
+            let kind = match kind {
+                MessageType::Snapshot => "snapshot",
+                _ => "update",
+            };
+            let decoded = book.item_text().map(|item| {
+                let frame = format!(r#"{{"channel":"book","type":"{kind}","data":[{item}]}}"#);
+                match kraki::proto::decode(&frame) {
+                    Ok(kraki::proto::Inbound::Book(m)) if m.data.len() == 1 => {
+                        (m.data[0].symbol.to_string(), m.data[0].checksum)
+                    }
+                    other => panic!("{frame} decodes to {other:?}"),
+                }
+            });
+            let _ = tx.send(Item {
+                checksum: *checksum,
+                decoded,
+            });
+        })
+        .await
+        .unwrap();
+    // Read in place: each item is there, and it is the message verified.
+    for _ in 0..5 {
+        let item = next(&mut items).await;
+        assert_eq!(
+            item.decoded,
+            Some(("BTC/USD".to_owned(), item.checksum)),
+            "{item:?}"
+        );
+    }
+    // A decoded reader of book messages on the connection: frames are
+    // decoded for it, and the inline book has no text to give.
+    let _decoded = client
+        .subscribe(kraki::Book::new(["ETH/USD"]))
+        .await
+        .unwrap();
+    // (Messages read before the subscribe took effect still had theirs.)
+    let mut before = 0;
+    while next(&mut items).await.decoded.is_some() {
+        before += 1;
+        assert!(before < 500, "item texts still given after 500 messages");
+    }
+    for _ in 0..3 {
+        let item = next(&mut items).await;
+        assert_eq!(item.decoded, None, "{item:?}");
+    }
+    client.close().await;
+}

@@ -90,12 +90,13 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    // One thread: every message passes from the connection's task to a
-    // feeder, a publisher and the NATS connection's task; on one thread
-    // those hand-offs are queue pushes, across threads each one wakes a
-    // sleeping worker (measured at 20,000 events/s: a third of the
-    // relay's CPU in the kernel with two workers, a fifth with one, and
-    // 30% less CPU per published update).
+    // One thread: every message passes from the connection's task (whose
+    // reader runs the book feeders) to the publisher and the NATS
+    // connection's task; on one thread those hand-offs are queue pushes,
+    // across threads each one wakes a sleeping worker (measured at 20,000
+    // events/s with the relay's earlier shape: a third of its CPU in the
+    // kernel with two workers, a fifth with one, and 30% less CPU per
+    // published update).
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

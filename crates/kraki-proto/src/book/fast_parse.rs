@@ -29,7 +29,7 @@ use std::ops::Range;
 #[derive(Debug, Default, Clone)]
 pub struct FrameParser {
     /// The items, their sides as ranges of `levels` or `orders`.
-    items: Vec<ItemSlot>,
+    items: Vec<Slot>,
     levels: Vec<PriceLevel>,
     orders: Vec<OrderSlot>,
     times: TimeReader,
@@ -49,7 +49,7 @@ pub enum FastFrame<'p> {
 pub struct BookFrame<'p> {
     kind: MessageType,
     text: &'p str,
-    items: &'p [ItemSlot],
+    items: &'p [Slot],
     levels: &'p [PriceLevel],
 }
 
@@ -58,13 +58,27 @@ pub struct BookFrame<'p> {
 pub struct Level3Frame<'p> {
     kind: MessageType,
     text: &'p str,
-    items: &'p [ItemSlot],
+    items: &'p [Slot],
     orders: &'p [OrderSlot],
 }
 
 /// One data item: where its symbol is in the frame, where its sides are
 /// in the parser's buffers.
 type ItemSlot = Item<Range<usize>>;
+
+/// An item and where its JSON object is in the frame.
+#[derive(Debug, Clone)]
+struct Slot {
+    item: ItemSlot,
+    text: Range<usize>,
+}
+
+/// Each item's JSON object as it stands in the frame, in message order.
+fn item_texts<'p>(text: &'p str, items: &'p [Slot]) -> impl ExactSizeIterator<Item = &'p str> + 'p {
+    items
+        .iter()
+        .map(move |slot| text.get(slot.text.clone()).unwrap_or_default())
+}
 
 impl<'p> BookFrame<'p> {
     /// Snapshot or update.
@@ -76,13 +90,23 @@ impl<'p> BookFrame<'p> {
     /// The items, in message order.
     pub fn updates(&self) -> impl ExactSizeIterator<Item = BookView<'p>> + 'p {
         let (text, levels) = (self.text, self.levels);
-        self.items.iter().map(move |item| BookView {
-            symbol: text.get(item.symbol.clone()).unwrap_or_default(),
-            bids: levels.get(item.bids.clone()).unwrap_or_default(),
-            asks: levels.get(item.asks.clone()).unwrap_or_default(),
-            checksum: item.checksum,
-            timestamp: item.timestamp,
-        })
+        self.items
+            .iter()
+            .map(|slot| &slot.item)
+            .map(move |item| BookView {
+                symbol: text.get(item.symbol.clone()).unwrap_or_default(),
+                bids: levels.get(item.bids.clone()).unwrap_or_default(),
+                asks: levels.get(item.asks.clone()).unwrap_or_default(),
+                checksum: item.checksum,
+                timestamp: item.timestamp,
+            })
+    }
+
+    /// Each item's JSON object as Kraken sent it (the bytes parsed, in
+    /// the order of [`Self::updates`]): what a relay forwards without
+    /// writing the item again.
+    pub fn item_texts(&self) -> impl ExactSizeIterator<Item = &'p str> + 'p {
+        item_texts(self.text, self.items)
     }
 }
 
@@ -96,13 +120,22 @@ impl<'p> Level3Frame<'p> {
     /// The items, in message order.
     pub fn updates(&self) -> impl ExactSizeIterator<Item = Level3View<'p>> + 'p {
         let (text, orders) = (self.text, self.orders);
-        self.items.iter().map(move |item| Level3View {
-            symbol: text.get(item.symbol.clone()).unwrap_or_default(),
-            bids: Level3Orders::parsed(text, orders.get(item.bids.clone()).unwrap_or_default()),
-            asks: Level3Orders::parsed(text, orders.get(item.asks.clone()).unwrap_or_default()),
-            checksum: item.checksum,
-            timestamp: item.timestamp,
-        })
+        self.items
+            .iter()
+            .map(|slot| &slot.item)
+            .map(move |item| Level3View {
+                symbol: text.get(item.symbol.clone()).unwrap_or_default(),
+                bids: Level3Orders::parsed(text, orders.get(item.bids.clone()).unwrap_or_default()),
+                asks: Level3Orders::parsed(text, orders.get(item.asks.clone()).unwrap_or_default()),
+                checksum: item.checksum,
+                timestamp: item.timestamp,
+            })
+    }
+
+    /// Each item's JSON object as Kraken sent it, in the order of
+    /// [`Self::updates`].
+    pub fn item_texts(&self) -> impl ExactSizeIterator<Item = &'p str> + 'p {
+        item_texts(self.text, self.items)
     }
 }
 
@@ -170,6 +203,7 @@ impl FrameParser {
         } = self;
         let frame = envelope::read(text, one_line, Members::DataOnly, |c, channel| {
             c.array(|c| {
+                let start = c.pos;
                 let item = match channel {
                     Channel::Book => {
                         book_item::read(c, times, |c, _| side(c, levels, |c| c.level()))
@@ -178,7 +212,10 @@ impl FrameParser {
                         book_item::read(c, times, |c, times| side(c, orders, |c| c.order(times)))
                     }
                 }?;
-                items.push(item);
+                items.push(Slot {
+                    item,
+                    text: start..c.pos,
+                });
                 Some(())
             })
         })?;

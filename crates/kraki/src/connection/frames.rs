@@ -54,6 +54,9 @@ impl Connection {
                 return true;
             }
         };
+        if let Some(channel) = inbound.channel() {
+            self.metrics.received(channel);
+        }
         match inbound {
             Inbound::Response(r) => {
                 let pong = r.method() == "pong";
@@ -106,6 +109,7 @@ impl Connection {
         let Some(frame) = self.frames.parse(text) else {
             return false;
         };
+        self.metrics.received(channel.as_str());
         let (wire, locals, wants_snapshot) =
             (&mut self.wire, &mut self.locals, &mut self.wants_snapshot);
         // Books take every snapshot (see `snapshot_share`): it is their
@@ -128,16 +132,16 @@ impl Connection {
         };
         match frame {
             FastFrame::Book(frame) => {
-                for update in frame.updates() {
+                for (update, text) in frame.updates().zip(frame.item_texts()) {
                     deliver(update.symbol, &mut |sink| {
-                        sink.deliver_book(frame.kind(), &update)
+                        sink.deliver_book(frame.kind(), &update, text)
                     });
                 }
             }
             FastFrame::Level3(frame) => {
-                for update in frame.updates() {
+                for (update, text) in frame.updates().zip(frame.item_texts()) {
                     deliver(update.symbol, &mut |sink| {
-                        sink.deliver_level3(frame.kind(), &update)
+                        sink.deliver_level3(frame.kind(), &update, text)
                     });
                 }
             }

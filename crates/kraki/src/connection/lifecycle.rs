@@ -36,6 +36,7 @@ impl Connection {
     /// everything waiting is subscribed.
     pub(crate) fn handle_connected(&mut self, now: Instant, token: Option<Token>) {
         self.backoff.opened();
+        self.metrics.opened();
         if let Some(token) = token {
             self.token = Some(token);
             self.token_generation += 1;

@@ -22,6 +22,7 @@ mod responses;
 mod sending;
 
 use crate::backoff::{Backoff, Pacing};
+use crate::client_metrics::ConnectionMetrics;
 use crate::command::SubId;
 use crate::decoded_readers::DecodedReaders;
 use crate::fast_hash::WordMap;
@@ -183,6 +184,8 @@ pub(crate) struct Connection {
     events: VecDeque<Needs>,
     /// A deadline may have moved earlier since the driver last asked.
     timer_moved: bool,
+    /// Counters for the program's `metrics` recorder (feature `metrics`).
+    metrics: ConnectionMetrics,
 }
 
 impl Connection {
@@ -231,6 +234,7 @@ impl Connection {
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             timer_moved: true,
+            metrics: ConnectionMetrics::new(),
         }
     }
 

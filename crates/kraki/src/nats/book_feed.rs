@@ -1,212 +1,177 @@
-//! One book subject's feeder: reads the pair's book through the client,
-//! verifies every message against its own book, and queues only what
-//! verified. A mismatch, or a lag of its own queue, drops the book and
-//! asks Kraken for a fresh snapshot; nothing from the unverified stretch
-//! is queued. When the queue towards NATS is full (NATS away), the
-//! updates are dropped and counted, and the subject resumes with a
-//! snapshot of this book, so a consumer sees the gap as a snapshot.
+//! One book subject's feeder, run by the connection's reader itself
+//! (`Client::book_inline`): the client parses each frame in place,
+//! applies it to its verified book and calls the feeder, which queues
+//! the pair's item as Kraken sent it, only when it verified. There is no
+//! second book, no decoded message and no task hop: the bytes published
+//! are the bytes verified.
+//!
+//! A mismatch makes the client resubscribe; nothing from the unverified
+//! stretch is queued, and the resync's snapshot goes out as any other.
+//! When the buffer towards NATS is full (NATS away), updates are dropped
+//! and counted, and the subject resumes with a snapshot of the book, so a
+//! consumer sees the gap as a snapshot. The same goes when JetStream
+//! refused an update because another relay's message came first.
 
-use super::counters::{ChannelCounters, add, take};
+use super::counters::add;
+use super::feed_queue::{FeedQueue, Offered};
 use super::names::content_id;
 use super::publisher::{ItemKind, Outgoing};
 use super::relayed_book::RelayedBook;
-use crate::{Client, Event, Subscription};
+use crate::{BookEvent, InlineBook};
 use bytes::Bytes;
-use futures_util::StreamExt;
-use kraki_proto::book::{Precision, Verification};
 use kraki_proto::{MessageType, Timestamp};
-use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::mpsc::error::TrySendError;
-use tokio::sync::{Notify, mpsc};
+use std::time::{Duration, Instant};
 
-pub(crate) struct BookFeeder<B> {
-    pub(crate) client: Client,
-    pub(crate) symbol: String,
-    pub(crate) precision: Precision,
-    pub(crate) depth: u32,
+pub(crate) struct BookFeeder {
     pub(crate) subject: String,
-    pub(crate) queue: mpsc::Sender<Outgoing>,
-    pub(crate) counters: Arc<ChannelCounters>,
-    pub(crate) wants_snapshot: Arc<Notify>,
+    pub(crate) queue: FeedQueue,
     pub(crate) checkpoint_every: Duration,
-    pub(crate) _book: std::marker::PhantomData<fn() -> B>,
-}
-
-/// The feeder's running state.
-struct Run<B> {
-    book: B,
+    /// When the last checkpoint was queued.
+    pub(crate) checkpointed: Instant,
     /// The last update's timestamp: the position a snapshot of the book
     /// stands for.
-    at: Option<Timestamp>,
-    /// Items dropped since the queue last took one: while non-zero, only a
-    /// snapshot of the book can continue the subject.
-    dropped: u64,
+    pub(crate) at: Option<Timestamp>,
+    /// Messages dropped since the queue last took one: while non-zero,
+    /// only a snapshot of the book can continue the subject.
+    pub(crate) dropped: u64,
+    /// The resync under way was caused by a checksum mismatch already
+    /// counted.
+    pub(crate) mismatch_counted: bool,
 }
 
-impl<B: RelayedBook> BookFeeder<B> {
-    /// Subscribes; the first event is the snapshot.
-    pub(crate) async fn subscribe(&self) -> Result<Subscription<B::Update>, crate::Error> {
-        self.client
-            .subscribe(B::spec(&self.symbol, self.depth))
-            .await
-    }
-
-    /// Subscribes again until Kraken accepts (a relay outlives an
-    /// exchange that refuses or times out for a while); `None` once the
-    /// client is closed.
-    async fn resubscribe(&self) -> Option<Subscription<B::Update>> {
-        let mut delay = Duration::from_millis(500);
-        loop {
-            match self.subscribe().await {
-                Ok(sub) => return Some(sub),
-                Err(crate::Error::Closed) => return None,
-                Err(e) => {
-                    tracing::warn!(symbol = %self.symbol, error = %e, "resubscribing for a snapshot failed; retrying");
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(30));
-                }
-            }
-        }
-    }
-
-    fn fresh_book(&self) -> B {
-        B::fresh(&self.symbol, self.precision, self.depth)
-    }
-
-    /// Runs until the client closes.
-    pub(crate) async fn run(self, mut sub: Subscription<B::Update>) -> Result<(), crate::Error> {
-        let mut run = Run {
-            book: self.fresh_book(),
+impl BookFeeder {
+    pub(crate) fn new(subject: String, queue: FeedQueue, checkpoint_every: Duration) -> Self {
+        BookFeeder {
+            subject,
+            queue,
+            checkpoint_every,
+            checkpointed: Instant::now(),
             at: None,
             dropped: 0,
-        };
-        let mut checkpoint = tokio::time::interval(self.checkpoint_every);
-        checkpoint.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                event = sub.next() => {
-                    let Some(event) = event else { return Ok(()) };
-                    if !self.on_event(&mut run, event) {
-                        // The book cannot be trusted: a fresh subscription
-                        // brings a fresh snapshot (the new one is made
-                        // first, so the wire subscription stays).
-                        add(&self.counters.resyncs, 1);
-                        run.book = self.fresh_book();
-                        match self.resubscribe().await {
-                            Some(fresh) => sub = fresh,
-                            None => return Ok(()),
-                        }
-                    }
-                }
-                () = self.wants_snapshot.notified() => {
-                    if run.book.in_sync() {
-                        self.queue_snapshot(&mut run);
-                    }
-                }
-                _ = checkpoint.tick() => {
-                    if run.book.in_sync() && run.dropped == 0 {
-                        let snapshot = run.book.snapshot(run.at);
-                        // A checkpoint that does not fit is no loss: the
-                        // next one will.
-                        // Counted before it goes in: the publisher may take
-                        // it at once.
-                        add(&self.counters.queued, 1);
-                        if self.queue.try_send(Outgoing::Checkpoint(Bytes::from(snapshot))).is_err() {
-                            take(&self.counters.queued, 1);
-                        }
-                    }
-                }
-            }
+            mismatch_counted: false,
         }
     }
 
-    /// Applies one event; `false` when the book needs a fresh snapshot.
-    fn on_event(&self, run: &mut Run<B>, event: Event<B::Update>) -> bool {
-        let update = match event {
-            Event::Data(update) => update,
-            Event::Lagged(n) => {
-                tracing::warn!(symbol = %self.symbol, missed = n, "relay fell behind the book; resubscribing for a snapshot");
-                return false;
-            }
-            Event::Reconnected => {
-                add(&self.counters.reconnects, 1);
-                return true;
-            }
-            _ => return true,
-        };
-        add(&self.counters.received, 1);
-        let kind = B::kind(&update);
-        match run.book.apply(&update) {
-            Ok(Verification::Verified) => {
-                add(&self.counters.verified, 1);
-                if let Some(at) = B::timestamp(&update) {
-                    run.at = Some(at);
-                }
-                if run.dropped > 0 && kind == MessageType::Update {
-                    self.queue_snapshot(run);
+    /// What the client's verified book reports, as it happens.
+    pub(crate) fn on_book<B: RelayedBook>(&mut self, book: InlineBook<'_, B>) {
+        let counters = &self.queue.counters;
+        match book.event() {
+            BookEvent::Applied { kind, ok, .. } => {
+                add(&counters.received, 1);
+                if *ok {
+                    add(&counters.verified, 1);
+                    self.on_verified(*kind, &book);
                 } else {
-                    let item = match kind {
-                        MessageType::Snapshot => ItemKind::BookSnapshot,
-                        _ => ItemKind::BookUpdate,
-                    };
-                    self.offer(run, B::frame(&update), item);
+                    // Not published; the client resubscribes.
+                    add(&counters.mismatches, 1);
+                    self.mismatch_counted = true;
                 }
-                true
             }
-            // Out of sync: the snapshot asked for is on its way.
-            Ok(Verification::Skipped) => true,
-            Ok(Verification::Mismatch { expected, computed }) => {
-                add(&self.counters.mismatches, 1);
-                tracing::warn!(symbol = %self.symbol, expected, computed, "book checksum mismatch; not published, resubscribing");
-                false
+            BookEvent::Resyncing { .. } => {
+                add(&counters.resyncs, 1);
+                // A message that could not be applied at all counts as a
+                // mismatch too.
+                if !std::mem::take(&mut self.mismatch_counted) {
+                    add(&counters.mismatches, 1);
+                }
             }
-            Err(e) => {
-                add(&self.counters.mismatches, 1);
-                tracing::warn!(symbol = %self.symbol, error = %e, "book message cannot be applied; not published, resubscribing");
-                false
-            }
+            BookEvent::Reconnected => add(&counters.reconnects, 1),
+            _ => {}
         }
     }
 
-    fn queue_snapshot(&self, run: &mut Run<B>) {
-        let payload = run.book.snapshot(run.at);
-        self.offer(run, payload, ItemKind::BookSnapshot);
+    fn on_verified<B: RelayedBook>(&mut self, kind: MessageType, book: &InlineBook<'_, B>) {
+        if let Some(at) = book.timestamp() {
+            self.at = Some(at);
+        }
+        let resume =
+            kind == MessageType::Update && (self.dropped > 0 || self.queue.snapshot_wanted());
+        let (payload, item) = match book.item_text() {
+            Some(text) if !resume => {
+                let item = match kind {
+                    MessageType::Snapshot => ItemKind::BookSnapshot,
+                    _ => ItemKind::BookUpdate,
+                };
+                (item_frame(B::NAME, kind, text), item)
+            }
+            // The subject resumes from this book, or the frame was
+            // decoded rather than read in place: a snapshot of the book,
+            // valid after anything.
+            _ => (
+                Bytes::from(book.state().book.snapshot(self.at)),
+                ItemKind::BookSnapshot,
+            ),
+        };
+        self.offer(payload, item);
+        if self.dropped == 0 && self.checkpointed.elapsed() >= self.checkpoint_every {
+            self.checkpointed = Instant::now();
+            let snapshot = book.state().book.snapshot(self.at);
+            self.queue
+                .offer_checkpoint(Outgoing::Checkpoint(Bytes::from(snapshot)));
+        }
     }
 
     /// Queues a message without waiting; a full queue drops it and counts.
-    fn offer(&self, run: &mut Run<B>, payload: String, kind: ItemKind) {
-        let id = content_id(&self.subject, payload.as_bytes());
-        let item = Outgoing::Item {
-            payload: Bytes::from(payload),
-            id,
-            kind,
-        };
-        // Counted before it goes in: the publisher may take it at once.
-        add(&self.counters.queued, 1);
-        let sent = self.queue.try_send(item);
-        if sent.is_err() {
-            take(&self.counters.queued, 1);
-        }
-        match sent {
-            Ok(()) => {
-                if run.dropped > 0 {
-                    tracing::warn!(
-                        subject = %self.subject,
-                        dropped = run.dropped,
-                        "buffer towards NATS has room again; dropped messages, the subject resumes with a snapshot"
-                    );
-                    run.dropped = 0;
-                }
+    fn offer(&mut self, payload: Bytes, kind: ItemKind) {
+        let id = content_id(&self.subject, &payload);
+        match self.queue.offer(Outgoing::Item { payload, id, kind }) {
+            Offered::Queued if self.dropped > 0 => {
+                tracing::warn!(
+                    subject = %self.subject,
+                    dropped = self.dropped,
+                    "buffer towards NATS has room again; dropped messages, the subject resumes with a snapshot"
+                );
+                self.dropped = 0;
             }
-            Err(TrySendError::Full(_)) => {
-                add(&self.counters.dropped, 1);
-                if run.dropped == 0 {
+            Offered::Queued | Offered::Closed => {}
+            Offered::Full => {
+                if self.dropped == 0 {
                     tracing::warn!(subject = %self.subject, "buffer towards NATS full; dropping messages until it has room");
                 }
-                run.dropped += 1;
+                self.dropped += 1;
             }
-            Err(TrySendError::Closed(_)) => {}
         }
+    }
+}
+
+/// The pair's own frame around its item as Kraken sent it:
+/// `{"channel":…,"type":…,"data":[ITEM]}`, Kraken's shape and member
+/// order.
+fn item_frame(channel: &str, kind: MessageType, item: &str) -> Bytes {
+    let kind = match kind {
+        MessageType::Snapshot => "snapshot",
+        _ => "update",
+    };
+    let mut frame = Vec::with_capacity(item.len() + channel.len() + kind.len() + 40);
+    for part in [
+        r#"{"channel":""#,
+        channel,
+        r#"","type":""#,
+        kind,
+        r#"","data":["#,
+        item,
+        "]}",
+    ] {
+        frame.extend_from_slice(part.as_bytes());
+    }
+    Bytes::from(frame)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_item_gets_its_pairs_frame_in_krakens_shape() {
+        let frame = item_frame("book", MessageType::Update, r#"{"symbol":"BTC/USD"}"#);
+        assert_eq!(
+            &frame[..],
+            br#"{"channel":"book","type":"update","data":[{"symbol":"BTC/USD"}]}"#
+        );
+        let frame = item_frame("level3", MessageType::Snapshot, "{}");
+        assert_eq!(
+            &frame[..],
+            br#"{"channel":"level3","type":"snapshot","data":[{}]}"#
+        );
     }
 }

@@ -86,7 +86,8 @@ struct Inner {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RelayStats {
-    /// Items received from Kraken (one per symbol's item).
+    /// Items received from Kraken (one per symbol's item; of books, those
+    /// applied, not those skipped while a resync's snapshot is awaited).
     pub received: u64,
     /// Messages JetStream stored (new, not duplicates).
     pub published: u64,

@@ -19,6 +19,7 @@
 mod book_feed;
 mod counters;
 mod error;
+mod feed_queue;
 mod frames;
 pub mod names;
 mod nats_book;

@@ -3,16 +3,14 @@
 //! one per message with an id from their `trade_id`; the others with an
 //! id from their content.
 
-use super::counters::{ChannelCounters, add, take};
+use super::counters::add;
+use super::feed_queue::{FeedQueue, Offered};
 use super::frames::{frame, frame_at};
 use super::names::{content_id, trade_id};
 use super::publisher::{ItemKind, Outgoing};
 use crate::{CandleUpdate, Event, Subscription, TickerUpdate, TradeUpdate};
 use bytes::Bytes;
 use futures_util::StreamExt;
-use std::sync::Arc;
-use tokio::sync::mpsc;
-use tokio::sync::mpsc::error::TrySendError;
 
 /// Messages with their `Nats-Msg-Id` and kind.
 pub(crate) type Split = Vec<(String, String, ItemKind)>;
@@ -61,56 +59,48 @@ impl Splits for CandleUpdate {
 
 pub(crate) struct PlainFeeder {
     pub(crate) subject: String,
-    pub(crate) queue: mpsc::Sender<Outgoing>,
-    pub(crate) counters: Arc<ChannelCounters>,
+    pub(crate) queue: FeedQueue,
 }
 
 impl PlainFeeder {
     /// Runs until the client closes.
     pub(crate) async fn run<T: Splits + Clone + Send + 'static>(self, mut sub: Subscription<T>) {
+        let counters = self.queue.counters.clone();
         let mut dropped = 0u64;
         while let Some(event) = sub.next().await {
             let item = match event {
                 Event::Data(item) => item,
                 Event::Lagged(n) => {
                     tracing::warn!(subject = %self.subject, missed = n, "relay fell behind Kraken; items lost");
-                    add(&self.counters.dropped, n);
+                    add(&counters.dropped, n);
                     continue;
                 }
                 Event::Reconnected => {
-                    add(&self.counters.reconnects, 1);
+                    add(&counters.reconnects, 1);
                     continue;
                 }
                 _ => continue,
             };
-            add(&self.counters.received, 1);
+            add(&counters.received, 1);
             for (payload, id, kind) in item.split(&self.subject) {
                 let out = Outgoing::Item {
                     payload: Bytes::from(payload),
                     id,
                     kind,
                 };
-                // Counted before it goes in: the publisher may take it
-                // at once.
-                add(&self.counters.queued, 1);
-                let sent = self.queue.try_send(out);
-                if sent.is_err() {
-                    take(&self.counters.queued, 1);
-                }
-                match sent {
-                    Ok(()) if dropped > 0 => {
+                match self.queue.offer(out) {
+                    Offered::Queued if dropped > 0 => {
                         tracing::warn!(subject = %self.subject, dropped, "buffer towards NATS has room again; messages were dropped");
                         dropped = 0;
                     }
-                    Ok(()) => {}
-                    Err(TrySendError::Full(_)) => {
-                        add(&self.counters.dropped, 1);
+                    Offered::Queued => {}
+                    Offered::Full => {
                         if dropped == 0 {
                             tracing::warn!(subject = %self.subject, "buffer towards NATS full; dropping messages until it has room");
                         }
                         dropped += 1;
                     }
-                    Err(TrySendError::Closed(_)) => return,
+                    Offered::Closed => return,
                 }
             }
         }

@@ -1,17 +1,21 @@
 //! The relay: Kraken's channels through the kraki client into the
-//! JetStream stream `KRAKI`, one feeder and one publisher per channel and
-//! pair, each pair with a bounded queue between them.
+//! JetStream stream `KRAKI`. Books are fed by the client's reader itself
+//! (inline verified books), trades, tickers and candles by one task per
+//! channel and pair; one publisher stores them all, each subject bounded
+//! by the buffer.
 
 use super::book_feed::BookFeeder;
 use super::counters::RelayCounters;
 use super::error::NatsError;
+use super::feed_queue::FeedQueue;
 use super::names::{
     DEPTH_HEADER, PRICE_PRECISION_HEADER, QTY_PRECISION_HEADER, snapshot_subject, subject,
 };
 use super::plain_feed::{PlainFeeder, Splits};
-use super::publisher::Publisher;
-use super::relayed_book::RelayedBook;
-use crate::{Client, Event, Instrument, Ohlc, Subscription, Ticker, Trades};
+use super::publisher::{Publisher, SubjectShared, SubjectSpec};
+use crate::{
+    Client, Event, InlineBook, InlineSubscription, Instrument, Ohlc, Subscription, Ticker, Trades,
+};
 use async_nats::HeaderMap;
 use async_nats::jetstream;
 use futures_util::StreamExt;
@@ -19,7 +23,7 @@ use kraki_proto::book::{L2Book, L3Book, Precision};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 /// What to relay, and how.
@@ -87,6 +91,9 @@ impl RelayConfig {
 pub struct Relay {
     counters: RelayCounters,
     tasks: JoinSet<Result<(), NatsError>>,
+    /// The verified books, whose callbacks the client's reader runs:
+    /// dropping them unsubscribes.
+    books: Vec<InlineSubscription>,
 }
 
 impl std::fmt::Debug for Relay {
@@ -95,6 +102,14 @@ impl std::fmt::Debug for Relay {
             .field("counters", &self.counters.snapshot())
             .finish_non_exhaustive()
     }
+}
+
+/// One channel and pair, with its subject's place in the publisher.
+struct Feed<'a> {
+    channel: &'a str,
+    symbol: &'a str,
+    subject: String,
+    queue: FeedQueue,
 }
 
 impl Relay {
@@ -135,18 +150,61 @@ impl Relay {
         let mut relay = Relay {
             counters,
             tasks: JoinSet::new(),
+            books: Vec::new(),
         };
         let precisions = if config.channels.iter().any(|c| c == "book") {
             precisions(client).await?
         } else {
             HashMap::new()
         };
+        // Every subject first, so the publisher starts before the first
+        // message arrives.
+        let (queue, taken) = mpsc::unbounded_channel();
+        let mut specs = Vec::new();
+        let mut feeds = Vec::new();
         for channel in &config.channels {
             for symbol in &config.symbols {
-                relay
-                    .add_feed(client, &js, &config, channel, symbol, &precisions)
-                    .await?;
+                let subject = subject(channel, symbol);
+                let channel_counters = relay.counters.channel(channel);
+                let shared = Arc::new(SubjectShared::default());
+                let snapshot_headers =
+                    snapshot_headers(client, &config, channel, symbol, &precisions).await?;
+                let newest_trade = match channel.as_str() {
+                    "trade" => stored_trade(&js, &subject).await,
+                    _ => None,
+                };
+                feeds.push(Feed {
+                    channel,
+                    symbol,
+                    subject: subject.clone(),
+                    queue: FeedQueue {
+                        subject: specs.len(),
+                        queue: queue.clone(),
+                        shared: shared.clone(),
+                        counters: channel_counters.clone(),
+                        buffer: config.buffer,
+                    },
+                });
+                specs.push(SubjectSpec {
+                    subject,
+                    snapshot_subject: snapshot_subject(channel, symbol),
+                    snapshot_headers,
+                    counters: channel_counters,
+                    shared,
+                    newest_trade,
+                });
             }
+        }
+        // The feeders hold the only senders: the publisher ends once they
+        // have all gone (the client closed).
+        drop(queue);
+        let publisher = Publisher::new(js, specs);
+        relay.tasks.spawn(async move {
+            publisher.run(taken).await;
+            Ok(())
+        });
+        for feed in feeds {
+            relay.add_feed(client, &config, feed).await?;
         }
         Ok(relay)
     }
@@ -154,109 +212,59 @@ impl Relay {
     async fn add_feed(
         &mut self,
         client: &Client,
-        js: &jetstream::Context,
         config: &RelayConfig,
-        channel: &str,
-        symbol: &str,
-        precisions: &HashMap<String, Precision>,
+        feed: Feed<'_>,
     ) -> Result<(), NatsError> {
-        let (queue, taken) = mpsc::channel(config.buffer.max(1));
-        let wants_snapshot = Arc::new(Notify::new());
-        let mut headers = HeaderMap::new();
-        let subject = subject(channel, symbol);
-        let counters = self.counters.channel(channel);
-        let plain = |queue| PlainFeeder {
-            subject: subject.clone(),
-            queue,
-            counters: counters.clone(),
-        };
-        match channel {
-            "book" | "level3" => {
-                let precision = match precisions.get(symbol) {
-                    Some(p) => *p,
-                    // Level3 connections have no instrument channel: the
-                    // precision comes from REST `AssetPairs`.
-                    None if channel == "level3" => {
-                        let rules = client.order_rules(symbol).await?;
-                        Precision::new(rules.price_precision, rules.qty_precision)
-                    }
-                    None => return Err(NatsError::UnknownSymbol(symbol.to_owned())),
-                };
-                headers.insert(PRICE_PRECISION_HEADER, precision.price.to_string().as_str());
-                headers.insert(QTY_PRECISION_HEADER, precision.qty.to_string().as_str());
-                headers.insert(DEPTH_HEADER, config.depth.to_string().as_str());
-                let feeder = Feeder {
-                    client: client.clone(),
-                    symbol: symbol.to_owned(),
-                    precision,
-                    depth: config.depth,
-                    subject: subject.clone(),
-                    queue,
-                    counters: counters.clone(),
-                    wants_snapshot: wants_snapshot.clone(),
-                    checkpoint_every: config.checkpoint_every,
-                };
-                if channel == "book" {
-                    self.spawn_book::<L2Book>(feeder).await?;
-                } else {
-                    self.spawn_book::<L3Book>(feeder).await?;
-                }
+        let symbol = feed.symbol;
+        match feed.channel {
+            "book" => {
+                let mut feeder = BookFeeder::new(feed.subject, feed.queue, config.checkpoint_every);
+                let sub = client
+                    .book_inline(symbol, config.depth, move |book: InlineBook<'_, L2Book>| {
+                        feeder.on_book(book);
+                    })
+                    .await?;
+                self.books.push(sub);
+            }
+            "level3" => {
+                let mut feeder = BookFeeder::new(feed.subject, feed.queue, config.checkpoint_every);
+                let sub = client
+                    .level3_book_inline(
+                        symbol,
+                        config.depth,
+                        move |book: InlineBook<'_, L3Book>| {
+                            feeder.on_book(book);
+                        },
+                    )
+                    .await?;
+                self.books.push(sub);
             }
             "trade" => {
                 let sub = client.subscribe(Trades::new([symbol])).await?;
-                self.spawn_plain(plain(queue), sub);
+                self.spawn_plain(feed.subject, feed.queue, sub);
             }
             "ticker" => {
                 let sub = client.subscribe(Ticker::new([symbol])).await?;
-                self.spawn_plain(plain(queue), sub);
+                self.spawn_plain(feed.subject, feed.queue, sub);
             }
             "ohlc" => {
                 let sub = client
                     .subscribe(Ohlc::new([symbol], config.interval))
                     .await?;
-                self.spawn_plain(plain(queue), sub);
+                self.spawn_plain(feed.subject, feed.queue, sub);
             }
             other => return Err(NatsError::Channel(other.to_owned())),
         }
-        let publisher = Publisher {
-            js: js.clone(),
-            snapshot_subject: snapshot_subject(channel, symbol),
-            subject,
-            snapshot_headers: headers,
-            counters,
-            wants_snapshot,
-        };
-        self.tasks.spawn(async move {
-            publisher.run(taken).await;
-            Ok(())
-        });
-        Ok(())
-    }
-
-    async fn spawn_book<B: RelayedBook>(&mut self, f: Feeder) -> Result<(), NatsError> {
-        let feeder = BookFeeder::<B> {
-            client: f.client,
-            symbol: f.symbol,
-            precision: f.precision,
-            depth: f.depth,
-            subject: f.subject,
-            queue: f.queue,
-            counters: f.counters,
-            wants_snapshot: f.wants_snapshot,
-            checkpoint_every: f.checkpoint_every,
-            _book: std::marker::PhantomData,
-        };
-        let sub = feeder.subscribe().await?;
-        self.tasks
-            .spawn(async move { feeder.run(sub).await.map_err(NatsError::from) });
         Ok(())
     }
 
     fn spawn_plain<T: Splits + Clone + Send + 'static>(
         &mut self,
-        feeder: PlainFeeder,
+        subject: String,
+        queue: FeedQueue,
         sub: Subscription<T>,
     ) {
+        let feeder = PlainFeeder { subject, queue };
         self.tasks.spawn(async move {
             feeder.run(sub).await;
             Ok(())
@@ -283,21 +291,52 @@ impl Relay {
                 Err(_) => {}
             }
         }
+        drop(std::mem::take(&mut self.books));
         Ok(())
     }
 }
 
-/// A book feeder's settings, before its book kind is chosen.
-struct Feeder {
-    client: Client,
-    symbol: String,
-    precision: Precision,
-    depth: u32,
-    subject: String,
-    queue: mpsc::Sender<super::publisher::Outgoing>,
-    counters: Arc<super::counters::ChannelCounters>,
-    wants_snapshot: Arc<Notify>,
-    checkpoint_every: Duration,
+/// The headers of a book subject's snapshots: precision and depth, which
+/// a consumer's checksum needs. Empty for the other channels.
+async fn snapshot_headers(
+    client: &Client,
+    config: &RelayConfig,
+    channel: &str,
+    symbol: &str,
+    precisions: &HashMap<String, Precision>,
+) -> Result<HeaderMap, NatsError> {
+    let mut headers = HeaderMap::new();
+    let precision = match (channel, precisions.get(symbol)) {
+        ("book", Some(p)) => *p,
+        ("book", None) => return Err(NatsError::UnknownSymbol(symbol.to_owned())),
+        // Level3 connections have no instrument channel: the precision
+        // comes from REST `AssetPairs`.
+        ("level3", _) => {
+            let rules = client.order_rules(symbol).await?;
+            Precision::new(rules.price_precision, rules.qty_precision)
+        }
+        _ => return Ok(headers),
+    };
+    headers.insert(PRICE_PRECISION_HEADER, precision.price.to_string().as_str());
+    headers.insert(QTY_PRECISION_HEADER, precision.qty.to_string().as_str());
+    headers.insert(DEPTH_HEADER, config.depth.to_string().as_str());
+    Ok(headers)
+}
+
+/// The `trade_id` of the subject's last stored trade: `Some(0)` when the
+/// subject is empty, `None` when it cannot be read (then only message ids
+/// keep repeats out).
+async fn stored_trade(js: &jetstream::Context, subject: &str) -> Option<u64> {
+    let stream = js.get_stream_no_info(super::names::STREAM).await.ok()?;
+    let last = match stream.get_last_raw_message_by_subject(subject).await {
+        Ok(last) => last,
+        Err(_) => return Some(0),
+    };
+    let text = std::str::from_utf8(&last.payload).ok()?;
+    match kraki_proto::decode(text) {
+        Ok(kraki_proto::Inbound::Trade(m)) => m.data.iter().map(|t| t.trade_id).max(),
+        _ => None,
+    }
 }
 
 /// Every pair's precision, from the instrument channel's snapshot.
