@@ -2,7 +2,7 @@
 //! the simulator, with faults on either side. Every test asserts on what a
 //! consumer reads from JetStream.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 mod common;
 
@@ -17,9 +17,14 @@ const TRADES: &str = "kraki.trade.BTC_USD";
 
 /// `kraki book BTC/USD --nats URL --json --count N` lines, each parsed.
 fn nats_book(url: &str, count: u32) -> Vec<serde_json::Value> {
+    nats_book_of("BTC/USD", url, count)
+}
+
+/// `kraki book SYMBOL --nats URL --json --count N` lines, each parsed.
+fn nats_book_of(symbol: &str, url: &str, count: u32) -> Vec<serde_json::Value> {
     let (code, out, err) = run(&[
         "book",
-        "BTC/USD",
+        symbol,
         "--nats",
         url,
         "--json",
@@ -344,14 +349,56 @@ fn level3_is_relayed_verified() {
     assert!(last_counters(&stderr)["verified"] >= 30, "{stderr}");
 }
 
+/// The pairs the simulator's instrument channel calls online, as a
+/// client reads them.
+fn online_pairs(public_url: &str) -> std::collections::BTreeSet<String> {
+    use futures_util::StreamExt;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let client = kraki::Client::builder()
+            .public_url(public_url)
+            .connect()
+            .await
+            .unwrap();
+        let mut instruments = client.subscribe(kraki::Instrument::new()).await.unwrap();
+        let pairs = loop {
+            match instruments.next().await {
+                Some(kraki::Event::Data(update)) => break update.data.pairs,
+                Some(_) => {}
+                None => panic!("no instrument snapshot"),
+            }
+        };
+        client.close().await;
+        pairs
+            .iter()
+            .filter(|p| p.status == kraki_proto::channels::PairStatus::Online)
+            .map(|p| p.symbol.to_string())
+            .collect()
+    })
+}
+
 #[test]
-fn synthetic_pairs_of_sim_pairs_relay_as_verified_books() {
+fn symbol_all_gives_every_online_pair_a_verified_subject_and_a_synthetic_pair_reads_back() {
     let Some(nats) = Nats::start() else {
         return;
     };
-    let sim = Sim::start_controlled(&["--pairs", "10"]);
+    let mut sim = Sim::start_controlled(&["--pairs", "10"]);
+    // One synthetic pair offline: `all` means the online ones only.
+    sim.command("pair-status SYN004/USD maintenance");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let online = loop {
+        let online = online_pairs(sim.public_url());
+        if !online.contains("SYN004/USD") || std::time::Instant::now() > deadline {
+            break online;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    // The six and nine of the ten synthetic pairs.
+    assert_eq!(online.len(), 15, "{online:?}");
+    assert!(!online.contains("SYN004/USD"));
     let mut child = std::process::Command::new(common::KRAKI)
         .args(["relay", "book", "--symbol", "all", "--checkpoint", "1"])
+        .args(["--pairs-per-connection", "8"])
         .args([
             "--nats",
             &nats.url(),
@@ -381,20 +428,33 @@ fn synthetic_pairs_of_sim_pairs_relay_as_verified_books() {
             .iter()
             .filter(|(s, ms)| s.starts_with("SYN") && ms.len() >= 3)
             .count();
-        if subjects.len() == 16 && synthetic_with_updates >= 5 {
+        if subjects.len() == online.len() && synthetic_with_updates >= 5 {
             break;
         }
         std::thread::sleep(Duration::from_millis(300));
     }
+    // While the relay runs, a consumer of one synthetic pair (its own
+    // precision) gets a verified book from NATS alone.
+    let lines = nats_book_of("SYN007/USD", &nats.url(), 3);
     let _ = child.kill();
     let _ = child.wait();
-    // The six and ten synthetic pairs, with their several precisions,
-    // each a valid verified feed.
-    assert_eq!(subjects.len(), 16, "{:?}", subjects.keys());
-    assert!(subjects.contains_key("SYN009/USD"));
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["type"], "snapshot", "{lines:?}");
+    assert!(
+        lines.iter().all(|l| l["ok"] == true
+            && l["symbol"] == "SYN007/USD"
+            && l["checksum"] == l["computed"]),
+        "{lines:?}"
+    );
+    // Exactly the online pairs, each a valid verified feed that starts
+    // with a snapshot (`check_book_feed` refuses an update before one).
+    let relayed: std::collections::BTreeSet<String> = subjects.keys().cloned().collect();
+    assert_eq!(relayed, online);
     let mut updates = 0;
     for messages in subjects.values() {
-        updates += check_book_feed(messages).updates;
+        let feed = check_book_feed(messages);
+        assert_eq!(feed.snapshot_seqs.first(), Some(&messages[0].seq));
+        updates += feed.updates;
     }
     assert!(updates >= 10, "{updates}");
 }
@@ -418,4 +478,190 @@ fn another_publishers_stale_snapshot_is_answered_with_a_fresh_one() {
     let feed = check_book_feed(&book);
     assert!(feed.snapshots >= 3, "{feed:?}");
     assert!(last_counters(&stderr)["conflicts"] >= 1, "{stderr}");
+}
+
+const LEVEL3: &str = "kraki.level3.BTC_USD";
+
+/// A level3 relay of BTC/USD on the simulator, with the demo account's
+/// credentials.
+fn level3_relay(nats: &Nats, sim: &Sim) -> Relay {
+    let extra = [
+        "--level3-url",
+        sim.level3_url(),
+        "--rest-url",
+        sim.rest_url(),
+    ];
+    Relay::spawn(&["level3"], &nats.url(), sim.public_url(), &extra)
+}
+
+/// Waits until `book` has applied everything up to the order book
+/// `reference` (its checksum), then returns its state.
+fn caught_up(
+    runtime: &tokio::runtime::Runtime,
+    book: &mut kraki::nats::NatsLevel3Book,
+    reference: &kraki_proto::book::L3Book,
+) -> std::sync::Arc<kraki::Level3State> {
+    runtime.block_on(async {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let state = book.state();
+            if state.status == kraki::BookStatus::Live
+                && state.book.checksum() == reference.checksum()
+            {
+                return state;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the NATS level3 book did not catch up within 20 s: {:?}, verified {}, mismatches {}",
+                state.status,
+                state.verified,
+                state.mismatches
+            );
+            let _ = tokio::time::timeout(Duration::from_millis(500), book.changed()).await;
+        }
+    })
+}
+
+/// Every event `book` has queued so far.
+fn queued_events(
+    runtime: &tokio::runtime::Runtime,
+    book: &kraki::nats::NatsLevel3Book,
+) -> Vec<kraki::BookEvent> {
+    runtime.block_on(async {
+        let mut events = Vec::new();
+        while let Ok(Some(event)) =
+            tokio::time::timeout(Duration::from_millis(100), book.next_event()).await
+        {
+            events.push(event);
+        }
+        events
+    })
+}
+
+/// The snapshots among `events`, asserting that every applied message
+/// verified and nothing asked for a resync.
+fn verified_snapshots(events: &[kraki::BookEvent]) -> usize {
+    let mut snapshots = 0;
+    for event in events {
+        match event {
+            kraki::BookEvent::Applied { kind, ok, .. } => {
+                assert!(ok, "a message failed to verify: {events:?}");
+                if *kind == kraki_proto::MessageType::Snapshot {
+                    snapshots += 1;
+                }
+            }
+            other => panic!("unexpected event {other:?} in {events:?}"),
+        }
+    }
+    snapshots
+}
+
+#[test]
+fn a_late_level3_consumer_rebuilds_the_relays_order_book_order_by_order() {
+    let Some(nats) = Nats::start() else {
+        return;
+    };
+    let sim = Sim::start();
+    let mut relay = level3_relay(&nats, &sim);
+    let before = wait_for(&nats.url(), LEVEL3, 30).len();
+    // A checkpoint of the relay's own book is kept meanwhile (every 1 s).
+    std::thread::sleep(Duration::from_millis(1300));
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut book = runtime
+        .block_on(kraki::nats::NatsLevel3Book::open(&nats.url(), "BTC/USD"))
+        .unwrap();
+    wait_for(&nats.url(), LEVEL3, before + 40);
+    let stderr = relay.interrupt();
+    std::thread::sleep(Duration::from_millis(300));
+
+    // The reference: the whole subject read from its start by the test.
+    let stored = read_subject(&nats.url(), "KRAKI", LEVEL3);
+    let whole = common::nats::replay_level3_feed(&stored);
+    assert_eq!(whole.snapshots, 1, "{stderr}");
+    let state = caught_up(&runtime, &mut book, &whole.book);
+    assert_eq!(
+        common::nats::level3_orders(&state.book),
+        common::nats::level3_orders(&whole.book),
+        "order by order"
+    );
+    assert_eq!(state.book.checksum(), whole.book.checksum());
+    assert!(state.book.order_count() > 0);
+    assert_eq!(state.mismatches, 0);
+    // It started from the kept snapshot, not from the subject's start.
+    assert!(
+        (state.verified as usize) < stored.len(),
+        "verified {} of {} stored",
+        state.verified,
+        stored.len()
+    );
+    let events = queued_events(&runtime, &book);
+    assert_eq!(verified_snapshots(&events), 1, "{events:?}");
+    assert!(matches!(
+        events[0],
+        kraki::BookEvent::Applied {
+            kind: kraki_proto::MessageType::Snapshot,
+            ..
+        }
+    ));
+
+    // The relay's own book at the sequence it names, as kept, equals the
+    // subject read up to that sequence.
+    let kept = read_subject(
+        &nats.url(),
+        "KRAKI_SNAPSHOTS",
+        "kraki-snapshot.level3.BTC_USD",
+    );
+    let mut kept = kept.last().unwrap().clone();
+    let kept_seq: u64 = kept.header("Kraki-Seq").unwrap().parse().unwrap();
+    kept.id = Some("kept".to_owned());
+    let relays_own = common::nats::replay_level3_feed(&[kept]).book;
+    let up_to: Vec<_> = stored
+        .iter()
+        .filter(|m| m.seq <= kept_seq)
+        .cloned()
+        .collect();
+    let read_up_to = common::nats::replay_level3_feed(&up_to).book;
+    assert_eq!(
+        common::nats::level3_orders(&relays_own),
+        common::nats::level3_orders(&read_up_to)
+    );
+    assert_eq!(relays_own.checksum(), read_up_to.checksum());
+}
+
+#[test]
+fn a_level3_consumer_stays_verified_across_a_relay_restart() {
+    let Some(nats) = Nats::start() else {
+        return;
+    };
+    let sim = Sim::start();
+    let mut first = level3_relay(&nats, &sim);
+    let before = wait_for(&nats.url(), LEVEL3, 20).len();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut book = runtime
+        .block_on(kraki::nats::NatsLevel3Book::open(&nats.url(), "BTC/USD"))
+        .unwrap();
+    first.kill();
+    std::thread::sleep(Duration::from_millis(300));
+    let mut second = level3_relay(&nats, &sim);
+    wait_for(&nats.url(), LEVEL3, before + 30);
+    let stderr = second.interrupt();
+    std::thread::sleep(Duration::from_millis(300));
+
+    let stored = read_subject(&nats.url(), "KRAKI", LEVEL3);
+    let whole = common::nats::replay_level3_feed(&stored);
+    assert!(
+        whole.snapshots >= 2,
+        "the restart's snapshot is stored: {stderr}"
+    );
+    let state = caught_up(&runtime, &mut book, &whole.book);
+    assert_eq!(
+        common::nats::level3_orders(&state.book),
+        common::nats::level3_orders(&whole.book)
+    );
+    assert_eq!(state.mismatches, 0);
+    assert_eq!(state.resyncs, 0);
+    // The consumer's opening snapshot, then the restarted relay's: the gap
+    // while no relay ran is explained by a snapshot, and nothing failed.
+    let events = queued_events(&runtime, &book);
+    assert!(verified_snapshots(&events) >= 2, "{events:?}");
 }

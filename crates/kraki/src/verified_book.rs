@@ -1,7 +1,9 @@
 //! The books kraki keeps verified, L2 and level3, as the connection's
 //! sinks see them: one trait, so one sink serves both.
 
-use kraki_proto::book::{BookError, BookView, L2Book, L3Book, Level, Level3View, Verification};
+use kraki_proto::book::{
+    BookError, BookView, L2Book, L3Book, Level, Level3View, Precision, Verification,
+};
 use kraki_proto::{Channel, Inbound, MessageType, Symbol, Timestamp};
 
 mod sealed {
@@ -20,6 +22,10 @@ pub trait VerifiedBook: sealed::Sealed + std::fmt::Debug + Clone + Send + Sync +
     /// The channel its messages come on.
     #[doc(hidden)]
     const CHANNEL: Channel;
+    /// An empty book of `symbol`, verified with `precision`, cut to
+    /// `depth` levels per side.
+    #[doc(hidden)]
+    fn empty(symbol: &str, precision: Precision, depth: usize) -> Self;
     #[doc(hidden)]
     fn pair(&self) -> &Symbol;
     #[doc(hidden)]
@@ -51,6 +57,10 @@ pub trait VerifiedBook: sealed::Sealed + std::fmt::Debug + Clone + Send + Sync +
 impl VerifiedBook for L2Book {
     type Update<'a> = BookView<'a>;
     const CHANNEL: Channel = Channel::Book;
+
+    fn empty(symbol: &str, precision: Precision, depth: usize) -> Self {
+        L2Book::new(symbol, precision, depth)
+    }
 
     fn pair(&self) -> &Symbol {
         self.symbol()
@@ -94,6 +104,10 @@ impl VerifiedBook for L2Book {
 impl VerifiedBook for L3Book {
     type Update<'a> = Level3View<'a>;
     const CHANNEL: Channel = Channel::Level3;
+
+    fn empty(symbol: &str, precision: Precision, depth: usize) -> Self {
+        L3Book::new(symbol, precision, depth)
+    }
 
     fn pair(&self) -> &Symbol {
         self.symbol()

@@ -20,14 +20,24 @@ use std::marker::PhantomData;
 pub(crate) struct VerifiedSink<B: VerifiedBook, O: BookOutlet<B>> {
     outlet: O,
     metrics: BookMetrics,
+    /// What happens after a loss of sync, for the log: a connection
+    /// resubscribes, a reader of NATS waits for the subject's next
+    /// snapshot.
+    remedy: &'static str,
     _book: PhantomData<fn() -> B>,
 }
 
 impl<B: VerifiedBook, O: BookOutlet<B>> VerifiedSink<B, O> {
     pub(crate) fn new(outlet: O) -> Self {
+        VerifiedSink::with_remedy(outlet, "resubscribing")
+    }
+
+    /// A sink whose loss of sync is followed by `remedy` (for the log).
+    pub(crate) fn with_remedy(outlet: O, remedy: &'static str) -> Self {
         VerifiedSink {
             outlet,
             metrics: BookMetrics::new(&B::CHANNEL),
+            remedy,
             _book: PhantomData,
         }
     }
@@ -61,7 +71,7 @@ impl<B: VerifiedBook, O: BookOutlet<B>> VerifiedSink<B, O> {
             state.book.pair().clone()
         });
         self.metrics.resynced();
-        tracing::warn!(%symbol, channel = %B::CHANNEL, %reason, "book out of sync; resubscribing");
+        tracing::warn!(%symbol, channel = %B::CHANNEL, %reason, remedy = self.remedy, "book out of sync");
         self.outlet
             .emit(BookEvent::Resyncing { reason }, None, None);
         Delivered::WantsSnapshot

@@ -351,6 +351,20 @@ fn snapshot_shape(m: &Stored) -> (Precision, usize) {
 /// item, each verifying against the order book before it. Returns the
 /// number of snapshots and updates.
 pub fn check_level3_feed(messages: &[Stored]) -> (usize, usize) {
+    let replayed = replay_level3_feed(messages);
+    (replayed.snapshots, replayed.updates)
+}
+
+/// A level3 subject read from its start by the test itself.
+pub struct Level3Replay {
+    pub snapshots: usize,
+    pub updates: usize,
+    /// The order book after the last message.
+    pub book: kraki_proto::book::L3Book,
+}
+
+/// [`check_level3_feed`], keeping the order book the messages build.
+pub fn replay_level3_feed(messages: &[Stored]) -> Level3Replay {
     use kraki_proto::book::{L3Book, Level3View};
     let (mut snapshots, mut updates) = (0, 0);
     let mut book: Option<L3Book> = None;
@@ -385,7 +399,22 @@ pub fn check_level3_feed(messages: &[Stored]) -> (usize, usize) {
             m.payload
         );
     }
-    (snapshots, updates)
+    Level3Replay {
+        snapshots,
+        updates,
+        book: book.expect("at least one message"),
+    }
+}
+
+/// A level3 book's price levels, each with its orders in queue order:
+/// bids, then asks.
+pub fn level3_orders(
+    book: &kraki_proto::book::L3Book,
+) -> (
+    Vec<kraki_proto::book::L3Level>,
+    Vec<kraki_proto::book::L3Level>,
+) {
+    (book.bids().collect(), book.asks().collect())
 }
 
 /// Trade ids of a trade subject; asserts one trade per message, each

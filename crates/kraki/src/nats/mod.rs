@@ -12,7 +12,8 @@
 //! derived from its content (trades: from the pair and `trade_id`), so
 //! two relays, or one restarted, store it once. The latest verified book
 //! of each subject is kept in `KRAKI_SNAPSHOTS` ([`names`]) for consumers
-//! that start late; [`NatsBook`] is such a consumer, and [`subscribe`]
+//! that start late; [`NatsBook`] (L2) and [`NatsLevel3Book`] (order by
+//! order) are such consumers, and [`subscribe`]
 //! gives the client's typed items (`TradeUpdate`, `TickerUpdate`, …) from
 //! NATS instead of a WebSocket.
 
@@ -32,6 +33,6 @@ mod subscription;
 
 pub use counters::{PUBLISH_LATENCY_BUCKETS, RelayCounters, RelayStats};
 pub use error::NatsError;
-pub use nats_book::NatsBook;
+pub use nats_book::{NatsBook, NatsLevel3Book};
 pub use relay::{Relay, RelayConfig};
 pub use subscription::{NatsSubscription, Start, subscribe};
