@@ -665,3 +665,124 @@ fn a_level3_consumer_stays_verified_across_a_relay_restart() {
     let events = queued_events(&runtime, &book);
     assert!(verified_snapshots(&events) >= 2, "{events:?}");
 }
+
+/// `payload` with its checksum raised by one: a message that cannot
+/// verify.
+fn with_wrong_checksum(payload: &str) -> (String, u64) {
+    let key = r#""checksum":"#;
+    let start = payload.find(key).unwrap() + key.len();
+    let digits = payload[start..]
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap();
+    let checksum: u64 = payload[start..start + digits].parse().unwrap();
+    let wrong = format!(
+        "{}{}{}",
+        &payload[..start],
+        checksum + 1,
+        &payload[start + digits..]
+    );
+    (wrong, checksum)
+}
+
+#[test]
+fn a_level3_message_that_does_not_verify_is_reported_and_the_next_snapshot_recovers() {
+    let Some(nats) = Nats::start() else {
+        return;
+    };
+    let sim = Sim::start();
+    let mut relay = level3_relay(&nats, &sim);
+    let before = wait_for(&nats.url(), LEVEL3, 20);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut book = runtime
+        .block_on(kraki::nats::NatsLevel3Book::open(&nats.url(), "BTC/USD"))
+        .unwrap();
+    runtime.block_on(async {
+        while book.state().status != kraki::BookStatus::Live {
+            tokio::time::timeout(Duration::from_secs(20), book.changed())
+                .await
+                .expect("live within 20 s")
+                .unwrap();
+        }
+    });
+    // Another publisher's snapshot with a wrong checksum: the consumer
+    // must say so, and the relay (whose next update JetStream refuses)
+    // answers with a snapshot of its own book, which the consumer takes.
+    let mut bad = before[0].clone();
+    let (payload, checksum) = with_wrong_checksum(&bad.payload);
+    bad.payload = payload;
+    common::nats::inject(&nats.url(), LEVEL3, &bad);
+    // And the update that followed the snapshot: it would verify against
+    // the bad snapshot's orders, but a book that lost sync takes nothing
+    // before the next snapshot.
+    assert!(before[1].payload.contains(r#""type":"update""#));
+    let mut update = before[1].clone();
+    update
+        .headers
+        .retain(|(name, _)| name != "Nats-Expected-Last-Subject-Sequence");
+    common::nats::inject(&nats.url(), LEVEL3, &update);
+    wait_for(&nats.url(), LEVEL3, before.len() + 20);
+    let stderr = relay.interrupt();
+    std::thread::sleep(Duration::from_millis(300));
+
+    let stored = read_subject(&nats.url(), "KRAKI", LEVEL3);
+    let injected = stored
+        .iter()
+        .position(|m| m.id.as_deref().is_some_and(|id| id.starts_with("injected")))
+        .unwrap();
+    let recovery = stored[injected..]
+        .iter()
+        .position(|m| {
+            m.payload.contains(r#""type":"snapshot""#)
+                && !m.id.as_deref().unwrap().starts_with("injected")
+        })
+        .map(|n| n + injected)
+        .unwrap_or_else(|| panic!("no snapshot after the injected one: {stderr}"));
+    let since = common::nats::replay_level3_feed(&stored[recovery..]);
+    let state = caught_up(&runtime, &mut book, &since.book);
+    assert_eq!(
+        common::nats::level3_orders(&state.book),
+        common::nats::level3_orders(&since.book)
+    );
+    assert_eq!((state.mismatches, state.resyncs), (1, 1));
+    let events = queued_events(&runtime, &book);
+    let failed = events
+        .iter()
+        .position(|e| matches!(e, kraki::BookEvent::Applied { ok: false, .. }))
+        .unwrap_or_else(|| panic!("no mismatch reported: {events:?}"));
+    assert!(
+        matches!(
+            &events[failed],
+            kraki::BookEvent::Applied { kind: kraki_proto::MessageType::Snapshot, checksum: c, computed, .. }
+                if u64::from(*c) == checksum + 1 && u64::from(*computed) == checksum
+        ),
+        "{:?}",
+        events[failed]
+    );
+    let expected_reason = format!(
+        "checksum mismatch: expected {}, computed {checksum}",
+        checksum + 1
+    );
+    assert!(
+        matches!(&events[failed + 1], kraki::BookEvent::Resyncing { reason } if *reason == expected_reason),
+        "{:?}",
+        events[failed + 1]
+    );
+    // Nothing applied until the next snapshot, which verifies.
+    assert!(
+        matches!(
+            events[failed + 2],
+            kraki::BookEvent::Applied {
+                kind: kraki_proto::MessageType::Snapshot,
+                ok: true,
+                ..
+            }
+        ),
+        "{events:?}"
+    );
+    assert!(
+        events[failed + 2..]
+            .iter()
+            .all(|e| matches!(e, kraki::BookEvent::Applied { ok: true, .. })),
+        "{events:?}"
+    );
+}

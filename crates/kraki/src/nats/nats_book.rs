@@ -108,7 +108,7 @@ impl<B: VerifiedBook> NatsBook<B> {
             published: published.clone(),
             symbol: symbol.to_owned(),
             has_book: false,
-            awaiting_snapshot: false,
+            lost_sync: false,
         };
         let mut deliver_policy = DeliverPolicy::All;
         if let Ok(snapshots) = js.get_stream(SNAPSHOT_STREAM).await {
@@ -120,7 +120,7 @@ impl<B: VerifiedBook> NatsBook<B> {
                     reader.on_message(&kept.payload, &kept.headers);
                     // A kept snapshot that did not verify is reported, and
                     // the subject is read from its start instead.
-                    if reader.has_book && !reader.awaiting_snapshot {
+                    if reader.has_book && !reader.lost_sync {
                         deliver_policy = DeliverPolicy::ByStartSequence {
                             start_sequence: seq.saturating_add(1),
                         };
@@ -219,17 +219,17 @@ fn snapshot_shape(headers: &HeaderMap) -> Result<Option<(Precision, usize)>, Str
     Ok(Some((precision, depth)))
 }
 
-/// Feeds one subject's messages to the verified sink: it gives each
-/// snapshot the book its headers describe, and skips updates while there
-/// is no book to apply them to.
+/// Feeds one subject's messages to the verified sink, giving each
+/// snapshot the book its headers describe. After a mismatch the book
+/// itself (out of sync) skips updates until the next snapshot.
 struct SubjectReader<B: VerifiedBook> {
     sink: VerifiedSink<B, HandleOutlet<B>>,
     published: Arc<Published<BookState<B>>>,
     symbol: String,
     /// A snapshot has given the book its precision.
     has_book: bool,
-    /// The book lost sync: updates wait for the subject's next snapshot.
-    awaiting_snapshot: bool,
+    /// The last message left the book out of sync.
+    lost_sync: bool,
 }
 
 impl<B: VerifiedBook> SubjectReader<B> {
@@ -268,14 +268,14 @@ impl<B: VerifiedBook> SubjectReader<B> {
                     return;
                 }
             }
-            self.awaiting_snapshot = false;
-        } else if !self.has_book || self.awaiting_snapshot {
-            // Nothing to apply them to (yet, or any more).
+        } else if !self.has_book {
+            // Nothing to apply it to yet.
             return;
         }
-        if let Delivered::WantsSnapshot = self.sink.deliver(&message, Some(&self.symbol)) {
-            self.awaiting_snapshot = true;
-        }
+        self.lost_sync = matches!(
+            self.sink.deliver(&message, Some(&self.symbol)),
+            Delivered::WantsSnapshot
+        );
     }
 }
 
