@@ -786,3 +786,53 @@ fn a_level3_message_that_does_not_verify_is_reported_and_the_next_snapshot_recov
         "{events:?}"
     );
 }
+
+#[test]
+fn a_kept_level3_snapshot_that_does_not_verify_is_reported_and_the_subject_read_from_its_start() {
+    let Some(nats) = Nats::start() else {
+        return;
+    };
+    let sim = Sim::start();
+    let mut relay = level3_relay(&nats, &sim);
+    wait_for(&nats.url(), LEVEL3, 20);
+    std::thread::sleep(Duration::from_millis(1300));
+    relay.kill();
+    let kept_subject = "kraki-snapshot.level3.BTC_USD";
+    let mut kept = read_subject(&nats.url(), "KRAKI_SNAPSHOTS", kept_subject)
+        .pop()
+        .expect("a kept checkpoint");
+    // The kept book replaced by one whose checksum is wrong (one message
+    // per subject is kept).
+    let (payload, checksum) = with_wrong_checksum(&kept.payload);
+    kept.payload = payload;
+    common::nats::inject(&nats.url(), kept_subject, &kept);
+
+    let stored = read_subject(&nats.url(), "KRAKI", LEVEL3);
+    let whole = common::nats::replay_level3_feed(&stored);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut book = runtime
+        .block_on(kraki::nats::NatsLevel3Book::open(&nats.url(), "BTC/USD"))
+        .unwrap();
+    let state = caught_up(&runtime, &mut book, &whole.book);
+    assert_eq!(
+        common::nats::level3_orders(&state.book),
+        common::nats::level3_orders(&whole.book)
+    );
+    // The kept snapshot, then every stored message.
+    assert_eq!(state.verified as usize, stored.len());
+    assert_eq!((state.mismatches, state.resyncs), (1, 1));
+    let events = queued_events(&runtime, &book);
+    assert!(
+        matches!(
+            &events[0],
+            kraki::BookEvent::Applied { kind: kraki_proto::MessageType::Snapshot, ok: false, checksum: c, .. }
+                if u64::from(*c) == checksum + 1
+        ),
+        "{events:?}"
+    );
+    assert!(
+        matches!(&events[1], kraki::BookEvent::Resyncing { reason } if reason.starts_with("checksum mismatch")),
+        "{events:?}"
+    );
+    assert_eq!(verified_snapshots(&events[2..]), whole.snapshots);
+}
