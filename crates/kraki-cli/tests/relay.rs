@@ -568,7 +568,10 @@ fn a_late_level3_consumer_rebuilds_the_relays_order_book_order_by_order() {
     std::thread::sleep(Duration::from_millis(1300));
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let mut book = runtime
-        .block_on(kraki::nats::NatsLevel3Book::open(&nats.url(), "BTC/USD"))
+        .block_on(kraki::nats::NatsLevel3Book::open_level3(
+            &nats.url(),
+            "BTC/USD",
+        ))
         .unwrap();
     wait_for(&nats.url(), LEVEL3, before + 40);
     let stderr = relay.interrupt();
@@ -638,7 +641,10 @@ fn a_level3_consumer_stays_verified_across_a_relay_restart() {
     let before = wait_for(&nats.url(), LEVEL3, 20).len();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let mut book = runtime
-        .block_on(kraki::nats::NatsLevel3Book::open(&nats.url(), "BTC/USD"))
+        .block_on(kraki::nats::NatsLevel3Book::open_level3(
+            &nats.url(),
+            "BTC/USD",
+        ))
         .unwrap();
     first.kill();
     std::thread::sleep(Duration::from_millis(300));
@@ -694,7 +700,10 @@ fn a_level3_message_that_does_not_verify_is_reported_and_the_next_snapshot_recov
     let before = wait_for(&nats.url(), LEVEL3, 20);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let mut book = runtime
-        .block_on(kraki::nats::NatsLevel3Book::open(&nats.url(), "BTC/USD"))
+        .block_on(kraki::nats::NatsLevel3Book::open_level3(
+            &nats.url(),
+            "BTC/USD",
+        ))
         .unwrap();
     runtime.block_on(async {
         while book.state().status != kraki::BookStatus::Live {
@@ -811,7 +820,10 @@ fn a_kept_level3_snapshot_that_does_not_verify_is_reported_and_the_subject_read_
     let whole = common::nats::replay_level3_feed(&stored);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let mut book = runtime
-        .block_on(kraki::nats::NatsLevel3Book::open(&nats.url(), "BTC/USD"))
+        .block_on(kraki::nats::NatsLevel3Book::open_level3(
+            &nats.url(),
+            "BTC/USD",
+        ))
         .unwrap();
     let state = caught_up(&runtime, &mut book, &whole.book);
     assert_eq!(

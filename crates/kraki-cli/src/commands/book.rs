@@ -44,8 +44,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new()?;
     if let Some(url) = &args.nats {
         return runtime.block_on(async {
-            let book: kraki::nats::NatsBook =
-                kraki::nats::NatsBook::open(url, &args.symbol).await?;
+            let book = kraki::nats::NatsBook::open(url, &args.symbol).await?;
             print(|| book.next_event(), args).await
         });
     }

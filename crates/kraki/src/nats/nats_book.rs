@@ -39,8 +39,8 @@ const MAX_DECIMALS: u8 = 18;
 /// [`crate::BookHandle`], so a program reads a book from NATS as it
 /// would from Kraken. Dropping it stops the reading.
 ///
-/// The kind of book is part of the type: `NatsLevel3Book::open(…)`, and
-/// for L2 `NatsBook::<L2Book>::open(…)` or a binding typed `NatsBook`.
+/// `NatsBook::open(…)` opens an L2 book, `NatsLevel3Book::open_level3(…)`
+/// a level3 one.
 pub struct NatsBook<B: VerifiedBook = L2Book> {
     published: Arc<Published<BookState<B>>>,
     changes: Changes<BookState<B>>,
@@ -69,8 +69,31 @@ impl<B: VerifiedBook> Drop for NatsBook<B> {
     }
 }
 
+impl NatsBook {
+    /// Opens the L2 book of `symbol` from the NATS server at `url` (the
+    /// relay's `kraki.book.<symbol>` subject); see [`NatsBook::open_kind`].
+    ///
+    /// # Errors
+    /// As [`NatsBook::open_kind`].
+    pub async fn open(url: &str, symbol: &str) -> Result<NatsBook, NatsError> {
+        Self::open_kind(url, symbol).await
+    }
+}
+
+impl NatsLevel3Book {
+    /// Opens the level3 book of `symbol` from the NATS server at `url`
+    /// (the relay's `kraki.level3.<symbol>` subject); see
+    /// [`NatsBook::open_kind`].
+    ///
+    /// # Errors
+    /// As [`NatsBook::open_kind`].
+    pub async fn open_level3(url: &str, symbol: &str) -> Result<NatsLevel3Book, NatsError> {
+        Self::open_kind(url, symbol).await
+    }
+}
+
 impl<B: VerifiedBook> NatsBook<B> {
-    /// Opens the book of `symbol` from the NATS server at `url`: from the
+    /// Opens the book of `symbol`, of the kind `B`, from the NATS server at `url`: from the
     /// latest kept snapshot when there is one, else from the start of the
     /// subject (waiting for its first snapshot). A later snapshot on the
     /// subject replaces the book; a message that does not verify is
@@ -81,7 +104,7 @@ impl<B: VerifiedBook> NatsBook<B> {
     /// # Errors
     /// [`NatsError::Connect`] when NATS cannot be reached,
     /// [`NatsError::Stream`] when the relay's stream is missing.
-    pub async fn open(url: &str, symbol: &str) -> Result<NatsBook<B>, NatsError> {
+    pub async fn open_kind(url: &str, symbol: &str) -> Result<NatsBook<B>, NatsError> {
         let channel = B::CHANNEL;
         let channel = channel.as_str();
         let js = super::streams::connect(url, None).await?;
