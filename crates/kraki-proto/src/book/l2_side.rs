@@ -147,13 +147,23 @@ impl Side {
     #[inline]
     fn find(&self, key: i64) -> Result<usize, usize> {
         let len = self.levels.len();
-        for (n, level) in self.levels.iter().rev().take(LINEAR).enumerate() {
-            if level.key <= key {
-                return if level.key == key {
-                    Ok(len - 1 - n)
-                } else {
-                    Err(len - n)
-                };
+        // The best first: the deque's back slice from its end, then the
+        // front one's, which is cheaper than the deque's own iterator.
+        let (front, back) = self.levels.as_slices();
+        let mut n = 0;
+        'linear: for part in [back, front] {
+            for level in part.iter().rev() {
+                if n == LINEAR {
+                    break 'linear;
+                }
+                if level.key <= key {
+                    return if level.key == key {
+                        Ok(len - 1 - n)
+                    } else {
+                        Err(len - n)
+                    };
+                }
+                n += 1;
             }
         }
         if len <= LINEAR {
@@ -251,27 +261,30 @@ fn write_levels(
         len.saturating_sub(from),
     );
     let (front, back) = levels.as_slices();
-    let in_slice = |slice: &[Entry], offset: usize| -> std::ops::Range<usize> {
-        let clamp = |i: usize| i.saturating_sub(offset).min(slice.len());
-        clamp(low)..clamp(high).max(clamp(low))
-    };
-    let back_part = back.get(in_slice(back, front.len())).unwrap_or_default();
-    let front_part = front.get(in_slice(front, 0)).unwrap_or_default();
-    for l in back_part.iter().rev().chain(front_part.iter().rev()) {
-        if let Some(start) = starts.get_mut(written) {
-            *start = pos as u16;
+    let split = front.len();
+    let front_part = front
+        .get(low.min(split)..high.min(split))
+        .unwrap_or_default();
+    let back_part = back
+        .get(low.max(split) - split..high.max(split) - split)
+        .unwrap_or_default();
+    for part in [back_part, front_part] {
+        for l in part.iter().rev() {
+            if let Some(start) = starts.get_mut(written) {
+                *start = pos as u16;
+            }
+            if l.len > 0 {
+                // A fixed-size copy is cheaper than one of the exact
+                // length; `out` has the room for it.
+                out[pos..pos + LEVEL_TEXT].copy_from_slice(&l.text);
+                pos += usize::from(l.len);
+            } else {
+                let price = if bid { l.key } else { -l.key };
+                pos = write_units(out, pos, price.unsigned_abs());
+                pos = write_units(out, pos, l.qty.unsigned_abs());
+            }
+            written += 1;
         }
-        if l.len > 0 {
-            // A fixed-size copy is cheaper than one of the exact length;
-            // `out` has the room for it.
-            out[pos..pos + LEVEL_TEXT].copy_from_slice(&l.text);
-            pos += usize::from(l.len);
-        } else {
-            let price = if bid { l.key } else { -l.key };
-            pos = write_units(out, pos, price.unsigned_abs());
-            pos = write_units(out, pos, l.qty.unsigned_abs());
-        }
-        written += 1;
     }
     if let Some(end) = starts.get_mut(written) {
         *end = pos as u16;
