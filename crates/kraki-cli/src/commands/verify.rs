@@ -16,8 +16,9 @@
 //! ([`frame_start`]), the book or level3 frame is parsed by the
 //! allocation-free [`FrameParser`] (which finds the line's end on the way)
 //! and applied. Anything else takes the general path (`RecordLine::parse`,
-//! `decode`). On a recording of the live capture that is about 300 ns per
-//! message for the whole process.
+//! `decode`). On a recording of the live capture that is about 250 ns and
+//! 2,450 instructions per message for the whole process: half of it the
+//! parse, a third the book (levels, checksum digits, CRC32).
 
 use crate::lines;
 use kraki_proto::book::{
