@@ -170,6 +170,11 @@ fn declined_frames_go_to_decode() {
         // An escape, a float checksum, a level as an array, a missing field.
         r#"{"channel":"book","type":"update","data":[{"symbol":"BTC\/USD","checksum":1}]}"#,
         r#"{"channel":"book","type":"update","data":[{"symbol":"X","checksum":1.0}]}"#,
+        // A checksum past u32, with ten and with sixteen digits; one with
+        // a leading zero.
+        r#"{"channel":"book","type":"update","data":[{"symbol":"X","checksum":4294967296}]}"#,
+        r#"{"channel":"book","type":"update","data":[{"symbol":"X","checksum":1000000000000000}]}"#,
+        r#"{"channel":"book","type":"update","data":[{"symbol":"X","checksum":0123}]}"#,
         r#"{"channel":"book","type":"update","data":[{"symbol":"X","bids":[[1,2]],"checksum":1}]}"#,
         r#"{"channel":"book","type":"update","data":[{"symbol":"X","bids":[{"price":1}],"checksum":1}]}"#,
         // Malformed: leading zero, trailing text, bad timestamp, too deep.
@@ -186,6 +191,21 @@ fn declined_frames_go_to_decode() {
     // Unknown members inside items are skipped, as serde does.
     let text = r#" {"data":[{"symbol":"X","x":{"a":[1,-2.5e3,true,null,"s"]},"bids":[{"qty":"1.50","price":2E1,"n":{}}],"checksum":0,"timestamp":null}],"type":"update","channel":"book"} "#;
     assert!(check(&mut parser, text));
+    // Checksums of every length up to u32's limit, plain and quoted, read
+    // as decode reads them.
+    for checksum in [
+        "0",
+        "9",
+        "12345678",
+        "123456789",
+        "4294967295",
+        "\"4294967295\"",
+    ] {
+        let text = format!(
+            r#"{{"channel":"book","type":"update","data":[{{"symbol":"X","checksum":{checksum}}}]}}"#
+        );
+        assert!(check(&mut parser, &text), "{text}");
+    }
 }
 
 /// Writes `units × 10^-scale` in one of the forms the wire can carry.

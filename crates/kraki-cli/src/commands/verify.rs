@@ -16,8 +16,9 @@
 //! ([`frame_start`]), the book or level3 frame is parsed by the
 //! allocation-free [`FrameParser`] (which finds the line's end on the way)
 //! and applied. Anything else takes the general path (`RecordLine::parse`,
-//! `decode`). On a recording of the live capture that is about 300 ns per
-//! message for the whole process.
+//! `decode`). On a recording of the live capture that is about 250 ns and
+//! 2,450 instructions per message for the whole process: half of it the
+//! parse, a third the book (levels, checksum digits, CRC32).
 
 use crate::lines;
 use kraki_proto::book::{
@@ -25,7 +26,7 @@ use kraki_proto::book::{
     Verification,
 };
 use kraki_proto::recording::{RecordLine, frame_start};
-use kraki_proto::{Channel, Inbound, MessageType, Response, decode};
+use kraki_proto::{Channel, Inbound, MessageType, Response, Symbol, decode};
 use std::collections::{BTreeSet, HashMap};
 use std::io::{self, BufWriter, Read, Write};
 use std::process::ExitCode;
@@ -89,14 +90,14 @@ impl<B> Default for Books<B> {
 
 /// What a book is keyed and rebuilt by.
 trait Book {
-    fn symbol(&self) -> &str;
+    fn symbol(&self) -> &Symbol;
     fn precision(&self) -> Precision;
     fn depth(&self) -> usize;
 }
 
 impl Book for L2Book {
-    fn symbol(&self) -> &str {
-        L2Book::symbol(self).as_str()
+    fn symbol(&self) -> &Symbol {
+        L2Book::symbol(self)
     }
     fn precision(&self) -> Precision {
         L2Book::precision(self)
@@ -107,8 +108,8 @@ impl Book for L2Book {
 }
 
 impl Book for L3Book {
-    fn symbol(&self) -> &str {
-        L3Book::symbol(self).as_str()
+    fn symbol(&self) -> &Symbol {
+        L3Book::symbol(self)
     }
     fn precision(&self) -> Precision {
         L3Book::precision(self)
@@ -429,6 +430,8 @@ impl<W: Write> Verifier<W> {
             .unwrap_or_else(in_snapshot)
     }
 
+    // Inlined into `on_fast`: a call per message saved.
+    #[inline]
     fn on_book(&mut self, kind: MessageType, update: &BookView<'_>) -> anyhow::Result<()> {
         let symbol = update.symbol;
         let book = match kind {
@@ -491,6 +494,8 @@ impl<W: Write> Verifier<W> {
         self.report(symbol, kind, update.checksum, verdict)
     }
 
+    /// Counts a verdict, and writes it where asked to.
+    #[inline]
     fn report(
         &mut self,
         symbol: &str,
@@ -498,11 +503,23 @@ impl<W: Write> Verifier<W> {
         checksum: u32,
         verdict: Result<Verification, kraki_proto::book::BookError>,
     ) -> anyhow::Result<()> {
-        // Nearly every message: nothing to write but the count.
+        // Nearly every message: nothing to write but the count, inlined
+        // into the caller; the rest is out of line.
         if !self.json && matches!(verdict, Ok(Verification::Verified)) {
             self.tally.verified += 1;
             return Ok(());
         }
+        self.report_in_full(symbol, kind, checksum, verdict)
+    }
+
+    #[inline(never)]
+    fn report_in_full(
+        &mut self,
+        symbol: &str,
+        kind: MessageType,
+        checksum: u32,
+        verdict: Result<Verification, kraki_proto::book::BookError>,
+    ) -> anyhow::Result<()> {
         let (ok, computed, note) = match &verdict {
             Ok(Verification::Verified) => {
                 self.tally.verified += 1;

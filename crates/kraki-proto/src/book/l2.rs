@@ -121,7 +121,7 @@ impl L2Book {
         kind: MessageType,
         update: &BookView<'_>,
     ) -> Result<Verification, BookError> {
-        if update.symbol != self.symbol.as_str() {
+        if self.symbol != update.symbol {
             return Err(BookError::WrongSymbol {
                 expected: self.symbol.to_string(),
                 got: update.symbol.to_owned(),

@@ -41,10 +41,15 @@ impl std::fmt::Debug for Entry {
 }
 
 impl Entry {
-    /// Both values are non-negative: checked when converted.
+    /// Both values are non-negative: checked when converted. The price's
+    /// and the quantity's digits are written one after the other into one
+    /// buffer with room to write past the end, then kept by one copy of a
+    /// fixed size.
     fn new(key: i64, price: i64, qty: i64) -> Entry {
+        // At most twenty digits of price, then room for the quantity's.
         let mut digits = [0u8; 20 + SLACK];
         let price_len = write_units(&mut digits, 0, price.unsigned_abs());
+        let end = write_units(&mut digits, price_len, qty.unsigned_abs());
         let mut entry = Entry {
             key,
             qty,
@@ -52,23 +57,30 @@ impl Entry {
             price_len: 0,
             len: 0,
         };
-        if price_len <= LEVEL_TEXT {
+        if end <= LEVEL_TEXT {
             entry.text.copy_from_slice(&digits[..LEVEL_TEXT]);
             entry.price_len = price_len as u8;
-            entry.set_qty(qty);
+            entry.len = end as u8;
+        } else if price_len <= LEVEL_TEXT {
+            // The quantity's digits do not fit: the price's are kept for
+            // a later quantity that does.
+            entry.text.copy_from_slice(&digits[..LEVEL_TEXT]);
+            entry.price_len = price_len as u8;
         }
         entry
     }
 
-    /// A new quantity: only its digits are written again.
+    /// A new quantity: only its digits are written again, after the
+    /// price's in a copy with room to write past the end, which goes back
+    /// whole: two copies of a fixed size instead of one of a length known
+    /// only here.
     fn set_qty(&mut self, qty: i64) {
         self.qty = qty;
-        let mut digits = [0u8; 20 + SLACK];
-        let qty_len = write_units(&mut digits, 0, qty.unsigned_abs());
-        let start = usize::from(self.price_len);
-        let end = start + qty_len;
+        let mut digits = [0u8; LEVEL_TEXT + SLACK];
+        digits[..LEVEL_TEXT].copy_from_slice(&self.text);
+        let end = write_units(&mut digits, usize::from(self.price_len), qty.unsigned_abs());
         self.len = if self.price_len > 0 && end <= LEVEL_TEXT {
-            self.text[start..].copy_from_slice(&digits[..LEVEL_TEXT - start]);
+            self.text.copy_from_slice(&digits[..LEVEL_TEXT]);
             end as u8
         } else {
             0
@@ -135,13 +147,23 @@ impl Side {
     #[inline]
     fn find(&self, key: i64) -> Result<usize, usize> {
         let len = self.levels.len();
-        for (n, level) in self.levels.iter().rev().take(LINEAR).enumerate() {
-            if level.key <= key {
-                return if level.key == key {
-                    Ok(len - 1 - n)
-                } else {
-                    Err(len - n)
-                };
+        // The best first: the deque's back slice from its end, then the
+        // front one's, which is cheaper than the deque's own iterator.
+        let (front, back) = self.levels.as_slices();
+        let mut n = 0;
+        'linear: for part in [back, front] {
+            for level in part.iter().rev() {
+                if n == LINEAR {
+                    break 'linear;
+                }
+                if level.key <= key {
+                    return if level.key == key {
+                        Ok(len - 1 - n)
+                    } else {
+                        Err(len - n)
+                    };
+                }
+                n += 1;
             }
         }
         if len <= LINEAR {
@@ -217,6 +239,11 @@ impl Side {
 /// Writes the checksum digits of the top ten levels from position `from`
 /// (whose start is in `starts`) into `out`, recording where each starts;
 /// returns how many levels `out` then holds.
+///
+/// The levels are walked as the deque's two slices, each backwards (best
+/// first), rather than by the deque's own iterator, which checks at each
+/// step which slice it is in: this runs for nearly every message, over
+/// five levels or so.
 fn write_levels(
     levels: &VecDeque<Entry>,
     bid: bool,
@@ -226,24 +253,96 @@ fn write_levels(
 ) -> usize {
     let mut pos = usize::from(starts.get(from).copied().unwrap_or(0));
     let mut written = from;
-    for l in levels.iter().rev().skip(from).take(CHECKSUM_LEVELS - from) {
-        if let Some(start) = starts.get_mut(written) {
-            *start = pos as u16;
+    // Indexes of the deque to write, worst first: down to the tenth best,
+    // up to the one at position `from`.
+    let len = levels.len();
+    let (low, high) = (
+        len.saturating_sub(CHECKSUM_LEVELS),
+        len.saturating_sub(from),
+    );
+    let (front, back) = levels.as_slices();
+    let split = front.len();
+    let front_part = front
+        .get(low.min(split)..high.min(split))
+        .unwrap_or_default();
+    let back_part = back
+        .get(low.max(split) - split..high.max(split) - split)
+        .unwrap_or_default();
+    for part in [back_part, front_part] {
+        for l in part.iter().rev() {
+            if let Some(start) = starts.get_mut(written) {
+                *start = pos as u16;
+            }
+            if l.len > 0 {
+                // A fixed-size copy is cheaper than one of the exact
+                // length; `out` has the room for it.
+                out[pos..pos + LEVEL_TEXT].copy_from_slice(&l.text);
+                pos += usize::from(l.len);
+            } else {
+                let price = if bid { l.key } else { -l.key };
+                pos = write_units(out, pos, price.unsigned_abs());
+                pos = write_units(out, pos, l.qty.unsigned_abs());
+            }
+            written += 1;
         }
-        if l.len > 0 {
-            // A fixed-size copy is cheaper than one of the exact length;
-            // `out` has the room for it.
-            out[pos..pos + LEVEL_TEXT].copy_from_slice(&l.text);
-            pos += usize::from(l.len);
-        } else {
-            let price = if bid { l.key } else { -l.key };
-            pos = write_units(out, pos, price.unsigned_abs());
-            pos = write_units(out, pos, l.qty.unsigned_abs());
-        }
-        written += 1;
     }
     if let Some(end) = starts.get_mut(written) {
         *end = pos as u16;
     }
     written
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The digits kept from message to message, written again only
+        /// from the first level that changed, are those written from
+        /// scratch, whatever the changes: insertions, removals and new
+        /// quantities at every position, sides shorter and longer than ten
+        /// levels and than the depth, a deque wrapped around its buffer,
+        /// and levels whose digits are too long to keep.
+        #[test]
+        fn text_kept_up_to_date_equals_text_written_anew(
+            bid in any::<bool>(),
+            // Large prices with large quantities have digits too long to
+            // keep with the level.
+            base in prop::sample::select(vec![1_000i64, 1_000_000_000_000_000]),
+            depth in prop::sample::select(vec![3usize, 10, 12, 40]),
+            changes in prop::collection::vec(
+                (0i64..30, prop_oneof![2 => Just(0i64), 3 => 1i64..3000, 1 => Just(i64::MAX / 3)]),
+                1..80,
+            ),
+            check_every in 1usize..4,
+        ) {
+            let mut side = Side::new(bid, depth);
+            for (n, &(price, qty)) in changes.iter().enumerate() {
+                side.set(base + price, qty);
+                side.truncate(depth);
+                if n % check_every == 0 {
+                    let mut anew = [0; TEXT];
+                    let len = side.write_text(&mut anew);
+                    prop_assert_eq!(side.text(), &anew[..len]);
+                    prop_assert!(!side.is_dirty());
+                }
+            }
+        }
+    }
+
+    /// The reference the test above compares with, checked by hand: the
+    /// top ten levels' digits, best first, the eleventh left out.
+    #[test]
+    fn text_is_the_top_ten_best_first() {
+        let mut side = Side::new(true, 25);
+        for price in 1..=12 {
+            side.set(price * 10, price);
+        }
+        let mut out = [0; TEXT];
+        let len = side.write_text(&mut out);
+        let expected: String = (3..=12).rev().map(|p| format!("{}{p}", p * 10)).collect();
+        assert_eq!(std::str::from_utf8(&out[..len]).unwrap(), expected);
+        assert_eq!(side.text(), expected.as_bytes());
+    }
 }

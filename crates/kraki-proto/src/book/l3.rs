@@ -155,7 +155,7 @@ impl L3Book {
         kind: MessageType,
         update: &Level3View<'_>,
     ) -> Result<Verification, BookError> {
-        if update.symbol != self.symbol.as_str() {
+        if self.symbol != update.symbol {
             return Err(BookError::WrongSymbol {
                 expected: self.symbol.to_string(),
                 got: update.symbol.to_owned(),

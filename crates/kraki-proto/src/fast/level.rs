@@ -113,14 +113,20 @@ impl Cursor<'_> {
     }
 
     /// A timestamp string, read as [`Timestamp::parse`] reads its content.
-    #[inline]
+    /// Kraken's usual form (microseconds) is read inline, in straight-line
+    /// code: every book item carries one. The others are out of line.
+    #[inline(always)]
     pub(crate) fn time(&mut self, times: &mut TimeReader) -> Option<Timestamp> {
-        // Kraken's usual form, microseconds, in straight-line code.
         let quoted = self.b.get(self.pos..).and_then(|r| r.first_chunk::<29>());
         if let Some(time) = quoted.and_then(read_quoted_micros) {
             self.pos += 29;
             return Some(time);
         }
+        self.time_any_form(times)
+    }
+
+    #[inline(never)]
+    fn time_any_form(&mut self, times: &mut TimeReader) -> Option<Timestamp> {
         // Kraken's other forms (nine or no fractional digits) end in `Z"`
         // at a known place; a valid time holds no quote, so the one found
         // there is the string's end, and the scan for it can be skipped.
@@ -138,7 +144,7 @@ impl Cursor<'_> {
     }
 
     /// `null` or a timestamp.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn optional_time(&mut self, times: &mut TimeReader) -> Option<Option<Timestamp>> {
         if self.lit(b"null") {
             return Some(None);
