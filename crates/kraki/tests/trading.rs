@@ -629,6 +629,30 @@ async fn six_resting_buys(client: &Client, price: Decimal) -> Vec<OrderId> {
     placed
 }
 
+/// Returns once `observer` (another connection of the same account) has
+/// seen a `new` report of every order in `placed`: the engine has sent
+/// them to every connection, so a slow one has them by now too.
+async fn until_reported_new(
+    observer: &mut Subscription<ExecutionsUpdate>,
+    placed: &[OrderId],
+) {
+    let mut seen: Vec<OrderId> = Vec::new();
+    tokio::time::timeout(PATIENCE, async {
+        while seen.len() < placed.len() {
+            if let Event::Data(update) = observer.next().await.expect("stream ended") {
+                for r in update.reports {
+                    let new = r.exec_type == ExecType::New && placed.contains(&r.order_id);
+                    if new && !seen.contains(&r.order_id) {
+                        seen.push(r.order_id);
+                    }
+                }
+            }
+        }
+    })
+    .await
+    .expect("every order reported new");
+}
+
 #[tokio::test]
 async fn an_executions_stream_that_lagged_gets_a_fresh_snapshot_by_itself() {
     let sim = paused_sim().await;
@@ -688,8 +712,13 @@ async fn an_executions_handler_that_lagged_gets_a_fresh_snapshot_by_itself() {
     // Handlers hear what the client's subscriptions bring; nobody reads
     // this stream, so only the handler can ask for the resync.
     let executions = client.subscribe(Executions::new()).await.unwrap();
+    let observer_client = trader(&sim).await;
+    let mut observer = observer_client.subscribe(Executions::new()).await.unwrap();
     let price = bid.checked_sub(d("100")).unwrap();
     let placed = six_resting_buys(&client, price).await;
+    // Released only once the reports are out, however loaded the host:
+    // released earlier, the handler could read them all in time.
+    until_reported_new(&mut observer, &placed).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     for _ in 0..64 {
         let _ = go_tx.send(());
@@ -715,5 +744,6 @@ async fn an_executions_handler_that_lagged_gets_a_fresh_snapshot_by_itself() {
     }
     drop(executions);
     client.close().await;
+    observer_client.close().await;
     sim.shutdown().await;
 }
