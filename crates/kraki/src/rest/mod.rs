@@ -8,14 +8,12 @@
 //!
 //! Public calls are made again after a failure that may pass on its own
 //! (a lost connection, HTTP 5xx or 429, a busy or unavailable exchange).
-//! Every private call is signed with a fresh nonce ([`next_nonce`]:
+//! Every private call is signed with a fresh nonce (`kraki::auth::next_nonce`:
 //! microseconds since the Unix epoch, see there for processes sharing a
 //! key), paced by Kraken's REST call counter ([`RestClient::tier`]), and
 //! made again after a failure that may pass only when it reads (a nonce
 //! another process overtook, a full counter, a busy exchange, a lost
 //! connection), never for a call that changes anything.
-//!
-//! [`next_nonce`]: crate::auth::next_nonce
 
 mod asset_pairs;
 mod assets;
