@@ -632,10 +632,7 @@ async fn six_resting_buys(client: &Client, price: Decimal) -> Vec<OrderId> {
 /// Returns once `observer` (another connection of the same account) has
 /// seen a `new` report of every order in `placed`: the engine has sent
 /// them to every connection, so a slow one has them by now too.
-async fn until_reported_new(
-    observer: &mut Subscription<ExecutionsUpdate>,
-    placed: &[OrderId],
-) {
+async fn until_reported_new(observer: &mut Subscription<ExecutionsUpdate>, placed: &[OrderId]) {
     let mut seen: Vec<OrderId> = Vec::new();
     tokio::time::timeout(PATIENCE, async {
         while seen.len() < placed.len() {
