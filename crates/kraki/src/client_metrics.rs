@@ -13,7 +13,7 @@ mod counting {
     pub(crate) struct ConnectionMetrics {
         /// Data messages per channel, registered on the channel's first
         /// message.
-        received: Vec<(String, Counter)>,
+        received: Vec<(&'static str, Counter)>,
         reconnects: Counter,
         /// A connection was open before: the next one is a reconnect.
         opened: bool,
@@ -28,15 +28,16 @@ mod counting {
             }
         }
 
-        /// One data message of `channel` read.
-        pub(crate) fn received(&mut self, channel: &str) {
-            if let Some((_, c)) = self.received.iter().find(|(ch, _)| ch == channel) {
+        /// One data message of `channel` read. A known channel's name only
+        /// (`&'static`): a peer cannot grow the list of counters.
+        pub(crate) fn received(&mut self, channel: &'static str) {
+            if let Some((_, c)) = self.received.iter().find(|(ch, _)| *ch == channel) {
                 c.increment(1);
                 return;
             }
-            let c = counter!("kraki_messages_received_total", "channel" => channel.to_owned());
+            let c = counter!("kraki_messages_received_total", "channel" => channel);
             c.increment(1);
-            self.received.push((channel.to_owned(), c));
+            self.received.push((channel, c));
         }
 
         /// A socket opened (the first one is no reconnect).
@@ -92,7 +93,7 @@ mod counting {
             ConnectionMetrics
         }
         #[inline(always)]
-        pub(crate) fn received(&mut self, _channel: &str) {}
+        pub(crate) fn received(&mut self, _channel: &'static str) {}
         #[inline(always)]
         pub(crate) fn opened(&mut self) {}
     }

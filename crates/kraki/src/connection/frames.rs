@@ -96,10 +96,10 @@ impl Connection {
     /// or a subscription wants the message itself, or the in-place parser
     /// does not recognise the frame (decode then gives the proper error).
     pub(super) fn in_place(&mut self, text: &str) -> bool {
-        let channel = if text.starts_with(BOOK_FRAME_START) {
-            Channel::Book
+        let (channel, name) = if text.starts_with(BOOK_FRAME_START) {
+            (Channel::Book, "book")
         } else if text.starts_with(LEVEL3_FRAME_START) {
-            Channel::Level3
+            (Channel::Level3, "level3")
         } else {
             return false;
         };
@@ -109,7 +109,7 @@ impl Connection {
         let Some(frame) = self.frames.parse(text) else {
             return false;
         };
-        self.metrics.received(channel.as_str());
+        self.metrics.received(name);
         let (wire, locals, wants_snapshot) =
             (&mut self.wire, &mut self.locals, &mut self.wants_snapshot);
         // Books take every snapshot (see `snapshot_share`): it is their
