@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 
 /// Opens `path` for line reading; `-` or no path means standard input.
-pub(crate) fn open(path: Option<&str>) -> anyhow::Result<Box<dyn BufRead>> {
+pub(crate) fn open(path: Option<&str>) -> anyhow::Result<Box<dyn BufRead + Send>> {
     match path {
         None | Some("-") => Ok(Box::new(BufReader::new(io::stdin()))),
         Some(p) => {

@@ -1,6 +1,7 @@
 //! The `kraki` command.
 
 mod commands;
+mod line_blocks;
 mod lines;
 mod logging;
 mod summary;

@@ -20,7 +20,7 @@
 //! 2,450 instructions per message for the whole process: half of it the
 //! parse, a third the book (levels, checksum digits, CRC32).
 
-use crate::lines;
+use crate::{line_blocks, lines};
 use kraki_proto::book::{
     BookView, FastFrame, FrameParser, L2Book, L3Book, Level3View, Precision, TimeReader,
     Verification,
@@ -28,7 +28,7 @@ use kraki_proto::book::{
 use kraki_proto::recording::{RecordLine, frame_start};
 use kraki_proto::{Channel, Inbound, MessageType, Response, Symbol, decode};
 use std::collections::{BTreeSet, HashMap};
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
 /// Arguments of `kraki verify`.
@@ -199,7 +199,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     let mut parser = FrameParser::new();
     let mut fatal: Option<anyhow::Error> = None;
-    let read = for_each_block(input, |block| {
+    let read = line_blocks::for_each_block(Box::new(input), |block| {
         let result = match block {
             Ok(lines) => v.on_lines(&mut parser, lines),
             Err(e) => {
@@ -225,60 +225,6 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     println!("{}", v.tally.summary());
     Ok(code)
-}
-
-/// Reads `input` in large blocks and calls `each` with whole lines at a
-/// time, as valid UTF-8 text ending at a line break (or at the end of the
-/// input), or with an error for a line that is not UTF-8; stops when
-/// `each` returns `false`.
-///
-/// Unlike `lines::for_each`, which copies each line and checks its UTF-8
-/// on its own, this checks a block at once and leaves the lines in place,
-/// where the frames are parsed without even looking for the line's end
-/// first (`on_lines`): a good part of the time per message.
-fn for_each_block(
-    mut input: impl Read,
-    mut each: impl FnMut(Result<&str, String>) -> bool,
-) -> io::Result<()> {
-    const BLOCK: usize = 1 << 18;
-    // Filled once: reads go into it in place, without zeroing again.
-    let mut buf = vec![0u8; BLOCK];
-    let mut filled = 0;
-    loop {
-        if filled == buf.len() {
-            // A line longer than the buffer.
-            buf.resize(2 * buf.len(), 0);
-        }
-        let n = loop {
-            match input.read(&mut buf[filled..]) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                other => break other?,
-            }
-        };
-        filled += n;
-        let eof = n == 0;
-        // Whole lines only; the rest waits for the next read.
-        let end = match buf[..filled].iter().rposition(|&b| b == b'\n') {
-            Some(i) => i + 1,
-            None if eof => filled,
-            None => continue,
-        };
-        let go_on = match simdutf8::basic::from_utf8(&buf[..end]) {
-            Ok(lines) => end == 0 || each(Ok(lines)),
-            // Somewhere in the block: line by line, to say where.
-            Err(_) => buf[..end].split_inclusive(|&b| b == b'\n').all(|raw| {
-                match std::str::from_utf8(raw) {
-                    Ok(line) => each(Ok(line)),
-                    Err(e) => each(Err(format!("not UTF-8 at byte {}", e.valid_up_to()))),
-                }
-            }),
-        };
-        buf.copy_within(end..filled, 0);
-        filled -= end;
-        if eof || !go_on {
-            return Ok(());
-        }
-    }
 }
 
 impl<W: Write> Verifier<W> {
