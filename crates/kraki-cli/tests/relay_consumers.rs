@@ -526,6 +526,29 @@ fn the_metrics_endpoint_counts_each_fault_per_channel_as_consumers_see_it() {
     assert_eq!(check_book_feed(&book).snapshots, 3);
     assert_eq!(sample(&cut, "published_total", "book"), book.len() as f64);
 
+    // Another publisher's stale snapshot lands on the subject: the
+    // relay's next update is refused, counted as a conflict, and
+    // answered with a snapshot of its book.
+    common::nats::inject(&nats.url(), BOOK, &book[0]);
+    paused.advance_slowly(100);
+    let book = at_rest(&nats.url(), BOOK);
+    let conflict = scrape(&metrics);
+    assert_eq!(
+        sample(&conflict, "conflicts_total", "book"),
+        1.0,
+        "{conflict:?}"
+    );
+    assert_eq!(
+        check_book_feed(&book).snapshots,
+        5,
+        "stale, then the answer"
+    );
+    assert_eq!(
+        sample(&conflict, "published_total", "book"),
+        book.len() as f64 - 1.0,
+        "all but the injected one"
+    );
+
     // NATS away while the market moves: messages wait, up to the
     // buffer, then are dropped; NATS back: nothing waits, the drop is
     // explained by a snapshot.
@@ -564,7 +587,7 @@ fn the_metrics_endpoint_counts_each_fault_per_channel_as_consumers_see_it() {
         sample(&away, "dropped_total", "book"),
         "nothing dropped once NATS is back"
     );
-    assert_eq!(check_book_feed(&book).snapshots, 4, "the drop's snapshot");
+    assert_eq!(check_book_feed(&book).snapshots, 6, "the drop's snapshot");
     // Across the cut's trade snapshot (repeats) and NATS's absence
     // (drops), every trade received is accounted for once.
     let trades = at_rest(&nats.url(), TRADES);
