@@ -268,7 +268,7 @@ fn books_from_nats_equal_a_direct_clients_books_order_by_order_at_the_same_messa
             .unwrap();
         (l2, l3)
     });
-    let mut late_l3 = None;
+    let mut late_l3: Option<kraki::nats::NatsLevel3Book> = None;
     // Round 2 follows a cut of every connection by the exchange: the
     // relay and the direct client each resubscribe, each to its own
     // snapshot, and the updates after them are the same again.
@@ -328,7 +328,6 @@ fn books_from_nats_equal_a_direct_clients_books_order_by_order_at_the_same_messa
         // A consumer opened after the first round starts from the kept
         // checkpoint: the same orders.
         if let Some(late) = &late_l3 {
-            let late: &kraki::nats::NatsLevel3Book = late;
             settled(&nats.url(), LEVEL3, || late.state(), L3Book::checksum);
             let state = late.state();
             assert_eq!(
