@@ -57,12 +57,14 @@ mod counting {
     }
 
     impl BookMetrics {
-        pub(crate) fn new(channel: &Channel) -> Self {
+        /// The counters of a book of `channel` fed by `source`
+        /// (`websocket`, `nats`).
+        pub(crate) fn new(channel: &Channel, source: &'static str) -> Self {
             let label = channel.as_str().to_owned();
             BookMetrics {
-                verified: counter!("kraki_book_verified_total", "channel" => label.clone()),
-                mismatched: counter!("kraki_book_mismatched_total", "channel" => label.clone()),
-                resyncs: counter!("kraki_book_resyncs_total", "channel" => label),
+                verified: counter!("kraki_book_verified_total", "channel" => label.clone(), "source" => source),
+                mismatched: counter!("kraki_book_mismatched_total", "channel" => label.clone(), "source" => source),
+                resyncs: counter!("kraki_book_resyncs_total", "channel" => label, "source" => source),
             }
         }
 
@@ -103,7 +105,7 @@ mod counting {
 
     impl BookMetrics {
         #[inline(always)]
-        pub(crate) fn new(_channel: &Channel) -> Self {
+        pub(crate) fn new(_channel: &Channel, _source: &'static str) -> Self {
             BookMetrics
         }
         #[inline(always)]

@@ -34,14 +34,17 @@
 //! | name | labels | counts |
 //! |---|---|---|
 //! | `kraki_messages_received_total` | `channel` | messages read from Kraken, per channel (`book`, `trade`, `heartbeat`, …) |
-//! | `kraki_book_verified_total` | `channel` (`book`, `level3`) | messages of verified books whose checksum matched |
-//! | `kraki_book_mismatched_total` | `channel` | messages whose checksum did not match, or that could not be applied (never shown as verified) |
-//! | `kraki_book_resyncs_total` | `channel` | fresh snapshots the verified books asked for |
+//! | `kraki_book_verified_total` | `channel` (`book`, `level3`), `source` (`websocket`, `nats`) | messages of verified books whose checksum matched |
+//! | `kraki_book_mismatched_total` | `channel`, `source` | messages whose checksum did not match, or that could not be applied (never shown as verified) |
+//! | `kraki_book_resyncs_total` | `channel`, `source` | losses of sync: a book fed by a WebSocket asks for a fresh snapshot, one read from NATS waits for its subject's next |
 //! | `kraki_reconnects_total` | | connections re-established after a loss |
 //!
 //! Each verified book ([`Client::book`], [`Client::book_inline`], the
-//! level3 ones) counts its own messages, so two books of one pair count
-//! each message twice.
+//! level3 ones, and with the feature `nats` the books read from a relay's
+//! stream, `nats::NatsBook` and `nats::NatsLevel3Book`, labelled
+//! `source="nats"`) counts its own messages, so two books of one pair
+//! count each message twice. Summed over `source`, a program's books of
+//! both kinds count as one.
 
 mod account;
 pub mod auth;

@@ -20,24 +20,56 @@ use std::marker::PhantomData;
 pub(crate) struct VerifiedSink<B: VerifiedBook, O: BookOutlet<B>> {
     outlet: O,
     metrics: BookMetrics,
-    /// What happens after a loss of sync, for the log: a connection
-    /// resubscribes, a reader of NATS waits for the subject's next
-    /// snapshot.
-    remedy: &'static str,
+    source: BookSource,
     _book: PhantomData<fn() -> B>,
 }
 
-impl<B: VerifiedBook, O: BookOutlet<B>> VerifiedSink<B, O> {
-    pub(crate) fn new(outlet: O) -> Self {
-        VerifiedSink::with_remedy(outlet, "resubscribing")
+/// Where a verified book's messages come from. It decides what follows a
+/// loss of sync, and labels the book's counters, so that a program
+/// holding books of both kinds tells a relay's trouble from Kraken's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BookSource {
+    /// A WebSocket connection (Kraken, or anything speaking its
+    /// protocol): a loss of sync resubscribes.
+    WebSocket,
+    /// A relay's JetStream subject: a loss of sync waits for the
+    /// subject's next snapshot, as nobody can be asked for one.
+    #[cfg(feature = "nats")]
+    Nats,
+}
+
+impl BookSource {
+    /// The `source` label of the book's counters.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            BookSource::WebSocket => "websocket",
+            #[cfg(feature = "nats")]
+            BookSource::Nats => "nats",
+        }
     }
 
-    /// A sink whose loss of sync is followed by `remedy` (for the log).
-    pub(crate) fn with_remedy(outlet: O, remedy: &'static str) -> Self {
+    /// What follows a loss of sync, for the log.
+    fn remedy(self) -> &'static str {
+        match self {
+            BookSource::WebSocket => "resubscribing",
+            #[cfg(feature = "nats")]
+            BookSource::Nats => "waiting for the subject's next snapshot",
+        }
+    }
+}
+
+impl<B: VerifiedBook, O: BookOutlet<B>> VerifiedSink<B, O> {
+    /// A sink of a book fed by a WebSocket connection.
+    pub(crate) fn new(outlet: O) -> Self {
+        VerifiedSink::from_source(outlet, BookSource::WebSocket)
+    }
+
+    /// A sink of a book fed by `source`.
+    pub(crate) fn from_source(outlet: O, source: BookSource) -> Self {
         VerifiedSink {
             outlet,
-            metrics: BookMetrics::new(&B::CHANNEL),
-            remedy,
+            metrics: BookMetrics::new(&B::CHANNEL, source.label()),
+            source,
             _book: PhantomData,
         }
     }
@@ -71,7 +103,7 @@ impl<B: VerifiedBook, O: BookOutlet<B>> VerifiedSink<B, O> {
             state.book.pair().clone()
         });
         self.metrics.resynced();
-        tracing::warn!(%symbol, channel = %B::CHANNEL, %reason, remedy = self.remedy, "book out of sync");
+        tracing::warn!(%symbol, channel = %B::CHANNEL, %reason, remedy = self.source.remedy(), "book out of sync");
         self.outlet
             .emit(BookEvent::Resyncing { reason }, None, None);
         Delivered::WantsSnapshot

@@ -7,67 +7,11 @@
 
 mod common;
 
+use common::recorder::Counts;
 use common::retrying_client;
 use kraki::BookEvent;
 use kraki_sim::Simulator;
-use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, Recorder, SharedString, Unit};
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// Counters by name and labels, e.g. `kraki_book_verified_total{channel=book}`.
-#[derive(Default, Clone)]
-struct Counts {
-    counters: Arc<Mutex<HashMap<String, Arc<AtomicU64>>>>,
-}
-
-impl Counts {
-    fn get(&self, name: &str) -> u64 {
-        self.counters
-            .lock()
-            .unwrap()
-            .get(name)
-            .map_or(0, |c| c.load(Ordering::Relaxed))
-    }
-}
-
-fn shown(key: &Key) -> String {
-    let labels: Vec<String> = key
-        .labels()
-        .map(|l| format!("{}={}", l.key(), l.value()))
-        .collect();
-    if labels.is_empty() {
-        key.name().to_owned()
-    } else {
-        format!("{}{{{}}}", key.name(), labels.join(","))
-    }
-}
-
-impl Recorder for Counts {
-    fn describe_counter(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
-    fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
-    fn describe_histogram(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
-
-    fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter {
-        let counter = self
-            .counters
-            .lock()
-            .unwrap()
-            .entry(shown(key))
-            .or_default()
-            .clone();
-        Counter::from_arc(counter)
-    }
-
-    fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge {
-        Gauge::noop()
-    }
-
-    fn register_histogram(&self, _: &Key, _: &Metadata<'_>) -> Histogram {
-        Histogram::noop()
-    }
-}
 
 async fn until(book: &kraki::BookHandle, mut done: impl FnMut(&BookEvent) -> bool) {
     loop {
@@ -83,8 +27,7 @@ async fn until(book: &kraki::BookHandle, mut done: impl FnMut(&BookEvent) -> boo
 
 #[tokio::test]
 async fn a_recorder_counts_messages_verification_resyncs_and_reconnects() {
-    let counts = Counts::default();
-    metrics::set_global_recorder(counts.clone()).unwrap();
+    let counts = Counts::install();
     let sim = Simulator::builder().rate(400.0).spawn().await.unwrap();
     let client = retrying_client(&sim).await;
     let btc = client.book("BTC/USD", 10).await.unwrap();
@@ -93,8 +36,14 @@ async fn a_recorder_counts_messages_verification_resyncs_and_reconnects() {
     sim.corrupt_next_checksum("BTC/USD");
     until(&btc, |e| matches!(e, BookEvent::Resyncing { .. })).await;
     until(&btc, |e| matches!(e, BookEvent::Applied { ok: true, .. })).await;
-    assert_eq!(counts.get("kraki_book_mismatched_total{channel=book}"), 1);
-    assert_eq!(counts.get("kraki_book_resyncs_total{channel=book}"), 1);
+    assert_eq!(
+        counts.get("kraki_book_mismatched_total{channel=book,source=websocket}"),
+        1
+    );
+    assert_eq!(
+        counts.get("kraki_book_resyncs_total{channel=book,source=websocket}"),
+        1
+    );
     assert_eq!(counts.get("kraki_reconnects_total"), 0);
 
     sim.cut_connections();
@@ -106,12 +55,18 @@ async fn a_recorder_counts_messages_verification_resyncs_and_reconnects() {
     // the recorder's agree exactly.
     let state = btc.state();
     assert_eq!(
-        counts.get("kraki_book_verified_total{channel=book}"),
+        counts.get("kraki_book_verified_total{channel=book,source=websocket}"),
         state.verified
     );
     assert!(state.verified > 2, "{}", state.verified);
-    assert_eq!(counts.get("kraki_book_mismatched_total{channel=book}"), 1);
-    assert_eq!(counts.get("kraki_book_resyncs_total{channel=book}"), 1);
+    assert_eq!(
+        counts.get("kraki_book_mismatched_total{channel=book,source=websocket}"),
+        1
+    );
+    assert_eq!(
+        counts.get("kraki_book_resyncs_total{channel=book,source=websocket}"),
+        1
+    );
     assert_eq!(counts.get("kraki_reconnects_total"), 1);
     // Every verified message was received, and so were the corrupted one
     // and those skipped while the resync was on its way.

@@ -86,7 +86,8 @@ struct Inner {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RelayStats {
-    /// Items received from Kraken (one per symbol's item; of books, those
+    /// Items received from Kraken (one per item of a frame's `data`: a
+    /// trade frame of three trades counts three; of books, those
     /// applied, not those skipped while a resync's snapshot is awaited).
     pub received: u64,
     /// Messages JetStream stored (new, not duplicates).

@@ -14,7 +14,7 @@ use crate::book_state::{BookEvent, BookState, BookStatus};
 use crate::published::{Changes, Published};
 use crate::sink::{Deliver, Delivered};
 use crate::verified_book::VerifiedBook;
-use crate::verified_sink::VerifiedSink;
+use crate::verified_sink::{BookSource, VerifiedSink};
 use async_nats::HeaderMap;
 use async_nats::jetstream::consumer::{DeliverPolicy, pull};
 use futures_util::StreamExt;
@@ -124,9 +124,9 @@ impl<B: VerifiedBook> NatsBook<B> {
         let (published, changes) = Published::new(initial);
         let (events_tx, events) = flume::bounded(EVENT_QUEUE);
         let mut reader = SubjectReader {
-            sink: VerifiedSink::with_remedy(
+            sink: VerifiedSink::from_source(
                 HandleOutlet::new(published.clone(), events_tx),
-                "waiting for the subject's next snapshot",
+                BookSource::Nats,
             ),
             published: published.clone(),
             symbol: symbol.to_owned(),

@@ -81,8 +81,12 @@ impl PlainFeeder {
                 }
                 _ => continue,
             };
-            add(&counters.received, 1);
             for (payload, id, kind) in item.split(&self.subject) {
+                // Counted as split, one per item of the frame's `data`
+                // (a frame may hold several trades): each is stored,
+                // recognised as a duplicate or dropped, so the counters
+                // add up.
+                add(&counters.received, 1);
                 let out = Outgoing::Item {
                     payload: Bytes::from(payload),
                     id,

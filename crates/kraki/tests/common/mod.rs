@@ -4,6 +4,10 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub(crate) mod connect_proxy;
+#[cfg(feature = "nats")]
+pub(crate) mod nats_server;
+#[cfg(feature = "metrics")]
+pub(crate) mod recorder;
 
 use futures_util::StreamExt;
 use kraki::proto::Decimal;
