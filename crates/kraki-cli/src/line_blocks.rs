@@ -104,10 +104,14 @@ fn read_blocks(
                 return;
             }
         };
+        let before = len;
         len += n;
         let eof = n == 0;
-        let end = match buf[..len].iter().rposition(|&b| b == b'\n') {
-            Some(i) => i + 1,
+        // What was there before holds no line break (else it would have
+        // gone): only the new bytes are searched, so a long line costs
+        // one pass, not one per read.
+        let end = match buf[before..len].iter().rposition(|&b| b == b'\n') {
+            Some(i) => before + i + 1,
             None if eof => len,
             None => continue,
         };
