@@ -9,7 +9,7 @@
 mod common;
 
 use common::Sim;
-use common::nats::{Nats, Relay, check_book_feed, last_counters, read_subject};
+use common::nats::{Nats, Relay, check_book_feed, last_counters, read_subject, wait_for};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
@@ -349,4 +349,20 @@ fn a_lost_ack_is_answered_by_a_resend_stored_once() {
 #[test]
 fn a_late_ack_is_ignored_and_the_resend_stored_once() {
     held_ack_is_resent_with_the_same_id(Hold::Delay(Duration::from_secs(3)));
+}
+
+/// With `--coalesce`, the relay reads, verifies and publishes in passes
+/// a few milliseconds apart: the same valid feed, every message once.
+#[test]
+fn a_coalescing_relay_publishes_the_same_valid_feed() {
+    let Some(nats) = Nats::start() else { return };
+    let sim = Sim::start();
+    let mut relay = Relay::start(&nats.url(), sim.public_url(), &["--coalesce", "2000"]);
+    let book = wait_for(&nats.url(), BOOK, 40);
+    let stderr = relay.interrupt();
+    let feed = check_book_feed(&book);
+    assert!(feed.snapshots >= 1 && feed.updates >= 30, "{feed:?}");
+    let counters = last_counters(&stderr);
+    assert!(counters["published"] >= 40, "{stderr}");
+    assert_eq!(counters["publish-errors"], 0, "{stderr}");
 }
