@@ -246,7 +246,7 @@ impl Connection {
                 match frame {
                     Frame::Pong => answer = Some(Ok(())),
                     Frame::Err(text) => {
-                        answer = Some(Err(LinkError::Refused(text.escape_ascii().to_string())))
+                        answer = Some(Err(LinkError::Refused(wire::printable(text))))
                     }
                     Frame::Ping => wire::pong(&mut out),
                     Frame::Info(_) | Frame::Ok | Frame::Msg(_) => {}
@@ -346,6 +346,95 @@ impl Connection {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// A one-connection fake server: sends `greeting`, reads what the
+    /// client sends until `until` appears (or the client goes), then sends
+    /// `answer`; returns what the client sent.
+    async fn fake_server(
+        greeting: &'static [u8],
+        until: &'static [u8],
+        answer: &'static [u8],
+    ) -> (Endpoint, tokio::task::JoinHandle<Vec<u8>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let served = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            socket.write_all(greeting).await.unwrap();
+            let mut got = Vec::new();
+            let mut chunk = [0u8; 4096];
+            while !got.windows(until.len()).any(|w| w == until) {
+                match socket.read(&mut chunk).await {
+                    Ok(0) | Err(_) => return got,
+                    Ok(n) => got.extend_from_slice(&chunk[..n]),
+                }
+            }
+            let _ = socket.write_all(answer).await;
+            // Whatever the client sends until it goes.
+            while let Ok(n @ 1..) = socket.read(&mut chunk).await {
+                got.extend_from_slice(&chunk[..n]);
+            }
+            got
+        });
+        let url = format!("nats://desk:hunter2@127.0.0.1:{port}");
+        (Endpoint::parse(&url).unwrap(), served)
+    }
+
+    #[tokio::test]
+    async fn the_handshake_sends_the_credentials_and_waits_for_the_pong() {
+        let (endpoint, served) = fake_server(
+            b"INFO {\"server_id\":\"x\",\"max_payload\":4096}\r\n",
+            b"PING\r\n",
+            b"PING\r\nPONG\r\n",
+        )
+        .await;
+        let conn = Connection::open(&endpoint, "kraki relay").await.unwrap();
+        assert_eq!(conn.max_payload(), 4096);
+        drop(conn);
+        let sent = String::from_utf8(served.await.unwrap()).unwrap();
+        assert!(sent.starts_with("CONNECT {\"verbose\":false,"), "{sent}");
+        assert!(
+            sent.contains(r#""headers":true,"no_responders":true,"user":"desk","pass":"hunter2"}"#),
+            "{sent}"
+        );
+        // The server's PING during the handshake is answered.
+        assert!(sent.ends_with("\r\nPING\r\nPONG\r\n"), "{sent}");
+    }
+
+    #[tokio::test]
+    async fn a_refusal_tls_or_garbage_is_a_typed_error_never_showing_the_password() {
+        let refused = fake_server(
+            b"INFO {}\r\n",
+            b"PING\r\n",
+            b"-ERR 'Authorization Violation'\r\n",
+        );
+        let (endpoint, _served) = refused.await;
+        let e = Connection::open(&endpoint, "n").await.err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            "the server refused: 'Authorization Violation'"
+        );
+        let (endpoint, _served) =
+            fake_server(b"INFO {\"tls_required\":true}\r\n", b"\n", b"").await;
+        let e = Connection::open(&endpoint, "n").await.err().unwrap();
+        assert!(matches!(e, LinkError::TlsRequired), "{e}");
+        let (endpoint, _served) = fake_server(b"HELLO there\r\n", b"\n", b"").await;
+        let e = Connection::open(&endpoint, "n").await.err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            "the server broke the NATS protocol: unknown operation \"HELLO\""
+        );
+        let (endpoint, _served) = fake_server(b"PONG\r\n", b"\n", b"").await;
+        let e = Connection::open(&endpoint, "n").await.err().unwrap();
+        assert!(matches!(e, LinkError::NoInfo), "{e}");
+        let (endpoint, _served) =
+            fake_server(b"INFO {}\r\n", b"PING\r\n", b"MSG a 1 999999999\r\n").await;
+        let e = Connection::open(&endpoint, "n").await.err().unwrap();
+        assert!(!format!("{e} {e:?}").contains("hunter2"), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "the server broke the NATS protocol: a message of 999999999 bytes, above the 1048576 read"
+        );
+    }
 
     #[test]
     fn urls_give_servers_and_credentials_never_shown() {

@@ -386,7 +386,7 @@ impl Publisher {
                 // The server closes the connection after the fatal ones;
                 // the others (a permission refused) are worth a line.
                 Frame::Err(text) => {
-                    tracing::warn!(error = %text.escape_ascii(), "NATS server error");
+                    tracing::warn!(error = %wire::printable(text), "NATS server error");
                 }
             }
             true

@@ -189,6 +189,21 @@ fn number(digits: &[u8]) -> Option<u64> {
     })
 }
 
+/// A server's text (an `-ERR` reason) as shown in errors and logs:
+/// printable ASCII kept, anything else `?`, at most 200 characters.
+pub(crate) fn printable(text: &[u8]) -> String {
+    text.iter()
+        .take(200)
+        .map(|&b| {
+            if b.is_ascii_graphic() || b == b' ' {
+                char::from(b)
+            } else {
+                '?'
+            }
+        })
+        .collect()
+}
+
 /// A u64's decimal digits, formatted on the stack.
 #[derive(Clone, Copy)]
 pub(crate) struct Decimal {
@@ -458,6 +473,16 @@ mod tests {
             text.ends_with(",\"auth_token\":\"t\"}\r\n") && !text.contains("user"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_servers_text_is_shown_printable_and_short() {
+        assert_eq!(
+            printable(b"'Authorization Violation'"),
+            "'Authorization Violation'"
+        );
+        assert_eq!(printable(b"a\x1b[2Jb\n\xff"), "a?[2Jb??");
+        assert_eq!(printable(&[b'x'; 500]).len(), 200);
     }
 
     #[test]
