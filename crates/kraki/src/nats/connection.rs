@@ -8,11 +8,14 @@
 use super::error::NatsError;
 use super::wire::{self, Connect, Frame, WireError};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
 /// How long connecting and the handshake may take.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a write may wait for the server to take any of it.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What one read asks for: many acks per system call.
 const READ_SIZE: usize = 64 << 10;
@@ -311,9 +314,24 @@ impl Connection {
         Ok(())
     }
 
-    /// Writes all of `out` and empties it.
+    /// Writes all of `out` and empties it. A server that takes nothing
+    /// for `WRITE_TIMEOUT` (stopped, or gone without closing the socket)
+    /// counts as lost, so the publisher reconnects rather than waits on
+    /// it; the usual write is one system call with no timer.
     pub(crate) async fn write(&mut self, out: &mut Vec<u8>) -> Result<(), LinkError> {
-        self.stream.write_all(out).await?;
+        let mut written = 0;
+        while written < out.len() {
+            match self.stream.try_write(&out[written..]) {
+                Ok(0) => return Err(LinkError::Closed),
+                Ok(n) => written += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    tokio::time::timeout(WRITE_TIMEOUT, self.stream.writable())
+                        .await
+                        .map_err(|_| LinkError::Timeout(WRITE_TIMEOUT))??;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
         out.clear();
         Ok(())
     }
@@ -346,6 +364,7 @@ impl Connection {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use tokio::io::AsyncWriteExt;
 
     /// A one-connection fake server: sends `greeting`, reads what the
     /// client sends until `until` appears (or the client goes), then sends
