@@ -344,7 +344,12 @@ impl Publisher {
         closed_at: &mut Option<Instant>,
     ) -> Result<(), LinkError> {
         tokio::select! {
+            // The tick first: due every 100 ms only, it never keeps the
+            // others waiting, and a steady stream of acks and messages
+            // cannot keep it (the ack deadlines, the retries, the PINGs)
+            // waiting either.
             biased;
+            _ = tick.tick() => self.on_tick()?,
             read = conn.read() => {
                 read?;
                 self.take_frames(conn)?;
@@ -352,7 +357,6 @@ impl Publisher {
             n = queue.recv_many(batch, BATCH), if closed_at.is_none() => {
                 self.take_queued(n, batch, closed_at);
             }
-            _ = tick.tick() => self.on_tick()?,
         }
         if conn.try_read()? {
             self.take_frames(conn)?;
