@@ -1,5 +1,5 @@
 //! The relay's publishing task: every subject's messages, in order, into
-//! JetStream over the core NATS connection, retrying while NATS is away.
+//! JetStream over a NATS connection of its own, retrying while NATS is away.
 //!
 //! Each message is a plain publish with a reply subject under one inbox,
 //! `<inbox>.<subject index>.<attempt>`, read by one subscription; the ack
