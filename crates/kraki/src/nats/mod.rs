@@ -18,6 +18,7 @@
 //! NATS instead of a WebSocket.
 
 mod book_feed;
+mod connection;
 mod counters;
 mod error;
 mod feed_queue;
@@ -30,6 +31,7 @@ mod relay;
 mod relayed_book;
 mod streams;
 mod subscription;
+mod wire;
 
 pub use counters::{PUBLISH_LATENCY_BUCKETS, RelayCounters, RelayStats};
 pub use error::NatsError;

@@ -107,7 +107,7 @@ impl<B: VerifiedBook> NatsBook<B> {
     pub async fn open_kind(url: &str, symbol: &str) -> Result<NatsBook<B>, NatsError> {
         let channel = B::CHANNEL;
         let channel = channel.as_str();
-        let js = super::streams::connect(url, None).await?;
+        let js = super::streams::connect(url).await?;
         let stream = js
             .get_stream(STREAM)
             .await

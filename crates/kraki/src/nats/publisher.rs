@@ -1,5 +1,5 @@
 //! The relay's publishing task: every subject's messages, in order, into
-//! JetStream over the core NATS connection, retrying while NATS is away.
+//! JetStream over a NATS connection of its own, retrying while NATS is away.
 //!
 //! Each message is a plain publish with a reply subject under one inbox,
 //! `<inbox>.<subject index>.<attempt>`, read by one subscription; the ack
@@ -8,6 +8,17 @@
 //! semaphore permit and a timer for every message, and each subject's
 //! task would sleep and wake around it: at 15,000 messages a second that
 //! was a quarter of the relay's CPU.
+//!
+//! The publishes go over the publisher's own NATS connection
+//! (`connection.rs`; the protocol in `wire.rs`), owned by this task: each
+//! wake-up takes every ack readable and every message queued, formats
+//! the publishes straight into one buffer (headers and reply subject
+//! included, nothing allocated per message) and writes it with one
+//! system call; acks are parsed in place from the read buffer. Through
+//! async-nats, each publish built a header map, a subject and a command
+//! and crossed a channel to its connection task, and each ack became a
+//! message of its own. async-nats keeps JetStream's management calls
+//! (`streams.rs`).
 //!
 //! One message per subject is in flight: a book update names the stream
 //! sequence of the message before it (`Nats-Expected-Last-Subject-Sequence`),
@@ -24,12 +35,11 @@
 //! `Nats-Msg-Id`, which JetStream checks before the expected sequence, so
 //! relays on the same feed converge on one copy of every message.
 
-use super::counters::{ChannelCounters, add, take};
+use super::connection::{Connection, Endpoint, LinkError};
+use super::counters::{ChannelCounters, RelayCounters, add, take};
 use super::names::SEQ_HEADER;
-use async_nats::header::{NATS_EXPECTED_LAST_SUBJECT_SEQUENCE, NATS_MESSAGE_ID};
-use async_nats::{HeaderMap, StatusCode, Subject};
+use super::wire::{self, Decimal, Frame, Msg};
 use bytes::Bytes;
-use futures_util::StreamExt;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
@@ -46,6 +56,31 @@ const ACK_WAIT: Duration = Duration::from_secs(2);
 
 /// JetStream's error code for a refused expected last subject sequence.
 const WRONG_LAST_SEQUENCE: u64 = 10071;
+
+/// The status NATS answers for a subject no stream takes.
+const NO_RESPONDERS: u16 = 503;
+
+/// JetStream's headers (ADR-31); NATS header names are case-sensitive
+/// to JetStream.
+const MSG_ID_HEADER: &[u8] = b"Nats-Msg-Id";
+const EXPECTED_SEQ_HEADER: &[u8] = b"Nats-Expected-Last-Subject-Sequence";
+
+/// Room left for a message's headers (an id, a sequence, three short
+/// snapshot headers) under the server's limit.
+const HEADERS_MARGIN: usize = 1024;
+
+/// The sid of the one subscription: every ack.
+const ACK_SID: u64 = 1;
+
+/// How often the server is asked for a PONG, and how many may go
+/// unanswered before the connection counts as dead (a server gone
+/// without closing the socket).
+const PING_EVERY: Duration = Duration::from_secs(20);
+const PINGS_UNANSWERED: u32 = 2;
+
+/// Messages taken from the queue per wake-up at most, so acks are read
+/// between batches.
+const BATCH: usize = 1024;
 
 /// What a feeder queues for its publisher.
 pub(crate) enum Outgoing {
@@ -95,7 +130,7 @@ pub(crate) struct SubjectSpec {
     pub(crate) subject: String,
     pub(crate) snapshot_subject: String,
     /// Precision and depth, sent with book snapshots.
-    pub(crate) snapshot_headers: HeaderMap,
+    pub(crate) snapshot_headers: Vec<(&'static str, String)>,
     pub(crate) counters: Arc<ChannelCounters>,
     pub(crate) shared: Arc<SubjectShared>,
     /// The newest trade already stored on the subject. Message ids alone
@@ -106,9 +141,9 @@ pub(crate) struct SubjectSpec {
 
 /// A subject's publishing state.
 struct SubjectState {
-    subject: Subject,
-    snapshot_subject: Subject,
-    snapshot_headers: HeaderMap,
+    subject: String,
+    snapshot_subject: String,
+    snapshot_headers: Vec<(&'static str, String)>,
     counters: Arc<ChannelCounters>,
     shared: Arc<SubjectShared>,
     newest_trade: Option<u64>,
@@ -131,16 +166,30 @@ struct SubjectState {
     failing: bool,
 }
 
-/// The publishing task.
+/// The publishing task: the subjects' state, and the bytes for NATS
+/// gathered over one wake-up.
 pub(crate) struct Publisher {
-    client: async_nats::Client,
+    endpoint: Endpoint,
+    /// For making the streams again when NATS lost them (the publishes
+    /// themselves go over the publisher's own connection).
     js: async_nats::jetstream::Context,
+    relay_counters: RelayCounters,
     inbox: String,
     subjects: Vec<SubjectState>,
     /// Ack deadlines in the order sent: (deadline, subject, attempt).
     deadlines: VecDeque<(Instant, SubjectId, u32)>,
     /// Subjects waiting to send their front message again.
     retrying: Vec<SubjectId>,
+    /// What goes to NATS at the end of this wake-up, in one write.
+    out: Vec<u8>,
+    /// Whether `out` reaches a server: while away, nothing is sent and
+    /// messages wait in their subjects' queues.
+    connected: bool,
+    /// PINGs sent since the last PONG.
+    pings: u32,
+    pinged_at: Instant,
+    /// The server's limit on a message's headers and payload.
+    max_payload: usize,
 }
 
 /// JetStream's answer to a publish.
@@ -169,16 +218,23 @@ enum Answer {
     Failed(String),
 }
 
+/// The name the publisher's connection gives the server (shown by
+/// `nats server report connections`).
+pub(crate) const CONNECTION_NAME: &str = "kraki relay";
+
 impl Publisher {
-    pub(crate) fn new(js: async_nats::jetstream::Context, specs: Vec<SubjectSpec>) -> Self {
-        let client = js.client();
-        let inbox = client.new_inbox();
+    pub(crate) fn new(
+        endpoint: Endpoint,
+        js: async_nats::jetstream::Context,
+        relay_counters: RelayCounters,
+        specs: Vec<SubjectSpec>,
+    ) -> Self {
         let now = Instant::now();
         let subjects = specs
             .into_iter()
             .map(|s| SubjectState {
-                subject: Subject::from(s.subject),
-                snapshot_subject: Subject::from(s.snapshot_subject),
+                subject: s.subject,
+                snapshot_subject: s.snapshot_subject,
                 snapshot_headers: s.snapshot_headers,
                 counters: s.counters,
                 shared: s.shared,
@@ -194,62 +250,207 @@ impl Publisher {
             })
             .collect();
         Publisher {
-            client,
+            endpoint,
             js,
-            inbox,
+            relay_counters,
+            inbox: new_inbox(),
             subjects,
             deadlines: VecDeque::new(),
             retrying: Vec::new(),
+            out: Vec::with_capacity(256 << 10),
+            connected: false,
+            pings: 0,
+            pinged_at: now,
+            max_payload: usize::MAX,
         }
     }
 
-    /// Runs until every feeder has gone and what they queued is stored
-    /// (or, with NATS away, for at most a few seconds more).
-    pub(crate) async fn run(mut self, mut queue: mpsc::UnboundedReceiver<Queued>) {
-        let mut acks = match self.client.subscribe(format!("{}.>", self.inbox)).await {
-            Ok(acks) => acks,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot subscribe to JetStream's acks; nothing is published");
-                return;
-            }
-        };
+    /// Runs on `conn` until every feeder has gone and what they queued
+    /// is stored (or, with NATS away, for at most a few seconds more);
+    /// a lost connection is made again, with a delay doubling to a
+    /// second.
+    pub(crate) async fn run(
+        mut self,
+        conn: Connection,
+        mut queue: mpsc::UnboundedReceiver<Queued>,
+    ) {
+        self.on_connected(&conn);
+        let mut conn = Some(conn);
         let mut tick = tokio::time::interval(Duration::from_millis(100));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut batch = Vec::with_capacity(512);
+        let mut batch = Vec::with_capacity(BATCH);
         let mut closed_at: Option<Instant> = None;
+        let mut backoff = Duration::from_millis(50);
+        let mut next_attempt = tokio::time::Instant::now();
         loop {
-            tokio::select! {
-                biased;
-                ack = acks.next() => match ack {
-                    Some(ack) => self.on_ack(&ack).await,
-                    None => return,
-                },
-                n = queue.recv_many(&mut batch, 512), if closed_at.is_none() => {
-                    if n == 0 {
-                        closed_at = Some(Instant::now());
+            match conn.as_mut() {
+                Some(c) => {
+                    if let Err(e) = self
+                        .serve(c, &mut queue, &mut batch, &mut tick, &mut closed_at)
+                        .await
+                    {
+                        self.lost(&e);
+                        conn = None;
+                        backoff = Duration::from_millis(50);
+                        next_attempt = tokio::time::Instant::now() + backoff;
                     }
-                    for Queued { subject, out } in batch.drain(..) {
-                        let Some(state) = self.subjects.get_mut(subject) else { continue };
-                        state.waiting.push_back(out);
-                        if state.waiting.len() == 1 {
-                            self.pump(subject).await;
+                }
+                None => {
+                    tokio::select! {
+                        n = queue.recv_many(&mut batch, BATCH), if closed_at.is_none() => {
+                            self.take_queued(n, &mut batch, &mut closed_at);
+                        }
+                        () = tokio::time::sleep_until(next_attempt) => {
+                            match Connection::open(&self.endpoint, CONNECTION_NAME).await {
+                                Ok(c) => {
+                                    self.relay_counters.nats_reconnected();
+                                    tracing::warn!("NATS connection re-established (publisher)");
+                                    self.on_connected(&c);
+                                    conn = Some(c);
+                                }
+                                Err(e) => {
+                                    tracing::debug!(error = %e, "NATS still away");
+                                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                                    next_attempt = tokio::time::Instant::now() + backoff;
+                                }
+                            }
                         }
                     }
                 }
-                _ = tick.tick() => self.on_tick().await,
             }
             if let Some(closed) = closed_at {
                 let drained = self.subjects.iter().all(|s| s.waiting.is_empty());
                 if drained || closed.elapsed() > Duration::from_secs(5) {
+                    if let Some(c) = conn.as_mut() {
+                        // What was written is on its way; nothing more
+                        // to wait for.
+                        let _ = c.write(&mut self.out).await;
+                    }
                     return;
                 }
             }
         }
     }
 
+    /// One wake-up on a live connection: whatever woke the task, then
+    /// whatever else is ready without waiting (acks read, messages
+    /// queued), then everything gathered written at once.
+    async fn serve(
+        &mut self,
+        conn: &mut Connection,
+        queue: &mut mpsc::UnboundedReceiver<Queued>,
+        batch: &mut Vec<Queued>,
+        tick: &mut tokio::time::Interval,
+        closed_at: &mut Option<Instant>,
+    ) -> Result<(), LinkError> {
+        tokio::select! {
+            // The tick first: due every 100 ms only, it never keeps the
+            // others waiting, and a steady stream of acks and messages
+            // cannot keep it (the ack deadlines, the retries, the PINGs)
+            // waiting either.
+            biased;
+            _ = tick.tick() => self.on_tick()?,
+            read = conn.read() => {
+                read?;
+                self.take_frames(conn)?;
+            }
+            n = queue.recv_many(batch, BATCH), if closed_at.is_none() => {
+                self.take_queued(n, batch, closed_at);
+            }
+        }
+        if conn.try_read()? {
+            self.take_frames(conn)?;
+        }
+        if closed_at.is_none() {
+            while let Ok(queued) = queue.try_recv() {
+                batch.push(queued);
+                if batch.len() == BATCH {
+                    break;
+                }
+            }
+            if !batch.is_empty() {
+                let n = batch.len();
+                self.take_queued(n, batch, closed_at);
+            }
+        }
+        if !self.out.is_empty() {
+            conn.write(&mut self.out).await?;
+        }
+        Ok(())
+    }
+
+    /// Every whole frame read: acks matched, PINGs answered.
+    fn take_frames(&mut self, conn: &mut Connection) -> Result<(), LinkError> {
+        conn.frames(|frame| {
+            match frame {
+                Frame::Msg(msg) if msg.sid == ACK_SID => self.on_ack(&msg),
+                Frame::Msg(_) | Frame::Info(_) | Frame::Ok => {}
+                Frame::Ping => wire::pong(&mut self.out),
+                Frame::Pong => self.pings = 0,
+                // The server closes the connection after the fatal ones;
+                // the others (a permission refused) are worth a line.
+                Frame::Err(text) => {
+                    tracing::warn!(error = %wire::printable(text), "NATS server error");
+                }
+            }
+            true
+        })
+    }
+
+    /// Messages from the feeders into their subjects' queues; `n == 0`
+    /// means every feeder has gone.
+    fn take_queued(&mut self, n: usize, batch: &mut Vec<Queued>, closed_at: &mut Option<Instant>) {
+        if n == 0 && batch.is_empty() {
+            *closed_at = Some(Instant::now());
+        }
+        for Queued { subject, out } in batch.drain(..) {
+            let Some(state) = self.subjects.get_mut(subject) else {
+                continue;
+            };
+            state.waiting.push_back(out);
+            if state.waiting.len() == 1 {
+                self.pump(subject);
+            }
+        }
+    }
+
+    /// A fresh connection: the ack subscription, then every subject's
+    /// front message (again, for those whose ack the lost connection
+    /// took with it: the same `Nats-Msg-Id`, so JetStream stores it
+    /// once).
+    fn on_connected(&mut self, conn: &Connection) {
+        self.connected = true;
+        self.max_payload = conn.max_payload();
+        self.pings = 0;
+        self.pinged_at = Instant::now();
+        self.out.clear();
+        let acks = format!("{}.>", self.inbox);
+        if let Err(e) = wire::sub(&mut self.out, &acks, ACK_SID) {
+            tracing::error!(error = %e, "cannot subscribe to JetStream's acks");
+        }
+        for id in 0..self.subjects.len() {
+            self.pump(id);
+        }
+    }
+
+    /// The connection is gone: nothing is in flight any more, and what
+    /// was gathered for it is dropped (the next connection starts with
+    /// its own handshake).
+    fn lost(&mut self, error: &LinkError) {
+        tracing::warn!(error = %error, "NATS connection lost; reconnecting (messages wait in the buffer)");
+        self.connected = false;
+        self.out.clear();
+        for state in &mut self.subjects {
+            state.in_flight = None;
+        }
+    }
+
     /// Sends the subject's front message, unless one is in flight or
     /// waits for a retry; what needs no sending is settled on the way.
-    async fn pump(&mut self, id: SubjectId) {
+    fn pump(&mut self, id: SubjectId) {
+        if !self.connected {
+            return;
+        }
         let Some(state) = self.subjects.get_mut(id) else {
             return;
         };
@@ -259,9 +460,8 @@ impl Publisher {
         while let Some(front) = state.waiting.front() {
             let kind = match front {
                 Outgoing::Checkpoint(payload) => {
-                    let payload = payload.clone();
                     if let Some(seq) = state.last {
-                        keep(&self.client, state, payload, seq).await;
+                        keep(&mut self.out, self.max_payload, state, payload, seq);
                     }
                     settle(state);
                     continue;
@@ -276,10 +476,9 @@ impl Publisher {
                     settle(state);
                     continue;
                 }
-                ItemKind::Trade(trade_id) => {
-                    state.newest_trade = Some(trade_id);
-                    None
-                }
+                // Counted as stored only once acked: a trade whose ack
+                // was lost, or whose connection went, is sent again.
+                ItemKind::Trade(_) => None,
                 // Waiting for our snapshot after a conflict: the updates
                 // queued meanwhile follow a book the subject does not
                 // show.
@@ -300,41 +499,72 @@ impl Publisher {
             else {
                 return;
             };
-            let mut headers = if kind == ItemKind::BookSnapshot {
-                state.snapshot_headers.clone()
-            } else {
-                HeaderMap::new()
-            };
-            headers.insert(NATS_MESSAGE_ID, msg_id.as_str());
-            if let Some(seq) = expected {
-                headers.insert(
-                    NATS_EXPECTED_LAST_SUBJECT_SEQUENCE,
-                    seq.to_string().as_str(),
+            // The server would refuse it by closing the connection, and
+            // the next connection would send it again: counted and
+            // skipped. Our headers stay far below the margin.
+            if payload.len().saturating_add(HEADERS_MARGIN) > self.max_payload {
+                add(&state.counters.publish_errors, 1);
+                tracing::error!(
+                    subject = %state.subject,
+                    bytes = payload.len(),
+                    max = self.max_payload,
+                    "message larger than the NATS server takes; skipped"
                 );
+                settle(state);
+                continue;
             }
-            let payload = payload.clone();
             state.attempts = state.attempts.wrapping_add(1);
             let attempt = state.attempts;
-            let reply = format!("{}.{id}.{attempt}", self.inbox);
+            let expected = expected.map(Decimal::new);
+            let mut headers: [(&[u8], &[u8]); 5] = [(b"", b""); 5];
+            headers[0] = (MSG_ID_HEADER, msg_id.as_bytes());
+            let mut count = 1;
+            if let Some(seq) = &expected {
+                headers[count] = (EXPECTED_SEQ_HEADER, seq.as_bytes());
+                count += 1;
+            }
+            if kind == ItemKind::BookSnapshot {
+                for (name, value) in state.snapshot_headers.iter().take(headers.len() - count) {
+                    headers[count] = (name.as_bytes(), value.as_bytes());
+                    count += 1;
+                }
+            }
+            let (index, attempt_digits) = (Decimal::new(id as u64), Decimal::new(attempt.into()));
+            let reply: [&[u8]; 5] = [
+                self.inbox.as_bytes(),
+                b".",
+                index.as_bytes(),
+                b".",
+                attempt_digits.as_bytes(),
+            ];
+            if let Err(e) = wire::hpub(
+                &mut self.out,
+                state.subject.as_bytes(),
+                &reply,
+                &headers[..count],
+                payload,
+            ) {
+                // A subject or id that breaks the frame would never go
+                // out: counted and skipped, not retried.
+                add(&state.counters.publish_errors, 1);
+                tracing::error!(subject = %state.subject, error = %e, "message not publishable; skipped");
+                settle(state);
+                continue;
+            }
             let now = Instant::now();
             state.in_flight = Some(attempt);
             state.sent_at = now;
             self.deadlines.push_back((now + ACK_WAIT, id, attempt));
-            let sent = self
-                .client
-                .publish_with_reply_and_headers(state.subject.clone(), reply, headers, payload)
-                .await;
-            if let Err(e) = sent {
-                state.in_flight = None;
-                failed(id, state, &mut self.retrying, &e.to_string());
-            }
             return;
         }
     }
 
     /// An ack (or a failure) from JetStream.
-    async fn on_ack(&mut self, ack: &async_nats::Message) {
-        let Some((id, attempt)) = ack_target(&self.inbox, ack.subject.as_str()) else {
+    fn on_ack(&mut self, ack: &Msg<'_>) {
+        let Some((id, attempt)) = std::str::from_utf8(ack.subject)
+            .ok()
+            .and_then(|subject| ack_target(&self.inbox, subject))
+        else {
             return;
         };
         let Some(state) = self.subjects.get_mut(id) else {
@@ -345,7 +575,8 @@ impl Publisher {
             return;
         }
         state.in_flight = None;
-        match answer(ack) {
+        let status = ack.status();
+        match answer(status, ack.payload) {
             Answer::Stored { seq, duplicate } => {
                 let nanos = u64::try_from(state.sent_at.elapsed().as_nanos()).unwrap_or(u64::MAX);
                 state.counters.acked(nanos);
@@ -366,8 +597,11 @@ impl Publisher {
                     if matches!(kind, ItemKind::BookSnapshot | ItemKind::BookUpdate) {
                         state.last = Some(seq);
                     }
+                    if let ItemKind::Trade(trade_id) = *kind {
+                        state.newest_trade = state.newest_trade.max(Some(trade_id));
+                    }
                     if *kind == ItemKind::BookSnapshot && !duplicate {
-                        keep(&self.client, state, payload.clone(), seq).await;
+                        keep(&mut self.out, self.max_payload, state, payload, seq);
                     }
                 }
                 settle(state);
@@ -383,7 +617,7 @@ impl Publisher {
                 settle(state);
             }
             Answer::Failed(reason) => {
-                if ack.status == Some(StatusCode::NO_RESPONDERS) {
+                if status == Some(NO_RESPONDERS) {
                     // No stream takes the subject: deleted by an
                     // operator, or a server that lost its storage. Made
                     // again with the defaults.
@@ -395,11 +629,12 @@ impl Publisher {
                 failed(id, state, &mut self.retrying, &reason);
             }
         }
-        self.pump(id).await;
+        self.pump(id);
     }
 
-    /// Gives up on acks past their deadline and sends again what is due.
-    async fn on_tick(&mut self) {
+    /// Gives up on acks past their deadline, sends again what is due,
+    /// and checks the server still answers.
+    fn on_tick(&mut self) -> Result<(), LinkError> {
         let now = Instant::now();
         while let Some(&(deadline, id, attempt)) = self.deadlines.front() {
             if deadline > now {
@@ -434,8 +669,17 @@ impl Publisher {
             }
         });
         for id in due {
-            self.pump(id).await;
+            self.pump(id);
         }
+        if self.connected && now.duration_since(self.pinged_at) >= PING_EVERY {
+            if self.pings >= PINGS_UNANSWERED {
+                return Err(LinkError::Timeout(PING_EVERY * PINGS_UNANSWERED));
+            }
+            wire::ping(&mut self.out);
+            self.pings += 1;
+            self.pinged_at = now;
+        }
+        Ok(())
     }
 }
 
@@ -463,14 +707,50 @@ fn failed(id: SubjectId, state: &mut SubjectState, retrying: &mut Vec<SubjectId>
 }
 
 /// Keeps `snapshot`, the book as of stream sequence `seq`, as the
-/// subject's latest snapshot for late consumers. Not awaited: a lost one
-/// is replaced by the next checkpoint.
-async fn keep(client: &async_nats::Client, state: &SubjectState, snapshot: Bytes, seq: u64) {
-    let mut headers = state.snapshot_headers.clone();
-    headers.insert(SEQ_HEADER, seq.to_string().as_str());
-    let _ = client
-        .publish_with_headers(state.snapshot_subject.clone(), headers, snapshot)
-        .await;
+/// subject's latest snapshot for late consumers. No ack asked: a lost
+/// one is replaced by the next checkpoint.
+fn keep(out: &mut Vec<u8>, max_payload: usize, state: &SubjectState, snapshot: &[u8], seq: u64) {
+    if snapshot.len().saturating_add(HEADERS_MARGIN) > max_payload {
+        // Its snapshot message was skipped for the same reason, and
+        // logged then.
+        return;
+    }
+    let seq = Decimal::new(seq);
+    let mut headers: [(&[u8], &[u8]); 4] = [(b"", b""); 4];
+    headers[0] = (SEQ_HEADER.as_bytes(), seq.as_bytes());
+    let mut count = 1;
+    for (name, value) in state.snapshot_headers.iter().take(headers.len() - 1) {
+        headers[count] = (name.as_bytes(), value.as_bytes());
+        count += 1;
+    }
+    if let Err(e) = wire::hpub(
+        out,
+        state.snapshot_subject.as_bytes(),
+        &[],
+        &headers[..count],
+        snapshot,
+    ) {
+        tracing::error!(subject = %state.snapshot_subject, error = %e, "snapshot not publishable");
+    }
+}
+
+/// A fresh inbox for this publisher's acks: another relay on the same
+/// server must not read them. Random enough from the process's hash
+/// seed (std seeds it from the OS), the time and the process id.
+fn new_inbox() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let word = |salt: u64| {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(salt);
+        h.write_u128(nanos);
+        h.write_u32(std::process::id());
+        h.finish()
+    };
+    format!("_INBOX.{:016x}{:016x}", word(1), word(2))
 }
 
 /// The subject and attempt an ack answers, from its subject
@@ -482,20 +762,16 @@ fn ack_target(inbox: &str, subject: &str) -> Option<(SubjectId, u32)> {
     tail.next().is_none().then_some((id, attempt))
 }
 
-/// What JetStream answered.
-fn answer(ack: &async_nats::Message) -> Answer {
-    if let Some(status) = ack.status {
-        if status != StatusCode::OK {
-            return Answer::Failed(format!(
-                "status {status}{}",
-                ack.description
-                    .as_deref()
-                    .map(|d| format!(" ({d})"))
-                    .unwrap_or_default()
-            ));
-        }
+/// What JetStream answered: a status other than 200 in the header block
+/// (503: no stream takes the subject), or the JSON of a `PubAck`.
+fn answer(status: Option<u16>, payload: &[u8]) -> Answer {
+    if let Some(status) = status.filter(|&s| s != 200) {
+        return Answer::Failed(format!("status {status}"));
     }
-    match serde_json::from_slice::<PubAck>(&ack.payload) {
+    if let Some((seq, duplicate)) = plain_ack(payload) {
+        return Answer::Stored { seq, duplicate };
+    }
+    match serde_json::from_slice::<PubAck>(payload) {
         Ok(PubAck {
             error: Some(error), ..
         }) if error.err_code == WRONG_LAST_SEQUENCE => Answer::Conflict,
@@ -512,21 +788,31 @@ fn answer(ack: &async_nats::Message) -> Answer {
     }
 }
 
+/// JetStream's usual ack, `{"stream":"KRAKI","seq":42}`, with
+/// `,"duplicate":true` for a repeat, read without a JSON parser: one per
+/// published message. Anything else (an error, a domain, another order)
+/// returns `None`, for `serde_json` to read.
+fn plain_ack(payload: &[u8]) -> Option<(u64, bool)> {
+    let stream = payload.strip_prefix(b"{\"stream\":\"")?;
+    let end = stream.iter().position(|&b| b == b'"' || b == b'\\')?;
+    let rest = stream[end..].strip_prefix(b"\",\"seq\":")?;
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits > 19 {
+        return None;
+    }
+    let seq = rest[..digits]
+        .iter()
+        .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
+    match &rest[digits..] {
+        b"}" => Some((seq, false)),
+        b",\"duplicate\":true}" => Some((seq, true)),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ack(payload: &str, status: Option<StatusCode>) -> async_nats::Message {
-        async_nats::Message {
-            subject: Subject::from("_INBOX.x.3.7"),
-            reply: None,
-            payload: Bytes::copy_from_slice(payload.as_bytes()),
-            headers: None,
-            status,
-            description: None,
-            length: payload.len(),
-        }
-    }
 
     fn shown(answer: Answer) -> String {
         match answer {
@@ -538,7 +824,7 @@ mod tests {
 
     #[test]
     fn acks_are_read_as_jetstream_writes_them() {
-        let read = |payload: &str| shown(answer(&ack(payload, None)));
+        let read = |payload: &str| shown(answer(None, payload.as_bytes()));
         assert_eq!(read(r#"{"stream":"KRAKI","seq":42}"#), "stored 42 false");
         assert_eq!(
             read(r#"{"stream":"KRAKI","seq":42,"duplicate":true}"#),
@@ -566,8 +852,44 @@ mod tests {
             read("not json")
         );
         assert_eq!(
-            shown(answer(&ack("", Some(StatusCode::NO_RESPONDERS)))),
+            shown(answer(Some(NO_RESPONDERS), b"")),
             "failed: status 503"
+        );
+        assert_eq!(
+            shown(answer(Some(200), br#"{"stream":"KRAKI","seq":1}"#)),
+            "stored 1 false"
+        );
+    }
+
+    #[test]
+    fn the_usual_acks_are_read_without_a_parser_and_the_rest_by_serde() {
+        assert_eq!(
+            plain_ack(br#"{"stream":"KRAKI","seq":42}"#),
+            Some((42, false))
+        );
+        assert_eq!(
+            plain_ack(br#"{"stream":"KRAKI","seq":42,"duplicate":true}"#),
+            Some((42, true))
+        );
+        for other in [
+            &br#"{"stream":"KRAKI","domain":"hub","seq":42}"#[..],
+            br#"{"stream":"KRAKI","seq":42,"duplicate":false}"#,
+            br#"{"stream":"K\"RAKI","seq":42}"#,
+            br#"{"stream":"KRAKI","seq":}"#,
+            br#"{"stream":"KRAKI","seq":99999999999999999999}"#,
+            br#"{"stream":"KRAKI","seq":42"#,
+            br#"{"error":{"code":400,"err_code":10071},"stream":"KRAKI","seq":0}"#,
+            b"",
+        ] {
+            assert_eq!(plain_ack(other), None, "{}", other.escape_ascii());
+        }
+        // Read by serde instead, to the same answer.
+        assert_eq!(
+            shown(answer(
+                None,
+                br#"{"stream":"KRAKI","domain":"hub","seq":42}"#
+            )),
+            "stored 42 false"
         );
     }
 
@@ -587,5 +909,17 @@ mod tests {
         ] {
             assert_eq!(ack_target("_INBOX.x", other), None, "{other}");
         }
+    }
+
+    #[test]
+    fn inboxes_differ_and_are_one_token() {
+        let (a, b) = (new_inbox(), new_inbox());
+        assert_ne!(a, b);
+        assert!(
+            a.starts_with("_INBOX.")
+                && a.len() == 39
+                && a[7..].bytes().all(|b| b.is_ascii_hexdigit()),
+            "{a}"
+        );
     }
 }

@@ -5,6 +5,7 @@
 //! by the buffer.
 
 use super::book_feed::BookFeeder;
+use super::connection::{Connection, Endpoint};
 use super::counters::RelayCounters;
 use super::error::NatsError;
 use super::feed_queue::FeedQueue;
@@ -16,7 +17,6 @@ use super::publisher::{Publisher, SubjectShared, SubjectSpec};
 use crate::{
     Client, Event, InlineBook, InlineSubscription, Instrument, Ohlc, Subscription, Ticker, Trades,
 };
-use async_nats::HeaderMap;
 use async_nats::jetstream;
 use futures_util::StreamExt;
 use kraki_proto::book::{L2Book, L3Book, Precision};
@@ -145,8 +145,14 @@ impl Relay {
                 return Err(NatsError::Channel(channel.clone()));
             }
         }
-        let js = super::streams::connect(&config.nats_url, Some(counters.clone())).await?;
+        // The publisher's own connection counts the reconnects; the
+        // async-nats one serves JetStream's management calls only.
+        let endpoint = Endpoint::parse(&config.nats_url)?;
+        let js = super::streams::connect(&config.nats_url).await?;
         super::streams::ensure(&js).await?;
+        let conn = Connection::open(&endpoint, super::publisher::CONNECTION_NAME)
+            .await
+            .map_err(|e| NatsError::connect(&config.nats_url, e))?;
         let mut relay = Relay {
             counters,
             tasks: JoinSet::new(),
@@ -198,9 +204,9 @@ impl Relay {
         // The feeders hold the only senders: the publisher ends once they
         // have all gone (the client closed).
         drop(queue);
-        let publisher = Publisher::new(js, specs);
+        let publisher = Publisher::new(endpoint, js, relay.counters.clone(), specs);
         relay.tasks.spawn(async move {
-            publisher.run(taken).await;
+            publisher.run(conn, taken).await;
             Ok(())
         });
         for feed in feeds {
@@ -304,8 +310,7 @@ async fn snapshot_headers(
     channel: &str,
     symbol: &str,
     precisions: &HashMap<String, Precision>,
-) -> Result<HeaderMap, NatsError> {
-    let mut headers = HeaderMap::new();
+) -> Result<Vec<(&'static str, String)>, NatsError> {
     let precision = match (channel, precisions.get(symbol)) {
         ("book", Some(p)) => *p,
         ("book", None) => return Err(NatsError::UnknownSymbol(symbol.to_owned())),
@@ -315,12 +320,13 @@ async fn snapshot_headers(
             let rules = client.order_rules(symbol).await?;
             Precision::new(rules.price_precision, rules.qty_precision)
         }
-        _ => return Ok(headers),
+        _ => return Ok(Vec::new()),
     };
-    headers.insert(PRICE_PRECISION_HEADER, precision.price.to_string().as_str());
-    headers.insert(QTY_PRECISION_HEADER, precision.qty.to_string().as_str());
-    headers.insert(DEPTH_HEADER, config.depth.to_string().as_str());
-    Ok(headers)
+    Ok(vec![
+        (PRICE_PRECISION_HEADER, precision.price.to_string()),
+        (QTY_PRECISION_HEADER, precision.qty.to_string()),
+        (DEPTH_HEADER, config.depth.to_string()),
+    ])
 }
 
 /// The `trade_id` of the subject's last stored trade: `Some(0)` when the

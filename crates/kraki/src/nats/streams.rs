@@ -1,6 +1,5 @@
 //! The two JetStream streams, created when missing.
 
-use super::counters::RelayCounters;
 use super::error::NatsError;
 use super::names::{SNAPSHOT_STREAM, SNAPSHOT_SUBJECTS, STREAM, STREAM_SUBJECTS};
 use async_nats::jetstream::{self, stream};
@@ -14,19 +13,17 @@ use std::time::Duration;
 pub(crate) const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
 
 /// Connects to `url`, retrying the connection forever once made (the
-/// relay outlives NATS restarts); losses and returns are logged, and
-/// counted in `counters`.
-pub(crate) async fn connect(
-    url: &str,
-    counters: Option<RelayCounters>,
-) -> Result<jetstream::Context, NatsError> {
+/// relay outlives NATS restarts); losses and returns are logged. The
+/// relay publishes over its own connection (`connection.rs`), which
+/// counts its reconnects; this one serves JetStream's management calls
+/// and the consumers.
+pub(crate) async fn connect(url: &str) -> Result<jetstream::Context, NatsError> {
     let shown = crate::shown_url::shown(url).into_owned();
     // The first `Connected` is the connection itself, not a return.
     let lost = Arc::new(AtomicBool::new(false));
     let client = async_nats::ConnectOptions::new()
         .max_reconnects(None)
         .event_callback(move |event| {
-            let counters = counters.clone();
             let shown = shown.clone();
             let lost = lost.clone();
             async move {
@@ -36,9 +33,6 @@ pub(crate) async fn connect(
                         tracing::warn!(url = %shown, "NATS connection lost; reconnecting (messages wait in the buffer)");
                     }
                     async_nats::Event::Connected if lost.swap(false, Ordering::Relaxed) => {
-                        if let Some(counters) = &counters {
-                            counters.nats_reconnected();
-                        }
                         tracing::warn!(url = %shown, "NATS connection re-established");
                     }
                     other => tracing::info!(url = %shown, event = %other, "NATS event"),

@@ -68,7 +68,7 @@ pub async fn subscribe<S: Subscribe>(
     spec: S,
     start: Start,
 ) -> Result<NatsSubscription<S::Item>, NatsError> {
-    let js = super::streams::connect(url, None).await?;
+    let js = super::streams::connect(url).await?;
     let stream = js
         .get_stream(STREAM)
         .await

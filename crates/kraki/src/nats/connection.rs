@@ -1,0 +1,499 @@
+//! The publisher's own connection to a NATS server: a TCP socket, the
+//! handshake (`INFO`, then `CONNECT` and a `PING` answered by `PONG`),
+//! one read buffer parsed in place, and whole output buffers written
+//! with one call. The publisher owns it in its own task, so a publish
+//! is bytes appended to a buffer, not a command handed to another task.
+//! The protocol itself is in `wire.rs`; this file only moves bytes.
+
+use super::error::NatsError;
+use super::wire::{self, Connect, Frame, WireError};
+use std::time::Duration;
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpStream;
+
+/// How long connecting and the handshake may take.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a write may wait for the server to take any of it.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What one read asks for: many acks per system call.
+const READ_SIZE: usize = 64 << 10;
+
+/// The NATS servers to try, in order, and the credentials of the URL.
+/// Its `Debug` shows neither user nor password nor token.
+#[derive(Clone)]
+pub(crate) struct Endpoint {
+    servers: Vec<(String, u16)>,
+    user: Option<String>,
+    pass: Option<String>,
+    token: Option<String>,
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("servers", &self.servers)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Endpoint {
+    /// Reads `nats://[user:password@|token@]host[:port]`, or several
+    /// such separated by commas (tried in turn); the scheme and port may
+    /// be left out (4222).
+    pub(crate) fn parse(url: &str) -> Result<Endpoint, NatsError> {
+        let refuse = |reason: &str| NatsError::connect(url, reason);
+        let mut endpoint = Endpoint {
+            servers: Vec::new(),
+            user: None,
+            pass: None,
+            token: None,
+        };
+        for one in url.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let rest = match one.split_once("://") {
+                Some(("nats", rest)) => rest,
+                Some(("tls", _)) => {
+                    return Err(refuse(
+                        "tls:// is not supported by kraki's NATS publisher; use nats:// on a \
+                         trusted network (or a TLS tunnel)",
+                    ));
+                }
+                Some(_) => return Err(refuse("the scheme must be nats://")),
+                None => one,
+            };
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            let host_port = match authority.rsplit_once('@') {
+                Some((info, host_port)) => {
+                    match info.split_once(':') {
+                        Some((user, pass)) => {
+                            endpoint.user = Some(percent_decoded(user));
+                            endpoint.pass = Some(percent_decoded(pass));
+                        }
+                        None => endpoint.token = Some(percent_decoded(info)),
+                    }
+                    host_port
+                }
+                None => authority,
+            };
+            endpoint
+                .servers
+                .push(host_and_port(host_port).ok_or_else(|| refuse("bad host or port"))?);
+        }
+        if endpoint.servers.is_empty() {
+            return Err(refuse("no server given"));
+        }
+        Ok(endpoint)
+    }
+}
+
+/// `host`, `host:port`, `[v6]` or `[v6]:port`.
+fn host_and_port(text: &str) -> Option<(String, u16)> {
+    let (host, port) = if let Some(v6) = text.strip_prefix('[') {
+        let (host, after) = v6.split_once(']')?;
+        match after {
+            "" => (host, None),
+            port => (host, Some(port.strip_prefix(':')?)),
+        }
+    } else {
+        match text.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (text, None),
+        }
+    };
+    let port = match port {
+        Some(port) => port.parse().ok()?,
+        None => 4222,
+    };
+    (!host.is_empty()).then(|| (host.to_owned(), port))
+}
+
+/// `%XX` escapes of a URL's user info decoded; anything else kept.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                decoded.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                decoded.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
+
+/// Why a connection could not be made or was lost. Never holds a
+/// credential: the server's `-ERR` text is its own.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum LinkError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("the server broke the NATS protocol: {0}")]
+    Wire(#[from] WireError),
+    #[error("the server refused: {0}")]
+    Refused(String),
+    #[error("the server requires TLS, which kraki's NATS publisher does not speak")]
+    TlsRequired,
+    #[error("the server's first frame is not INFO")]
+    NoInfo,
+    #[error("no answer from the server within {0:?}")]
+    Timeout(Duration),
+    #[error("the server closed the connection")]
+    Closed,
+}
+
+/// The part of the server's `INFO` the handshake needs.
+#[derive(serde::Deserialize)]
+struct Info {
+    #[serde(default)]
+    tls_required: bool,
+    /// The largest message the server takes; a larger one is refused by
+    /// closing the connection.
+    #[serde(default)]
+    max_payload: Option<u64>,
+}
+
+/// The server's default, for a server that does not say.
+const DEFAULT_MAX_PAYLOAD: usize = 1 << 20;
+
+/// A connection past its handshake.
+pub(crate) struct Connection {
+    stream: TcpStream,
+    /// Bytes read; `read[start..end]` not yet parsed.
+    read: Vec<u8>,
+    start: usize,
+    end: usize,
+    max_payload: usize,
+}
+
+impl Connection {
+    /// Connects to the first server of `endpoint` that answers and
+    /// completes the handshake as `name`.
+    pub(crate) async fn open(endpoint: &Endpoint, name: &str) -> Result<Connection, LinkError> {
+        tokio::time::timeout(HANDSHAKE_TIMEOUT, Connection::handshake(endpoint, name))
+            .await
+            .map_err(|_| LinkError::Timeout(HANDSHAKE_TIMEOUT))?
+    }
+
+    async fn handshake(endpoint: &Endpoint, name: &str) -> Result<Connection, LinkError> {
+        let mut last = LinkError::Closed;
+        let mut stream = None;
+        for (host, port) in &endpoint.servers {
+            match TcpStream::connect((host.as_str(), *port)).await {
+                Ok(s) => {
+                    stream = Some(s);
+                    break;
+                }
+                Err(e) => last = LinkError::Io(e),
+            }
+        }
+        let stream = stream.ok_or(last)?;
+        // Acks and publishes are small and must leave at once; the
+        // publisher batches them itself.
+        stream.set_nodelay(true)?;
+        let mut conn = Connection {
+            stream,
+            read: vec![0; READ_SIZE],
+            start: 0,
+            end: 0,
+            max_payload: DEFAULT_MAX_PAYLOAD,
+        };
+        let mut info = None;
+        while info.is_none() {
+            conn.read().await?;
+            conn.frames(|frame| {
+                info = Some(match frame {
+                    Frame::Info(json) => {
+                        serde_json::from_slice::<Info>(json).map_err(|_| LinkError::NoInfo)
+                    }
+                    _ => Err(LinkError::NoInfo),
+                });
+                false
+            })?;
+        }
+        let info = info.unwrap_or(Err(LinkError::NoInfo))?;
+        if info.tls_required {
+            return Err(LinkError::TlsRequired);
+        }
+        if let Some(max) = info.max_payload {
+            conn.max_payload = usize::try_from(max).unwrap_or(usize::MAX);
+        }
+        let mut out = Vec::new();
+        wire::connect(
+            &mut out,
+            &Connect {
+                name,
+                user: endpoint.user.as_deref(),
+                pass: endpoint.pass.as_deref(),
+                token: endpoint.token.as_deref(),
+            },
+        );
+        // The PONG says the CONNECT was accepted: a refusal comes first
+        // as -ERR.
+        wire::ping(&mut out);
+        conn.write(&mut out).await?;
+        let mut answer: Option<Result<(), LinkError>> = None;
+        while answer.is_none() {
+            conn.read().await?;
+            conn.frames(|frame| {
+                match frame {
+                    Frame::Pong => answer = Some(Ok(())),
+                    Frame::Err(text) => {
+                        answer = Some(Err(LinkError::Refused(wire::printable(text))))
+                    }
+                    Frame::Ping => wire::pong(&mut out),
+                    Frame::Info(_) | Frame::Ok | Frame::Msg(_) => {}
+                }
+                answer.is_none()
+            })?;
+            if !out.is_empty() {
+                conn.write(&mut out).await?;
+            }
+        }
+        answer.unwrap_or(Err(LinkError::Closed))?;
+        Ok(conn)
+    }
+
+    /// The largest message (headers and payload) the server takes.
+    pub(crate) fn max_payload(&self) -> usize {
+        self.max_payload
+    }
+
+    /// Waits for bytes and reads what the socket has. Cancel-safe: a
+    /// read not completed has taken nothing.
+    pub(crate) async fn read(&mut self) -> Result<(), LinkError> {
+        self.make_room()?;
+        match self.stream.read(&mut self.read[self.end..]).await? {
+            0 => Err(LinkError::Closed),
+            n => {
+                self.end += n;
+                Ok(())
+            }
+        }
+    }
+
+    /// Reads what the socket has without waiting; `false` when nothing
+    /// was there. No system call when the runtime knows the socket is
+    /// not readable.
+    pub(crate) fn try_read(&mut self) -> Result<bool, LinkError> {
+        self.make_room()?;
+        match self.stream.try_read(&mut self.read[self.end..]) {
+            Ok(0) => Err(LinkError::Closed),
+            Ok(n) => {
+                self.end += n;
+                Ok(true)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Hands each whole frame read so far to `f`, in order, until `f`
+    /// returns `false`; the rest stays for later.
+    pub(crate) fn frames(&mut self, mut f: impl FnMut(Frame<'_>) -> bool) -> Result<(), LinkError> {
+        while let Some((frame, used)) = wire::parse(&self.read[self.start..self.end])? {
+            self.start += used;
+            if !f(frame) {
+                break;
+            }
+        }
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+        Ok(())
+    }
+
+    /// Writes all of `out` and empties it. A server that takes nothing
+    /// for `WRITE_TIMEOUT` (stopped, or gone without closing the socket)
+    /// counts as lost, so the publisher reconnects rather than waits on
+    /// it; the usual write is one system call with no timer.
+    pub(crate) async fn write(&mut self, out: &mut Vec<u8>) -> Result<(), LinkError> {
+        let mut written = 0;
+        while written < out.len() {
+            match self.stream.try_write(&out[written..]) {
+                Ok(0) => return Err(LinkError::Closed),
+                Ok(n) => written += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    tokio::time::timeout(WRITE_TIMEOUT, self.stream.writable())
+                        .await
+                        .map_err(|_| LinkError::Timeout(WRITE_TIMEOUT))??;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        out.clear();
+        Ok(())
+    }
+
+    /// Space to read into: the unparsed rest moved to the front, the
+    /// buffer grown only for a frame larger than it (bounded by the
+    /// protocol's limits, which the parser enforces).
+    fn make_room(&mut self) -> Result<(), LinkError> {
+        if self.end < self.read.len() {
+            return Ok(());
+        }
+        if self.start > 0 {
+            self.read.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+            return Ok(());
+        }
+        let most = wire::MAX_LINE + wire::MAX_PAYLOAD + 4;
+        if self.read.len() >= most {
+            // The parser refuses a frame this large before it is whole.
+            return Err(LinkError::Wire(WireError::TooLarge(self.read.len() as u64)));
+        }
+        let grown = (self.read.len() * 2).min(most);
+        self.read.resize(grown, 0);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use tokio::io::AsyncWriteExt;
+
+    /// A one-connection fake server: sends `greeting`, reads what the
+    /// client sends until `until` appears (or the client goes), then sends
+    /// `answer`; returns what the client sent.
+    async fn fake_server(
+        greeting: &'static [u8],
+        until: &'static [u8],
+        answer: &'static [u8],
+    ) -> (Endpoint, tokio::task::JoinHandle<Vec<u8>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let served = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            socket.write_all(greeting).await.unwrap();
+            let mut got = Vec::new();
+            let mut chunk = [0u8; 4096];
+            while !got.windows(until.len()).any(|w| w == until) {
+                match socket.read(&mut chunk).await {
+                    Ok(0) | Err(_) => return got,
+                    Ok(n) => got.extend_from_slice(&chunk[..n]),
+                }
+            }
+            let _ = socket.write_all(answer).await;
+            // Whatever the client sends until it goes.
+            while let Ok(n @ 1..) = socket.read(&mut chunk).await {
+                got.extend_from_slice(&chunk[..n]);
+            }
+            got
+        });
+        let url = format!("nats://desk:hunter2@127.0.0.1:{port}");
+        (Endpoint::parse(&url).unwrap(), served)
+    }
+
+    #[tokio::test]
+    async fn the_handshake_sends_the_credentials_and_waits_for_the_pong() {
+        let (endpoint, served) = fake_server(
+            b"INFO {\"server_id\":\"x\",\"max_payload\":4096}\r\n",
+            b"PING\r\n",
+            b"PING\r\nPONG\r\n",
+        )
+        .await;
+        let conn = Connection::open(&endpoint, "kraki relay").await.unwrap();
+        assert_eq!(conn.max_payload(), 4096);
+        drop(conn);
+        let sent = String::from_utf8(served.await.unwrap()).unwrap();
+        assert!(sent.starts_with("CONNECT {\"verbose\":false,"), "{sent}");
+        assert!(
+            sent.contains(r#""headers":true,"no_responders":true,"user":"desk","pass":"hunter2"}"#),
+            "{sent}"
+        );
+        // The server's PING during the handshake is answered.
+        assert!(sent.ends_with("\r\nPING\r\nPONG\r\n"), "{sent}");
+    }
+
+    #[tokio::test]
+    async fn a_refusal_tls_or_garbage_is_a_typed_error_never_showing_the_password() {
+        let refused = fake_server(
+            b"INFO {}\r\n",
+            b"PING\r\n",
+            b"-ERR 'Authorization Violation'\r\n",
+        );
+        let (endpoint, _served) = refused.await;
+        let e = Connection::open(&endpoint, "n").await.err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            "the server refused: 'Authorization Violation'"
+        );
+        let (endpoint, _served) =
+            fake_server(b"INFO {\"tls_required\":true}\r\n", b"\n", b"").await;
+        let e = Connection::open(&endpoint, "n").await.err().unwrap();
+        assert!(matches!(e, LinkError::TlsRequired), "{e}");
+        let (endpoint, _served) = fake_server(b"HELLO there\r\n", b"\n", b"").await;
+        let e = Connection::open(&endpoint, "n").await.err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            "the server broke the NATS protocol: unknown operation \"HELLO\""
+        );
+        let (endpoint, _served) = fake_server(b"PONG\r\n", b"\n", b"").await;
+        let e = Connection::open(&endpoint, "n").await.err().unwrap();
+        assert!(matches!(e, LinkError::NoInfo), "{e}");
+        let (endpoint, _served) =
+            fake_server(b"INFO {}\r\n", b"PING\r\n", b"MSG a 1 999999999\r\n").await;
+        let e = Connection::open(&endpoint, "n").await.err().unwrap();
+        assert!(!format!("{e} {e:?}").contains("hunter2"), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "the server broke the NATS protocol: a message of 999999999 bytes, above the 1048576 read"
+        );
+    }
+
+    #[test]
+    fn urls_give_servers_and_credentials_never_shown() {
+        let e = Endpoint::parse("nats://desk:hunter%32@bus:4333").unwrap();
+        assert_eq!(e.servers, [("bus".to_owned(), 4333)]);
+        assert_eq!(
+            (e.user.as_deref(), e.pass.as_deref()),
+            (Some("desk"), Some("hunter2"))
+        );
+        let shown = format!("{e:?}");
+        assert!(
+            !shown.contains("hunter") && !shown.contains("desk"),
+            "{shown}"
+        );
+        let e = Endpoint::parse("nats://s3cret@[::1],localhost:5,nats://a").unwrap();
+        assert_eq!(
+            e.servers,
+            [
+                ("::1".to_owned(), 4222),
+                ("localhost".to_owned(), 5),
+                ("a".to_owned(), 4222)
+            ]
+        );
+        assert_eq!(e.token.as_deref(), Some("s3cret"));
+        for bad in [
+            "",
+            "nats://",
+            "http://a",
+            "nats://a:x",
+            "nats://a:99999",
+            "[::1",
+        ] {
+            assert!(Endpoint::parse(bad).is_err(), "{bad}");
+        }
+        let refused = Endpoint::parse("tls://u:hunter2@a")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains("tls://") && !refused.contains("hunter2"),
+            "{refused}"
+        );
+    }
+}

@@ -1,0 +1,649 @@
+//! The NATS client protocol as bytes, with no IO: what the publisher
+//! writes (`CONNECT`, `SUB`, `HPUB`, `PING`, `PONG`) appended to one
+//! output buffer, and what a server sends (`INFO`, `MSG`, `HMSG`, `PING`,
+//! `PONG`, `+OK`, `-ERR`) read in place from the input buffer.
+//!
+//! Nothing here allocates per message: a publish is formatted straight
+//! into the caller's buffer, and a parsed message borrows the bytes it
+//! was read from. Every breach of the protocol by the peer is a
+//! [`WireError`] naming it; sizes are bounded, so a hostile server can
+//! make the connection fail, never make it grow without limit.
+
+/// The longest control line read (an `INFO` of a large cluster lists
+/// every server's URL; a `MSG` line is a few dozen bytes).
+pub(crate) const MAX_LINE: usize = 64 << 10;
+
+/// The largest message read. The publisher reads only JetStream's acks,
+/// a hundred bytes each; this bounds what a broken server can make it
+/// hold.
+pub(crate) const MAX_PAYLOAD: usize = 1 << 20;
+
+/// What a server sent that breaks the protocol, or a publish that cannot
+/// be written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum WireError {
+    #[error("a control line longer than {MAX_LINE} bytes")]
+    LineTooLong,
+    #[error("a control line not ended by CRLF")]
+    BareNewline,
+    #[error("unknown operation {0:?}")]
+    UnknownOperation(String),
+    #[error("malformed {op} line: {problem}")]
+    Malformed {
+        op: &'static str,
+        problem: &'static str,
+    },
+    #[error("a message of {0} bytes, above the {MAX_PAYLOAD} read")]
+    TooLarge(u64),
+    #[error("a message's payload not followed by CRLF")]
+    MissingPayloadEnd,
+    #[error("a subject or reply subject that is empty or holds whitespace")]
+    BadSubject,
+    #[error("a header name or value holding a line break (or a name holding ':')")]
+    BadHeader,
+}
+
+/// A message delivered to a subscription (`MSG` or `HMSG`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Msg<'a> {
+    pub(crate) subject: &'a [u8],
+    pub(crate) sid: u64,
+    pub(crate) reply: Option<&'a [u8]>,
+    /// The header block of an `HMSG`, from `NATS/1.0` through the blank
+    /// line.
+    pub(crate) headers: Option<&'a [u8]>,
+    pub(crate) payload: &'a [u8],
+}
+
+impl Msg<'_> {
+    /// The status code of the header block's first line
+    /// (`NATS/1.0 503`), if it has one: how the server says "no
+    /// responders" or "timeout" instead of a payload.
+    pub(crate) fn status(&self) -> Option<u16> {
+        let first = self.headers?.split(|&b| b == b'\r').next()?;
+        let rest = first.strip_prefix(b"NATS/1.0")?;
+        let code = rest.trim_ascii_start().split(|&b| b == b' ').next()?;
+        if code.len() != 3 {
+            return None;
+        }
+        std::str::from_utf8(code).ok()?.parse().ok()
+    }
+}
+
+/// One frame from the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Frame<'a> {
+    /// The server's JSON description of itself.
+    Info(&'a [u8]),
+    Msg(Msg<'a>),
+    Ping,
+    Pong,
+    Ok,
+    /// The server's complaint, as it wrote it (quotes included).
+    Err(&'a [u8]),
+}
+
+/// A frame and the bytes it took; `None` while only part of one is there.
+pub(crate) type Parsed<'a> = Result<Option<(Frame<'a>, usize)>, WireError>;
+
+/// The first whole frame of `buf` and how many bytes it took; `None`
+/// while `buf` holds only part of one.
+pub(crate) fn parse(buf: &[u8]) -> Parsed<'_> {
+    let scan = &buf[..buf.len().min(MAX_LINE + 1)];
+    let Some(newline) = scan.iter().position(|&b| b == b'\n') else {
+        return if scan.len() > MAX_LINE {
+            Err(WireError::LineTooLong)
+        } else {
+            Ok(None)
+        };
+    };
+    let line = buf[..newline]
+        .strip_suffix(b"\r")
+        .ok_or(WireError::BareNewline)?;
+    let after_line = newline + 1;
+    let (op, args) = match line.iter().position(|&b| b == b' ' || b == b'\t') {
+        Some(space) => (&line[..space], line[space + 1..].trim_ascii()),
+        None => (line, &line[line.len()..]),
+    };
+    let frame = match op {
+        op if op.eq_ignore_ascii_case(b"MSG") => return message(buf, after_line, args, false),
+        op if op.eq_ignore_ascii_case(b"HMSG") => return message(buf, after_line, args, true),
+        op if op.eq_ignore_ascii_case(b"PING") => Frame::Ping,
+        op if op.eq_ignore_ascii_case(b"PONG") => Frame::Pong,
+        op if op.eq_ignore_ascii_case(b"+OK") => Frame::Ok,
+        op if op.eq_ignore_ascii_case(b"-ERR") => Frame::Err(args),
+        op if op.eq_ignore_ascii_case(b"INFO") => Frame::Info(args),
+        other => {
+            // Shown short and escaped: it is the peer's bytes.
+            let shown = other.get(..16).unwrap_or(other);
+            return Err(WireError::UnknownOperation(
+                shown.escape_ascii().to_string(),
+            ));
+        }
+    };
+    Ok(Some((frame, after_line)))
+}
+
+/// `MSG <subject> <sid> [reply] <#bytes>` or
+/// `HMSG <subject> <sid> [reply] <#header bytes> <#total bytes>`, then
+/// the bytes and CRLF.
+fn message<'a>(buf: &'a [u8], body_at: usize, args: &'a [u8], with_headers: bool) -> Parsed<'a> {
+    let op = if with_headers { "HMSG" } else { "MSG" };
+    let malformed = |problem| WireError::Malformed { op, problem };
+    let mut fields = [&args[..0]; 5];
+    let mut count = 0;
+    for field in args
+        .split(|&b| b == b' ' || b == b'\t')
+        .filter(|f| !f.is_empty())
+    {
+        *fields.get_mut(count).ok_or(malformed("too many fields"))? = field;
+        count += 1;
+    }
+    let sizes = if with_headers { 2 } else { 1 };
+    let (reply, size_fields) = match count - sizes.min(count) {
+        2 => (None, &fields[2..2 + sizes]),
+        3 => (Some(fields[2]), &fields[3..3 + sizes]),
+        _ => return Err(malformed("wrong number of fields")),
+    };
+    let sid = number(fields[1]).ok_or(malformed("a sid that is not a number"))?;
+    let total = number(size_fields[sizes - 1]).ok_or(malformed("a size that is not a number"))?;
+    let header_len = if with_headers {
+        let header_len = number(size_fields[0]).ok_or(malformed("a size that is not a number"))?;
+        if header_len > total {
+            return Err(malformed("more header bytes than bytes"));
+        }
+        header_len
+    } else {
+        0
+    };
+    if total > MAX_PAYLOAD as u64 {
+        return Err(WireError::TooLarge(total));
+    }
+    // Both fit in usize: bounded by MAX_PAYLOAD above.
+    let (total, header_len) = (total as usize, header_len as usize);
+    let end = body_at + total;
+    if buf.len() < end + 2 {
+        return Ok(None);
+    }
+    if &buf[end..end + 2] != b"\r\n" {
+        return Err(WireError::MissingPayloadEnd);
+    }
+    let body = &buf[body_at..end];
+    let msg = Msg {
+        subject: fields[0],
+        sid,
+        reply,
+        headers: with_headers.then(|| &body[..header_len]),
+        payload: &body[header_len..],
+    };
+    Ok(Some((Frame::Msg(msg), end + 2)))
+}
+
+/// A decimal number of at most 19 digits (so it fits a u64).
+fn number(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &d| {
+        d.is_ascii_digit().then(|| n * 10 + u64::from(d - b'0'))
+    })
+}
+
+/// A server's text (an `-ERR` reason) as shown in errors and logs:
+/// printable ASCII kept, anything else `?`, at most 200 characters.
+pub(crate) fn printable(text: &[u8]) -> String {
+    text.iter()
+        .take(200)
+        .map(|&b| {
+            if b.is_ascii_graphic() || b == b' ' {
+                char::from(b)
+            } else {
+                '?'
+            }
+        })
+        .collect()
+}
+
+/// A u64's decimal digits, formatted on the stack.
+#[derive(Clone, Copy)]
+pub(crate) struct Decimal {
+    digits: [u8; 20],
+    start: usize,
+}
+
+impl Decimal {
+    pub(crate) fn new(mut n: u64) -> Decimal {
+        let mut digits = [0u8; 20];
+        let mut start = digits.len();
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        Decimal { digits, start }
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.digits[self.start..]
+    }
+}
+
+/// What `CONNECT` says of the client. Credentials are written only into
+/// the frame, never shown.
+pub(crate) struct Connect<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) user: Option<&'a str>,
+    pub(crate) pass: Option<&'a str>,
+    pub(crate) token: Option<&'a str>,
+}
+
+/// `CONNECT {…}`: quiet (no `+OK` per frame), headers on, and a "no
+/// responders" status instead of silence for a subject no stream takes.
+pub(crate) fn connect(out: &mut Vec<u8>, c: &Connect<'_>) {
+    #[derive(serde::Serialize)]
+    struct Options<'a> {
+        verbose: bool,
+        pedantic: bool,
+        tls_required: bool,
+        name: &'a str,
+        lang: &'a str,
+        version: &'a str,
+        protocol: u8,
+        headers: bool,
+        no_responders: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        user: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pass: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        auth_token: Option<&'a str>,
+    }
+    out.extend_from_slice(b"CONNECT ");
+    let options = Options {
+        verbose: false,
+        pedantic: false,
+        tls_required: false,
+        name: c.name,
+        lang: "rust",
+        version: env!("CARGO_PKG_VERSION"),
+        // 1: the server may send INFO updates and cluster URLs.
+        protocol: 1,
+        headers: true,
+        no_responders: true,
+        user: c.user,
+        pass: c.pass,
+        auth_token: c.token,
+    };
+    // Writing a struct of strings and bools into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, &options);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// `SUB <subject> <sid>`.
+pub(crate) fn sub(out: &mut Vec<u8>, subject: &str, sid: u64) -> Result<(), WireError> {
+    check_subject(subject.as_bytes())?;
+    out.extend_from_slice(b"SUB ");
+    out.extend_from_slice(subject.as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(Decimal::new(sid).as_bytes());
+    out.extend_from_slice(b"\r\n");
+    Ok(())
+}
+
+pub(crate) fn ping(out: &mut Vec<u8>) {
+    out.extend_from_slice(b"PING\r\n");
+}
+
+pub(crate) fn pong(out: &mut Vec<u8>) {
+    out.extend_from_slice(b"PONG\r\n");
+}
+
+/// `HPUB <subject> [reply] <#header bytes> <#total bytes>`, the header
+/// block and the payload. The reply subject is given in pieces written
+/// one after the other (`inbox`, `.`, digits, …), so none has to be
+/// built first; no pieces, no reply. Nothing is written when a subject or
+/// header would break the frame.
+pub(crate) fn hpub(
+    out: &mut Vec<u8>,
+    subject: &[u8],
+    reply: &[&[u8]],
+    headers: &[(&[u8], &[u8])],
+    payload: &[u8],
+) -> Result<(), WireError> {
+    check_subject(subject)?;
+    if !reply.is_empty() {
+        let mut empty = true;
+        for piece in reply {
+            if piece.iter().any(|b| b.is_ascii_whitespace()) {
+                return Err(WireError::BadSubject);
+            }
+            empty &= piece.is_empty();
+        }
+        if empty {
+            return Err(WireError::BadSubject);
+        }
+    }
+    const VERSION: &[u8] = b"NATS/1.0\r\n";
+    let mut header_len = VERSION.len() + 2;
+    for (name, value) in headers {
+        let breaks = |b: &u8| *b == b'\r' || *b == b'\n';
+        if name.is_empty()
+            || name.iter().any(|b| breaks(b) || *b == b':' || *b == b' ')
+            || value.iter().any(breaks)
+        {
+            return Err(WireError::BadHeader);
+        }
+        header_len += name.len() + 2 + value.len() + 2;
+    }
+    out.extend_from_slice(b"HPUB ");
+    out.extend_from_slice(subject);
+    out.push(b' ');
+    if !reply.is_empty() {
+        for piece in reply {
+            out.extend_from_slice(piece);
+        }
+        out.push(b' ');
+    }
+    out.extend_from_slice(Decimal::new(header_len as u64).as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(Decimal::new((header_len + payload.len()) as u64).as_bytes());
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(VERSION);
+    for (name, value) in headers {
+        out.extend_from_slice(name);
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(payload);
+    out.extend_from_slice(b"\r\n");
+    Ok(())
+}
+
+fn check_subject(subject: &[u8]) -> Result<(), WireError> {
+    if subject.is_empty() || subject.iter().any(|b| b.is_ascii_whitespace()) {
+        return Err(WireError::BadSubject);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn whole(bytes: &[u8]) -> (Frame<'_>, usize) {
+        parse(bytes).unwrap().unwrap()
+    }
+
+    #[test]
+    fn a_publish_is_written_byte_for_byte() {
+        let mut out = Vec::new();
+        let attempt = Decimal::new(7);
+        hpub(
+            &mut out,
+            b"kraki.book.BTC_USD",
+            &[
+                b"_INBOX.ab",
+                b".",
+                Decimal::new(3).as_bytes(),
+                b".",
+                attempt.as_bytes(),
+            ],
+            &[
+                (b"Nats-Msg-Id", b"f00d"),
+                (b"Nats-Expected-Last-Subject-Sequence", b"42"),
+            ],
+            b"{\"a\":1}",
+        )
+        .unwrap();
+        let headers =
+            "NATS/1.0\r\nNats-Msg-Id: f00d\r\nNats-Expected-Last-Subject-Sequence: 42\r\n\r\n";
+        let expected = format!(
+            "HPUB kraki.book.BTC_USD _INBOX.ab.3.7 {} {}\r\n{headers}{{\"a\":1}}\r\n",
+            headers.len(),
+            headers.len() + 7
+        );
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
+    }
+
+    #[test]
+    fn a_publish_without_reply_or_headers_has_the_bare_header_block() {
+        let mut out = b"PING\r\n".to_vec();
+        hpub(&mut out, b"a.b", &[], &[], b"").unwrap();
+        assert_eq!(out, b"PING\r\nHPUB a.b 12 12\r\nNATS/1.0\r\n\r\n\r\n");
+    }
+
+    #[test]
+    fn a_publish_that_would_break_the_frame_writes_nothing() {
+        let mut out = Vec::new();
+        for (subject, reply, header) in [
+            (&b"a b"[..], &[&b"r"[..]][..], (&b"N"[..], &b"v"[..])),
+            (b"", &[], (b"N", b"v")),
+            (b"a", &[b"r\r\n"], (b"N", b"v")),
+            (b"a", &[b"", b""], (b"N", b"v")),
+            (b"a", &[], (b"N", b"v\r\nInjected: 1")),
+            (b"a", &[], (b"N: x", b"v")),
+            (b"a", &[], (b"", b"v")),
+        ] {
+            assert!(hpub(&mut out, subject, reply, &[header], b"x").is_err());
+        }
+        assert!(out.is_empty());
+        assert_eq!(sub(&mut out, "a\r\nb", 1), Err(WireError::BadSubject));
+    }
+
+    #[test]
+    fn connect_sub_ping_pong_are_written_byte_for_byte() {
+        let mut out = Vec::new();
+        connect(
+            &mut out,
+            &Connect {
+                name: "kraki relay",
+                user: Some("desk"),
+                pass: Some("p\"w"),
+                token: None,
+            },
+        );
+        sub(&mut out, "_INBOX.x.>", 1).unwrap();
+        ping(&mut out);
+        pong(&mut out);
+        let expected = format!(
+            "CONNECT {{\"verbose\":false,\"pedantic\":false,\"tls_required\":false,\"name\":\"kraki relay\",\
+             \"lang\":\"rust\",\"version\":\"{}\",\"protocol\":1,\"headers\":true,\"no_responders\":true,\
+             \"user\":\"desk\",\"pass\":\"p\\\"w\"}}\r\nSUB _INBOX.x.> 1\r\nPING\r\nPONG\r\n",
+            env!("CARGO_PKG_VERSION")
+        );
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
+        let mut token = Vec::new();
+        connect(
+            &mut token,
+            &Connect {
+                name: "n",
+                user: None,
+                pass: None,
+                token: Some("t"),
+            },
+        );
+        let text = String::from_utf8(token).unwrap();
+        assert!(
+            text.ends_with(",\"auth_token\":\"t\"}\r\n") && !text.contains("user"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_servers_text_is_shown_printable_and_short() {
+        assert_eq!(
+            printable(b"'Authorization Violation'"),
+            "'Authorization Violation'"
+        );
+        assert_eq!(printable(b"a\x1b[2Jb\n\xff"), "a?[2Jb??");
+        assert_eq!(printable(&[b'x'; 500]).len(), 200);
+    }
+
+    #[test]
+    fn decimals() {
+        for n in [0, 7, 10, 42, 999, 1_000_000, u64::MAX] {
+            assert_eq!(Decimal::new(n).as_bytes(), n.to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn server_frames_are_read_in_place() {
+        assert_eq!(whole(b"PING\r\n"), (Frame::Ping, 6));
+        assert_eq!(whole(b"pong\r\nPING\r\n"), (Frame::Pong, 6));
+        assert_eq!(whole(b"+OK\r\n"), (Frame::Ok, 5));
+        assert_eq!(
+            whole(b"-ERR 'Authorization Violation'\r\n"),
+            (Frame::Err(b"'Authorization Violation'"), 32)
+        );
+        assert_eq!(
+            whole(b"INFO {\"max_payload\":1048576}\r\n"),
+            (Frame::Info(b"{\"max_payload\":1048576}"), 30)
+        );
+        let ack = b"MSG _INBOX.x.3.7 1 27\r\n{\"stream\":\"KRAKI\",\"seq\":42}\r\nPING\r\n";
+        assert_eq!(
+            whole(ack),
+            (
+                Frame::Msg(Msg {
+                    subject: b"_INBOX.x.3.7",
+                    sid: 1,
+                    reply: None,
+                    headers: None,
+                    payload: b"{\"stream\":\"KRAKI\",\"seq\":42}",
+                }),
+                ack.len() - 6
+            )
+        );
+        let replied = whole(b"MSG a 2 r.1 0\r\n\r\n").0;
+        assert!(matches!(
+            replied,
+            Frame::Msg(Msg {
+                reply: Some(b"r.1"),
+                payload: b"",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn a_no_responders_status_is_read_from_the_header_block() {
+        let frame = b"HMSG _INBOX.x.3.7 1 16 16\r\nNATS/1.0 503\r\n\r\n\r\n";
+        let (Frame::Msg(msg), used) = whole(frame) else {
+            panic!("not a message")
+        };
+        assert_eq!(used, frame.len());
+        assert_eq!(msg.headers, Some(&b"NATS/1.0 503\r\n\r\n"[..]));
+        assert_eq!(msg.payload, b"");
+        assert_eq!(msg.status(), Some(503));
+        let described = b"HMSG s 1 r 32 34\r\nNATS/1.0 408 Request Timeout\r\n\r\nhi\r\n";
+        let (Frame::Msg(msg), _) = whole(described) else {
+            panic!("not a message")
+        };
+        assert_eq!(
+            (msg.status(), msg.reply, msg.payload),
+            (Some(408), Some(&b"r"[..]), &b"hi"[..])
+        );
+        let plain = b"HMSG s 1 18 20\r\nNATS/1.0\r\nA: b\r\n\r\nhi\r\n";
+        let (Frame::Msg(msg), _) = whole(plain) else {
+            panic!("not a message")
+        };
+        assert_eq!(msg.status(), None);
+    }
+
+    /// Every frame cut at every byte: no frame until the last byte, then
+    /// the same frame as read whole.
+    #[test]
+    fn frames_split_at_every_byte_wait_for_the_rest() {
+        for frame in [
+            &b"PING\r\n"[..],
+            b"INFO {\"a\":1}\r\n",
+            b"-ERR 'x'\r\n",
+            b"MSG _INBOX.x.3.7 1 27\r\n{\"stream\":\"KRAKI\",\"seq\":42}\r\n",
+            b"MSG a 1 r 4\r\n\r\n\r\n\r\n",
+            b"HMSG _INBOX.x.3.7 1 16 16\r\nNATS/1.0 503\r\n\r\n\r\n",
+        ] {
+            for cut in 0..frame.len() {
+                assert_eq!(
+                    parse(&frame[..cut]),
+                    Ok(None),
+                    "{:?} cut at {cut}",
+                    frame.escape_ascii().to_string()
+                );
+            }
+            assert_eq!(parse(frame).unwrap().unwrap().1, frame.len());
+        }
+    }
+
+    #[test]
+    fn hostile_input_is_a_typed_error() {
+        let malformed = |op, problem| Err(WireError::Malformed { op, problem });
+        let cases: &[(&[u8], Parsed<'_>)] = &[
+            (
+                b"HELLO\r\n",
+                Err(WireError::UnknownOperation("HELLO".into())),
+            ),
+            (
+                b"\x00\xff\r\n",
+                Err(WireError::UnknownOperation("\\x00\\xff".into())),
+            ),
+            (b"\r\n", Err(WireError::UnknownOperation(String::new()))),
+            (b"PING\n", Err(WireError::BareNewline)),
+            (
+                b"MSG a 1 99999999999999999999\r\n",
+                malformed("MSG", "a size that is not a number"),
+            ),
+            (b"MSG a 1 2000000\r\n", Err(WireError::TooLarge(2_000_000))),
+            (
+                b"MSG a 1 -1\r\n",
+                malformed("MSG", "a size that is not a number"),
+            ),
+            (
+                b"MSG a x 1\r\n",
+                malformed("MSG", "a sid that is not a number"),
+            ),
+            (b"MSG a 1\r\n", malformed("MSG", "wrong number of fields")),
+            (b"MSG\r\n", malformed("MSG", "wrong number of fields")),
+            (
+                b"MSG a 1 r s 2\r\n",
+                malformed("MSG", "wrong number of fields"),
+            ),
+            (b"MSG a 1 r s t 2\r\n", malformed("MSG", "too many fields")),
+            (
+                b"HMSG a 1 5 4\r\n",
+                malformed("HMSG", "more header bytes than bytes"),
+            ),
+            (
+                b"HMSG a 1 4\r\n",
+                malformed("HMSG", "wrong number of fields"),
+            ),
+            (b"MSG a 1 2\r\nabXY", Err(WireError::MissingPayloadEnd)),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(&parse(input), expected, "{}", input.escape_ascii());
+        }
+        assert_eq!(
+            WireError::Malformed {
+                op: "MSG",
+                problem: "wrong number of fields"
+            }
+            .to_string(),
+            "malformed MSG line: wrong number of fields"
+        );
+    }
+
+    #[test]
+    fn a_line_without_end_is_refused_once_longer_than_the_bound() {
+        let mut long = b"INFO ".to_vec();
+        long.resize(MAX_LINE, b'x');
+        assert_eq!(parse(&long), Ok(None));
+        long.push(b'x');
+        assert_eq!(parse(&long), Err(WireError::LineTooLong));
+        long.extend_from_slice(b"\r\n");
+        assert_eq!(parse(&long), Err(WireError::LineTooLong));
+    }
+}
