@@ -168,12 +168,24 @@ async fn books_read_from_nats_count_verified_mismatched_and_resyncs_apart_from_t
 
     // A bad snapshot on each subject: each consumer counts one mismatch
     // and one loss of sync; the relay's next update is refused (the bad
-    // snapshot came after its last message) and its own snapshot
-    // brings the consumer back.
+    // snapshot came after its last message), and its own snapshot, sent
+    // with the pair's next update after that, brings the consumer back.
     inject_bad_snapshot(&js, BOOK).await;
     inject_bad_snapshot(&js, LEVEL3).await;
     lost_sync(&mut book).await;
     lost_sync(&mut orders).await;
+    sim.advance(300).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while [&book_relay, &level3_relay]
+        .iter()
+        .any(|relay| relay.counters().snapshot().conflicts == 0)
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no conflict within 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     sim.advance(300).await;
     let l2 = settled(&js, BOOK, &book, |b| b.checksum()).await;
     let l3 = settled(&js, LEVEL3, &orders, |b| b.checksum()).await;

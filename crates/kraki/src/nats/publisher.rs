@@ -38,7 +38,7 @@
 use super::connection::{Connection, Endpoint, LinkError};
 use super::counters::{ChannelCounters, RelayCounters, add, take};
 use super::names::SEQ_HEADER;
-use super::wire::{self, Decimal, Frame, Msg};
+use super::wire::{self, Digits, Frame, Msg};
 use bytes::Bytes;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -441,7 +441,11 @@ impl Publisher {
         self.connected = false;
         self.out.clear();
         for state in &mut self.subjects {
-            state.in_flight = None;
+            // Its ack will never come: a failed attempt, sent again on
+            // the next connection.
+            if state.in_flight.take().is_some() {
+                add(&state.counters.publish_errors, 1);
+            }
         }
     }
 
@@ -515,7 +519,7 @@ impl Publisher {
             }
             state.attempts = state.attempts.wrapping_add(1);
             let attempt = state.attempts;
-            let expected = expected.map(Decimal::new);
+            let expected = expected.map(Digits::new);
             let mut headers: [(&[u8], &[u8]); 5] = [(b"", b""); 5];
             headers[0] = (MSG_ID_HEADER, msg_id.as_bytes());
             let mut count = 1;
@@ -529,7 +533,7 @@ impl Publisher {
                     count += 1;
                 }
             }
-            let (index, attempt_digits) = (Decimal::new(id as u64), Decimal::new(attempt.into()));
+            let (index, attempt_digits) = (Digits::new(id as u64), Digits::new(attempt.into()));
             let reply: [&[u8]; 5] = [
                 self.inbox.as_bytes(),
                 b".",
@@ -715,7 +719,7 @@ fn keep(out: &mut Vec<u8>, max_payload: usize, state: &SubjectState, snapshot: &
         // logged then.
         return;
     }
-    let seq = Decimal::new(seq);
+    let seq = Digits::new(seq);
     let mut headers: [(&[u8], &[u8]); 4] = [(b"", b""); 4];
     headers[0] = (SEQ_HEADER.as_bytes(), seq.as_bytes());
     let mut count = 1;

@@ -206,13 +206,13 @@ pub(crate) fn printable(text: &[u8]) -> String {
 
 /// A u64's decimal digits, formatted on the stack.
 #[derive(Clone, Copy)]
-pub(crate) struct Decimal {
+pub(crate) struct Digits {
     digits: [u8; 20],
     start: usize,
 }
 
-impl Decimal {
-    pub(crate) fn new(mut n: u64) -> Decimal {
+impl Digits {
+    pub(crate) fn new(mut n: u64) -> Digits {
         let mut digits = [0u8; 20];
         let mut start = digits.len();
         loop {
@@ -223,7 +223,7 @@ impl Decimal {
                 break;
             }
         }
-        Decimal { digits, start }
+        Digits { digits, start }
     }
 
     pub(crate) fn as_bytes(&self) -> &[u8] {
@@ -288,7 +288,7 @@ pub(crate) fn sub(out: &mut Vec<u8>, subject: &str, sid: u64) -> Result<(), Wire
     out.extend_from_slice(b"SUB ");
     out.extend_from_slice(subject.as_bytes());
     out.push(b' ');
-    out.extend_from_slice(Decimal::new(sid).as_bytes());
+    out.extend_from_slice(Digits::new(sid).as_bytes());
     out.extend_from_slice(b"\r\n");
     Ok(())
 }
@@ -347,9 +347,9 @@ pub(crate) fn hpub(
         }
         out.push(b' ');
     }
-    out.extend_from_slice(Decimal::new(header_len as u64).as_bytes());
+    out.extend_from_slice(Digits::new(header_len as u64).as_bytes());
     out.push(b' ');
-    out.extend_from_slice(Decimal::new((header_len + payload.len()) as u64).as_bytes());
+    out.extend_from_slice(Digits::new((header_len + payload.len()) as u64).as_bytes());
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(VERSION);
     for (name, value) in headers {
@@ -383,14 +383,14 @@ mod tests {
     #[test]
     fn a_publish_is_written_byte_for_byte() {
         let mut out = Vec::new();
-        let attempt = Decimal::new(7);
+        let attempt = Digits::new(7);
         hpub(
             &mut out,
             b"kraki.book.BTC_USD",
             &[
                 b"_INBOX.ab",
                 b".",
-                Decimal::new(3).as_bytes(),
+                Digits::new(3).as_bytes(),
                 b".",
                 attempt.as_bytes(),
             ],
@@ -488,7 +488,7 @@ mod tests {
     #[test]
     fn decimals() {
         for n in [0, 7, 10, 42, 999, 1_000_000, u64::MAX] {
-            assert_eq!(Decimal::new(n).as_bytes(), n.to_string().as_bytes());
+            assert_eq!(Digits::new(n).as_bytes(), n.to_string().as_bytes());
         }
     }
 
