@@ -30,10 +30,10 @@ pub(crate) async fn connect(url: &str) -> Result<jetstream::Context, NatsError> 
                 match event {
                     async_nats::Event::Disconnected => {
                         lost.store(true, Ordering::Relaxed);
-                        tracing::warn!(url = %shown, "NATS connection lost; reconnecting (messages wait in the buffer)");
+                        tracing::warn!(url = %shown, "NATS connection (JetStream management and reading) lost; reconnecting");
                     }
                     async_nats::Event::Connected if lost.swap(false, Ordering::Relaxed) => {
-                        tracing::warn!(url = %shown, "NATS connection re-established");
+                        tracing::warn!(url = %shown, "NATS connection (JetStream management and reading) re-established");
                     }
                     other => tracing::info!(url = %shown, event = %other, "NATS event"),
                 }
