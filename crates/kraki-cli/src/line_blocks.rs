@@ -16,6 +16,11 @@ const BLOCK: usize = 1 << 18;
 /// Blocks read ahead of the one being parsed.
 const AHEAD: usize = 2;
 
+/// The longest line taken. A recorded frame is a few hundred kilobytes at
+/// most (a depth-1000 snapshot); a file with a longer "line" is not a
+/// recording, and reading it whole would only take memory.
+const MAX_LINE: usize = 64 << 20;
+
 /// A block for the parsing side: `bytes[..end]` are whole lines (the last
 /// one unterminated only at the end of the input).
 struct Block {
@@ -93,8 +98,15 @@ fn read_blocks(
     let mut len = 0;
     loop {
         if len == buf.len() {
+            if len >= MAX_LINE {
+                let _ = filled.send(Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("a line longer than {} MiB: not a recording", MAX_LINE >> 20),
+                )));
+                return;
+            }
             // A line longer than the block.
-            buf.resize(2 * buf.len(), 0);
+            buf.resize((2 * buf.len()).min(MAX_LINE), 0);
         }
         let n = match input.read(&mut buf[len..]) {
             Ok(n) => n,
@@ -181,6 +193,24 @@ mod tests {
                 Err("not UTF-8 at byte 2".to_owned()),
                 Ok("after\n".to_owned()),
             ]
+        );
+    }
+
+    #[test]
+    fn a_line_past_the_bound_is_an_error_that_says_so_not_memory_taken() {
+        // An endless line: a reader with no bound would grow without end.
+        let endless = io::repeat(b'x');
+        let mut calls = 0;
+        let err = for_each_block(Box::new(endless), |_| {
+            calls += 1;
+            true
+        })
+        .unwrap_err();
+        assert_eq!(calls, 0);
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert_eq!(
+            err.to_string(),
+            "a line longer than 64 MiB: not a recording"
         );
     }
 

@@ -157,6 +157,38 @@ async fn read_request(server: &mut DuplexStream) -> Result<String, ()> {
         .ok_or(())
 }
 
+/// The relay publisher's reader of the NATS protocol fed `bytes` (what
+/// a server sends) in pieces of the sizes in `cuts` (cycled; 0 means 1),
+/// kept in one buffer as the connection keeps them. Returns each frame
+/// read, as its `Debug` text, until the first error or the end of the
+/// bytes, and that error.
+#[cfg(feature = "nats")]
+pub fn nats_frames(bytes: &[u8], cuts: &[usize]) -> (Vec<String>, Option<String>) {
+    use crate::nats::wire;
+    let mut frames = Vec::new();
+    let mut buf = Vec::new();
+    let mut start = 0;
+    let mut rest = bytes;
+    let mut cuts = cuts.iter().copied().cycle();
+    while !rest.is_empty() {
+        let cut = cuts.next().unwrap_or(usize::MAX).max(1).min(rest.len());
+        let (piece, tail) = rest.split_at(cut);
+        buf.extend_from_slice(piece);
+        rest = tail;
+        loop {
+            match wire::parse(buf.get(start..).unwrap_or_default()) {
+                Ok(Some((frame, used))) => {
+                    frames.push(format!("{frame:?}"));
+                    start += used;
+                }
+                Ok(None) => break,
+                Err(e) => return (frames, Some(e.to_string())),
+            }
+        }
+    }
+    (frames, None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +230,14 @@ mod tests {
                 .await
                 .is_err()
         );
+        #[cfg(feature = "nats")]
+        {
+            let acks = b"PING\r\nMSG _INBOX.x.0.1 1 2\r\nok\r\nNOPE\r\n";
+            let (frames, error) = nats_frames(acks, &[1]);
+            assert_eq!(frames.len(), 2, "{frames:?}");
+            assert_eq!(error.as_deref(), Some("unknown operation \"NOPE\""));
+            assert_eq!(nats_frames(acks, &[usize::MAX]), (frames, error));
+        }
         assert_eq!(proxy_answer(b"HTTP/1.1 200 OK\r\n\r\n").await, Ok(()));
         assert!(proxy_answer(b"HTTP/1.1 407 No\r\n\r\n").await.is_err());
     }

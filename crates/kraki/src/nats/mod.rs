@@ -31,7 +31,7 @@ mod relay;
 mod relayed_book;
 mod streams;
 mod subscription;
-mod wire;
+pub(crate) mod wire;
 
 pub use counters::{PUBLISH_LATENCY_BUCKETS, RelayCounters, RelayStats};
 pub use error::NatsError;
