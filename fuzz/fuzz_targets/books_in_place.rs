@@ -3,13 +3,16 @@
 //! must agree on every frame: the in-place parser may decline a frame
 //! (the decoder then takes it), but never accept one the decoder rejects
 //! or read it differently. The precisions and the depth are the input's
-//! first three bytes.
+//! first three bytes. The lines are also kept one after another in one
+//! parser, as `kraki verify` parses a block on its reading thread, and
+//! read back: each frame as it parses alone.
 
 #![no_main]
 
 use kraki_proto::book::{FastFrame, FrameParser, L2Book, L3Book, Precision};
 use kraki_proto::{Inbound, decode};
 use libfuzzer_sys::fuzz_target;
+use std::fmt::Write;
 
 /// The depths Kraken's book channel offers.
 const DEPTHS: [usize; 5] = [10, 25, 100, 500, 1000];
@@ -66,4 +69,55 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
+    let mut alone = FrameParser::new();
+    let mut kept = FrameParser::new();
+    let mut frames = Vec::new();
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let expected = alone
+            .parse_prefix(&text[start..])
+            .map(|(f, used)| (describe(f), used));
+        let got = kept.keep_prefix(text, start);
+        assert_eq!(
+            got.as_ref().map(|(_, used)| *used),
+            expected.as_ref().map(|(_, used)| *used),
+            "{line:?}"
+        );
+        if let (Some((frame, _)), Some((described, _))) = (got, expected) {
+            frames.push((frame, described));
+        }
+        start += line.len();
+    }
+    for (frame, described) in &frames {
+        assert_eq!(&describe(kept.kept(text, frame)), described);
+    }
 });
+
+/// Everything a parsed frame holds, exactly (`1.0` is not `1.00`).
+fn describe(frame: FastFrame<'_>) -> String {
+    let mut out = String::new();
+    match frame {
+        FastFrame::Book(f) => {
+            let _ = write!(out, "book {:?}", f.kind());
+            for (update, text) in f.updates().zip(f.item_texts()) {
+                let _ = write!(out, " {update:?} {text}");
+            }
+        }
+        FastFrame::Level3(f) => {
+            let _ = write!(out, "level3 {:?}", f.kind());
+            for (update, text) in f.updates().zip(f.item_texts()) {
+                let (symbol, bids) = (update.symbol, update.bids.len());
+                let _ = write!(
+                    out,
+                    " {symbol} {bids} {} {:?}",
+                    update.checksum, update.timestamp
+                );
+                for order in update.bids.iter().chain(update.asks.iter()) {
+                    let _ = write!(out, " {order:?}");
+                }
+                let _ = write!(out, " {text}");
+            }
+        }
+    }
+    out
+}

@@ -1,11 +1,13 @@
 //! Reading a file in large blocks of whole lines, for the commands that
 //! read recordings at full speed (`kraki verify`).
 //!
-//! The reads run on a thread of their own: copying a recording out of the
-//! page cache costs the kernel about a tenth of what parsing and checking
-//! it costs, and on its own thread that copy overlaps the parse of the
-//! block before instead of adding to it. Two blocks wait at most, so memory
-//! stays at a few blocks whatever the file's size.
+//! The reads run on a thread of their own, and so does whatever the caller
+//! can do to a block before it needs it in order (`kraki verify` parses
+//! its book frames there): copying a recording out of the page cache and
+//! parsing it cost about as much as checking its books, and on the reading
+//! thread they overlap the checking of the block before instead of adding
+//! to it. Blocks wait at most `AHEAD` at a time, so memory stays at a few
+//! blocks whatever the file's size.
 
 use std::io::{self, Read};
 use std::sync::mpsc;
@@ -21,64 +23,85 @@ const AHEAD: usize = 2;
 /// recording, and reading it whole would only take memory.
 const MAX_LINE: usize = 64 << 20;
 
-/// A block for the parsing side: `bytes[..end]` are whole lines (the last
-/// one unterminated only at the end of the input).
-struct Block {
-    bytes: Vec<u8>,
-    end: usize,
+/// Lines handed to the caller, in the order of the input.
+pub(crate) enum Lines<'a, P> {
+    /// Whole lines of valid UTF-8, ending at a line break (or at the end
+    /// of the input), with what `prepare` made of them.
+    Block(&'a str, &'a P),
+    /// One line, line break included, of a block that is not all UTF-8:
+    /// nothing was prepared for it.
+    Line(&'a str),
+    /// A line that is not UTF-8, and where it goes wrong.
+    NotUtf8(String),
 }
 
-/// Reads `input` and calls `each` with whole lines at a time, as valid
-/// UTF-8 text ending at a line break (or at the end of the input), or with
-/// an error for a line that is not UTF-8; stops when `each` returns
-/// `false`.
+/// A block: `bytes[..end]` are whole lines (the last one unterminated
+/// only at the end of the input); `prepared` is what `prepare` made of
+/// them when they are UTF-8. Both go back to the reading thread to be
+/// filled again.
+struct Block<P> {
+    bytes: Vec<u8>,
+    end: usize,
+    utf8: bool,
+    prepared: P,
+}
+
+/// Reads `input` and calls `each` with whole lines at a time (see
+/// [`Lines`]), after `prepare` has made what it makes of each block on
+/// the reading thread; stops when `each` returns `false`.
 ///
 /// Unlike `lines::for_each`, which copies each line and checks its UTF-8
 /// on its own, this checks a block at once and leaves the lines in place,
 /// where a caller can parse them without looking for each line's end
 /// first.
-pub(crate) fn for_each_block(
+pub(crate) fn for_each_block<P: Default + Send + 'static>(
     input: Box<dyn Read + Send>,
-    mut each: impl FnMut(Result<&str, String>) -> bool,
+    prepare: impl FnMut(&str, &mut P) + Send + 'static,
+    mut each: impl FnMut(Lines<'_, P>) -> bool,
 ) -> io::Result<()> {
-    let (filled_tx, filled) = mpsc::sync_channel::<io::Result<Block>>(AHEAD);
-    let (spent, spent_rx) = mpsc::channel::<Vec<u8>>();
+    let (filled_tx, filled) = mpsc::sync_channel::<io::Result<Block<P>>>(AHEAD);
+    let (spent, spent_rx) = mpsc::channel::<Block<P>>();
     // Not joined: when `each` stops early the reader may be blocked on a
     // pipe that never ends; it goes when its next block finds no taker,
     // or with the process.
     std::thread::Builder::new()
         .name("kraki-read".to_owned())
-        .spawn(move || read_blocks(input, &filled_tx, &spent_rx))?;
+        .spawn(move || read_blocks(input, prepare, &filled_tx, &spent_rx))?;
     for block in filled {
-        let Block { bytes, end } = block?;
-        let lines = bytes.get(..end).unwrap_or_default();
+        let block = block?;
+        let lines = block.bytes.get(..block.end).unwrap_or_default();
+        // Checked on the reading thread too, which had to read it as
+        // text; checked again here rather than trusted without a check,
+        // at a few per cent of the cost of checking the books.
         let go_on = match simdutf8::basic::from_utf8(lines) {
-            Ok(text) => each(Ok(text)),
+            Ok(text) if block.utf8 => each(Lines::Block(text, &block.prepared)),
             // Somewhere in the block: line by line, to say where.
-            Err(_) => {
-                lines
-                    .split_inclusive(|&b| b == b'\n')
-                    .all(|raw| match std::str::from_utf8(raw) {
-                        Ok(line) => each(Ok(line)),
-                        Err(e) => each(Err(format!("not UTF-8 at byte {}", e.valid_up_to()))),
-                    })
-            }
+            _ => lines
+                .split_inclusive(|&b| b == b'\n')
+                .all(|raw| match std::str::from_utf8(raw) {
+                    Ok(line) => each(Lines::Line(line)),
+                    Err(e) => each(Lines::NotUtf8(format!(
+                        "not UTF-8 at byte {}",
+                        e.valid_up_to()
+                    ))),
+                }),
         };
         if !go_on {
             return Ok(());
         }
         // Gone only once the reader has finished; nothing to give back then.
-        let _ = spent.send(bytes);
+        let _ = spent.send(block);
     }
     Ok(())
 }
-
 /// The reading thread: fills blocks, cuts each after its last line break,
-/// carries the rest over to the next one, and hands them on in order.
-fn read_blocks(
+/// carries the rest over to the next one, prepares it and hands them on in
+/// order.
+fn read_blocks<P: Default>(
     mut input: Box<dyn Read + Send>,
-    filled: &mpsc::SyncSender<io::Result<Block>>,
-    spent: &mpsc::Receiver<Vec<u8>>,
+    mut prepare: impl FnMut(&str, &mut P),
+    filled: &mpsc::SyncSender<io::Result<Block<P>>>,
+    spent: &mpsc::Receiver<Block<P>>,
 ) {
     // Blocks are zeroed once, when made, and reused after that: the one
     // being filled, the one being parsed, and those waiting between.
@@ -89,14 +112,20 @@ fn read_blocks(
         }
         if made < AHEAD + 2 {
             made += 1;
-            return Some(vec![0u8; BLOCK]);
+            return Some(Block {
+                bytes: vec![0u8; BLOCK],
+                end: 0,
+                utf8: false,
+                prepared: P::default(),
+            });
         }
         // Fails only when the parsing side has stopped.
         spent.recv().ok()
     };
-    let Some(mut buf) = fresh() else { return };
+    let Some(mut block) = fresh() else { return };
     let mut len = 0;
     loop {
+        let buf = &mut block.bytes;
         if len == buf.len() {
             if len >= MAX_LINE {
                 let _ = filled.send(Err(io::Error::new(
@@ -129,16 +158,21 @@ fn read_blocks(
         };
         let Some(mut next) = fresh() else { return };
         let carried = len - end;
-        if next.len() < carried {
-            next.resize(carried.max(BLOCK), 0);
+        if next.bytes.len() < carried {
+            next.bytes.resize(carried.max(BLOCK), 0);
         }
-        next[..carried].copy_from_slice(&buf[end..len]);
-        let block = Block {
-            bytes: std::mem::replace(&mut buf, next),
-            end,
+        next.bytes[..carried].copy_from_slice(&block.bytes[end..len]);
+        let mut ready = std::mem::replace(&mut block, next);
+        ready.end = end;
+        ready.utf8 = match simdutf8::basic::from_utf8(&ready.bytes[..end]) {
+            Ok(text) => {
+                prepare(text, &mut ready.prepared);
+                true
+            }
+            Err(_) => false,
         };
         len = carried;
-        if (end > 0 && filled.send(Ok(block)).is_err()) || eof {
+        if (end > 0 && filled.send(Ok(ready)).is_err()) || eof {
             return;
         }
     }
@@ -148,13 +182,18 @@ fn read_blocks(
 mod tests {
     use super::*;
 
+    fn no_preparing(_: &str, (): &mut ()) {}
+
     /// Collects what `for_each_block` hands out, line by line.
     fn lines_of(input: Vec<u8>) -> Vec<Result<String, String>> {
         let mut out = Vec::new();
-        for_each_block(Box::new(io::Cursor::new(input)), |block| {
-            match block {
-                Ok(text) => out.extend(text.split_inclusive('\n').map(|l| Ok(l.to_owned()))),
-                Err(e) => out.push(Err(e)),
+        for_each_block(Box::new(io::Cursor::new(input)), no_preparing, |lines| {
+            match lines {
+                Lines::Block(text, ()) => {
+                    out.extend(text.split_inclusive('\n').map(|l| Ok(l.to_owned())));
+                }
+                Lines::Line(line) => out.push(Ok(line.to_owned())),
+                Lines::NotUtf8(e) => out.push(Err(e)),
             }
             true
         })
@@ -182,6 +221,41 @@ mod tests {
     }
 
     #[test]
+    fn each_block_arrives_with_what_was_prepared_from_it() {
+        let text: String = (0..40_000usize)
+            .map(|i| format!("{i}:{}\n", "y".repeat(i % 50)))
+            .collect();
+        let prepare = |block: &str, made: &mut (usize, usize, u64)| {
+            *made = (block.len(), block.matches('\n').count(), fnv(block));
+        };
+        let mut blocks = 0;
+        let mut bytes = 0;
+        for_each_block(Box::new(io::Cursor::new(text.clone())), prepare, |lines| {
+            let Lines::Block(block, made) = lines else {
+                panic!("valid UTF-8 arrives in blocks");
+            };
+            assert_eq!(
+                *made,
+                (block.len(), block.matches('\n').count(), fnv(block))
+            );
+            blocks += 1;
+            bytes += block.len();
+            true
+        })
+        .unwrap();
+        assert!(blocks >= 3, "{blocks} blocks");
+        assert_eq!(bytes, text.len());
+    }
+
+    /// A hash of the text, so that a block prepared from another block's
+    /// bytes of the same length shows.
+    fn fnv(text: &str) -> u64 {
+        text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        })
+    }
+
+    #[test]
     fn a_line_that_is_not_utf8_is_reported_where_it_is() {
         let mut input = b"good\n".to_vec();
         input.extend_from_slice(b"ab\xffcd\n");
@@ -201,7 +275,7 @@ mod tests {
         // An endless line: a reader with no bound would grow without end.
         let endless = io::repeat(b'x');
         let mut calls = 0;
-        let err = for_each_block(Box::new(endless), |_| {
+        let err = for_each_block(Box::new(endless), no_preparing, |_| {
             calls += 1;
             true
         })
@@ -227,7 +301,7 @@ mod tests {
                 Err(io::Error::other("disk on fire"))
             }
         }
-        let err = for_each_block(Box::new(Failing), |_| true).unwrap_err();
+        let err = for_each_block(Box::new(Failing), no_preparing, |_| true).unwrap_err();
         assert_eq!(err.to_string(), "disk on fire");
     }
 
@@ -235,10 +309,14 @@ mod tests {
     fn stopping_early_leaves_the_rest_unread() {
         let input = "a\n".repeat(BLOCK); // two blocks' worth
         let mut calls = 0;
-        for_each_block(Box::new(io::Cursor::new(input.into_bytes())), |_| {
-            calls += 1;
-            false
-        })
+        for_each_block(
+            Box::new(io::Cursor::new(input.into_bytes())),
+            no_preparing,
+            |_| {
+                calls += 1;
+                false
+            },
+        )
         .unwrap();
         assert_eq!(calls, 1);
     }

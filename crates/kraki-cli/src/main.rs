@@ -1,5 +1,6 @@
 //! The `kraki` command.
 
+mod block_frames;
 mod commands;
 mod line_blocks;
 mod lines;

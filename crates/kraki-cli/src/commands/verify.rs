@@ -11,22 +11,21 @@
 //! updates arrived for a book out of sync). Exit status 1 if anything
 //! mismatched, 2 on an error that stops the run.
 //!
-//! The hot path reads the file in large blocks, on a thread of its own
-//! (`line_blocks`), and each line where it lies: the recorded line's
-//! prefix is recognised without parsing ([`frame_start`]), the book or
-//! level3 frame is parsed by the allocation-free [`FrameParser`] (which
-//! finds the line's end on the way) and applied. Anything else takes the
-//! general path (`RecordLine::parse`, `decode`). On a recording of the
-//! live capture that is about 225 ns and 2,460 instructions per message
-//! for the whole process: half of it the parse, a third the book (levels,
-//! checksum digits, CRC32).
+//! The hot path is two threads: one reads the file in large blocks
+//! (`line_blocks`) and parses each line's book or level3 frame where it
+//! lies (`block_frames`), the other applies the frames to the books in
+//! order, a block behind. Parsing is about half the work, the books (levels,
+//! checksum digits, CRC32) a little less, so each thread has about half.
+//! Anything the parser does not take goes the general way on the second
+//! thread (`RecordLine::parse`, `decode`), in its place in the order.
 
-use crate::{line_blocks, lines};
+use crate::block_frames::{BlockFrames, BlockLine};
+use crate::line_blocks::{self, Lines};
+use crate::lines;
 use kraki_proto::book::{
-    BookView, FastFrame, FrameParser, L2Book, L3Book, Level3View, Precision, TimeReader,
-    Verification,
+    BookView, FastFrame, FrameParser, L2Book, L3Book, Level3View, Precision, Verification,
 };
-use kraki_proto::recording::{RecordLine, frame_start};
+use kraki_proto::recording::RecordLine;
 use kraki_proto::{Channel, Inbound, MessageType, Response, Symbol, decode};
 use std::collections::{BTreeSet, HashMap};
 use std::io::{self, BufWriter, Write};
@@ -174,8 +173,6 @@ struct Verifier<W: Write> {
     tally: Tally,
     out: W,
     line: usize,
-    /// Reads the receive times of recorded lines.
-    times: TimeReader,
 }
 
 /// Verifies every checksum; the last line written is the tally.
@@ -196,14 +193,19 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         tally: Tally::default(),
         out: BufWriter::with_capacity(1 << 16, stdout),
         line: 0,
-        times: TimeReader::new(),
     };
     let mut parser = FrameParser::new();
     let mut fatal: Option<anyhow::Error> = None;
-    let read = line_blocks::for_each_block(Box::new(input), |block| {
-        let result = match block {
-            Ok(lines) => v.on_lines(&mut parser, lines),
-            Err(e) => {
+    let parse = |text: &str, frames: &mut BlockFrames| frames.parse(text);
+    let read = line_blocks::for_each_block(Box::new(input), parse, |lines| {
+        let result = match lines {
+            Lines::Block(text, frames) => v.on_block(&mut parser, frames.lines(text)),
+            Lines::Line(line) => {
+                v.line += 1;
+                let line = line.strip_suffix('\n').unwrap_or(line);
+                v.on_line(&mut parser, line.strip_suffix('\r').unwrap_or(line))
+            }
+            Lines::NotUtf8(e) => {
                 v.line += 1;
                 v.line_error(&e)
             }
@@ -229,55 +231,23 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
 }
 
 impl<W: Write> Verifier<W> {
-    /// Whole lines: each one read in place by the fast path if it can, else
-    /// cut out and read by `on_line`.
-    fn on_lines(&mut self, parser: &mut FrameParser, lines: &str) -> anyhow::Result<()> {
-        let mut rest = lines;
-        while !rest.is_empty() {
+    /// A block's lines, as parsed on the reading thread: frames applied,
+    /// anything else read by `on_line`.
+    fn on_block<'a>(
+        &mut self,
+        parser: &mut FrameParser,
+        lines: impl Iterator<Item = BlockLine<'a>>,
+    ) -> anyhow::Result<()> {
+        for line in lines {
             self.line += 1;
-            if let Some(used) = self.fast_line(parser, rest)? {
-                rest = rest.get(used..).unwrap_or_default();
-                continue;
+            match line {
+                BlockLine::Frame(frame) => self.on_fast(frame)?,
+                BlockLine::Other(line) => {
+                    self.on_line(parser, line.strip_suffix('\r').unwrap_or(line))?;
+                }
             }
-            let (line, tail) = rest.split_once('\n').unwrap_or((rest, ""));
-            self.on_line(parser, line.strip_suffix('\r').unwrap_or(line))?;
-            rest = tail;
         }
         Ok(())
-    }
-
-    /// A book or level3 frame on a line of its own at the start of `text`,
-    /// bare or recorded, read where it lies; the bytes it took, line end
-    /// included. `None` if it is not one: the general path decides.
-    fn fast_line(&mut self, parser: &mut FrameParser, text: &str) -> anyhow::Result<Option<usize>> {
-        let start = match frame_start(text) {
-            // The receive time must be valid, as the general path requires.
-            Some((recv, start)) if self.times.read(recv).is_some() => start,
-            Some(_) => return Ok(None),
-            None => 0,
-        };
-        let Some((frame, used)) = parser.parse_prefix(text.get(start..).unwrap_or_default()) else {
-            return Ok(None);
-        };
-        // A recorded line closes its object; then the line ends.
-        let mut end = start + used;
-        let tail = text.as_bytes().get(end..).unwrap_or_default();
-        let tail = match (start > 0, tail) {
-            (true, [b'}', rest @ ..]) => {
-                end += 1;
-                rest
-            }
-            (true, _) => return Ok(None),
-            (false, _) => tail,
-        };
-        end += match tail {
-            [] => 0,
-            [b'\n', ..] => 1,
-            [b'\r', b'\n', ..] => 2,
-            _ => return Ok(None),
-        };
-        self.on_fast(frame)?;
-        Ok(Some(end))
     }
 
     /// One line the fast path did not take: the general path.

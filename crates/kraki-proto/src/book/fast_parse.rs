@@ -62,6 +62,19 @@ pub struct Level3Frame<'p> {
     orders: &'p [OrderSlot],
 }
 
+/// A frame kept in a [`FrameParser`]'s buffers with the others parsed
+/// since its last [`clear`](FrameParser::clear): where to read it back
+/// ([`FrameParser::kept`]).
+#[derive(Debug, Clone)]
+pub struct KeptFrame {
+    channel: Channel,
+    kind: MessageType,
+    /// Where the frame starts in the text it was parsed from.
+    at: usize,
+    /// Its items in the parser's buffer.
+    items: Range<usize>,
+}
+
 /// One data item: where its symbol is in the frame, where its sides are
 /// in the parser's buffers.
 type ItemSlot = Item<Range<usize>>;
@@ -140,7 +153,7 @@ impl<'p> Level3Frame<'p> {
 }
 
 /// The channels this parser takes.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Channel {
     Book,
     Level3,
@@ -189,12 +202,74 @@ impl FrameParser {
         self.parse_at(text, true)
     }
 
-    /// The frame: exactly `channel`, `type` and `data`, in any order (other
-    /// envelope members are `decode`'s to judge).
-    fn parse_at<'p>(&'p mut self, text: &'p str, one_line: bool) -> Option<(FastFrame<'p>, usize)> {
+    /// Empties the buffers of the frames kept by [`Self::keep_prefix`].
+    pub fn clear(&mut self) {
         self.items.clear();
         self.levels.clear();
         self.orders.clear();
+    }
+
+    /// [`Self::parse_prefix`] on `text[at..]`, keeping the frames parsed
+    /// before it since [`Self::clear`]: a whole block of lines is parsed
+    /// first, on one thread, and its frames read back with
+    /// [`Self::kept`], on another. The frame, and how many bytes from
+    /// `at` it took; `None` (nothing kept) as for `parse_prefix`.
+    pub fn keep_prefix(&mut self, text: &str, at: usize) -> Option<(KeptFrame, usize)> {
+        let items = self.items.len();
+        let (channel, kind, used) = self.read(text.get(at..)?, true)?;
+        let kept = KeptFrame {
+            channel,
+            kind,
+            at,
+            items: items..self.items.len(),
+        };
+        Some((kept, used))
+    }
+
+    /// A frame kept by [`Self::keep_prefix`] since the last
+    /// [`Self::clear`], read back from the same `text`.
+    #[must_use]
+    pub fn kept<'p>(&'p self, text: &'p str, frame: &KeptFrame) -> FastFrame<'p> {
+        let text = text.get(frame.at..).unwrap_or_default();
+        self.frame(text, frame.channel, frame.kind, frame.items.clone())
+    }
+
+    fn parse_at<'p>(&'p mut self, text: &'p str, one_line: bool) -> Option<(FastFrame<'p>, usize)> {
+        self.clear();
+        let (channel, kind, used) = self.read(text, one_line)?;
+        Some((self.frame(text, channel, kind, 0..self.items.len()), used))
+    }
+
+    fn frame<'p>(
+        &'p self,
+        text: &'p str,
+        channel: Channel,
+        kind: MessageType,
+        items: Range<usize>,
+    ) -> FastFrame<'p> {
+        let items = self.items.get(items).unwrap_or_default();
+        match channel {
+            Channel::Book => FastFrame::Book(BookFrame {
+                kind,
+                text,
+                items,
+                levels: &self.levels,
+            }),
+            Channel::Level3 => FastFrame::Level3(Level3Frame {
+                kind,
+                text,
+                items,
+                orders: &self.orders,
+            }),
+        }
+    }
+
+    /// The frame: exactly `channel`, `type` and `data`, in any order (other
+    /// envelope members are `decode`'s to judge), its items and their
+    /// sides appended to the buffers; its channel, type and end. On `None`
+    /// the buffers are as they were.
+    fn read(&mut self, text: &str, one_line: bool) -> Option<(Channel, MessageType, usize)> {
+        let before = (self.items.len(), self.levels.len(), self.orders.len());
         let FrameParser {
             items,
             levels,
@@ -218,23 +293,16 @@ impl FrameParser {
                 });
                 Some(())
             })
-        })?;
-        let kind = frame.kind;
-        let parsed = match frame.channel {
-            Channel::Book => FastFrame::Book(BookFrame {
-                kind,
-                text,
-                items: &self.items,
-                levels: &self.levels,
-            }),
-            Channel::Level3 => FastFrame::Level3(Level3Frame {
-                kind,
-                text,
-                items: &self.items,
-                orders: &self.orders,
-            }),
-        };
-        Some((parsed, frame.end))
+        });
+        match frame {
+            Some(frame) => Some((frame.channel, frame.kind, frame.end)),
+            None => {
+                self.items.truncate(before.0);
+                self.levels.truncate(before.1);
+                self.orders.truncate(before.2);
+                None
+            }
+        }
     }
 }
 

@@ -38,7 +38,7 @@ mod view;
 pub use crate::time_reader::TimeReader;
 pub use checksum::{Checksum, level3_checksum};
 pub use error::BookError;
-pub use fast_parse::{BookFrame, FastFrame, FrameParser, Level3Frame};
+pub use fast_parse::{BookFrame, FastFrame, FrameParser, KeptFrame, Level3Frame};
 pub use l2::{L2Book, Level, Verification};
 pub use l3::{L3Book, L3Level};
 pub use precision::Precision;

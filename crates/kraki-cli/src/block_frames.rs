@@ -1,0 +1,168 @@
+//! The book and level3 frames of a block of lines, parsed on the thread
+//! that reads the block (`line_blocks`), to be checked in order on
+//! another (`kraki verify`).
+//!
+//! Each line is read where it lies: a recorded line's prefix is
+//! recognised without parsing ([`frame_start`]), and its frame, or a bare
+//! one, is parsed by [`FrameParser::keep_prefix`], which finds the line's
+//! end on the way. A line it does not take is left for the general path,
+//! which also says what is wrong with it.
+
+use kraki_proto::book::{FastFrame, FrameParser, KeptFrame, TimeReader};
+use kraki_proto::recording::frame_start;
+use std::ops::Range;
+
+/// A block's lines: its frames kept in the parser, the other lines as
+/// ranges of the block.
+#[derive(Default)]
+pub(crate) struct BlockFrames {
+    parser: FrameParser,
+    lines: Vec<Kept>,
+    /// Reads the receive times of recorded lines.
+    times: TimeReader,
+}
+
+/// A line as parsed.
+enum Kept {
+    Frame(KeptFrame),
+    /// Its text, line break excluded.
+    Other(Range<usize>),
+}
+
+/// A line of the block, in order.
+pub(crate) enum BlockLine<'a> {
+    /// A book or level3 frame, bare or recorded.
+    Frame(FastFrame<'a>),
+    /// Any other line, line break excluded: for the general path.
+    Other(&'a str),
+}
+
+impl BlockFrames {
+    /// Parses the lines of `text` (whole lines, see `line_blocks`),
+    /// forgetting the block before.
+    pub(crate) fn parse(&mut self, text: &str) {
+        self.parser.clear();
+        self.lines.clear();
+        let mut at = 0;
+        while at < text.len() {
+            if let Some((frame, used)) = self.frame_line(text, at) {
+                self.lines.push(Kept::Frame(frame));
+                at += used;
+                continue;
+            }
+            let rest = text.get(at..).unwrap_or_default();
+            let (line_end, next) = match rest.find('\n') {
+                Some(i) => (at + i, at + i + 1),
+                None => (text.len(), text.len()),
+            };
+            self.lines.push(Kept::Other(at..line_end));
+            at = next;
+        }
+    }
+
+    /// The lines of the block last parsed, which is `text`.
+    pub(crate) fn lines<'a>(&'a self, text: &'a str) -> impl Iterator<Item = BlockLine<'a>> + 'a {
+        self.lines.iter().map(move |line| match line {
+            Kept::Frame(frame) => BlockLine::Frame(self.parser.kept(text, frame)),
+            Kept::Other(range) => BlockLine::Other(text.get(range.clone()).unwrap_or_default()),
+        })
+    }
+
+    /// A book or level3 frame on a line of its own at `text[at..]`, bare
+    /// or recorded; the bytes it took, line end included. `None` if it is
+    /// not one (a frame kept before the line turned out otherwise stays
+    /// in the parser's buffers, unreferenced, until the next block).
+    fn frame_line(&mut self, text: &str, at: usize) -> Option<(KeptFrame, usize)> {
+        let rest = text.get(at..)?;
+        let start = match frame_start(rest) {
+            // The receive time must be valid, as the general path requires.
+            Some((recv, start)) if self.times.read(recv).is_some() => start,
+            Some(_) => return None,
+            None => 0,
+        };
+        let (frame, used) = self.parser.keep_prefix(text, at + start)?;
+        // A recorded line closes its object; then the line ends.
+        let mut end = start + used;
+        let tail = rest.as_bytes().get(end..).unwrap_or_default();
+        let tail = match (start > 0, tail) {
+            (true, [b'}', after @ ..]) => {
+                end += 1;
+                after
+            }
+            (true, _) => return None,
+            (false, _) => tail,
+        };
+        end += match tail {
+            [] => 0,
+            [b'\n', ..] => 1,
+            [b'\r', b'\n', ..] => 2,
+            _ => return None,
+        };
+        Some((frame, end))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(block: &BlockFrames, text: &str) -> Vec<String> {
+        block
+            .lines(text)
+            .map(|line| match line {
+                BlockLine::Frame(FastFrame::Book(f)) => {
+                    let u: Vec<_> = f.updates().map(|u| (u.symbol, u.checksum)).collect();
+                    format!("book {:?} {u:?}", f.kind())
+                }
+                BlockLine::Frame(FastFrame::Level3(f)) => {
+                    let u: Vec<_> = f.updates().map(|u| (u.symbol, u.checksum)).collect();
+                    format!("level3 {:?} {u:?}", f.kind())
+                }
+                BlockLine::Other(line) => format!("other {line:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_line_in_order_frames_parsed_the_rest_left_whole() {
+        let text = concat!(
+            r#"{"channel":"book","type":"snapshot","data":[{"symbol":"BTC/USD","bids":[{"price":1.5,"qty":2}],"asks":[],"checksum":7}]}"#,
+            "\n",
+            r#"{"recv":"2024-05-19T16:45:24.204654000Z","frame":{"channel":"book","type":"update","data":[{"symbol":"ETH/USD","bids":[],"asks":[],"checksum":9}]}}"#,
+            "\r\n",
+            "\n",
+            r#"{"channel":"heartbeat"}"#,
+            "\n",
+            // A recorded line with an invalid receive time: the general
+            // path says so.
+            r#"{"recv":"yesterday","frame":{"channel":"book","type":"update","data":[]}}"#,
+            "\n",
+            // A frame followed by something on its line.
+            r#"{"channel":"level3","type":"update","data":[{"symbol":"BTC/USD","bids":[],"asks":[],"checksum":3}]} x"#,
+            "\n",
+            r#"{"channel":"level3","type":"update","data":[{"symbol":"BTC/USD","bids":[],"asks":[],"checksum":4}]}"#,
+        );
+        let mut block = BlockFrames::default();
+        // Twice: the second parse forgets the first.
+        block.parse("garbage\n");
+        block.parse(text);
+        assert_eq!(
+            summary(&block, text),
+            [
+                r#"book Snapshot [("BTC/USD", 7)]"#.to_owned(),
+                r#"book Update [("ETH/USD", 9)]"#.to_owned(),
+                r#"other """#.to_owned(),
+                r#"other "{\"channel\":\"heartbeat\"}""#.to_owned(),
+                format!(
+                    "other {:?}",
+                    r#"{"recv":"yesterday","frame":{"channel":"book","type":"update","data":[]}}"#
+                ),
+                format!(
+                    "other {:?}",
+                    r#"{"channel":"level3","type":"update","data":[{"symbol":"BTC/USD","bids":[],"asks":[],"checksum":3}]} x"#
+                ),
+                r#"level3 Update [("BTC/USD", 4)]"#.to_owned(),
+            ]
+        );
+    }
+}
