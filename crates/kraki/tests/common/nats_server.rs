@@ -20,19 +20,15 @@ impl NatsServer {
     /// and KRAKI_SKIP_NATS=1 asks to skip. Missing otherwise fails the
     /// test, as in the CLI's relay tests.
     pub(crate) fn start() -> Option<NatsServer> {
-        let found = Command::new("nats-server")
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !found {
-            if std::env::var("KRAKI_SKIP_NATS").as_deref() == Ok("1") {
-                eprintln!("SKIPPED: nats-server not found and KRAKI_SKIP_NATS=1");
-                return None;
-            }
-            panic!(
-                "nats-server not found: install it with `apt-get install -y nats-server` \
-                 (or set KRAKI_SKIP_NATS=1 to skip the NATS tests)"
-            );
+        NatsServer::start_configured("")
+    }
+
+    /// Starts one with `config` (nats-server's configuration syntax:
+    /// `tls { … }`, `authorization { … }`) added to the port and the
+    /// JetStream store, which it writes to a file of its own directory.
+    pub(crate) fn start_configured(config: &str) -> Option<NatsServer> {
+        if !nats_server_found() {
+            return None;
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -41,9 +37,19 @@ impl NatsServer {
             .port();
         let dir =
             std::env::temp_dir().join(format!("kraki-nats-lib-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("nats.conf");
+        std::fs::write(
+            &file,
+            format!(
+                "listen: \"127.0.0.1:{port}\"\njetstream {{ store_dir: {:?} }}\n{config}\n",
+                dir.join("store")
+            ),
+        )
+        .unwrap();
         let child = Command::new("nats-server")
-            .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
-            .arg(&dir)
+            .arg("-c")
+            .arg(&file)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -53,16 +59,42 @@ impl NatsServer {
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(
                 Instant::now() < deadline,
-                "nats-server did not listen within 10 s"
+                "nats-server did not listen within 10 s (config {})",
+                file.display()
             );
             std::thread::sleep(Duration::from_millis(20));
         }
         Some(server)
     }
 
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+    }
+
     pub(crate) fn url(&self) -> String {
         format!("nats://127.0.0.1:{}", self.port)
     }
+}
+
+/// Whether nats-server is installed; `false` (and a message) only when
+/// KRAKI_SKIP_NATS=1 asks to skip, a failed test otherwise, as in the
+/// CLI's relay tests.
+fn nats_server_found() -> bool {
+    let found = Command::new("nats-server")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        if std::env::var("KRAKI_SKIP_NATS").as_deref() == Ok("1") {
+            eprintln!("SKIPPED: nats-server not found and KRAKI_SKIP_NATS=1");
+            return false;
+        }
+        panic!(
+            "nats-server not found: install it with `apt-get install -y nats-server` \
+             (or set KRAKI_SKIP_NATS=1 to skip the NATS tests)"
+        );
+    }
+    true
 }
 
 impl Drop for NatsServer {
