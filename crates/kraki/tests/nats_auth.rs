@@ -8,6 +8,7 @@
 
 mod common;
 
+use common::nats_jwt::Operator;
 use common::nats_server::NatsServer;
 use common::pki::Pki;
 use kraki::nats::{NatsError, NatsOptions, Relay, RelayConfig, Start, subscribe_with};
@@ -184,6 +185,30 @@ async fn an_nkey_user_publishes_and_reads_and_others_are_refused() {
             "{shown}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_creds_user_of_the_tests_operator_publishes_and_reads() {
+    let dir = TempDir::new("nats-creds");
+    let operator = Operator::new();
+    let Some(nats) = NatsServer::start_configured(&operator.server_config) else {
+        return;
+    };
+    let (_sim, client) = trading_sim().await;
+    let url = format!("nats://127.0.0.1:{}", nats.port());
+    let options = NatsOptions::new().creds_file(dir.file("user.creds", &operator.creds));
+
+    let relay_started = relay(&client, &url, &options).await.unwrap();
+    one_trade_read(&url, &options).await;
+    let shown = format!("{relay_started:?} {options:?}");
+    assert!(!shown.contains(&operator.user_seed[2..]), "{shown}");
+
+    // Without the credentials the operator's server lets nobody in.
+    let refused = relay(&client, &url, &NatsOptions::new()).await.unwrap_err();
+    assert!(
+        refused.to_string().to_lowercase().contains("authorization"),
+        "{refused}"
+    );
 }
 
 #[tokio::test]

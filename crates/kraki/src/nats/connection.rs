@@ -524,7 +524,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_servers_nonce_is_signed_with_the_nkey_and_the_seed_never_sent() {
+    async fn the_servers_nonce_is_signed_with_the_nkey_or_creds_and_the_seed_never_sent() {
         use base64::Engine;
         let user = nkeys::KeyPair::new_user();
         let seed = user.seed().unwrap();
@@ -556,7 +556,84 @@ mod tests {
             .unwrap();
         user.verify(b"n0nce-xyz", &sig).unwrap();
         assert!(!format!("{endpoint:?}").contains(&seed[2..]));
+
+        // A .creds file: the JWT instead of the public key, the same
+        // signature; the JWT is not shown either.
+        let creds_file = dir.join("user.creds");
+        std::fs::write(
+            &creds_file,
+            format!(
+                "-----BEGIN NATS USER JWT-----\neyJ0eXAi.the-user-jwt.c2ln\n------END NATS USER JWT------\n\n\
+                 -----BEGIN USER NKEY SEED-----\n{seed}\n------END USER NKEY SEED------\n"
+            ),
+        )
+        .unwrap();
+        let secured = NatsOptions::new().creds_file(&creds_file).load().unwrap();
+        let (plain_endpoint, served) = fake_server(
+            b"INFO {\"nonce\":\"other-nonce\"}\r\n",
+            b"PING\r\n",
+            b"PONG\r\n",
+        )
+        .await;
+        let endpoint = Endpoint {
+            secured,
+            ..plain_endpoint
+        };
+        drop(Connection::open(&endpoint, "n").await.unwrap());
+        let sent = String::from_utf8(served.await.unwrap()).unwrap();
+        let line = sent.lines().next().unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(line.strip_prefix("CONNECT ").unwrap()).unwrap();
+        assert_eq!(json["jwt"], "eyJ0eXAi.the-user-jwt.c2ln");
+        assert!(json.get("nkey").is_none(), "{line}");
+        assert!(!sent.contains(&seed[2..]), "{sent}");
+        let sig = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(json["sig"].as_str().unwrap())
+            .unwrap();
+        user.verify(b"other-nonce", &sig).unwrap();
+        let shown = format!("{endpoint:?}");
+        assert!(
+            !shown.contains(&seed[2..]) && !shown.contains("the-user-jwt"),
+            "{shown}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A server that stops reading (stopped, or its machine gone without
+    /// closing the socket) is found by the write timeout: the publisher
+    /// then reconnects instead of waiting on it for ever.
+    #[tokio::test]
+    async fn a_server_that_stops_reading_times_the_write_out() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            socket.write_all(b"INFO {}\r\n").await.unwrap();
+            let mut got = Vec::new();
+            let mut chunk = [0u8; 4096];
+            while !got.ends_with(b"PING\r\n") {
+                let n = socket.read(&mut chunk).await.unwrap();
+                got.extend_from_slice(&chunk[..n]);
+            }
+            socket.write_all(b"PONG\r\n").await.unwrap();
+            // Holds the socket open, reading nothing more.
+            let _ = stopped.await;
+            drop(socket);
+        });
+        let endpoint = Endpoint::parse(&format!("nats://127.0.0.1:{port}"), plain()).unwrap();
+        let mut conn = Connection::open(&endpoint, "n").await.unwrap();
+        // More than the two sockets' buffers hold.
+        let mut out = vec![b'x'; 64 << 20];
+        let started = std::time::Instant::now();
+        let e = conn.write(&mut out).await.err().unwrap();
+        let waited = started.elapsed();
+        assert!(matches!(e, LinkError::Timeout(WRITE_TIMEOUT)), "{e}");
+        assert!(
+            waited >= WRITE_TIMEOUT && waited < WRITE_TIMEOUT * 2,
+            "{waited:?}"
+        );
+        let _ = stop.send(());
     }
 
     #[tokio::test]

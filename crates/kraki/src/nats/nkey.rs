@@ -3,7 +3,9 @@
 //! JWT), signs the nonce of the server's `INFO`; `CONNECT` carries the
 //! signature (`sig`, base64url without padding) with the public key
 //! (`nkey`) or the JWT (`jwt`). The seed is a secret: it is never shown
-//! by `Debug`, an error or a log, and the file's text is wiped once read.
+//! by `Debug`, an error or a log, the file's text is wiped once read, and
+//! the key pair's signing key wipes itself when dropped (ed25519-dalek's
+//! feature `zeroize`, turned on in the workspace's Cargo.toml).
 
 use base64::Engine;
 use std::path::Path;

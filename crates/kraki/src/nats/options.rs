@@ -12,8 +12,33 @@ use std::sync::Arc;
 
 /// TLS and authentication for a NATS connection, besides what the URL
 /// says (`tls://` for TLS; `user:password@` or `token@` for plain
-/// credentials). Paths only: the files are read when the connection is
-/// made, and their contents never shown.
+/// credentials). Paths only: the files are read when the relay or
+/// consumer starts, before anything connects, and their contents are
+/// never shown (`Debug` shows the paths).
+///
+/// A CA file or a client certificate means TLS with every server,
+/// whatever its URL says: a server that does not offer TLS is refused,
+/// never sent anything in cleartext. Without a CA file the server's
+/// certificate is checked against the public web CAs (webpki-roots).
+/// The relay's publisher and the async-nats connection (JetStream
+/// management, consumers) get the same setup.
+///
+/// # Example
+/// ```no_run
+/// # async fn run(client: &kraki::Client) -> Result<(), kraki::nats::NatsError> {
+/// use kraki::nats::{NatsOptions, Relay, RelayConfig};
+/// let options = NatsOptions::new()
+///     .ca_file("/etc/kraki/nats-ca.pem")
+///     .client_cert("/etc/kraki/relay.pem", "/etc/kraki/relay-key.pem")
+///     .nkey_file("/etc/kraki/relay.nk");
+/// // A missing or bad file is named here, before anything connects.
+/// options.check()?;
+/// let config = RelayConfig::new("tls://bus:4222", ["book"], ["BTC/USD"])
+///     .with_nats_options(options);
+/// let _relay = Relay::start(client, config).await?;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct NatsOptions {
@@ -131,7 +156,8 @@ impl Secured {
                     });
                 }
                 // async-nats signs with an NKEY alone only from the seed
-                // itself; its copy lives as long as the connection.
+                // itself; its copy (a plain String inside async-nats,
+                // not wiped) lives as long as the connection.
                 None => {
                     if let Ok(seed) = signer.seed() {
                         options = options.nkey(seed.as_str().to_owned());

@@ -5,6 +5,8 @@
 
 pub(crate) mod connect_proxy;
 #[cfg(feature = "nats")]
+pub(crate) mod nats_jwt;
+#[cfg(feature = "nats")]
 pub(crate) mod nats_server;
 #[cfg(feature = "nats")]
 pub(crate) mod pki;

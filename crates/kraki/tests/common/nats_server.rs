@@ -47,21 +47,23 @@ impl NatsServer {
             ),
         )
         .unwrap();
+        // Its log, for the message of a server that does not start (a
+        // configuration it refuses).
+        let log = dir.join("nats.log");
         let child = Command::new("nats-server")
             .arg("-c")
             .arg(&file)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap();
         let server = NatsServer { child, port, dir };
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "nats-server did not listen within 10 s (config {})",
-                file.display()
-            );
+            if Instant::now() > deadline {
+                let said = std::fs::read_to_string(&log).unwrap_or_default();
+                panic!("nats-server did not listen within 10 s:\n{said}");
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
         Some(server)
