@@ -115,6 +115,18 @@ async fn over_tls_with_the_tests_ca_the_relay_publishes_and_a_consumer_reads() {
         "{consumer}"
     );
 
+    // The same when the server, not the URL, asks for TLS.
+    let plain_url = format!("nats://127.0.0.1:{}", nats.port());
+    let refused = relay(&client, &plain_url, &NatsOptions::new())
+        .await
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("certificate is not signed by a trusted CA"),
+        "{refused}"
+    );
+
     let _relay = relay(&client, &url, &options).await.unwrap();
     one_trade_read(&url, &options).await;
     // nats:// with a CA given requires TLS too, of the same server.
@@ -185,6 +197,47 @@ async fn an_nkey_user_publishes_and_reads_and_others_are_refused() {
             "{shown}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_tls_with_an_nkey_the_relay_reconnects_after_a_server_restart() {
+    let dir = TempDir::new("nats-tls-nkey");
+    let pki = Pki::generate(&dir.0);
+    let user = nkeys::KeyPair::new_user();
+    let config = format!(
+        "{}\nauthorization {{ users = [ {{ nkey: {:?} }} ] }}",
+        tls_config(&pki, false),
+        user.public_key()
+    );
+    let Some(mut nats) = NatsServer::start_configured(&config) else {
+        return;
+    };
+    let (_sim, client) = trading_sim().await;
+    let url = format!("tls://127.0.0.1:{}", nats.port());
+    let seed = user.seed().unwrap();
+    let options = NatsOptions::new()
+        .ca_file(&pki.ca)
+        .nkey_file(dir.file("user.nk", &seed));
+    let relay = relay(&client, &url, &options).await.unwrap();
+    one_trade_read(&url, &options).await;
+
+    // The publisher's new connection does TLS and signs the new nonce
+    // again: it reconnects, and publishes again.
+    tokio::task::block_in_place(|| nats.restart());
+    let before = relay.counters().snapshot().published;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let now = relay.counters().snapshot();
+        if now.nats_reconnects >= 1 && now.published > before {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no reconnect and publish within 30 s: {now:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    one_trade_read(&url, &options).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -599,17 +599,29 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
-    /// A server that stops reading (stopped, or its machine gone without
-    /// closing the socket) is found by the write timeout: the publisher
-    /// then reconnects instead of waiting on it for ever.
-    #[tokio::test]
-    async fn a_server_that_stops_reading_times_the_write_out() {
+    /// Either stream a test server speaks over.
+    trait Duplex: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+    impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Duplex for T {}
+
+    /// A NATS server that answers the handshake (over TLS with `tls`),
+    /// then holds the connection open reading nothing, until `stop`.
+    async fn stalling_server(
+        tls: Option<tokio_rustls::TlsAcceptor>,
+    ) -> (u16, tokio::sync::oneshot::Sender<()>) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
-            let (mut socket, _) = listener.accept().await.unwrap();
-            socket.write_all(b"INFO {}\r\n").await.unwrap();
+            let (mut tcp, _) = listener.accept().await.unwrap();
+            let info: &[u8] = match tls {
+                Some(_) => b"INFO {\"tls_required\":true}\r\n",
+                None => b"INFO {}\r\n",
+            };
+            tcp.write_all(info).await.unwrap();
+            let mut socket: Box<dyn Duplex> = match tls {
+                Some(acceptor) => Box::new(acceptor.accept(tcp).await.unwrap()),
+                None => Box::new(tcp),
+            };
             let mut got = Vec::new();
             let mut chunk = [0u8; 4096];
             while !got.ends_with(b"PING\r\n") {
@@ -617,23 +629,68 @@ mod tests {
                 got.extend_from_slice(&chunk[..n]);
             }
             socket.write_all(b"PONG\r\n").await.unwrap();
+            socket.flush().await.unwrap();
             // Holds the socket open, reading nothing more.
             let _ = stopped.await;
             drop(socket);
         });
-        let endpoint = Endpoint::parse(&format!("nats://127.0.0.1:{port}"), plain()).unwrap();
+        (port, stop)
+    }
+
+    /// Writes more than the sockets' buffers hold through `endpoint`'s
+    /// stalling server: the error and how long it took.
+    async fn stalled_write(endpoint: Endpoint) -> (LinkError, Duration) {
         let mut conn = Connection::open(&endpoint, "n").await.unwrap();
-        // More than the two sockets' buffers hold.
         let mut out = vec![b'x'; 64 << 20];
         let started = std::time::Instant::now();
         let e = conn.write(&mut out).await.err().unwrap();
-        let waited = started.elapsed();
-        assert!(matches!(e, LinkError::Timeout(WRITE_TIMEOUT)), "{e}");
-        assert!(
-            waited >= WRITE_TIMEOUT && waited < WRITE_TIMEOUT * 2,
-            "{waited:?}"
-        );
-        let _ = stop.send(());
+        (e, started.elapsed())
+    }
+
+    /// A server that stops reading (stopped, or its machine gone without
+    /// closing the socket) is found by the write timeout, over TCP and
+    /// over TLS alike: the publisher then reconnects instead of waiting
+    /// on it for ever.
+    #[tokio::test]
+    async fn a_server_that_stops_reading_times_the_write_out() {
+        let cert = rcgen::generate_simple_self_signed(["localhost".to_owned()]).unwrap();
+        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
+        let server = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.cert.der().clone()], key)
+        .unwrap();
+        let dir = std::env::temp_dir().join(format!("kraki-conn-stall-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ca = dir.join("ca.pem");
+        let pem = crate::nats::tls::tests::pem("CERTIFICATE", cert.cert.der());
+        std::fs::write(&ca, pem).unwrap();
+        let trusting = NatsOptions::new().ca_file(&ca).load().unwrap();
+
+        let (plain_port, stop_plain) = stalling_server(None).await;
+        let (tls_port, stop_tls) = stalling_server(Some(tokio_rustls::TlsAcceptor::from(
+            std::sync::Arc::new(server),
+        )))
+        .await;
+        let plain_endpoint =
+            Endpoint::parse(&format!("nats://127.0.0.1:{plain_port}"), plain()).unwrap();
+        let tls_endpoint =
+            Endpoint::parse(&format!("tls://localhost:{tls_port}"), trusting).unwrap();
+        // Both at once: one wait of the timeout.
+        let (over_tcp, over_tls) =
+            tokio::join!(stalled_write(plain_endpoint), stalled_write(tls_endpoint));
+        for (e, waited) in [over_tcp, over_tls] {
+            assert!(matches!(e, LinkError::Timeout(WRITE_TIMEOUT)), "{e}");
+            assert!(
+                waited >= WRITE_TIMEOUT && waited < WRITE_TIMEOUT * 2,
+                "{waited:?}"
+            );
+        }
+        let _ = (stop_plain.send(()), stop_tls.send(()));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[tokio::test]

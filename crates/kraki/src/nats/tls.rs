@@ -181,12 +181,12 @@ fn read_pem(path: &Path) -> Result<Vec<u8>, String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
     /// DER as PEM (rcgen's own `pem()` needs a feature not built here).
-    fn pem(label: &str, der: &[u8]) -> String {
+    pub(crate) fn pem(label: &str, der: &[u8]) -> String {
         use base64::Engine;
         let text = base64::engine::general_purpose::STANDARD.encode(der);
         let mut out = format!("-----BEGIN {label}-----\n");

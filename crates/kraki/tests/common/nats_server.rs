@@ -5,7 +5,7 @@
 #![allow(clippy::panic)]
 
 use std::net::TcpStream;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -13,6 +13,8 @@ pub(crate) struct NatsServer {
     child: Child,
     port: u16,
     dir: PathBuf,
+    /// Its configuration file, in `dir`.
+    file: PathBuf,
 }
 
 impl NatsServer {
@@ -47,26 +49,35 @@ impl NatsServer {
             ),
         )
         .unwrap();
-        // Its log, for the message of a server that does not start (a
-        // configuration it refuses).
-        let log = dir.join("nats.log");
-        let child = Command::new("nats-server")
-            .arg("-c")
-            .arg(&file)
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        let server = NatsServer { child, port, dir };
+        let child = spawn(&file, &dir);
+        let server = NatsServer {
+            child,
+            port,
+            dir,
+            file,
+        };
+        server.wait_listening();
+        Some(server)
+    }
+
+    /// Kills the server (as a crash would) and starts it again on the
+    /// same port, configuration and store.
+    pub(crate) fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.child = spawn(&self.file, &self.dir);
+        self.wait_listening();
+    }
+
+    fn wait_listening(&self) {
         let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
             if Instant::now() > deadline {
-                let said = std::fs::read_to_string(&log).unwrap_or_default();
+                let said = std::fs::read_to_string(self.dir.join("nats.log")).unwrap_or_default();
                 panic!("nats-server did not listen within 10 s:\n{said}");
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        Some(server)
     }
 
     pub(crate) fn port(&self) -> u16 {
@@ -76,6 +87,24 @@ impl NatsServer {
     pub(crate) fn url(&self) -> String {
         format!("nats://127.0.0.1:{}", self.port)
     }
+}
+
+/// nats-server on the configuration `file`, its log in `dir`, for the
+/// message of a server that does not start (a configuration it
+/// refuses).
+fn spawn(file: &Path, dir: &Path) -> Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("nats.log"))
+        .unwrap();
+    Command::new("nats-server")
+        .arg("-c")
+        .arg(file)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap()
 }
 
 /// Whether nats-server is installed; `false` (and a message) only when
