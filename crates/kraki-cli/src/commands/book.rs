@@ -1,7 +1,8 @@
 //! `kraki book SYMBOL [--depth D] [--url URL] [--count N] [--json]`: the
 //! verified book, one line per applied message. With `--nats URL` the
 //! book comes from a relay's JetStream stream instead of Kraken, with
-//! the same lines.
+//! the same lines (`--nats-ca`, `--nats-cert`/`--nats-key`,
+//! `--nats-creds`, `--nats-nkey` for TLS and credentials).
 
 use kraki::BookEvent;
 use kraki::proto::book::Level;
@@ -33,6 +34,8 @@ pub(crate) struct Args {
     /// instead of Kraken; the depth is the relay's.
     #[arg(long, conflicts_with = "url")]
     nats: Option<String>,
+    #[command(flatten)]
+    nats_args: super::nats_args::NatsArgs,
 }
 
 /// Runs until `--count` book lines were printed.
@@ -41,10 +44,11 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     // Checked before connecting: a typo is no reason to reach Kraken.
     super::check::symbol(&args.symbol)?;
     super::check::book_depth(args.depth)?;
+    let nats_options = args.nats_args.options()?;
     let runtime = tokio::runtime::Runtime::new()?;
     if let Some(url) = &args.nats {
         return runtime.block_on(async {
-            let book = kraki::nats::NatsBook::open(url, &args.symbol).await?;
+            let book = kraki::nats::NatsBook::open_with(url, &nats_options, &args.symbol).await?;
             print(|| book.next_event(), args).await
         });
     }

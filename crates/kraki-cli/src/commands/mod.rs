@@ -8,6 +8,7 @@ pub(crate) mod check;
 pub(crate) mod decode;
 pub(crate) mod demo;
 pub(crate) mod history;
+pub(crate) mod nats_args;
 pub(crate) mod order;
 pub(crate) mod private_stream;
 pub(crate) mod record;

@@ -1,4 +1,6 @@
-//! `kraki relay CHANNEL… --symbol S… --nats URL [--url URL] [--depth D]`:
+//! `kraki relay CHANNEL… --symbol S… --nats URL [--nats-ca FILE]
+//! [--nats-cert FILE --nats-key FILE] [--nats-creds FILE | --nats-nkey
+//! FILE] [--url URL] [--depth D]`:
 //! Kraken's channels, verified, into the NATS JetStream stream `KRAKI`
 //! (see `kraki::nats`). Runs until Ctrl-C or until Kraken's side ends;
 //! prints what it did on stderr every `--report` seconds and at the end,
@@ -25,9 +27,11 @@ pub(crate) struct Args {
     /// the public channels; 100 keeps each connection's rate moderate).
     #[arg(long, default_value_t = 100)]
     pairs_per_connection: usize,
-    /// The NATS server, e.g. nats://127.0.0.1:4222.
+    /// The NATS server, e.g. nats://127.0.0.1:4222 (tls://… for TLS).
     #[arg(long)]
     nats: String,
+    #[command(flatten)]
+    nats_args: super::nats_args::NatsArgs,
     /// Public WebSocket URL (default: Kraken's).
     #[arg(long, default_value = kraki::PUBLIC_URL)]
     url: String,
@@ -86,6 +90,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     super::check::book_depth(args.depth)?;
     super::check::ohlc_interval(args.interval)?;
+    let nats_options = args.nats_args.options()?;
     for channel in &args.channels {
         if !matches!(
             channel.as_str(),
@@ -129,7 +134,8 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let mut relays = Vec::new();
         for (n, chunk) in symbols.chunks(args.pairs_per_connection).enumerate() {
             let config = |channels: &[String]| {
-                let mut config = RelayConfig::new(&args.nats, channels, chunk);
+                let mut config = RelayConfig::new(&args.nats, channels, chunk)
+                    .with_nats_options(nats_options.clone());
                 config.depth = args.depth;
                 config.interval = args.interval;
                 config.buffer = args.buffer;

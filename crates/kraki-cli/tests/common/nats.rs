@@ -18,12 +18,25 @@ pub struct Nats {
     child: Option<Child>,
     pub port: u16,
     dir: PathBuf,
+    /// nats-server configuration (`authorization { … }`, `tls { … }`)
+    /// beyond the port and the store.
+    config: Option<String>,
 }
 
 impl Nats {
     /// Starts one; `None` (and a message) when nats-server is missing and
     /// KRAKI_SKIP_NATS=1 asks to skip. Missing otherwise fails the test.
     pub fn start() -> Option<Nats> {
+        Nats::start_with(None)
+    }
+
+    /// [`Nats::start`] with `config` (nats-server's syntax) added to the
+    /// port and the store, written to a file in the store's directory.
+    pub fn start_configured(config: &str) -> Option<Nats> {
+        Nats::start_with(Some(config.to_owned()))
+    }
+
+    fn start_with(config: Option<String>) -> Option<Nats> {
         let found = Command::new("nats-server")
             .arg("--version")
             .output()
@@ -50,12 +63,36 @@ impl Nats {
             child: None,
             port,
             dir,
+            config,
         };
         nats.spawn();
         Some(nats)
     }
 
     fn spawn(&mut self) {
+        if let Some(config) = &self.config {
+            std::fs::create_dir_all(&self.dir).unwrap();
+            let file = self.dir.join("nats.conf");
+            std::fs::write(
+                &file,
+                format!(
+                    "listen: \"127.0.0.1:{}\"\njetstream {{ store_dir: {:?} }}\n{config}\n",
+                    self.port,
+                    self.dir.join("store")
+                ),
+            )
+            .unwrap();
+            let child = Command::new("nats-server")
+                .arg("-c")
+                .arg(&file)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            self.child = Some(child);
+            self.wait_listening();
+            return;
+        }
         let child = Command::new("nats-server")
             .args([
                 "-js",
@@ -71,6 +108,10 @@ impl Nats {
             .spawn()
             .unwrap();
         self.child = Some(child);
+        self.wait_listening();
+    }
+
+    fn wait_listening(&self) {
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
             assert!(

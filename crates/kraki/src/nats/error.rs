@@ -28,6 +28,11 @@ pub enum NatsError {
     /// verified.
     #[error("unknown symbol {0}: the instrument channel has no such pair")]
     UnknownSymbol(String),
+    /// A file of [`super::NatsOptions`] cannot be used (missing, not
+    /// PEM, no key, a bad seed); found before any connection is made.
+    /// The message names the file and the problem, never its contents.
+    #[error("NATS TLS or credentials setup: {0}")]
+    Options(String),
     /// The relay cannot publish this channel.
     #[error("channel {0:?} cannot be relayed; relayed channels: book, level3, trade, ticker, ohlc")]
     Channel(String),

@@ -16,6 +16,13 @@
 //! order) are such consumers, and [`subscribe`]
 //! gives the client's typed items (`TradeUpdate`, `TickerUpdate`, …) from
 //! NATS instead of a WebSocket.
+//!
+//! A NATS server beyond one machine wants TLS and credentials:
+//! [`NatsOptions`] gives the CA that signs the server's certificate, a
+//! client certificate for mutual TLS, and an NKEY seed or a `.creds`
+//! file; the `_with` constructors ([`RelayConfig::with_nats_options`],
+//! [`NatsBook::open_with`], [`subscribe_with`]) take it. A `tls://` URL,
+//! or a server whose `INFO` says `tls_required`, gets TLS too.
 
 mod book_feed;
 mod connection;
@@ -25,16 +32,21 @@ mod feed_queue;
 mod frames;
 pub mod names;
 mod nats_book;
+mod nkey;
+mod options;
 mod plain_feed;
 mod publisher;
 mod relay;
 mod relayed_book;
+mod socket;
 mod streams;
 mod subscription;
+mod tls;
 pub(crate) mod wire;
 
 pub use counters::{PUBLISH_LATENCY_BUCKETS, RelayCounters, RelayStats};
 pub use error::NatsError;
 pub use nats_book::{NatsBook, NatsLevel3Book};
+pub use options::NatsOptions;
 pub use relay::{Relay, RelayConfig};
-pub use subscription::{NatsSubscription, Start, subscribe};
+pub use subscription::{NatsSubscription, Start, subscribe, subscribe_with};

@@ -8,6 +8,7 @@ use super::names::{
     DEPTH_HEADER, PRICE_PRECISION_HEADER, QTY_PRECISION_HEADER, SEQ_HEADER, SNAPSHOT_STREAM,
     STREAM, snapshot_subject, subject,
 };
+use super::options::NatsOptions;
 use crate::Error;
 use crate::book_outlet::HandleOutlet;
 use crate::book_state::{BookEvent, BookState, BookStatus};
@@ -78,6 +79,19 @@ impl NatsBook {
     pub async fn open(url: &str, symbol: &str) -> Result<NatsBook, NatsError> {
         Self::open_kind(url, symbol).await
     }
+
+    /// [`NatsBook::open`] through a server that wants TLS or credentials
+    /// beyond the URL's (`options`).
+    ///
+    /// # Errors
+    /// As [`NatsBook::open_kind_with`].
+    pub async fn open_with(
+        url: &str,
+        options: &NatsOptions,
+        symbol: &str,
+    ) -> Result<NatsBook, NatsError> {
+        Self::open_kind_with(url, options, symbol).await
+    }
 }
 
 impl NatsLevel3Book {
@@ -89,6 +103,19 @@ impl NatsLevel3Book {
     /// As [`NatsBook::open_kind`].
     pub async fn open_level3(url: &str, symbol: &str) -> Result<NatsLevel3Book, NatsError> {
         Self::open_kind(url, symbol).await
+    }
+
+    /// [`NatsLevel3Book::open_level3`] through a server that wants TLS or
+    /// credentials beyond the URL's (`options`).
+    ///
+    /// # Errors
+    /// As [`NatsBook::open_kind_with`].
+    pub async fn open_level3_with(
+        url: &str,
+        options: &NatsOptions,
+        symbol: &str,
+    ) -> Result<NatsLevel3Book, NatsError> {
+        Self::open_kind_with(url, options, symbol).await
     }
 }
 
@@ -105,9 +132,24 @@ impl<B: VerifiedBook> NatsBook<B> {
     /// [`NatsError::Connect`] when NATS cannot be reached,
     /// [`NatsError::Stream`] when the relay's stream is missing.
     pub async fn open_kind(url: &str, symbol: &str) -> Result<NatsBook<B>, NatsError> {
+        Self::open_kind_with(url, &NatsOptions::new(), symbol).await
+    }
+
+    /// [`NatsBook::open_kind`] through a server that wants TLS or
+    /// credentials beyond the URL's (`options`).
+    ///
+    /// # Errors
+    /// As [`NatsBook::open_kind`], and [`NatsError::Options`] for a file
+    /// of `options` that cannot be used (before connecting).
+    pub async fn open_kind_with(
+        url: &str,
+        options: &NatsOptions,
+        symbol: &str,
+    ) -> Result<NatsBook<B>, NatsError> {
+        let secured = options.load()?;
         let channel = B::CHANNEL;
         let channel = channel.as_str();
-        let js = super::streams::connect(url).await?;
+        let js = super::streams::connect(url, &secured).await?;
         let stream = js
             .get_stream(STREAM)
             .await

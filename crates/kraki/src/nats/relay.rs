@@ -12,6 +12,7 @@ use super::feed_queue::FeedQueue;
 use super::names::{
     DEPTH_HEADER, PRICE_PRECISION_HEADER, QTY_PRECISION_HEADER, snapshot_subject, subject,
 };
+use super::options::NatsOptions;
 use super::plain_feed::{PlainFeeder, Splits};
 use super::publisher::{Publisher, SubjectShared, SubjectSpec};
 use crate::{
@@ -48,6 +49,10 @@ pub struct RelayConfig {
     /// How often each book's latest verified state is kept for late
     /// consumers.
     pub checkpoint_every: Duration,
+    /// TLS and credentials beyond what the URL says (a CA, a client
+    /// certificate, an NKEY seed or a `.creds` file), for the publisher
+    /// and the management connection alike.
+    pub nats_options: NatsOptions,
 }
 
 impl std::fmt::Debug for RelayConfig {
@@ -62,6 +67,7 @@ impl std::fmt::Debug for RelayConfig {
             .field("interval", &self.interval)
             .field("buffer", &self.buffer)
             .field("checkpoint_every", &self.checkpoint_every)
+            .field("nats_options", &self.nats_options)
             .finish()
     }
 }
@@ -83,7 +89,16 @@ impl RelayConfig {
             interval: 1,
             buffer: 10_000,
             checkpoint_every: Duration::from_secs(5),
+            nats_options: NatsOptions::new(),
         }
+    }
+
+    /// Reaches NATS with `options` (TLS setup, NKEY or `.creds`), besides
+    /// what the URL says.
+    #[must_use]
+    pub fn with_nats_options(mut self, options: NatsOptions) -> Self {
+        self.nats_options = options;
+        self
     }
 }
 
@@ -117,7 +132,9 @@ impl Relay {
     /// every channel and pair through `client`, and starts publishing.
     ///
     /// # Errors
-    /// [`NatsError::Connect`] or [`NatsError::Stream`] when NATS cannot be
+    /// [`NatsError::Options`] for a file of [`RelayConfig::nats_options`]
+    /// that cannot be used (before connecting), [`NatsError::Connect`] or
+    /// [`NatsError::Stream`] when NATS cannot be
     /// used, [`NatsError::Channel`] for a channel it cannot relay,
     /// [`NatsError::UnknownSymbol`] for a book of a pair the instrument
     /// channel does not know, [`NatsError::Kraken`] when a subscribe is
@@ -147,12 +164,16 @@ impl Relay {
         }
         // The publisher's own connection counts the reconnects; the
         // async-nats one serves JetStream's management calls only.
-        let endpoint = Endpoint::parse(&config.nats_url)?;
-        let js = super::streams::connect(&config.nats_url).await?;
-        super::streams::ensure(&js).await?;
+        // The files first: a bad one is reported before any connection.
+        let secured = config.nats_options.load()?;
+        let endpoint = Endpoint::parse(&config.nats_url, secured.clone())?;
+        // The publisher's connection first: its refusals (TLS, NKEY) say
+        // why in kraki's words.
         let conn = Connection::open(&endpoint, super::publisher::CONNECTION_NAME)
             .await
             .map_err(|e| NatsError::connect(&config.nats_url, e))?;
+        let js = super::streams::connect(&config.nats_url, &secured).await?;
+        super::streams::ensure(&js).await?;
         let mut relay = Relay {
             counters,
             tasks: JoinSet::new(),

@@ -2,6 +2,7 @@
 
 use super::error::NatsError;
 use super::names::{SNAPSHOT_STREAM, SNAPSHOT_SUBJECTS, STREAM, STREAM_SUBJECTS};
+use super::options::Secured;
 use async_nats::jetstream::{self, stream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,12 +17,15 @@ pub(crate) const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
 /// relay outlives NATS restarts); losses and returns are logged. The
 /// relay publishes over its own connection (`connection.rs`), which
 /// counts its reconnects; this one serves JetStream's management calls
-/// and the consumers.
-pub(crate) async fn connect(url: &str) -> Result<jetstream::Context, NatsError> {
+/// and the consumers. `secured` gives it the publisher's TLS setup and
+/// credentials.
+pub(crate) async fn connect(url: &str, secured: &Secured) -> Result<jetstream::Context, NatsError> {
     let shown = crate::shown_url::shown(url).into_owned();
+    let shown_host = shown.clone();
     // The first `Connected` is the connection itself, not a return.
     let lost = Arc::new(AtomicBool::new(false));
-    let client = async_nats::ConnectOptions::new()
+    let client = secured
+        .apply(async_nats::ConnectOptions::new())
         .max_reconnects(None)
         .event_callback(move |event| {
             let shown = shown.clone();
@@ -42,8 +46,24 @@ pub(crate) async fn connect(url: &str) -> Result<jetstream::Context, NatsError> 
         .connection_timeout(Duration::from_secs(5))
         .connect(url)
         .await
-        .map_err(|e| NatsError::connect(url, e))?;
+        .map_err(|e| NatsError::connect(url, in_words(&shown_host, &e)))?;
     Ok(jetstream::new(client))
+}
+
+/// async-nats's connection error, a TLS refusal told in the words of
+/// the publisher's (`tls.rs`) rather than as rustls's enum.
+fn in_words(host: &str, error: &async_nats::ConnectError) -> String {
+    let mut source = std::error::Error::source(error);
+    while let Some(inner) = source {
+        if let Some(why) = inner
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| super::tls::tls_reason(host, io))
+        {
+            return format!("TLS with {host}: {why}");
+        }
+        source = inner.source();
+    }
+    error.to_string()
 }
 
 /// Makes sure both streams exist. An existing stream is used as it is

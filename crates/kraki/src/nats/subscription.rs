@@ -5,6 +5,7 @@
 
 use super::error::NatsError;
 use super::names::{STREAM, subject};
+use super::options::NatsOptions;
 use crate::Subscribe;
 use async_nats::jetstream::consumer::{DeliverPolicy, pull};
 use futures_util::StreamExt;
@@ -68,7 +69,23 @@ pub async fn subscribe<S: Subscribe>(
     spec: S,
     start: Start,
 ) -> Result<NatsSubscription<S::Item>, NatsError> {
-    let js = super::streams::connect(url).await?;
+    subscribe_with(url, &NatsOptions::new(), spec, start).await
+}
+
+/// [`subscribe`] through a server that wants TLS or credentials
+/// beyond the URL's (`options`).
+///
+/// # Errors
+/// As [`subscribe`], and [`NatsError::Options`] for a file of `options`
+/// that cannot be used (before connecting).
+pub async fn subscribe_with<S: Subscribe>(
+    url: &str,
+    options: &NatsOptions,
+    spec: S,
+    start: Start,
+) -> Result<NatsSubscription<S::Item>, NatsError> {
+    let secured = options.load()?;
+    let js = super::streams::connect(url, &secured).await?;
     let stream = js
         .get_stream(STREAM)
         .await

@@ -233,11 +233,20 @@ impl Digits {
 
 /// What `CONNECT` says of the client. Credentials are written only into
 /// the frame, never shown.
+#[derive(Default)]
 pub(crate) struct Connect<'a> {
     pub(crate) name: &'a str,
+    /// The connection went through TLS.
+    pub(crate) tls: bool,
     pub(crate) user: Option<&'a str>,
     pub(crate) pass: Option<&'a str>,
     pub(crate) token: Option<&'a str>,
+    /// The user's JWT, from a `.creds` file.
+    pub(crate) jwt: Option<&'a str>,
+    /// The user's public NKEY (`U…`), when there is no JWT.
+    pub(crate) nkey: Option<&'a str>,
+    /// The server's nonce signed by the user's key, base64url.
+    pub(crate) sig: Option<&'a str>,
 }
 
 /// `CONNECT {…}`: quiet (no `+OK` per frame), headers on, and a "no
@@ -260,12 +269,18 @@ pub(crate) fn connect(out: &mut Vec<u8>, c: &Connect<'_>) {
         pass: Option<&'a str>,
         #[serde(skip_serializing_if = "Option::is_none")]
         auth_token: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        jwt: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        nkey: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        sig: Option<&'a str>,
     }
     out.extend_from_slice(b"CONNECT ");
     let options = Options {
         verbose: false,
         pedantic: false,
-        tls_required: false,
+        tls_required: c.tls,
         name: c.name,
         lang: "rust",
         version: env!("CARGO_PKG_VERSION"),
@@ -276,6 +291,9 @@ pub(crate) fn connect(out: &mut Vec<u8>, c: &Connect<'_>) {
         user: c.user,
         pass: c.pass,
         auth_token: c.token,
+        jwt: c.jwt,
+        nkey: c.nkey,
+        sig: c.sig,
     };
     // Writing a struct of strings and bools into a Vec cannot fail.
     let _ = serde_json::to_writer(&mut *out, &options);
@@ -445,7 +463,7 @@ mod tests {
                 name: "kraki relay",
                 user: Some("desk"),
                 pass: Some("p\"w"),
-                token: None,
+                ..Default::default()
             },
         );
         sub(&mut out, "_INBOX.x.>", 1).unwrap();
@@ -463,14 +481,48 @@ mod tests {
             &mut token,
             &Connect {
                 name: "n",
-                user: None,
-                pass: None,
                 token: Some("t"),
+                ..Default::default()
             },
         );
         let text = String::from_utf8(token).unwrap();
         assert!(
             text.ends_with(",\"auth_token\":\"t\"}\r\n") && !text.contains("user"),
+            "{text}"
+        );
+        // NKEY and JWT authentication: the public key or the JWT, and the
+        // signed nonce; TLS said.
+        let mut signed = Vec::new();
+        connect(
+            &mut signed,
+            &Connect {
+                name: "n",
+                tls: true,
+                jwt: Some("eyJ.jwt.x"),
+                sig: Some("c2ln"),
+                ..Default::default()
+            },
+        );
+        let text = String::from_utf8(signed).unwrap();
+        assert!(text.contains("\"tls_required\":true"), "{text}");
+        assert!(
+            text.ends_with(",\"jwt\":\"eyJ.jwt.x\",\"sig\":\"c2ln\"}\r\n")
+                && !text.contains("nkey"),
+            "{text}"
+        );
+        let mut nkey = Vec::new();
+        connect(
+            &mut nkey,
+            &Connect {
+                name: "n",
+                nkey: Some("UABC"),
+                sig: Some("c2ln"),
+                ..Default::default()
+            },
+        );
+        let text = String::from_utf8(nkey).unwrap();
+        assert!(
+            text.ends_with(",\"nkey\":\"UABC\",\"sig\":\"c2ln\"}\r\n") && !text.contains("jwt"),
             "{text}"
         );
     }

@@ -5,7 +5,11 @@
 
 pub(crate) mod connect_proxy;
 #[cfg(feature = "nats")]
+pub(crate) mod nats_jwt;
+#[cfg(feature = "nats")]
 pub(crate) mod nats_server;
+#[cfg(feature = "nats")]
+pub(crate) mod pki;
 #[cfg(feature = "metrics")]
 pub(crate) mod recorder;
 

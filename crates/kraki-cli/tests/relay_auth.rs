@@ -1,0 +1,223 @@
+//! `kraki relay` and `kraki book --nats` against a NATS server that wants
+//! an NKEY user, and the `--nats-…` flags' bad files refused before
+//! anything connects, naming the file and never what it holds.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::nats::{Nats, Relay};
+use common::{KRAKI, Sim, run};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// A directory of the test's own, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("kraki-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn file(&self, name: &str, text: &str) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `kraki ARGS…` with its exit code, stdout and stderr, killed when it
+/// has not ended within `within`.
+fn run_within(args: &[&str], within: Duration) -> (Option<i32>, String, String) {
+    let child = Command::new(KRAKI)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (tx, done) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match done.recv_timeout(within) {
+        Ok(out) => {
+            let out = out.unwrap();
+            (
+                out.status.code(),
+                String::from_utf8(out.stdout).unwrap(),
+                String::from_utf8(out.stderr).unwrap(),
+            )
+        }
+        Err(_) => {
+            // Only the child this test started.
+            let _ = Command::new("kill").arg(pid.to_string()).status();
+            (None, String::new(), String::new())
+        }
+    }
+}
+
+#[test]
+fn the_relay_and_a_book_reader_log_in_with_an_nkey() {
+    let dir = TempDir::new("nkey");
+    let user = nkeys::KeyPair::new_user();
+    let seed = user.seed().unwrap();
+    let config = format!(
+        "authorization {{ users = [ {{ nkey: {:?} }} ] }}",
+        user.public_key()
+    );
+    let Some(nats) = Nats::start_configured(&config) else {
+        return;
+    };
+    let seed_file = dir.file("user.nk", &format!("{seed}\n"));
+    let sim = Sim::start();
+    let mut relay = Relay::spawn(
+        &["book"],
+        &nats.url(),
+        sim.public_url(),
+        &["--nats-nkey", &seed_file],
+    );
+    let url = nats.url();
+    let book = [
+        "book",
+        "BTC/USD",
+        "--nats",
+        &url,
+        "--nats-nkey",
+        &seed_file,
+        "--json",
+        "--count",
+        "3",
+    ];
+    // Until the relay has made its stream.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let (code, out, err) = loop {
+        let (code, out, err) = run_within(&book, Duration::from_secs(30));
+        if !err.contains("stream not found") || std::time::Instant::now() > deadline {
+            break (code, out, err);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(code, Some(0), "{err}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(lines.iter().all(|l| l["ok"] == true), "{out}");
+
+    // Without the key the server refuses the reader, and says so.
+    let (code, _, err) = run_within(
+        &["book", "BTC/USD", "--nats", &url, "--count", "1"],
+        Duration::from_secs(30),
+    );
+    assert!(matches!(code, Some(c) if c != 0), "{err}");
+    assert!(err.to_lowercase().contains("authorization"), "{err}");
+
+    let logged = relay.interrupt();
+    assert!(logged.contains("published"), "{logged}");
+    assert!(!logged.contains(&seed[2..]), "{logged}");
+}
+
+#[test]
+fn bad_nats_files_are_refused_before_connecting_naming_the_file() {
+    let dir = TempDir::new("badfiles");
+    // Nothing listens on port 1: a refusal about a file must come first.
+    let relay = |extra: &[&str]| {
+        let mut args = vec![
+            "relay",
+            "trade",
+            "--symbol",
+            "BTC/USD",
+            "--nats",
+            "nats://127.0.0.1:1",
+            "--url",
+            "ws://127.0.0.1:1",
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let missing = dir.0.join("missing-ca.pem");
+    let missing = missing.to_str().unwrap();
+    let junk = dir.file("junk.pem", "not a certificate hunter2");
+    let bad_seed = dir.file("bad.nk", "SUhunter2hunter2hunter2\n");
+    let creds = dir.file("seed-only.creds", "SUhunter2\n");
+    let key = dir.file(
+        "key.pem",
+        "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n",
+    );
+    for (extra, named, why) in [
+        (vec!["--nats-ca", missing], "missing-ca.pem", "No such file"),
+        (vec!["--nats-ca", &junk], "junk.pem", "no PEM certificate"),
+        (vec!["--nats-nkey", &bad_seed], "bad.nk", "seed"),
+        (
+            vec!["--nats-creds", &creds],
+            "seed-only.creds",
+            "no user JWT",
+        ),
+        (
+            vec!["--nats-cert", &junk, "--nats-key", &key],
+            "junk.pem",
+            "no PEM certificate",
+        ),
+    ] {
+        let (code, _, err) = relay(&extra);
+        assert_ne!(code, 0, "{extra:?}");
+        assert!(
+            err.contains("NATS TLS or credentials setup")
+                && err.contains(named)
+                && err.contains(why),
+            "{extra:?}: {err}"
+        );
+        assert!(!err.contains("hunter2"), "{err}");
+        // The same check for the NATS book reader.
+        let mut args = vec!["book", "BTC/USD", "--nats", "nats://127.0.0.1:1"];
+        args.extend_from_slice(&extra);
+        let (code, _, err) = run(&args);
+        assert_ne!(code, 0, "{extra:?}");
+        assert!(err.contains(named) && !err.contains("hunter2"), "{err}");
+    }
+
+    // Flags that make no sense together are refused by the parser.
+    for (args, says) in [
+        (vec!["book", "BTC/USD", "--nats-ca", missing], "--nats"),
+        (
+            vec![
+                "book",
+                "BTC/USD",
+                "--nats",
+                "nats://a",
+                "--nats-cert",
+                &junk,
+            ],
+            "--nats-key",
+        ),
+        (
+            vec![
+                "book",
+                "BTC/USD",
+                "--nats",
+                "nats://a",
+                "--nats-creds",
+                &creds,
+                "--nats-nkey",
+                &bad_seed,
+            ],
+            "cannot be used with",
+        ),
+    ] {
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
