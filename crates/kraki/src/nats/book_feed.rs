@@ -142,8 +142,7 @@ fn item_frame(channel: &str, kind: MessageType, item: &str) -> Bytes {
         MessageType::Snapshot => "snapshot",
         _ => "update",
     };
-    let mut frame = Vec::with_capacity(item.len() + channel.len() + kind.len() + 40);
-    for part in [
+    let parts = [
         r#"{"channel":""#,
         channel,
         r#"","type":""#,
@@ -151,7 +150,11 @@ fn item_frame(channel: &str, kind: MessageType, item: &str) -> Bytes {
         r#"","data":["#,
         item,
         "]}",
-    ] {
+    ];
+    // Exactly as long as the frame: `Bytes` then takes the vector as it
+    // is, where spare capacity would cost it an allocation of its own.
+    let mut frame = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
         frame.extend_from_slice(part.as_bytes());
     }
     Bytes::from(frame)

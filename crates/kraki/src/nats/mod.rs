@@ -30,6 +30,7 @@ mod counters;
 mod error;
 mod feed_queue;
 mod frames;
+mod msg_id;
 pub mod names;
 mod nats_book;
 mod nkey;

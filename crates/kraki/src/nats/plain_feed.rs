@@ -6,6 +6,7 @@
 use super::counters::add;
 use super::feed_queue::{FeedQueue, Offered};
 use super::frames::{frame, frame_at};
+use super::msg_id::MsgId;
 use super::names::{content_id, trade_id};
 use super::publisher::{ItemKind, Outgoing};
 use crate::{CandleUpdate, Event, Subscription, TickerUpdate, TradeUpdate};
@@ -13,7 +14,7 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 
 /// Messages with their `Nats-Msg-Id` and kind.
-pub(crate) type Split = Vec<(String, String, ItemKind)>;
+pub(crate) type Split = Vec<(String, MsgId, ItemKind)>;
 
 /// How a channel's item becomes messages.
 pub(crate) trait Splits {
@@ -25,7 +26,7 @@ impl Splits for TradeUpdate {
         self.trades
             .iter()
             .map(|t| {
-                let id = trade_id(t.symbol.as_str(), t.trade_id);
+                let id = MsgId::from(trade_id(t.symbol.as_str(), t.trade_id));
                 (
                     frame("trade", self.kind, t),
                     id,

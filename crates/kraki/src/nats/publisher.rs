@@ -37,6 +37,7 @@
 
 use super::connection::{Connection, Endpoint, LinkError};
 use super::counters::{ChannelCounters, RelayCounters, add, take};
+use super::msg_id::MsgId;
 use super::names::SEQ_HEADER;
 use super::wire::{self, Digits, Frame, Msg};
 use bytes::Bytes;
@@ -88,7 +89,7 @@ pub(crate) enum Outgoing {
     Item {
         payload: Bytes,
         /// Its `Nats-Msg-Id`.
-        id: String,
+        id: MsgId,
         kind: ItemKind,
     },
     /// The feeder's book as it stands after every item queued before
@@ -190,6 +191,9 @@ pub(crate) struct Publisher {
     pinged_at: Instant,
     /// The server's limit on a message's headers and payload.
     max_payload: usize,
+    /// When the task woke: the arrival time of every ack read in this
+    /// wake-up, one clock read for them all.
+    now: Instant,
 }
 
 /// JetStream's answer to a publish.
@@ -262,6 +266,7 @@ impl Publisher {
             pings: 0,
             pinged_at: now,
             max_payload: usize::MAX,
+            now,
         }
     }
 
@@ -298,6 +303,7 @@ impl Publisher {
                 None => {
                     tokio::select! {
                         n = queue.recv_many(&mut batch, BATCH), if closed_at.is_none() => {
+                            self.now = Instant::now();
                             self.take_queued(n, &mut batch, &mut closed_at);
                         }
                         () = tokio::time::sleep_until(next_attempt) => {
@@ -349,12 +355,17 @@ impl Publisher {
             // cannot keep it (the ack deadlines, the retries, the PINGs)
             // waiting either.
             biased;
-            _ = tick.tick() => self.on_tick()?,
+            _ = tick.tick() => {
+                self.now = Instant::now();
+                self.on_tick()?;
+            }
             read = conn.read() => {
                 read?;
+                self.now = Instant::now();
                 self.take_frames(conn)?;
             }
             n = queue.recv_many(batch, BATCH), if closed_at.is_none() => {
+                self.now = Instant::now();
                 self.take_queued(n, batch, closed_at);
             }
         }
@@ -422,7 +433,8 @@ impl Publisher {
         self.connected = true;
         self.max_payload = conn.max_payload();
         self.pings = 0;
-        self.pinged_at = Instant::now();
+        self.now = Instant::now();
+        self.pinged_at = self.now;
         self.out.clear();
         let acks = format!("{}.>", self.inbox);
         if let Err(e) = wire::sub(&mut self.out, &acks, ACK_SID) {
@@ -555,6 +567,8 @@ impl Publisher {
                 settle(state);
                 continue;
             }
+            // Read at the publish itself, not at the wake-up: the ack
+            // deadline counts from here.
             let now = Instant::now();
             state.in_flight = Some(attempt);
             state.sent_at = now;
@@ -565,10 +579,7 @@ impl Publisher {
 
     /// An ack (or a failure) from JetStream.
     fn on_ack(&mut self, ack: &Msg<'_>) {
-        let Some((id, attempt)) = std::str::from_utf8(ack.subject)
-            .ok()
-            .and_then(|subject| ack_target(&self.inbox, subject))
-        else {
+        let Some((id, attempt)) = ack_target(&self.inbox, ack.subject) else {
             return;
         };
         let Some(state) = self.subjects.get_mut(id) else {
@@ -582,7 +593,8 @@ impl Publisher {
         let status = ack.status();
         match answer(status, ack.payload) {
             Answer::Stored { seq, duplicate } => {
-                let nanos = u64::try_from(state.sent_at.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                let waited = self.now.saturating_duration_since(state.sent_at);
+                let nanos = u64::try_from(waited.as_nanos()).unwrap_or(u64::MAX);
                 state.counters.acked(nanos);
                 add(
                     if duplicate {
@@ -639,7 +651,7 @@ impl Publisher {
     /// Gives up on acks past their deadline, sends again what is due,
     /// and checks the server still answers.
     fn on_tick(&mut self) -> Result<(), LinkError> {
-        let now = Instant::now();
+        let now = self.now;
         while let Some(&(deadline, id, attempt)) = self.deadlines.front() {
             if deadline > now {
                 break;
@@ -759,11 +771,14 @@ fn new_inbox() -> String {
 
 /// The subject and attempt an ack answers, from its subject
 /// `<inbox>.<subject index>.<attempt>`; `None` for anything else.
-fn ack_target(inbox: &str, subject: &str) -> Option<(SubjectId, u32)> {
-    let mut tail = subject.strip_prefix(inbox)?.strip_prefix('.')?.split('.');
-    let id = tail.next()?.parse().ok()?;
-    let attempt = tail.next()?.parse().ok()?;
-    tail.next().is_none().then_some((id, attempt))
+/// Read as bytes, one per published message: no UTF-8 check, no
+/// string parsing.
+fn ack_target(inbox: &str, subject: &[u8]) -> Option<(SubjectId, u32)> {
+    let tail = subject.strip_prefix(inbox.as_bytes())?.strip_prefix(b".")?;
+    let dot = tail.iter().position(|&b| b == b'.')?;
+    let id = wire::number(&tail[..dot])?;
+    let attempt = wire::number(&tail[dot + 1..])?;
+    Some((id.try_into().ok()?, attempt.try_into().ok()?))
 }
 
 /// What JetStream answered: a status other than 200 in the header block
@@ -794,12 +809,20 @@ fn answer(status: Option<u16>, payload: &[u8]) -> Answer {
 
 /// JetStream's usual ack, `{"stream":"KRAKI","seq":42}`, with
 /// `,"duplicate":true` for a repeat, read without a JSON parser: one per
-/// published message. Anything else (an error, a domain, another order)
+/// published message. Servers differ in the white space they put between
+/// the members (2.9 writes `{"stream":"KRAKI", "seq":42,"duplicate": true}`),
+/// so any is taken. Anything else (an error, a domain, another order)
 /// returns `None`, for `serde_json` to read.
 fn plain_ack(payload: &[u8]) -> Option<(u64, bool)> {
-    let stream = payload.strip_prefix(b"{\"stream\":\"")?;
+    let rest = token(payload, b"{")?;
+    let rest = token(rest, b"\"stream\"")?;
+    let rest = token(rest, b":")?;
+    let stream = token(rest, b"\"")?;
     let end = stream.iter().position(|&b| b == b'"' || b == b'\\')?;
-    let rest = stream[end..].strip_prefix(b"\",\"seq\":")?;
+    let rest = token(&stream[end..], b"\"")?;
+    let rest = token(rest, b",")?;
+    let rest = token(rest, b"\"seq\"")?;
+    let rest = token(rest, b":")?.trim_ascii_start();
     let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
     if digits == 0 || digits > 19 {
         return None;
@@ -807,11 +830,22 @@ fn plain_ack(payload: &[u8]) -> Option<(u64, bool)> {
     let seq = rest[..digits]
         .iter()
         .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
-    match &rest[digits..] {
-        b"}" => Some((seq, false)),
-        b",\"duplicate\":true}" => Some((seq, true)),
-        _ => None,
+    let rest = &rest[digits..];
+    if let Some(rest) = token(rest, b"}") {
+        return rest.trim_ascii().is_empty().then_some((seq, false));
     }
+    let rest = token(rest, b",")?;
+    let rest = token(rest, b"\"duplicate\"")?;
+    let rest = token(rest, b":")?;
+    let rest = token(rest, b"true")?;
+    let rest = token(rest, b"}")?;
+    rest.trim_ascii().is_empty().then_some((seq, true))
+}
+
+/// `text` past any white space and then `expected`; `None` when
+/// something else comes first.
+fn token<'a>(text: &'a [u8], expected: &[u8]) -> Option<&'a [u8]> {
+    text.trim_ascii_start().strip_prefix(expected)
 }
 
 #[cfg(test)]
@@ -875,6 +909,15 @@ mod tests {
             plain_ack(br#"{"stream":"KRAKI","seq":42,"duplicate":true}"#),
             Some((42, true))
         );
+        // As nats-server 2.9 writes them.
+        assert_eq!(
+            plain_ack(br#"{"stream":"KRAKI", "seq":42}"#),
+            Some((42, false))
+        );
+        assert_eq!(
+            plain_ack(br#"{"stream":"KRAKI", "seq":42,"duplicate": true}"#),
+            Some((42, true))
+        );
         for other in [
             &br#"{"stream":"KRAKI","domain":"hub","seq":42}"#[..],
             br#"{"stream":"KRAKI","seq":42,"duplicate":false}"#,
@@ -899,7 +942,7 @@ mod tests {
 
     #[test]
     fn only_an_inbox_subject_with_two_numbers_names_an_attempt() {
-        assert_eq!(ack_target("_INBOX.x", "_INBOX.x.3.7"), Some((3, 7)));
+        assert_eq!(ack_target("_INBOX.x", b"_INBOX.x.3.7"), Some((3, 7)));
         for other in [
             "_INBOX.x",
             "_INBOX.x.3",
@@ -907,11 +950,13 @@ mod tests {
             "_INBOX.x.a.7",
             "_INBOX.x.3.-1",
             "_INBOX.x.3.99999999999",
+            "_INBOX.x.+3.7",
+            "_INBOX.x..7",
             "_INBOX.xy.3.7",
             "_INBOX.y.3.7",
             "",
         ] {
-            assert_eq!(ack_target("_INBOX.x", other), None, "{other}");
+            assert_eq!(ack_target("_INBOX.x", other.as_bytes()), None, "{other}");
         }
     }
 

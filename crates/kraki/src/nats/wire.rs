@@ -180,7 +180,7 @@ fn message<'a>(buf: &'a [u8], body_at: usize, args: &'a [u8], with_headers: bool
 }
 
 /// A decimal number of at most 19 digits (so it fits a u64).
-fn number(digits: &[u8]) -> Option<u64> {
+pub(crate) fn number(digits: &[u8]) -> Option<u64> {
     if digits.is_empty() || digits.len() > 19 {
         return None;
     }
