@@ -73,11 +73,11 @@ const HEADERS_MARGIN: usize = 1024;
 /// The sid of the one subscription: every ack.
 const ACK_SID: u64 = 1;
 
-/// How often the server is asked for a PONG, and how many may go
-/// unanswered before the connection counts as dead (a server gone
-/// without closing the socket).
-const PING_EVERY: Duration = Duration::from_secs(20);
+/// PINGs that may go unanswered before the connection counts as dead (a
+/// server gone without closing the socket); one is sent every
+/// [`RelayConfig::ping_interval`](super::RelayConfig::ping_interval).
 const PINGS_UNANSWERED: u32 = 2;
+const MIN_PING_EVERY: Duration = Duration::from_millis(100);
 
 /// Messages taken from the queue per wake-up at most, so acks are read
 /// between batches.
@@ -186,6 +186,8 @@ pub(crate) struct Publisher {
     /// Whether `out` reaches a server: while away, nothing is sent and
     /// messages wait in their subjects' queues.
     connected: bool,
+    /// How often the server is asked for a PONG.
+    ping_every: Duration,
     /// PINGs sent since the last PONG.
     pings: u32,
     pinged_at: Instant,
@@ -232,6 +234,7 @@ impl Publisher {
         js: async_nats::jetstream::Context,
         relay_counters: RelayCounters,
         specs: Vec<SubjectSpec>,
+        ping_every: Duration,
     ) -> Self {
         let now = Instant::now();
         let subjects = specs
@@ -263,6 +266,9 @@ impl Publisher {
             retrying: Vec::new(),
             out: Vec::with_capacity(256 << 10),
             connected: false,
+            // At every wake-up a shorter one would ask again before the
+            // PONG could come back.
+            ping_every: ping_every.max(MIN_PING_EVERY),
             pings: 0,
             pinged_at: now,
             max_payload: usize::MAX,
@@ -687,9 +693,9 @@ impl Publisher {
         for id in due {
             self.pump(id);
         }
-        if self.connected && now.duration_since(self.pinged_at) >= PING_EVERY {
+        if self.connected && now.duration_since(self.pinged_at) >= self.ping_every {
             if self.pings >= PINGS_UNANSWERED {
-                return Err(LinkError::Timeout(PING_EVERY * PINGS_UNANSWERED));
+                return Err(LinkError::Timeout(self.ping_every * PINGS_UNANSWERED));
             }
             wire::ping(&mut self.out);
             self.pings += 1;

@@ -53,6 +53,11 @@ pub struct RelayConfig {
     /// certificate, an NKEY seed or a `.creds` file), for the publisher
     /// and the management connection alike.
     pub nats_options: NatsOptions,
+    /// How often the publisher asks the server for a `PONG`; when two go
+    /// unanswered, the connection counts as dead (a server or a network
+    /// gone silent without closing it) and is made again. Not less than
+    /// 100 ms is used.
+    pub ping_interval: Duration,
 }
 
 impl std::fmt::Debug for RelayConfig {
@@ -68,6 +73,7 @@ impl std::fmt::Debug for RelayConfig {
             .field("buffer", &self.buffer)
             .field("checkpoint_every", &self.checkpoint_every)
             .field("nats_options", &self.nats_options)
+            .field("ping_interval", &self.ping_interval)
             .finish()
     }
 }
@@ -75,7 +81,8 @@ impl std::fmt::Debug for RelayConfig {
 impl RelayConfig {
     /// Relays `channels` of `symbols` to the NATS server at `nats_url`,
     /// with depth 10, 1-minute candles, a buffer of 10,000 messages per
-    /// channel and pair, and a checkpoint every 5 seconds.
+    /// channel and pair, a checkpoint every 5 seconds, and a `PING` every
+    /// 20 seconds.
     pub fn new(
         nats_url: impl Into<String>,
         channels: impl IntoIterator<Item = impl Into<String>>,
@@ -90,6 +97,7 @@ impl RelayConfig {
             buffer: 10_000,
             checkpoint_every: Duration::from_secs(5),
             nats_options: NatsOptions::new(),
+            ping_interval: Duration::from_secs(20),
         }
     }
 
@@ -225,7 +233,13 @@ impl Relay {
         // The feeders hold the only senders: the publisher ends once they
         // have all gone (the client closed).
         drop(queue);
-        let publisher = Publisher::new(endpoint, js, relay.counters.clone(), specs);
+        let publisher = Publisher::new(
+            endpoint,
+            js,
+            relay.counters.clone(),
+            specs,
+            config.ping_interval,
+        );
         relay.tasks.spawn(async move {
             publisher.run(conn, taken).await;
             Ok(())
