@@ -34,6 +34,7 @@ mod msg_id;
 pub mod names;
 mod nats_book;
 mod nkey;
+mod option_file;
 mod options;
 mod plain_feed;
 mod publisher;

@@ -140,19 +140,7 @@ fn blocks(text: &str) -> Vec<(&str, &str)> {
 
 /// A file's text, bounded, wiped when dropped.
 fn read(path: &Path, what: &str) -> Result<Zeroizing<String>, String> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| format!("{what} {}: {e}", path.display()))?;
-    let mut text = Zeroizing::new(String::new());
-    file.take(MAX_FILE + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| format!("{what} {}: {e}", path.display()))?;
-    if text.len() as u64 > MAX_FILE {
-        return Err(format!(
-            "{what} {}: larger than {MAX_FILE} bytes",
-            path.display()
-        ));
-    }
-    Ok(text)
+    super::option_file::read_text(path, MAX_FILE).map_err(|e| format!("{what} {e}"))
 }
 
 #[cfg(test)]

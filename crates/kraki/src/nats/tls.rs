@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
+use zeroize::Zeroizing;
 
 /// The largest PEM file read: a CA bundle of a few hundred certificates
 /// fits many times over.
@@ -163,21 +164,9 @@ fn why(host: &str, error: &std::io::Error) -> String {
     tls_reason(host, error).unwrap_or_else(|| error.to_string())
 }
 
-/// A PEM file's bytes, bounded.
-fn read_pem(path: &Path) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_PEM + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    if bytes.len() as u64 > MAX_PEM {
-        return Err(format!(
-            "{}: larger than {MAX_PEM} bytes, not a PEM file",
-            path.display()
-        ));
-    }
-    Ok(bytes)
+/// A PEM file's bytes, bounded, wiped when dropped (a key is a secret).
+fn read_pem(path: &Path) -> Result<Zeroizing<Vec<u8>>, String> {
+    super::option_file::read(path, MAX_PEM)
 }
 
 #[cfg(test)]
