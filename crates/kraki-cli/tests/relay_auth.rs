@@ -221,3 +221,38 @@ fn bad_nats_files_are_refused_before_connecting_naming_the_file() {
         assert!(err.contains(says), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn a_password_for_another_host_is_refused_unencrypted_before_connecting() {
+    // Nothing listens on port 1, and `bus.invalid` resolves nowhere: a
+    // refusal about the URL must come first.
+    let url = "nats://desk:hunter2@bus.invalid:4222";
+    let relay = ["relay", "trade", "--symbol", "BTC/USD", "--nats", url];
+    let relay: Vec<&str> = relay
+        .into_iter()
+        .chain(["--url", "ws://127.0.0.1:1"])
+        .collect();
+    let book = vec!["book", "BTC/USD", "--nats", url];
+    for args in [&relay, &book] {
+        let (code, out, err) = run(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(
+            err.contains("refusing to send the URL's password or token unencrypted")
+                && err.contains("tls://")
+                && err.contains("--nats-danger-send-credentials-unencrypted"),
+            "{args:?}: {err}"
+        );
+        assert!(
+            !err.contains("hunter2") && !out.contains("hunter2"),
+            "{err}"
+        );
+    }
+    // Asked for by name, the URL passes; the run then fails where it
+    // connects, still without showing the password.
+    let mut allowed = relay.clone();
+    allowed.push("--nats-danger-send-credentials-unencrypted");
+    let (code, _, err) = run(&allowed);
+    assert_ne!(code, 0);
+    assert!(!err.contains("refusing to send"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+}

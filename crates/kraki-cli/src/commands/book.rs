@@ -44,7 +44,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     // Checked before connecting: a typo is no reason to reach Kraken.
     super::check::symbol(&args.symbol)?;
     super::check::book_depth(args.depth)?;
-    let nats_options = args.nats_args.options()?;
+    let nats_options = args.nats_args.options(args.nats.as_deref())?;
     let runtime = tokio::runtime::Runtime::new()?;
     if let Some(url) = &args.nats {
         return runtime.block_on(async {

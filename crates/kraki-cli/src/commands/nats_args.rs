@@ -32,12 +32,19 @@ pub(crate) struct NatsArgs {
     /// user's public key.
     #[arg(long, value_name = "FILE", requires = "nats")]
     nats_nkey: Option<PathBuf>,
+    /// Send a password or token of the --nats URL to a host that is not
+    /// this machine without TLS (refused otherwise): anyone on the path
+    /// can read it.
+    #[arg(long, requires = "nats")]
+    nats_danger_send_credentials_unencrypted: bool,
 }
 
 impl NatsArgs {
-    /// The options, their files checked: an error names the file and the
-    /// problem (missing, not PEM, no key, a bad seed).
-    pub(crate) fn options(&self) -> anyhow::Result<NatsOptions> {
+    /// The options, their files checked (an error names the file and the
+    /// problem: missing, not PEM, no key, a bad seed), and with them the
+    /// NATS URL when one is given (a password that would travel
+    /// unencrypted is refused).
+    pub(crate) fn options(&self, url: Option<&str>) -> anyhow::Result<NatsOptions> {
         let mut options = NatsOptions::new();
         if let Some(ca) = &self.nats_ca {
             options = options.ca_file(ca);
@@ -51,7 +58,13 @@ impl NatsArgs {
         if let Some(nkey) = &self.nats_nkey {
             options = options.nkey_file(nkey);
         }
-        options.check()?;
+        if self.nats_danger_send_credentials_unencrypted {
+            options = options.danger_send_credentials_unencrypted();
+        }
+        match url {
+            Some(url) => options.check_with_url(url)?,
+            None => options.check()?,
+        }
         Ok(options)
     }
 }

@@ -90,7 +90,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     super::check::book_depth(args.depth)?;
     super::check::ohlc_interval(args.interval)?;
-    let nats_options = args.nats_args.options()?;
+    let nats_options = args.nats_args.options(Some(&args.nats))?;
     for channel in &args.channels {
         if !matches!(
             channel.as_str(),

@@ -96,6 +96,21 @@ impl Endpoint {
         if endpoint.servers.is_empty() {
             return Err(refuse("no server given"));
         }
+        let credentials =
+            endpoint.user.is_some() || endpoint.pass.is_some() || endpoint.token.is_some();
+        let encrypted = endpoint.tls || endpoint.secured.tls.required();
+        let local = endpoint
+            .servers
+            .iter()
+            .all(|(host, _)| crate::loopback::is_loopback(host));
+        if credentials && !encrypted && !local && !endpoint.secured.cleartext_credentials {
+            return Err(refuse(
+                "refusing to send the URL's password or token unencrypted to a host that is not \
+                 this machine: anyone on the path could read it; use tls:// (or, knowing that, \
+                 NatsOptions::danger_send_credentials_unencrypted, \
+                 --nats-danger-send-credentials-unencrypted)",
+            ));
+        }
         Ok(endpoint)
     }
 }
@@ -460,6 +475,14 @@ mod tests {
         NatsOptions::new().load().unwrap()
     }
 
+    /// [`plain`], letting credentials travel without TLS.
+    fn cleartext_allowed() -> Secured {
+        NatsOptions::new()
+            .danger_send_credentials_unencrypted()
+            .load()
+            .unwrap()
+    }
+
     /// A one-connection fake server: sends `greeting`, reads what the
     /// client sends until `until` appears (or the client goes), then sends
     /// `answer`; returns what the client sent.
@@ -734,7 +757,7 @@ mod tests {
 
     #[test]
     fn urls_give_servers_and_credentials_never_shown() {
-        let e = Endpoint::parse("nats://desk:hunter%32@bus:4333", plain()).unwrap();
+        let e = Endpoint::parse("nats://desk:hunter%32@bus:4333", cleartext_allowed()).unwrap();
         assert_eq!(e.servers, [("bus".to_owned(), 4333)]);
         assert_eq!(
             (e.user.as_deref(), e.pass.as_deref()),
@@ -745,7 +768,11 @@ mod tests {
             !shown.contains("hunter") && !shown.contains("desk"),
             "{shown}"
         );
-        let e = Endpoint::parse("nats://s3cret@[::1],localhost:5,nats://a", plain()).unwrap();
+        let e = Endpoint::parse(
+            "nats://s3cret@[::1],localhost:5,nats://a",
+            cleartext_allowed(),
+        )
+        .unwrap();
         assert_eq!(
             e.servers,
             [
@@ -779,5 +806,37 @@ mod tests {
             refused.contains("tls://") && !refused.contains("hunter2"),
             "{refused}"
         );
+    }
+
+    #[test]
+    fn credentials_travel_unencrypted_only_to_this_machine_or_when_asked() {
+        // Refused before anything connects, naming the way out, never
+        // the password.
+        for url in [
+            "nats://desk:hunter2@bus:4222",
+            "nats://hunter2@bus",
+            "nats://u:hunter2@127.0.0.1,nats://bus",
+        ] {
+            let refused = Endpoint::parse(url, plain()).unwrap_err().to_string();
+            assert!(
+                refused.contains("refusing to send the URL's password or token unencrypted")
+                    && refused.contains("tls://")
+                    && refused.contains("danger_send_credentials_unencrypted")
+                    && !refused.contains("hunter2"),
+                "{refused}"
+            );
+            Endpoint::parse(url, cleartext_allowed()).unwrap();
+        }
+        // TLS asked for by the URL, or this machine only, or no
+        // credentials: nothing to refuse.
+        for url in [
+            "tls://desk:hunter2@bus:4222",
+            "nats://a,tls://u:hunter2@b:4443",
+            "nats://desk:hunter2@127.0.0.1:4222",
+            "nats://hunter2@localhost,nats://[::1]:5",
+            "nats://bus:4222",
+        ] {
+            Endpoint::parse(url, plain()).unwrap();
+        }
     }
 }

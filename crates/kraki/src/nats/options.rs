@@ -16,6 +16,10 @@ use std::sync::Arc;
 /// consumer starts, before anything connects, and their contents are
 /// never shown (`Debug` shows the paths).
 ///
+/// A password or token in a `nats://` URL travels unencrypted only to
+/// this machine; for any other host the URL is refused before anything
+/// connects, unless [`NatsOptions::danger_send_credentials_unencrypted`].
+///
 /// A CA file or a client certificate means TLS with every server,
 /// whatever its URL says: a server that does not offer TLS is refused,
 /// never sent anything in cleartext. Without a CA file the server's
@@ -54,6 +58,10 @@ pub struct NatsOptions {
     /// A file holding a user's NKEY seed (`SU…`), for servers that list
     /// the user's public key.
     pub nkey_file: Option<PathBuf>,
+    /// Sends a password or token of the URL to a host that is not this
+    /// machine without TLS. Off: such a URL is refused before anything
+    /// connects, since anyone on the path could read the password.
+    pub danger_send_credentials_unencrypted: bool,
 }
 
 impl NatsOptions {
@@ -106,6 +114,26 @@ impl NatsOptions {
         self.load().map(drop)
     }
 
+    /// [`Self::check`], and the NATS URL with these options: its form,
+    /// and a password or token that would travel unencrypted (see
+    /// [`Self::danger_send_credentials_unencrypted`]).
+    ///
+    /// # Errors
+    /// [`NatsError::Options`], or [`NatsError::Connect`] for the URL
+    /// (shown without its user info).
+    pub fn check_with_url(&self, url: &str) -> Result<(), NatsError> {
+        super::connection::Endpoint::parse(url, self.load()?).map(drop)
+    }
+
+    /// Lets a password or token of the URL travel without TLS to a host
+    /// that is not this machine (a trusted network, a tunnel): anyone on
+    /// the path can read it.
+    #[must_use]
+    pub fn danger_send_credentials_unencrypted(mut self) -> Self {
+        self.danger_send_credentials_unencrypted = true;
+        self
+    }
+
     /// The files read: the TLS setup and the signer. Errors name the file
     /// and the problem, never what the file holds.
     pub(crate) fn load(&self) -> Result<Secured, NatsError> {
@@ -124,6 +152,7 @@ impl NatsOptions {
         Ok(Secured {
             tls: Arc::new(tls),
             signer: signer.map(Arc::new),
+            cleartext_credentials: self.danger_send_credentials_unencrypted,
         })
     }
 }
@@ -134,6 +163,8 @@ impl NatsOptions {
 pub(crate) struct Secured {
     pub(crate) tls: Arc<Tls>,
     pub(crate) signer: Option<Arc<Signer>>,
+    /// [`NatsOptions::danger_send_credentials_unencrypted`].
+    pub(crate) cleartext_credentials: bool,
 }
 
 impl Secured {

@@ -20,6 +20,9 @@ pub(crate) const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
 /// and the consumers. `secured` gives it the publisher's TLS setup and
 /// credentials.
 pub(crate) async fn connect(url: &str, secured: &Secured) -> Result<jetstream::Context, NatsError> {
+    // The publisher's rules for the URL, a password sent without TLS
+    // among them, before async-nats connects.
+    super::connection::Endpoint::parse(url, secured.clone())?;
     let shown = crate::shown_url::shown(url).into_owned();
     let shown_host = shown.clone();
     // The first `Connected` is the connection itself, not a return.
