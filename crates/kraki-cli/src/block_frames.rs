@@ -105,22 +105,95 @@ impl BlockFrames {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn frame_summary(frame: FastFrame<'_>) -> String {
+        match frame {
+            FastFrame::Book(f) => {
+                let u: Vec<_> = f.updates().map(|u| (u.symbol, u.checksum)).collect();
+                format!("book {:?} {u:?}", f.kind())
+            }
+            FastFrame::Level3(f) => {
+                let u: Vec<_> = f.updates().map(|u| (u.symbol, u.checksum)).collect();
+                format!("level3 {:?} {u:?}", f.kind())
+            }
+        }
+    }
 
     fn summary(block: &BlockFrames, text: &str) -> Vec<String> {
         block
             .lines(text)
             .map(|line| match line {
-                BlockLine::Frame(FastFrame::Book(f)) => {
-                    let u: Vec<_> = f.updates().map(|u| (u.symbol, u.checksum)).collect();
-                    format!("book {:?} {u:?}", f.kind())
-                }
-                BlockLine::Frame(FastFrame::Level3(f)) => {
-                    let u: Vec<_> = f.updates().map(|u| (u.symbol, u.checksum)).collect();
-                    format!("level3 {:?} {u:?}", f.kind())
-                }
+                BlockLine::Frame(frame) => frame_summary(frame),
                 BlockLine::Other(line) => format!("other {line:?}"),
             })
             .collect()
+    }
+
+    /// What one line (its line break included) should give, judged line
+    /// by line with the parser alone: a frame when a bare or recorded
+    /// frame fills it, else the line for the general path.
+    fn expected(raw: &str) -> String {
+        let ends_line = |tail: &str| matches!(tail, "" | "\n" | "\r\n");
+        let mut parser = FrameParser::new();
+        if let Some((recv, start)) = frame_start(raw) {
+            if TimeReader::new().read(recv).is_some() {
+                if let Some((frame, used)) = parser.parse_prefix(&raw[start..]) {
+                    if let Some(tail) = raw[start + used..].strip_prefix('}') {
+                        if ends_line(tail) {
+                            return frame_summary(frame);
+                        }
+                    }
+                }
+            }
+        } else if let Some((frame, used)) = parser.parse_prefix(raw) {
+            if ends_line(&raw[used..]) {
+                return frame_summary(frame);
+            }
+        }
+        format!("other {:?}", raw.strip_suffix('\n').unwrap_or(raw))
+    }
+
+    /// Lines of every kind a recording (or a file that is not one) holds.
+    fn line() -> impl Strategy<Value = String> {
+        let book = r#"{"channel":"book","type":"update","data":[{"symbol":"BTC/USD","bids":[{"price":1.5,"qty":2}],"asks":[],"checksum":7}]}"#;
+        let level3 = r#"{"channel":"level3","type":"snapshot","data":[{"symbol":"ETH/USD","bids":[],"asks":[],"checksum":9}]}"#;
+        let known = prop::sample::select(vec![
+            book.to_owned(),
+            level3.to_owned(),
+            format!(r#"{{"recv":"2024-05-19T16:45:24.204654000Z","frame":{book}}}"#),
+            format!(r#"{{"recv":"2024-13-99T16:45:24Z","frame":{book}}}"#),
+            format!(r#"{{"recv":"2024-05-19T16:45:24Z","frame":{level3}}} "#),
+            format!("{book} "),
+            book[..book.len() / 2].to_owned(),
+            r#"{"channel":"heartbeat"}"#.to_owned(),
+            String::new(),
+        ]);
+        prop_oneof![
+            3 => known,
+            1 => "[{}\\[\\]\",:a-z0-9 \r\té]{0,40}",
+        ]
+    }
+
+    proptest! {
+        /// Whatever the lines, every one comes out once, in order, as a
+        /// frame exactly when the parser alone takes the whole line, else
+        /// as its text; nothing panics.
+        #[test]
+        fn every_line_once_in_order_as_the_parser_alone_judges_it(
+            lines in prop::collection::vec(line(), 0..12),
+            crlf in any::<bool>(),
+            last_break in any::<bool>(),
+        ) {
+            let mut text = lines.join(if crlf { "\r\n" } else { "\n" });
+            if last_break && !text.is_empty() {
+                text.push('\n');
+            }
+            let mut block = BlockFrames::default();
+            block.parse(&text);
+            let want: Vec<String> = text.split_inclusive('\n').map(expected).collect();
+            prop_assert_eq!(summary(&block, &text), want, "{:?}", text);
+        }
     }
 
     #[test]
