@@ -1,6 +1,7 @@
 //! The `kraki` command.
 
 mod block_frames;
+mod coalescing;
 mod commands;
 mod line_blocks;
 mod lines;

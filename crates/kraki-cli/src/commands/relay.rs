@@ -65,10 +65,13 @@ pub(crate) struct Args {
     /// Serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9464.
     #[arg(long, value_name = "ADDR")]
     metrics: Option<String>,
-    /// Microseconds the relay lets Kraken's frames and NATS's acks gather
-    /// before it reads, verifies and publishes them all in one pass
-    /// (0: each as it arrives). Fewer wake-ups and system calls per
-    /// message, at the price of up to this much added latency.
+    /// Microseconds the relay sleeps whenever it has nothing left to do,
+    /// letting Kraken's frames and NATS's acks gather so that it reads,
+    /// verifies and publishes them all in one pass (0: each as it
+    /// arrives). Fewer wake-ups and system calls per message, at the
+    /// price of up to this much added latency; a subject's next message
+    /// waits for its previous one's ack, so one subject publishes at most
+    /// one message per pass.
     #[arg(long, value_name = "MICROS", default_value_t = 0)]
     coalesce: u64,
 }
@@ -108,9 +111,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     // events/s with the relay's earlier shape: a third of its CPU in the
     // kernel with two workers, a fifth with one, and 30% less CPU per
     // published update).
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let runtime = crate::coalescing::runtime(Duration::from_micros(args.coalesce))?;
     runtime.block_on(async {
         let first = crate::connect(&args.url).await?;
         let symbols = if all {
@@ -183,7 +184,6 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let result = tokio::select! {
             r = running => r.map(|_| ()).map_err(anyhow::Error::from),
             () = reporting => Ok(()),
-            () = pace(Duration::from_micros(args.coalesce)) => Ok(()),
             _ = tokio::signal::ctrl_c() => Ok(()),
         };
         eprintln!("kraki relay: {}", line(&counters.snapshot()));
@@ -192,22 +192,6 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
         result.map(|()| ExitCode::SUCCESS)
     })
-}
-
-/// With a period, holds the runtime's one thread asleep for it between
-/// passes: what arrives meanwhile waits in the sockets' buffers, and each
-/// pass reads every socket once, so a wake-up and its system calls are
-/// shared by many messages instead of a few. Never returns.
-async fn pace(period: Duration) {
-    if period.is_zero() {
-        return std::future::pending().await;
-    }
-    loop {
-        std::thread::sleep(period);
-        // Runs again only after the runtime has polled its sockets and
-        // run every task they woke.
-        tokio::task::yield_now().await;
-    }
 }
 
 /// A client of the level3 endpoint, with the credentials from the
