@@ -75,6 +75,10 @@ fn every_command_checks_its_arguments_before_connecting() {
     let private = format!("ws://127.0.0.1:{port}/auth/v2");
     let rest = format!("http://127.0.0.1:{port}");
     let auth = ["--url", private.as_str(), "--rest-url", rest.as_str()];
+    let nats = format!("nats://127.0.0.1:{port}");
+    let relay = [
+        "relay", "book", "--symbol", "BTC/USD", "--nats", &nats, "--url", &public,
+    ];
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
             vec!["stream", "ticker", "--symbol", "BTCUSD", "--url", &public],
@@ -156,6 +160,14 @@ fn every_command_checks_its_arguments_before_connecting() {
         (
             [&["order", "batch-cancel", "--order-id", "O1"][..], &auth].concat(),
             "kraki: batch-cancel takes 2 to 50 --order-id and --cl-ord-id together, not 1",
+        ),
+        (
+            [&relay[..], &["--nats-ping-interval", "0.05"]].concat(),
+            "kraki: invalid --nats-ping-interval 0.05: expected 0.1 to 86400 seconds",
+        ),
+        (
+            [&relay[..], &["--nats-ping-interval", "-1"]].concat(),
+            "kraki: invalid --nats-ping-interval -1: expected 0.1 to 86400 seconds",
         ),
     ];
     for (args, expected) in cases {

@@ -1,12 +1,14 @@
 //! `kraki relay` and `kraki book --nats` against a NATS server that wants
-//! an NKEY user, and the `--nats-…` flags' bad files refused before
-//! anything connects, naming the file and never what it holds.
+//! an NKEY user or TLS with a CA of the test's own, and the `--nats-…`
+//! flags' bad files refused before anything connects, naming the file and
+//! never what it holds.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
 use common::nats::{Nats, Relay};
+use common::pki::Pki;
 use common::{KRAKI, Sim, run};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -67,6 +69,22 @@ fn run_within(args: &[&str], within: Duration) -> (Option<i32>, String, String) 
     }
 }
 
+/// `kraki book BTC/USD --json --count N` with `nats` (`--nats …` and its
+/// options) until the relay has made its stream, or 30 s.
+fn book_lines_once_relayed(nats: &[&str], n: usize) -> (Option<i32>, String, String) {
+    let count = n.to_string();
+    let mut book = vec!["book", "BTC/USD", "--json", "--count", &count];
+    book.extend_from_slice(nats);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (code, out, err) = run_within(&book, Duration::from_secs(30));
+        if !err.contains("stream not found") || std::time::Instant::now() > deadline {
+            return (code, out, err);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 #[test]
 fn the_relay_and_a_book_reader_log_in_with_an_nkey() {
     let dir = TempDir::new("nkey");
@@ -88,26 +106,7 @@ fn the_relay_and_a_book_reader_log_in_with_an_nkey() {
         &["--nats-nkey", &seed_file],
     );
     let url = nats.url();
-    let book = [
-        "book",
-        "BTC/USD",
-        "--nats",
-        &url,
-        "--nats-nkey",
-        &seed_file,
-        "--json",
-        "--count",
-        "3",
-    ];
-    // Until the relay has made its stream.
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    let (code, out, err) = loop {
-        let (code, out, err) = run_within(&book, Duration::from_secs(30));
-        if !err.contains("stream not found") || std::time::Instant::now() > deadline {
-            break (code, out, err);
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let (code, out, err) = book_lines_once_relayed(&["--nats", &url, "--nats-nkey", &seed_file], 3);
     assert_eq!(code, Some(0), "{err}");
     let lines: Vec<serde_json::Value> = out
         .lines()
@@ -127,6 +126,72 @@ fn the_relay_and_a_book_reader_log_in_with_an_nkey() {
     let logged = relay.interrupt();
     assert!(logged.contains("published"), "{logged}");
     assert!(!logged.contains(&seed[2..]), "{logged}");
+}
+
+#[test]
+fn over_tls_with_the_tests_ca_the_relay_publishes_and_a_book_reader_reads() {
+    let dir = TempDir::new("tls");
+    let pki = Pki::generate(&dir.0);
+    let config = format!(
+        "tls {{ cert_file: {:?}, key_file: {:?}, timeout: 5 }}",
+        pki.server_cert, pki.server_key
+    );
+    let Some(nats) = Nats::start_configured(&config) else {
+        return;
+    };
+    let url = format!("tls://127.0.0.1:{}", nats.port);
+    let ca = pki.ca.to_str().unwrap();
+    let sim = Sim::start();
+
+    // Without the CA the server's certificate is checked against the
+    // public web CAs: the relay stops at once, saying why.
+    let (code, _, err) = run_within(
+        &[
+            "relay",
+            "book",
+            "--symbol",
+            "BTC/USD",
+            "--nats",
+            &url,
+            "--url",
+            sim.public_url(),
+        ],
+        Duration::from_secs(30),
+    );
+    assert!(matches!(code, Some(c) if c != 0), "{code:?}: {err}");
+    assert!(
+        err.contains("certificate is not signed by a trusted CA"),
+        "{err}"
+    );
+    // And so does the book reader.
+    let (code, _, err) = run_within(
+        &["book", "BTC/USD", "--nats", &url, "--count", "1"],
+        Duration::from_secs(30),
+    );
+    assert!(matches!(code, Some(c) if c != 0), "{code:?}: {err}");
+    assert!(
+        err.contains("certificate is not signed by a trusted CA"),
+        "{err}"
+    );
+
+    let mut relay = Relay::spawn(&["book"], &url, sim.public_url(), &["--nats-ca", ca]);
+    let (code, out, err) = book_lines_once_relayed(&["--nats", &url, "--nats-ca", ca], 5);
+    assert_eq!(code, Some(0), "{err}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5, "{out}");
+    for line in &lines {
+        assert_eq!(line["symbol"], "BTC/USD", "{out}");
+        assert_eq!(line["ok"], true, "{out}");
+        assert_eq!(line["checksum"], line["computed"], "{out}");
+    }
+    assert_eq!(lines[0]["type"], "snapshot", "{out}");
+    assert!(!lines[0]["best_bid"]["price"].is_null(), "{out}");
+
+    let logged = relay.interrupt();
+    assert!(logged.contains("published"), "{logged}");
 }
 
 #[test]

@@ -2,7 +2,8 @@
 //! through a loopback proxy that reads every frame both ways and can
 //! hold back JetStream's answers: an ack that never comes, or comes
 //! too late, is answered by the same message sent again with the same
-//! `Nats-Msg-Id`, which JetStream stores once.
+//! `Nats-Msg-Id`, which JetStream stores once; and the publisher's
+//! `PING`s come as often as `--nats-ping-interval` says.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
@@ -96,6 +97,8 @@ struct Seen {
     acks: Vec<Frame>,
     /// The ack held back, and the time it was.
     held: Option<(Frame, Instant)>,
+    /// When the publisher sent each `PING`.
+    pings: Vec<Instant>,
 }
 
 /// What to do with the `nth` ack on the publisher's connection.
@@ -163,10 +166,12 @@ fn upstream(
             {
                 publisher.store(true, std::sync::atomic::Ordering::SeqCst);
             }
-            if publisher.load(std::sync::atomic::Ordering::SeqCst)
-                && frame.line.starts_with("HPUB ")
-            {
-                seen.lock().unwrap().published.push(frame);
+            if publisher.load(std::sync::atomic::Ordering::SeqCst) {
+                if frame.line.starts_with("HPUB ") {
+                    seen.lock().unwrap().published.push(frame);
+                } else if frame.line == "PING" {
+                    seen.lock().unwrap().pings.push(Instant::now());
+                }
             }
             if to.write_all(&raw).is_err() {
                 return;
@@ -365,4 +370,40 @@ fn a_coalescing_relay_publishes_the_same_valid_feed() {
     let counters = last_counters(&stderr);
     assert!(counters["published"] >= 40, "{stderr}");
     assert_eq!(counters["publish-errors"], 0, "{stderr}");
+}
+
+/// `--nats-ping-interval 0.2`: the publisher's `PING`s, which find out a
+/// server gone silent, come every 0.2 s instead of every 20 s.
+#[test]
+fn the_publisher_pings_every_nats_ping_interval() {
+    let Some(nats) = Nats::start() else { return };
+    let sim = Sim::start();
+    let proxy = AckProxy::start(nats.port, usize::MAX, Hold::Drop);
+    let mut relay = Relay::start(
+        &proxy.url(),
+        sim.public_url(),
+        &["--nats-ping-interval", "0.2"],
+    );
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let pings = loop {
+        std::thread::sleep(Duration::from_millis(200));
+        let pings = proxy.seen.lock().unwrap().pings.clone();
+        // The handshake's PING, then ten of the interval's.
+        if pings.len() > 10 {
+            break pings;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} PINGs within 40 s",
+            pings.len()
+        );
+    };
+    relay.interrupt();
+    let mut gaps: Vec<Duration> = pings[1..].windows(2).map(|w| w[1] - w[0]).collect();
+    gaps.sort();
+    let median = gaps[gaps.len() / 2];
+    assert!(
+        median >= Duration::from_millis(150) && median <= Duration::from_millis(500),
+        "{gaps:?}"
+    );
 }

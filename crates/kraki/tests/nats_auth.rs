@@ -178,24 +178,33 @@ async fn an_nkey_user_publishes_and_reads_and_others_are_refused() {
     let options = NatsOptions::new().nkey_file(dir.file("user.nk", &format!("{seed}\n")));
 
     let _relay = relay(&client, &url, &options).await.unwrap();
+    // The consumers' connection is async-nats's, signing the nonce with
+    // kraki's signer (it is never given the seed).
     one_trade_read(&url, &options).await;
 
-    // No key, or another user's: refused by the server, and the seed is
-    // nowhere in what the error or the options show.
+    // No key, or another user's: refused by the server, the relay and a
+    // consumer alike, and the seed is nowhere in what the error or the
+    // options show.
     let stranger = nkeys::KeyPair::new_user().seed().unwrap();
     let other = NatsOptions::new().nkey_file(dir.file("other.nk", &stranger));
     for options in [NatsOptions::new(), other] {
         let refused = relay(&client, &url, &options).await.unwrap_err();
-        assert!(matches!(refused, NatsError::Connect { .. }), "{refused}");
-        assert!(
-            refused.to_string().to_lowercase().contains("authoriz"),
-            "{refused}"
-        );
-        let shown = format!("{refused} {refused:?} {options:?}");
-        assert!(
-            !shown.contains(&seed[2..]) && !shown.contains(&stranger[2..]),
-            "{shown}"
-        );
+        let consumer = subscribe_with(&url, &options, Trades::new(["BTC/USD"]), Start::New)
+            .await
+            .err()
+            .unwrap();
+        for refused in [refused, consumer] {
+            assert!(matches!(refused, NatsError::Connect { .. }), "{refused}");
+            assert!(
+                refused.to_string().to_lowercase().contains("authoriz"),
+                "{refused}"
+            );
+            let shown = format!("{refused} {refused:?} {options:?}");
+            assert!(
+                !shown.contains(&seed[2..]) && !shown.contains(&stranger[2..]),
+                "{shown}"
+            );
+        }
     }
 }
 

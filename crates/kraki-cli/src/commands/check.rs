@@ -6,6 +6,7 @@
 const BOOK_DEPTHS: [u32; 5] = [10, 25, 100, 500, 1000];
 
 use kraki::rest::OHLC_INTERVALS;
+use std::time::Duration;
 
 /// A pair as Kraken's WebSocket API v2 spells it: `BASE/QUOTE`, each side
 /// letters, digits or dots (`BTC/USD`, `1INCH/EUR`, `ETH2.S/ETH`, `AAPLx/USD`).
@@ -44,6 +45,18 @@ pub(crate) fn ohlc_interval(minutes: u32) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The relay's `--nats-ping-interval`, in seconds: not under the
+/// publisher's floor of 100 ms (which it would raise silently), nor over
+/// a day, beyond which a PING finds nothing out in any useful time (and
+/// the timeout, twice the interval, must stay a `Duration`).
+pub(crate) fn ping_interval(seconds: f64) -> anyhow::Result<Duration> {
+    const SECONDS: std::ops::RangeInclusive<f64> = 0.1..=86_400.0;
+    if !SECONDS.contains(&seconds) {
+        anyhow::bail!("invalid --nats-ping-interval {seconds}: expected 0.1 to 86400 seconds");
+    }
+    Ok(Duration::from_secs_f64(seconds))
 }
 
 #[cfg(test)]
@@ -98,5 +111,19 @@ mod tests {
                 .to_string()
                 .contains("--interval 2")
         );
+    }
+
+    #[test]
+    fn ping_intervals_from_a_tenth_of_a_second_to_a_day() {
+        assert_eq!(ping_interval(0.1).unwrap(), Duration::from_millis(100));
+        assert_eq!(ping_interval(20.0).unwrap(), Duration::from_secs(20));
+        assert_eq!(
+            ping_interval(86_400.0).unwrap(),
+            Duration::from_secs(86_400)
+        );
+        for seconds in [0.099, 0.0, -1.0, 86_400.5, f64::NAN, f64::INFINITY] {
+            let err = ping_interval(seconds).unwrap_err().to_string();
+            assert!(err.contains("--nats-ping-interval"), "{err}");
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! `kraki relay CHANNEL… --symbol S… --nats URL [--nats-ca FILE]
 //! [--nats-cert FILE --nats-key FILE] [--nats-creds FILE | --nats-nkey
-//! FILE] [--url URL] [--depth D]`:
+//! FILE] [--nats-ping-interval SECONDS] [--url URL] [--depth D]`:
 //! Kraken's channels, verified, into the NATS JetStream stream `KRAKI`
 //! (see `kraki::nats`). Runs until Ctrl-C or until Kraken's side ends;
 //! prints what it did on stderr every `--report` seconds and at the end,
@@ -65,6 +65,16 @@ pub(crate) struct Args {
     /// Serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9464.
     #[arg(long, value_name = "ADDR")]
     metrics: Option<String>,
+    /// Seconds between the PINGs that find out a NATS server gone silent
+    /// without closing the connection (two unanswered: it is made again);
+    /// 0.1 to 86400.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 20.0,
+        allow_negative_numbers = true
+    )]
+    nats_ping_interval: f64,
     /// Microseconds the relay sleeps whenever it has nothing left to do,
     /// letting Kraken's frames and NATS's acks gather so that it reads,
     /// verifies and publishes them all in one pass (0: each as it
@@ -93,6 +103,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     super::check::book_depth(args.depth)?;
     super::check::ohlc_interval(args.interval)?;
+    let ping_interval = super::check::ping_interval(args.nats_ping_interval)?;
     let nats_options = args.nats_args.options(Some(&args.nats))?;
     for channel in &args.channels {
         if !matches!(
@@ -141,6 +152,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 config.interval = args.interval;
                 config.buffer = args.buffer;
                 config.checkpoint_every = Duration::from_secs(args.checkpoint.max(1));
+                config.ping_interval = ping_interval;
                 config
             };
             // One connection per chunk of pairs; the first is already open.

@@ -10,6 +10,7 @@
 )]
 
 pub mod nats;
+pub mod pki;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -77,14 +77,6 @@ impl Signer {
         self.key.public_key()
     }
 
-    /// The encoded seed, for async-nats, which takes it as a string.
-    pub(crate) fn seed(&self) -> Result<Zeroizing<String>, String> {
-        self.key
-            .seed()
-            .map(Zeroizing::new)
-            .map_err(|_| "the NKEY has no seed".to_owned())
-    }
-
     /// The raw Ed25519 signature of `nonce`.
     pub(crate) fn sign_raw(&self, nonce: &[u8]) -> Result<Vec<u8>, String> {
         self.key

@@ -168,34 +168,140 @@ pub(crate) struct Secured {
 }
 
 impl Secured {
-    /// The same TLS setup and credentials for an async-nats connection,
-    /// so the management and reading connections trust the servers the
-    /// publisher trusts and log in as the same user.
-    pub(crate) fn apply(&self, options: async_nats::ConnectOptions) -> async_nats::ConnectOptions {
-        let mut options = options
-            .tls_client_config(self.tls.client_config())
-            .require_tls(self.tls.required());
-        if let Some(signer) = &self.signer {
-            match signer.jwt() {
-                // The signer signs, so the seed is not copied into
-                // async-nats.
+    /// async-nats's options with the same TLS setup and credentials, so
+    /// the management and reading connections trust the servers the
+    /// publisher trusts and log in as the same user. kraki's signer signs
+    /// the server's nonce: async-nats is handed the public key (or JWT)
+    /// and the signature, never the seed, since a copy inside async-nats
+    /// would be a plain `String` that is never wiped.
+    pub(crate) fn connect_options(&self) -> async_nats::ConnectOptions {
+        let options = match &self.signer {
+            None => async_nats::ConnectOptions::new(),
+            Some(signer) => match signer.jwt() {
                 Some(jwt) => {
                     let signer = signer.clone();
-                    options = options.jwt(jwt.to_owned(), move |nonce| {
+                    async_nats::ConnectOptions::new().jwt(jwt.to_owned(), move |nonce| {
                         let signed = signer.sign_raw(&nonce);
                         async move { signed.map_err(async_nats::AuthError::new) }
-                    });
+                    })
                 }
-                // async-nats signs with an NKEY alone only from the seed
-                // itself; its copy (a plain String inside async-nats,
-                // not wiped) lives as long as the connection.
+                // async-nats signs for an NKEY alone only from the seed;
+                // its auth callback instead sends what it returns: the
+                // public key, and the raw signature, which async-nats
+                // encodes for `sig` itself. The callback replaces every
+                // other credential, but async-nats is given none here.
+                // Like the publisher, nothing is sent when the server
+                // sent no nonce (it asks for no NKEY).
                 None => {
-                    if let Ok(seed) = signer.seed() {
-                        options = options.nkey(seed.as_str().to_owned());
-                    }
+                    let signer = signer.clone();
+                    async_nats::ConnectOptions::with_auth_callback(move |nonce| {
+                        let mut auth = async_nats::Auth::new();
+                        let signed = if nonce.is_empty() {
+                            Ok(auth)
+                        } else {
+                            signer.sign_raw(&nonce).map(|signature| {
+                                auth.nkey = Some(signer.public_key());
+                                auth.signature = Some(signature);
+                                auth
+                            })
+                        };
+                        async move { signed.map_err(async_nats::AuthError::new) }
+                    })
+                }
+            },
+        };
+        options
+            .tls_client_config(self.tls.client_config())
+            .require_tls(self.tls.required())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use base64::Engine;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// What async-nats sends, with `secured`'s options, to a fake server
+    /// that greets it with `info`: its `CONNECT` line as JSON, and the
+    /// whole text.
+    async fn connect_sent(secured: &Secured, info: &'static str) -> (serde_json::Value, String) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let served = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            socket.write_all(info.as_bytes()).await.unwrap();
+            let mut got = Vec::new();
+            let mut chunk = [0u8; 4096];
+            while !got.ends_with(b"PING\r\n") {
+                match socket.read(&mut chunk).await.unwrap() {
+                    0 => break,
+                    n => got.extend_from_slice(&chunk[..n]),
                 }
             }
-        }
-        options
+            socket.write_all(b"PONG\r\n").await.unwrap();
+            String::from_utf8(got).unwrap()
+        });
+        let client = secured
+            .connect_options()
+            .connect(format!("nats://127.0.0.1:{port}"))
+            .await
+            .unwrap();
+        let sent = served.await.unwrap();
+        drop(client);
+        let line = sent.lines().next().unwrap();
+        let json = serde_json::from_str(line.strip_prefix("CONNECT ").unwrap()).unwrap();
+        (json, sent)
+    }
+
+    #[tokio::test]
+    async fn async_nats_sends_kraki_signers_signature_and_never_the_seed() {
+        let user = nkeys::KeyPair::new_user();
+        let seed = user.seed().unwrap();
+        let dir = std::env::temp_dir().join(format!("kraki-options-nkey-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let seed_file = dir.join("user.nk");
+        std::fs::write(&seed_file, format!("{seed}\n")).unwrap();
+        let creds_file = dir.join("user.creds");
+        std::fs::write(
+            &creds_file,
+            format!(
+                "-----BEGIN NATS USER JWT-----\neyJ0eXAi.the-user-jwt.c2ln\n------END NATS USER JWT------\n\n\
+                 -----BEGIN USER NKEY SEED-----\n{seed}\n------END USER NKEY SEED------\n"
+            ),
+        )
+        .unwrap();
+        let nkey = NatsOptions::new().nkey_file(&seed_file).load().unwrap();
+        let creds = NatsOptions::new().creds_file(&creds_file).load().unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let info = "INFO {\"server_id\":\"x\",\"nonce\":\"n0nce-xyz\",\"auth_required\":true}\r\n";
+
+        // NKEY alone: the public key, and the nonce's signature in
+        // base64url without padding, as the server checks it.
+        let (json, sent) = connect_sent(&nkey, info).await;
+        assert!(!sent.contains(&seed[2..]), "{sent}");
+        assert_eq!(json["nkey"], user.public_key().as_str());
+        assert!(json["jwt"].is_null(), "{sent}");
+        let sig = json["sig"].as_str().unwrap();
+        assert!(!sig.contains(['=', '+', '/']), "{sig}");
+        let sig = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(sig)
+            .unwrap();
+        user.verify(b"n0nce-xyz", &sig).unwrap();
+
+        // A .creds file: the JWT instead of the public key.
+        let (json, sent) = connect_sent(&creds, info).await;
+        assert!(!sent.contains(&seed[2..]), "{sent}");
+        assert_eq!(json["jwt"], "eyJ0eXAi.the-user-jwt.c2ln");
+        assert!(json["nkey"].is_null(), "{sent}");
+        let sig = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(json["sig"].as_str().unwrap())
+            .unwrap();
+        user.verify(b"n0nce-xyz", &sig).unwrap();
+
+        // No nonce, no NKEY asked for: nothing signed, nothing sent.
+        let (json, sent) = connect_sent(&nkey, "INFO {\"server_id\":\"x\"}\r\n").await;
+        assert!(json["nkey"].is_null() && json["sig"].is_null(), "{sent}");
     }
 }

@@ -28,7 +28,7 @@ pub(crate) async fn connect(url: &str, secured: &Secured) -> Result<jetstream::C
     // The first `Connected` is the connection itself, not a return.
     let lost = Arc::new(AtomicBool::new(false));
     let client = secured
-        .apply(async_nats::ConnectOptions::new())
+        .connect_options()
         .max_reconnects(None)
         .event_callback(move |event| {
             let shown = shown.clone();
