@@ -5,7 +5,12 @@ use crate::connection_event::ConnectionEvent;
 use crate::error::{Error, Rejection};
 use crate::wire::{Wire, WireState};
 use kraki_proto::Token;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// How often a connection still proving itself looks at whether every
+/// subscription is acknowledged (far finer than any `healthy_after`
+/// worth setting).
+const HEALTH_SAMPLE: Duration = Duration::from_millis(10);
 
 impl Connection {
     /// When the next connection attempt may start.
@@ -189,11 +194,24 @@ impl Connection {
     /// Reports a frame read at `now` to the backoff while the connection
     /// proves itself. With subscriptions, only data and heartbeats show
     /// the feed alive; without, any frame does.
+    ///
+    /// Whether every subscription is acknowledged is looked at once per
+    /// [`HEALTH_SAMPLE`], not per frame: on a connection of hundreds of
+    /// pairs that look walks every subscription, and the frames of the
+    /// first seconds (or of a subscribe Kraken never answers) would each
+    /// pay for it.
     pub(super) fn check_health(&mut self, now: Instant) {
+        if self
+            .health_sampled_at
+            .is_some_and(|at| now.saturating_duration_since(at) < HEALTH_SAMPLE)
+        {
+            return;
+        }
         let subscribed = self.wire.values().next().is_some();
         if subscribed && self.alive_at != now {
             return;
         }
+        self.health_sampled_at = Some(now);
         let settled = self.wire.values().all(Wire::is_acked);
         if self.backoff.frame(now, settled) {
             tracing::debug!(url = %self.url, "connection healthy; backoff reset");

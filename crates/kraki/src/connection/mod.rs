@@ -180,6 +180,9 @@ pub(crate) struct Connection {
     heard_at: Instant,
     /// Something was last sent (the ping timer).
     last_sent: Instant,
+    /// Every subscription's state was last looked at for the backoff
+    /// (`check_health`).
+    health_sampled_at: Option<Instant>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Needs>,
     /// A deadline may have moved earlier since the driver last asked.
@@ -231,6 +234,7 @@ impl Connection {
             alive_at: now,
             heard_at: now,
             last_sent: now,
+            health_sampled_at: None,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             timer_moved: true,

@@ -335,6 +335,39 @@ fn a_request_with_nothing_heard_after_it_means_a_dead_socket() {
     );
 }
 
+/// Healthy (the backoff reset) only once every subscription has been
+/// acknowledged for `healthy_after`, however densely frames arrive in
+/// between (the connection looks at its subscriptions now and then, not
+/// at every frame).
+#[test]
+fn healthy_only_after_every_subscription_is_acked_for_healthy_after() {
+    let mut h = Harness::connected();
+    let healthy_after = settings().healthy_after.as_secs_f64();
+    let (_log, _answer) = h.subscribe(ticker(&["BTC/USD"]), h.t0);
+    let id = req_id(&h.sent()[0]);
+    h.text(ack(id, "ticker", "BTC/USD"), h.at(0.01));
+    let (_pending_log, _pending_answer) = h.subscribe(ticker(&["ETH/USD"]), h.at(0.02));
+    let pending = req_id(&h.sent()[0]);
+    // A frame every millisecond while ETH/USD waits for its ack.
+    let mut t = 0.03;
+    let mut frame_until = |h: &mut Harness, until: f64| {
+        while t < until {
+            h.text(ticker_msg("update", "BTC/USD", 1.0), h.at(t));
+            t += 0.001;
+        }
+    };
+    frame_until(&mut h, 1.5);
+    assert!(h.core.backoff.is_proving(), "a subscribe is still pending");
+    h.text(ack(pending, "ticker", "ETH/USD"), h.at(1.5));
+    frame_until(&mut h, 1.5 + healthy_after - 0.1);
+    assert!(
+        h.core.backoff.is_proving(),
+        "settled for less than healthy_after"
+    );
+    frame_until(&mut h, 1.5 + healthy_after + 0.1);
+    assert!(!h.core.backoff.is_proving(), "settled for healthy_after");
+}
+
 #[test]
 fn a_late_ack_after_the_timeout_changes_nothing() {
     let mut h = Harness::connected();
