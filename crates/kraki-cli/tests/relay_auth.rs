@@ -1,7 +1,7 @@
 //! `kraki relay` and `kraki book --nats` against a NATS server that wants
-//! an NKEY user or TLS with a CA of the test's own, and the `--nats-…`
-//! flags' bad files refused before anything connects, naming the file and
-//! never what it holds.
+//! an NKEY user, the URL's password or token, or TLS with a CA of the
+//! test's own, and the `--nats-…` flags' bad files refused before
+//! anything connects, naming the file and never what it holds.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -126,6 +126,78 @@ fn the_relay_and_a_book_reader_log_in_with_an_nkey() {
     let logged = relay.interrupt();
     assert!(logged.contains("published"), "{logged}");
     assert!(!logged.contains(&seed[2..]), "{logged}");
+}
+
+#[test]
+fn the_relay_and_a_book_reader_log_in_with_the_urls_password_or_token() {
+    // The server's configuration, the URL's user info right and wrong,
+    // and the secret neither log nor error may show.
+    for (config, good, wrong, secret) in [
+        (
+            r#"authorization { user: desk, password: "hunter2" }"#,
+            "desk:hunter2",
+            "desk:wr0ng-hunter3",
+            "hunter",
+        ),
+        (
+            r#"authorization { token: "s3cret" }"#,
+            "s3cret",
+            "wr0ng-s3cret",
+            "s3cret",
+        ),
+    ] {
+        let Some(nats) = Nats::start_configured(config) else {
+            return;
+        };
+        let url = format!("nats://{good}@127.0.0.1:{}", nats.port);
+        let sim = Sim::start();
+        let mut relay = Relay::spawn(&["book"], &url, sim.public_url(), &[]);
+        let (code, out, err) = book_lines_once_relayed(&["--nats", &url], 3);
+        assert_eq!(code, Some(0), "{err}");
+        let lines: Vec<serde_json::Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 3, "{out}");
+        for line in &lines {
+            assert_eq!(line["ok"], true, "{out}");
+            assert_eq!(line["checksum"], line["computed"], "{out}");
+        }
+        assert_eq!(lines[0]["type"], "snapshot", "{out}");
+
+        // A wrong password or token: the server refuses the reader and
+        // another relay, which say so without showing it.
+        let wrong_url = format!("nats://{wrong}@127.0.0.1:{}", nats.port);
+        let (code, _, err) = run_within(
+            &["book", "BTC/USD", "--nats", &wrong_url, "--count", "1"],
+            Duration::from_secs(30),
+        );
+        let (relay_code, _, relay_err) = run_within(
+            &[
+                "relay",
+                "book",
+                "--symbol",
+                "BTC/USD",
+                "--nats",
+                &wrong_url,
+                "--url",
+                sim.public_url(),
+            ],
+            Duration::from_secs(30),
+        );
+        for (code, err) in [(code, err), (relay_code, relay_err)] {
+            assert!(matches!(code, Some(c) if c != 0), "{code:?}: {err}");
+            assert!(
+                err.to_lowercase().contains("authorization violation"),
+                "{err}"
+            );
+            assert!(!err.contains("wr0ng") && !err.contains(secret), "{err}");
+        }
+
+        let logged = relay.interrupt();
+        assert!(logged.contains("published"), "{logged}");
+        assert!(!logged.contains(secret), "{logged}");
+    }
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! The relay and its consumers against a real nats-server that wants TLS
-//! (a CA of the test's own, then mutual TLS) or NKEY authentication: the
-//! relay publishes and a consumer reads with the same options; a client
-//! without the CA, the client certificate or the key is refused with an
-//! error that says why and shows no secret.
+//! (a CA of the test's own, then mutual TLS), NKEY authentication, or the
+//! URL's password or token: the relay publishes and a consumer reads with
+//! the same options and URL; a client without the CA, the client
+//! certificate, the key or the right password is refused with an error
+//! that says why and shows no secret.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -11,8 +12,9 @@ mod common;
 use common::nats_jwt::Operator;
 use common::nats_server::NatsServer;
 use common::pki::Pki;
-use kraki::nats::{NatsError, NatsOptions, Relay, RelayConfig, Start, subscribe_with};
-use kraki::{Client, Trades};
+use kraki::nats::{NatsBook, NatsError, NatsOptions, Relay, RelayConfig, Start, subscribe_with};
+use kraki::proto::MessageType;
+use kraki::{BookEvent, Client, Trades};
 use kraki_sim::{SimHandle, Simulator};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -205,6 +207,111 @@ async fn an_nkey_user_publishes_and_reads_and_others_are_refused() {
                 "{shown}"
             );
         }
+    }
+}
+
+/// The first `n` messages `book` applies: their kind, whether they
+/// verified, and whether the computed checksum is the stated one.
+async fn applied(book: &NatsBook, n: usize) -> Vec<(MessageType, bool, bool)> {
+    let mut applied = Vec::new();
+    while applied.len() < n {
+        let event = tokio::time::timeout(Duration::from_secs(20), book.next_event())
+            .await
+            .expect("a relayed book message within 20 s")
+            .expect("book open");
+        if let BookEvent::Applied {
+            kind,
+            ok,
+            checksum,
+            computed,
+            ..
+        } = event
+        {
+            applied.push((kind, ok, checksum == computed));
+        }
+    }
+    applied
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_url_password_or_token_logs_the_relay_and_a_book_reader_in() {
+    // The right credentials (the password percent-encoded, decoded alike
+    // by the publisher and async-nats), and wrong ones.
+    for (config, good, wrong) in [
+        (
+            r#"authorization { user: desk, password: "hunter2" }"#,
+            "desk:hunter%32",
+            "desk:wr0ng-hunter3",
+        ),
+        (
+            r#"authorization { token: "s3cret" }"#,
+            "s3cret",
+            "wr0ng-s3cret",
+        ),
+    ] {
+        let Some(nats) = NatsServer::start_configured(config) else {
+            return;
+        };
+        let (_sim, client) = trading_sim().await;
+        let url = format!("nats://{good}@127.0.0.1:{}", nats.port());
+        let options = NatsOptions::new();
+        let relay = Relay::start(
+            &client,
+            RelayConfig::new(&url, ["book"], ["BTC/USD"]).with_nats_options(options.clone()),
+        )
+        .await
+        .unwrap();
+        // The reader's connection is async-nats's, given the URL's
+        // credentials by kraki.
+        let book = NatsBook::open_with(&url, &options, "BTC/USD")
+            .await
+            .unwrap();
+        let first = applied(&book, 3).await;
+        assert_eq!(first[0].0, MessageType::Snapshot, "{first:?}");
+        assert!(first.iter().all(|&(_, ok, same)| ok && same), "{first:?}");
+        assert!(book.state().verified >= 3, "{:?}", book.state().status);
+
+        // With an NKEY as well, which this server lists for nobody, both
+        // are sent, as the publisher sends both, and the server checks
+        // the password or token it asks for.
+        let dir = TempDir::new("nats-url-and-nkey");
+        let seed = nkeys::KeyPair::new_user().seed().unwrap();
+        let with_nkey = NatsOptions::new().nkey_file(dir.file("user.nk", &seed));
+        let book = NatsBook::open_with(&url, &with_nkey, "BTC/USD")
+            .await
+            .unwrap();
+        assert!(applied(&book, 1).await[0].1);
+
+        // A wrong password or token: the server refuses the relay and
+        // the reader, and neither error shows the secret.
+        let wrong_url = format!("nats://{wrong}@127.0.0.1:{}", nats.port());
+        let refused = Relay::start(&client, RelayConfig::new(&wrong_url, ["book"], ["BTC/USD"]))
+            .await
+            .unwrap_err();
+        let reader = NatsBook::open_with(&wrong_url, &options, "BTC/USD")
+            .await
+            .err()
+            .unwrap();
+        for refused in [refused, reader] {
+            assert!(matches!(refused, NatsError::Connect { .. }), "{refused}");
+            assert!(
+                refused
+                    .to_string()
+                    .to_lowercase()
+                    .contains("authorization violation"),
+                "{refused}"
+            );
+            let shown = format!("{refused} {refused:?}");
+            assert!(
+                !shown.contains("wr0ng") && !shown.contains("hunter") && !shown.contains("s3cret"),
+                "{shown}"
+            );
+        }
+        let shown = format!("{relay:?}");
+        assert!(
+            !shown.contains("hunter") && !shown.contains("s3cret"),
+            "{shown}"
+        );
     }
 }
 

@@ -11,6 +11,7 @@
 use super::error::NatsError;
 use super::options::Secured;
 use super::socket::Socket;
+use super::url_login::UrlLogin;
 use super::wire::{self, Connect, Frame, WireError};
 use std::time::Duration;
 use tokio::net::TcpStream;
@@ -30,9 +31,7 @@ const READ_SIZE: usize = 64 << 10;
 #[derive(Clone)]
 pub(crate) struct Endpoint {
     servers: Vec<(String, u16)>,
-    user: Option<String>,
-    pass: Option<String>,
-    token: Option<String>,
+    login: UrlLogin,
     /// A `tls://` URL: TLS with every server of the list, as a server
     /// of a list that wants TLS must not get the connection in
     /// cleartext because another was written `nats://`.
@@ -59,9 +58,7 @@ impl Endpoint {
         let refuse = |reason: &str| NatsError::connect(url, reason);
         let mut endpoint = Endpoint {
             servers: Vec::new(),
-            user: None,
-            pass: None,
-            token: None,
+            login: UrlLogin::default(),
             tls: false,
             secured,
         };
@@ -80,10 +77,10 @@ impl Endpoint {
                 Some((info, host_port)) => {
                     match info.split_once(':') {
                         Some((user, pass)) => {
-                            endpoint.user = Some(percent_decoded(user));
-                            endpoint.pass = Some(percent_decoded(pass));
+                            endpoint.login.user = Some(percent_decoded(user));
+                            endpoint.login.pass = Some(percent_decoded(pass));
                         }
-                        None => endpoint.token = Some(percent_decoded(info)),
+                        None => endpoint.login.token = Some(percent_decoded(info)),
                     }
                     host_port
                 }
@@ -96,8 +93,7 @@ impl Endpoint {
         if endpoint.servers.is_empty() {
             return Err(refuse("no server given"));
         }
-        let credentials =
-            endpoint.user.is_some() || endpoint.pass.is_some() || endpoint.token.is_some();
+        let credentials = !endpoint.login.is_empty();
         let encrypted = endpoint.tls || endpoint.secured.tls.required();
         let local = endpoint
             .servers
@@ -112,6 +108,30 @@ impl Endpoint {
             ));
         }
         Ok(endpoint)
+    }
+
+    /// async-nats's options for these servers: the TLS setup and NKEY
+    /// of the options, and the URL's credentials, which async-nats does
+    /// not take from a URL itself.
+    pub(crate) fn connect_options(&self) -> async_nats::ConnectOptions {
+        self.secured.connect_options(&self.login)
+    }
+
+    /// The servers as async-nats is given them: `tls://` for all when
+    /// the URL asked for TLS with one, and no user info, which async-nats
+    /// would not send but would show in its logs.
+    pub(crate) fn server_urls(&self) -> Vec<String> {
+        let scheme = if self.tls { "tls" } else { "nats" };
+        self.servers
+            .iter()
+            .map(|(host, port)| {
+                if host.contains(':') {
+                    format!("{scheme}://[{host}]:{port}")
+                } else {
+                    format!("{scheme}://{host}:{port}")
+                }
+            })
+            .collect()
     }
 }
 
@@ -316,9 +336,9 @@ impl Connection {
             &Connect {
                 name,
                 tls,
-                user: endpoint.user.as_deref(),
-                pass: endpoint.pass.as_deref(),
-                token: endpoint.token.as_deref(),
+                user: endpoint.login.user.as_deref(),
+                pass: endpoint.login.pass.as_deref(),
+                token: endpoint.login.token.as_deref(),
                 jwt,
                 nkey: nkey.as_deref(),
                 sig: sig.as_deref(),
@@ -760,7 +780,7 @@ mod tests {
         let e = Endpoint::parse("nats://desk:hunter%32@bus:4333", cleartext_allowed()).unwrap();
         assert_eq!(e.servers, [("bus".to_owned(), 4333)]);
         assert_eq!(
-            (e.user.as_deref(), e.pass.as_deref()),
+            (e.login.user.as_deref(), e.login.pass.as_deref()),
             (Some("desk"), Some("hunter2"))
         );
         let shown = format!("{e:?}");
@@ -781,7 +801,12 @@ mod tests {
                 ("a".to_owned(), 4222)
             ]
         );
-        assert_eq!(e.token.as_deref(), Some("s3cret"));
+        assert_eq!(e.login.token.as_deref(), Some("s3cret"));
+        // async-nats gets the servers without the user info.
+        assert_eq!(
+            e.server_urls(),
+            ["nats://[::1]:4222", "nats://localhost:5", "nats://a:4222"]
+        );
         for bad in [
             "",
             "nats://",
@@ -797,6 +822,7 @@ mod tests {
         let e = Endpoint::parse("nats://a,tls://u:hunter2@b:4443", plain()).unwrap();
         assert!(e.tls);
         assert_eq!(e.servers[1], ("b".to_owned(), 4443));
+        assert_eq!(e.server_urls(), ["tls://a:4222", "tls://b:4443"]);
         let shown = format!("{e:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
         let refused = Endpoint::parse("http://u:hunter2@a", plain())

@@ -41,7 +41,7 @@ pub enum NatsError {
 impl NatsError {
     pub(crate) fn connect(url: &str, reason: impl std::fmt::Display) -> NatsError {
         NatsError::Connect {
-            url: crate::shown_url::shown(url).into_owned(),
+            url: shown(url),
             reason: reason.to_string(),
         }
     }
@@ -51,5 +51,27 @@ impl NatsError {
             stream,
             reason: reason.to_string(),
         }
+    }
+}
+
+/// A NATS URL as errors and logs show it: every server of a
+/// comma-separated list without its user info, as a later server's
+/// password is as secret as the first's.
+pub(crate) fn shown(url: &str) -> String {
+    url.split(',')
+        .map(crate::shown_url::shown)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_server_of_a_list_is_shown_without_its_user_info() {
+        assert_eq!(
+            super::shown("nats://bus:4222,nats://desk:hunter2@bus2, tls://s3cret@bus3/x"),
+            "nats://bus:4222,nats://<redacted>@bus2, tls://<redacted>@bus3/x"
+        );
+        assert_eq!(super::shown("nats://bus"), "nats://bus");
     }
 }

@@ -45,6 +45,7 @@ mod socket;
 mod streams;
 mod subscription;
 mod tls;
+mod url_login;
 pub(crate) mod wire;
 
 pub use counters::{PUBLISH_LATENCY_BUCKETS, RelayCounters, RelayStats};

@@ -7,6 +7,7 @@
 use super::error::NatsError;
 use super::nkey::Signer;
 use super::tls::Tls;
+use super::url_login::UrlLogin;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -15,6 +16,11 @@ use std::sync::Arc;
 /// credentials). Paths only: the files are read when the relay or
 /// consumer starts, before anything connects, and their contents are
 /// never shown (`Debug` shows the paths).
+///
+/// The URL's password or token and an NKEY or `.creds` file may be given
+/// together: both are sent, by the relay's publisher and the async-nats
+/// connection alike, and the server checks the one its configuration
+/// asks for.
 ///
 /// A password or token in a `nats://` URL travels unencrypted only to
 /// this machine; for any other host the URL is refused before anything
@@ -170,32 +176,40 @@ pub(crate) struct Secured {
 impl Secured {
     /// async-nats's options with the same TLS setup and credentials, so
     /// the management and reading connections trust the servers the
-    /// publisher trusts and log in as the same user. kraki's signer signs
+    /// publisher trusts and log in as the same user: `login`, the URL's
+    /// password or token, and the NKEY or JWT of the options. Given both,
+    /// async-nats sends both, as the publisher does, and the server
+    /// checks the one its configuration asks for. kraki's signer signs
     /// the server's nonce: async-nats is handed the public key (or JWT)
     /// and the signature, never the seed, since a copy inside async-nats
     /// would be a plain `String` that is never wiped.
-    pub(crate) fn connect_options(&self) -> async_nats::ConnectOptions {
+    pub(crate) fn connect_options(&self, login: &UrlLogin) -> async_nats::ConnectOptions {
         let options = match &self.signer {
-            None => async_nats::ConnectOptions::new(),
+            None => login.added_to(async_nats::ConnectOptions::new()),
             Some(signer) => match signer.jwt() {
                 Some(jwt) => {
                     let signer = signer.clone();
-                    async_nats::ConnectOptions::new().jwt(jwt.to_owned(), move |nonce| {
-                        let signed = signer.sign_raw(&nonce);
-                        async move { signed.map_err(async_nats::AuthError::new) }
-                    })
+                    login.added_to(async_nats::ConnectOptions::new().jwt(
+                        jwt.to_owned(),
+                        move |nonce| {
+                            let signed = signer.sign_raw(&nonce);
+                            async move { signed.map_err(async_nats::AuthError::new) }
+                        },
+                    ))
                 }
                 // async-nats signs for an NKEY alone only from the seed;
                 // its auth callback instead sends what it returns: the
                 // public key, and the raw signature, which async-nats
-                // encodes for `sig` itself. The callback replaces every
-                // other credential, but async-nats is given none here.
-                // Like the publisher, nothing is sent when the server
-                // sent no nonce (it asks for no NKEY).
+                // encodes for `sig` itself. What it returns replaces the
+                // options' user, password and token, so it returns the
+                // URL's too. Like the publisher, no key is sent when the
+                // server sent no nonce (it asks for no NKEY).
                 None => {
                     let signer = signer.clone();
+                    let login = login.clone();
                     async_nats::ConnectOptions::with_auth_callback(move |nonce| {
                         let mut auth = async_nats::Auth::new();
+                        login.fill(&mut auth);
                         let signed = if nonce.is_empty() {
                             Ok(auth)
                         } else {
@@ -223,10 +237,13 @@ mod tests {
     use base64::Engine;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    /// What async-nats sends, with `secured`'s options, to a fake server
-    /// that greets it with `info`: its `CONNECT` line as JSON, and the
-    /// whole text.
-    async fn connect_sent(secured: &Secured, info: &'static str) -> (serde_json::Value, String) {
+    /// What async-nats sends, with `options`, to a fake server that
+    /// greets it with `info`: its `CONNECT` line as JSON, and the whole
+    /// text.
+    async fn connect_sent(
+        options: async_nats::ConnectOptions,
+        info: &'static str,
+    ) -> (serde_json::Value, String) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let served = tokio::spawn(async move {
@@ -243,8 +260,7 @@ mod tests {
             socket.write_all(b"PONG\r\n").await.unwrap();
             String::from_utf8(got).unwrap()
         });
-        let client = secured
-            .connect_options()
+        let client = options
             .connect(format!("nats://127.0.0.1:{port}"))
             .await
             .unwrap();
@@ -254,6 +270,8 @@ mod tests {
         let json = serde_json::from_str(line.strip_prefix("CONNECT ").unwrap()).unwrap();
         (json, sent)
     }
+
+    const NO_NONCE: &str = "INFO {\"server_id\":\"x\"}\r\n";
 
     #[tokio::test]
     async fn async_nats_sends_kraki_signers_signature_and_never_the_seed() {
@@ -279,7 +297,7 @@ mod tests {
 
         // NKEY alone: the public key, and the nonce's signature in
         // base64url without padding, as the server checks it.
-        let (json, sent) = connect_sent(&nkey, info).await;
+        let (json, sent) = connect_sent(nkey.connect_options(&UrlLogin::default()), info).await;
         assert!(!sent.contains(&seed[2..]), "{sent}");
         assert_eq!(json["nkey"], user.public_key().as_str());
         assert!(json["jwt"].is_null(), "{sent}");
@@ -291,7 +309,7 @@ mod tests {
         user.verify(b"n0nce-xyz", &sig).unwrap();
 
         // A .creds file: the JWT instead of the public key.
-        let (json, sent) = connect_sent(&creds, info).await;
+        let (json, sent) = connect_sent(creds.connect_options(&UrlLogin::default()), info).await;
         assert!(!sent.contains(&seed[2..]), "{sent}");
         assert_eq!(json["jwt"], "eyJ0eXAi.the-user-jwt.c2ln");
         assert!(json["nkey"].is_null(), "{sent}");
@@ -301,7 +319,79 @@ mod tests {
         user.verify(b"n0nce-xyz", &sig).unwrap();
 
         // No nonce, no NKEY asked for: nothing signed, nothing sent.
-        let (json, sent) = connect_sent(&nkey, "INFO {\"server_id\":\"x\"}\r\n").await;
+        let (json, sent) = connect_sent(nkey.connect_options(&UrlLogin::default()), NO_NONCE).await;
         assert!(json["nkey"].is_null() && json["sig"].is_null(), "{sent}");
+    }
+
+    /// async-nats's options for `url` with `secured`, as the relay's
+    /// management connection and the consumers get them.
+    fn url_options(url: &str, secured: &Secured) -> async_nats::ConnectOptions {
+        super::super::connection::Endpoint::parse(url, secured.clone())
+            .unwrap()
+            .connect_options()
+    }
+
+    #[tokio::test]
+    async fn async_nats_sends_the_urls_credentials_as_the_publisher_does() {
+        let plain = NatsOptions::new().load().unwrap();
+        // Percent-decoded as the publisher decodes them.
+        let (json, sent) = connect_sent(
+            url_options("nats://desk:hunter%32@127.0.0.1", &plain),
+            NO_NONCE,
+        )
+        .await;
+        assert_eq!(
+            (&json["user"], &json["pass"]),
+            (&"desk".into(), &"hunter2".into()),
+            "{sent}"
+        );
+        assert!(json["auth_token"].is_null(), "{sent}");
+        let (json, sent) =
+            connect_sent(url_options("nats://s3cret@localhost", &plain), NO_NONCE).await;
+        assert_eq!(json["auth_token"], "s3cret", "{sent}");
+        assert!(json["user"].is_null() && json["pass"].is_null(), "{sent}");
+
+        // With an NKEY or a .creds file as well, both are sent, as the
+        // publisher sends both: the NKEY's auth callback, which replaces
+        // the options' user and password, returns the URL's too.
+        let user = nkeys::KeyPair::new_user();
+        let seed = user.seed().unwrap();
+        let dir = std::env::temp_dir().join(format!("kraki-options-login-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let seed_file = dir.join("user.nk");
+        std::fs::write(&seed_file, &seed).unwrap();
+        let creds_file = dir.join("user.creds");
+        std::fs::write(
+            &creds_file,
+            format!(
+                "-----BEGIN NATS USER JWT-----\neyJ0eXAi.the-user-jwt.c2ln\n------END NATS USER JWT------\n\n\
+                 -----BEGIN USER NKEY SEED-----\n{seed}\n------END USER NKEY SEED------\n"
+            ),
+        )
+        .unwrap();
+        let nkey = NatsOptions::new().nkey_file(&seed_file).load().unwrap();
+        let creds = NatsOptions::new().creds_file(&creds_file).load().unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let nonce = "INFO {\"server_id\":\"x\",\"nonce\":\"n0nce-xyz\",\"auth_required\":true}\r\n";
+        for (secured, info, key) in [
+            (&nkey, nonce, "nkey"),
+            (&nkey, NO_NONCE, ""),
+            (&creds, nonce, "jwt"),
+        ] {
+            let (json, sent) =
+                connect_sent(url_options("nats://desk:hunter2@127.0.0.1", secured), info).await;
+            assert_eq!(
+                (&json["user"], &json["pass"]),
+                (&"desk".into(), &"hunter2".into()),
+                "{sent}"
+            );
+            if !key.is_empty() {
+                assert!(json[key].is_string() && json["sig"].is_string(), "{sent}");
+            }
+            assert!(!sent.contains(&seed[2..]), "{sent}");
+            let (json, sent) =
+                connect_sent(url_options("nats://s3cret@127.0.0.1", secured), info).await;
+            assert_eq!(json["auth_token"], "s3cret", "{sent}");
+        }
     }
 }

@@ -17,17 +17,18 @@ pub(crate) const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
 /// relay outlives NATS restarts); losses and returns are logged. The
 /// relay publishes over its own connection (`connection.rs`), which
 /// counts its reconnects; this one serves JetStream's management calls
-/// and the consumers. `secured` gives it the publisher's TLS setup and
-/// credentials.
+/// and the consumers. `secured` and the URL's user info give it the
+/// publisher's TLS setup and credentials.
 pub(crate) async fn connect(url: &str, secured: &Secured) -> Result<jetstream::Context, NatsError> {
     // The publisher's rules for the URL, a password sent without TLS
-    // among them, before async-nats connects.
-    super::connection::Endpoint::parse(url, secured.clone())?;
-    let shown = crate::shown_url::shown(url).into_owned();
+    // among them, before async-nats connects; and its reading of the
+    // URL's credentials, which async-nats is given as options.
+    let endpoint = super::connection::Endpoint::parse(url, secured.clone())?;
+    let shown = super::error::shown(url);
     let shown_host = shown.clone();
     // The first `Connected` is the connection itself, not a return.
     let lost = Arc::new(AtomicBool::new(false));
-    let client = secured
+    let client = endpoint
         .connect_options()
         .max_reconnects(None)
         .event_callback(move |event| {
@@ -47,7 +48,7 @@ pub(crate) async fn connect(url: &str, secured: &Secured) -> Result<jetstream::C
             }
         })
         .connection_timeout(Duration::from_secs(5))
-        .connect(url)
+        .connect(endpoint.server_urls())
         .await
         .map_err(|e| NatsError::connect(url, in_words(&shown_host, &e)))?;
     Ok(jetstream::new(client))
