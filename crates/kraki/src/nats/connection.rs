@@ -330,20 +330,21 @@ impl Connection {
         let jwt = signer.and_then(|s| s.jwt());
         // The public key goes alone; with a JWT, the JWT names it.
         let nkey = signer.filter(|_| jwt.is_none()).map(|s| s.public_key());
-        let mut out = Vec::new();
-        wire::connect(
-            &mut out,
-            &Connect {
-                name,
-                tls,
-                user: endpoint.login.user.as_deref(),
-                pass: endpoint.login.pass.as_deref(),
-                token: endpoint.login.token.as_deref(),
-                jwt,
-                nkey: nkey.as_deref(),
-                sig: sig.as_deref(),
-            },
-        );
+        let connect = Connect {
+            name,
+            tls,
+            user: endpoint.login.user.as_deref(),
+            pass: endpoint.login.pass.as_deref(),
+            token: endpoint.login.token.as_deref(),
+            jwt,
+            nkey: nkey.as_deref(),
+            sig: sig.as_deref(),
+        };
+        // The CONNECT holds the URL's password or token: wiped, spare
+        // room included, when the handshake ends. Room for all of it
+        // from the start, so no growth leaves a copy in a freed buffer.
+        let mut out = zeroize::Zeroizing::new(Vec::with_capacity(connect.room()));
+        wire::connect(&mut out, &connect);
         // The PONG says the CONNECT was accepted: a refusal comes first
         // as -ERR.
         wire::ping(&mut out);

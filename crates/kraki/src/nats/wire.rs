@@ -249,6 +249,23 @@ pub(crate) struct Connect<'a> {
     pub(crate) sig: Option<&'a str>,
 }
 
+impl Connect<'_> {
+    /// Bytes the `CONNECT` frame can take at most: the fixed members,
+    /// and every string escaped at its worst (`\u00XX`, six bytes for
+    /// one).
+    pub(crate) fn room(&self) -> usize {
+        let strings = [
+            self.user, self.pass, self.token, self.jwt, self.nkey, self.sig,
+        ]
+        .into_iter()
+        .flatten()
+        .chain([self.name])
+        .map(str::len)
+        .sum::<usize>();
+        512 + 6 * strings
+    }
+}
+
 /// `CONNECT {…}`: quiet (no `+OK` per frame), headers on, and a "no
 /// responders" status instead of silence for a subject no stream takes.
 pub(crate) fn connect(out: &mut Vec<u8>, c: &Connect<'_>) {
@@ -452,6 +469,27 @@ mod tests {
         }
         assert!(out.is_empty());
         assert_eq!(sub(&mut out, "a\r\nb", 1), Err(WireError::BadSubject));
+    }
+
+    #[test]
+    fn a_connect_never_outgrows_its_room() {
+        let awkward = "\u{1}\"\\\n\u{7f}é";
+        for n in [0, 1, 100, 5_000] {
+            let text = awkward.repeat(n);
+            let c = Connect {
+                name: &text,
+                tls: true,
+                user: Some(&text),
+                pass: Some(&text),
+                token: Some(&text),
+                jwt: Some(&text),
+                nkey: Some(&text),
+                sig: Some(&text),
+            };
+            let mut out = Vec::with_capacity(c.room());
+            connect(&mut out, &c);
+            assert!(out.len() <= c.room(), "{} > {}", out.len(), c.room());
+        }
     }
 
     #[test]
