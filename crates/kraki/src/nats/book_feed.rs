@@ -14,8 +14,6 @@
 
 use super::counters::add;
 use super::feed_queue::{FeedQueue, Offered};
-use super::frame_chunk::FrameChunk;
-use super::msg_id::MsgId;
 use super::names::content_id;
 use super::publisher::{ItemKind, Outgoing};
 use super::relayed_book::RelayedBook;
@@ -39,8 +37,6 @@ pub(crate) struct BookFeeder {
     /// The resync under way was caused by a checksum mismatch already
     /// counted.
     pub(crate) mismatch_counted: bool,
-    /// Where the updates' frames are written.
-    pub(crate) frames: FrameChunk,
 }
 
 impl BookFeeder {
@@ -53,7 +49,6 @@ impl BookFeeder {
             at: None,
             dropped: 0,
             mismatch_counted: false,
-            frames: FrameChunk::default(),
         }
     }
 
@@ -91,26 +86,23 @@ impl BookFeeder {
         }
         let resume =
             kind == MessageType::Update && (self.dropped > 0 || self.queue.snapshot_wanted());
-        let (payload, id, item) = match book.item_text() {
+        let (payload, item) = match book.item_text() {
             Some(text) if !resume => {
                 let item = match kind {
                     MessageType::Snapshot => ItemKind::BookSnapshot,
                     _ => ItemKind::BookUpdate,
                 };
-                let (payload, id) =
-                    item_frame(&mut self.frames, &self.subject, B::NAME, kind, text);
-                (payload, id, item)
+                (item_frame(B::NAME, kind, text), item)
             }
             // The subject resumes from this book, or the frame was
             // decoded rather than read in place: a snapshot of the book,
             // valid after anything.
-            _ => {
-                let payload = Bytes::from(book.state().book.snapshot(self.at));
-                let id = content_id(&self.subject, &payload);
-                (payload, id, ItemKind::BookSnapshot)
-            }
+            _ => (
+                Bytes::from(book.state().book.snapshot(self.at)),
+                ItemKind::BookSnapshot,
+            ),
         };
-        self.offer(payload, id, item);
+        self.offer(payload, item);
         if self.dropped == 0 && self.checkpointed.elapsed() >= self.checkpoint_every {
             self.checkpointed = Instant::now();
             let snapshot = book.state().book.snapshot(self.at);
@@ -120,7 +112,8 @@ impl BookFeeder {
     }
 
     /// Queues a message without waiting; a full queue drops it and counts.
-    fn offer(&mut self, payload: Bytes, id: MsgId, kind: ItemKind) {
+    fn offer(&mut self, payload: Bytes, kind: ItemKind) {
+        let id = content_id(&self.subject, &payload);
         match self.queue.offer(Outgoing::Item { payload, id, kind }) {
             Offered::Queued if self.dropped > 0 => {
                 tracing::warn!(
@@ -143,30 +136,28 @@ impl BookFeeder {
 
 /// The pair's own frame around its item as Kraken sent it:
 /// `{"channel":…,"type":…,"data":[ITEM]}`, Kraken's shape and member
-/// order; with its content id on `subject`.
-fn item_frame(
-    frames: &mut FrameChunk,
-    subject: &str,
-    channel: &str,
-    kind: MessageType,
-    item: &str,
-) -> (Bytes, MsgId) {
+/// order.
+fn item_frame(channel: &str, kind: MessageType, item: &str) -> Bytes {
     let kind = match kind {
         MessageType::Snapshot => "snapshot",
         _ => "update",
     };
-    frames.frame(
-        subject,
-        &[
-            r#"{"channel":""#,
-            channel,
-            r#"","type":""#,
-            kind,
-            r#"","data":["#,
-            item,
-            "]}",
-        ],
-    )
+    let parts = [
+        r#"{"channel":""#,
+        channel,
+        r#"","type":""#,
+        kind,
+        r#"","data":["#,
+        item,
+        "]}",
+    ];
+    // Exactly as long as the frame: `Bytes` then takes the vector as it
+    // is, where spare capacity would cost it an allocation of its own.
+    let mut frame = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        frame.extend_from_slice(part.as_bytes());
+    }
+    Bytes::from(frame)
 }
 
 #[cfg(test)]
@@ -175,27 +166,12 @@ mod tests {
 
     #[test]
     fn an_item_gets_its_pairs_frame_in_krakens_shape() {
-        let mut frames = FrameChunk::default();
-        let subject = "kraki.book.BTC_USD";
-        let (frame, id) = item_frame(
-            &mut frames,
-            subject,
-            "book",
-            MessageType::Update,
-            r#"{"symbol":"BTC/USD"}"#,
-        );
+        let frame = item_frame("book", MessageType::Update, r#"{"symbol":"BTC/USD"}"#);
         assert_eq!(
             &frame[..],
             br#"{"channel":"book","type":"update","data":[{"symbol":"BTC/USD"}]}"#
         );
-        assert_eq!(id, content_id(subject, &frame));
-        let (frame, _) = item_frame(
-            &mut frames,
-            "kraki.level3.BTC_USD",
-            "level3",
-            MessageType::Snapshot,
-            "{}",
-        );
+        let frame = item_frame("level3", MessageType::Snapshot, "{}");
         assert_eq!(
             &frame[..],
             br#"{"channel":"level3","type":"snapshot","data":[{}]}"#

@@ -29,7 +29,6 @@ mod connection;
 mod counters;
 mod error;
 mod feed_queue;
-mod frame_chunk;
 mod frames;
 mod msg_id;
 pub mod names;

@@ -62,23 +62,13 @@ pub(crate) fn content_id(subject: &str, payload: &[u8]) -> MsgId {
     ctx.update(subject.as_bytes());
     ctx.update(b"\n");
     ctx.update(payload);
-    hex_id(ctx.finish().as_ref())
-}
-
-/// [`content_id`] of a message already laid out as subject, `\n`,
-/// payload: one pass over one slice.
-pub(crate) fn content_id_of_prefixed(prefixed: &[u8]) -> MsgId {
-    hex_id(ring::digest::digest(&ring::digest::SHA256, prefixed).as_ref())
-}
-
-/// The first 128 bits of `digest` in lowercase hex.
-fn hex_id(digest: &[u8]) -> MsgId {
+    let digest = ctx.finish();
     // Written digit by digit into the id itself: a `format!` per byte,
     // or a string per id, was a measurable part of the relay's CPU per
     // message.
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut id = [0u8; 32];
-    for (pair, byte) in id.chunks_exact_mut(2).zip(digest) {
+    for (pair, byte) in id.chunks_exact_mut(2).zip(digest.as_ref()) {
         pair[0] = HEX[usize::from(byte >> 4)];
         pair[1] = HEX[usize::from(byte & 0xf)];
     }
@@ -114,7 +104,6 @@ mod tests {
         assert_eq!(a.as_bytes(), b"3519baa87040c6972fc57beb143c31c7");
         assert_ne!(a, content_id("kraki.book.ETH_USD", b"{}"));
         assert_ne!(a, content_id("kraki.book.BTC_USD", b"{ }"));
-        assert_eq!(a, content_id_of_prefixed(b"kraki.book.BTC_USD\n{}"));
         assert_eq!(trade_id("BTC/USD", 42), "trade:BTC/USD:42");
     }
 }
