@@ -65,7 +65,7 @@ impl std::fmt::Debug for RelayConfig {
     /// reaches a log.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RelayConfig")
-            .field("nats_url", &crate::shown_url::shown(&self.nats_url))
+            .field("nats_url", &super::error::shown(&self.nats_url))
             .field("channels", &self.channels)
             .field("symbols", &self.symbols)
             .field("depth", &self.depth)
@@ -412,5 +412,13 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("nats://<redacted>@bus:4222"), "{shown}");
+        // Every server of a list.
+        let config = RelayConfig::new(
+            "nats://bus:4222,nats://desk:hunter2@bus2:4222",
+            ["book"],
+            ["BTC/USD"],
+        );
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
     }
 }
