@@ -169,6 +169,10 @@ fn every_command_checks_its_arguments_before_connecting() {
             [&relay[..], &["--nats-ping-interval", "-1"]].concat(),
             "kraki: invalid --nats-ping-interval -1: expected 0.1 to 86400 seconds",
         ),
+        (
+            [&relay[..], &["--coalesce", "2000000"]].concat(),
+            "kraki: invalid --coalesce 2000000: expected 0 to 100000 microseconds",
+        ),
     ];
     for (args, expected) in cases {
         let (code, out, err) = run_with_env(&args, &DEMO);

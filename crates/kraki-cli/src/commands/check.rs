@@ -59,6 +59,18 @@ pub(crate) fn ping_interval(seconds: f64) -> anyhow::Result<Duration> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// The relay's `--coalesce`, in microseconds: up to 100 ms. A longer
+/// sleep would hold each subject to fewer than ten messages a second
+/// (its next waits for the previous ack) and, past the publisher's 2 s
+/// ack deadline, would send every message again.
+pub(crate) fn coalesce(micros: u64) -> anyhow::Result<Duration> {
+    const MAX: u64 = 100_000;
+    if micros > MAX {
+        anyhow::bail!("invalid --coalesce {micros}: expected 0 to {MAX} microseconds");
+    }
+    Ok(Duration::from_micros(micros))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,6 +122,17 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("--interval 2")
+        );
+    }
+
+    #[test]
+    fn coalescing_up_to_a_tenth_of_a_second() {
+        assert_eq!(coalesce(0).unwrap(), Duration::ZERO);
+        assert_eq!(coalesce(100_000).unwrap(), Duration::from_millis(100));
+        let err = coalesce(100_001).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "invalid --coalesce 100001: expected 0 to 100000 microseconds"
         );
     }
 

@@ -82,7 +82,7 @@ pub(crate) struct Args {
     /// arrives). Fewer wake-ups and system calls per message, at the
     /// price of up to this much added latency; a subject's next message
     /// waits for its previous one's ack, so one subject publishes at most
-    /// one message per pass.
+    /// one message per pass. Up to 100000.
     #[arg(long, value_name = "MICROS", default_value_t = 0)]
     coalesce: u64,
 }
@@ -105,6 +105,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     super::check::book_depth(args.depth)?;
     super::check::ohlc_interval(args.interval)?;
     let ping_interval = super::check::ping_interval(args.nats_ping_interval)?;
+    let coalesce = super::check::coalesce(args.coalesce)?;
     let nats_options = args.nats_args.options(Some(&args.nats))?;
     for channel in &args.channels {
         if !matches!(
@@ -123,7 +124,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     // events/s with the relay's earlier shape: a third of its CPU in the
     // kernel with two workers, a fifth with one, and 30% less CPU per
     // published update).
-    let runtime = crate::coalescing::runtime(Duration::from_micros(args.coalesce))?;
+    let runtime = crate::coalescing::runtime(coalesce)?;
     runtime.block_on(async {
         let first = crate::connect(&args.url).await?;
         let symbols = if all {
