@@ -272,12 +272,16 @@ mod tests {
     }
 
     const NO_NONCE: &str = "INFO {\"server_id\":\"x\"}\r\n";
+    const NONCE: &str =
+        "INFO {\"server_id\":\"x\",\"nonce\":\"n0nce-xyz\",\"auth_required\":true}\r\n";
 
-    #[tokio::test]
-    async fn async_nats_sends_kraki_signers_signature_and_never_the_seed() {
+    /// A fresh user: its key pair, and the options loaded from its seed
+    /// file and from a `.creds` file holding the same seed (the files
+    /// removed once read).
+    fn user_files(name: &str) -> (nkeys::KeyPair, Secured, Secured) {
         let user = nkeys::KeyPair::new_user();
         let seed = user.seed().unwrap();
-        let dir = std::env::temp_dir().join(format!("kraki-options-nkey-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("kraki-options-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let seed_file = dir.join("user.nk");
         std::fs::write(&seed_file, format!("{seed}\n")).unwrap();
@@ -293,7 +297,14 @@ mod tests {
         let nkey = NatsOptions::new().nkey_file(&seed_file).load().unwrap();
         let creds = NatsOptions::new().creds_file(&creds_file).load().unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
-        let info = "INFO {\"server_id\":\"x\",\"nonce\":\"n0nce-xyz\",\"auth_required\":true}\r\n";
+        (user, nkey, creds)
+    }
+
+    #[tokio::test]
+    async fn async_nats_sends_kraki_signers_signature_and_never_the_seed() {
+        let (user, nkey, creds) = user_files("nkey");
+        let seed = user.seed().unwrap();
+        let info = NONCE;
 
         // NKEY alone: the public key, and the nonce's signature in
         // base64url without padding, as the server checks it.
@@ -354,25 +365,9 @@ mod tests {
         // With an NKEY or a .creds file as well, both are sent, as the
         // publisher sends both: the NKEY's auth callback, which replaces
         // the options' user and password, returns the URL's too.
-        let user = nkeys::KeyPair::new_user();
+        let (user, nkey, creds) = user_files("login");
         let seed = user.seed().unwrap();
-        let dir = std::env::temp_dir().join(format!("kraki-options-login-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let seed_file = dir.join("user.nk");
-        std::fs::write(&seed_file, &seed).unwrap();
-        let creds_file = dir.join("user.creds");
-        std::fs::write(
-            &creds_file,
-            format!(
-                "-----BEGIN NATS USER JWT-----\neyJ0eXAi.the-user-jwt.c2ln\n------END NATS USER JWT------\n\n\
-                 -----BEGIN USER NKEY SEED-----\n{seed}\n------END USER NKEY SEED------\n"
-            ),
-        )
-        .unwrap();
-        let nkey = NatsOptions::new().nkey_file(&seed_file).load().unwrap();
-        let creds = NatsOptions::new().creds_file(&creds_file).load().unwrap();
-        std::fs::remove_dir_all(&dir).unwrap();
-        let nonce = "INFO {\"server_id\":\"x\",\"nonce\":\"n0nce-xyz\",\"auth_required\":true}\r\n";
+        let nonce = NONCE;
         for (secured, info, key) in [
             (&nkey, nonce, "nkey"),
             (&nkey, NO_NONCE, ""),
