@@ -108,12 +108,7 @@ fn the_relay_and_a_book_reader_log_in_with_an_nkey() {
     let url = nats.url();
     let (code, out, err) = book_lines_once_relayed(&["--nats", &url, "--nats-nkey", &seed_file], 3);
     assert_eq!(code, Some(0), "{err}");
-    let lines: Vec<serde_json::Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(lines.len(), 3, "{out}");
-    assert!(lines.iter().all(|l| l["ok"] == true), "{out}");
+    verified_lines(&out, 3);
 
     // Without the key the server refuses the reader, and says so.
     let (code, _, err) = run_within(
@@ -154,16 +149,7 @@ fn the_relay_and_a_book_reader_log_in_with_the_urls_password_or_token() {
         let mut relay = Relay::spawn(&["book"], &url, sim.public_url(), &[]);
         let (code, out, err) = book_lines_once_relayed(&["--nats", &url], 3);
         assert_eq!(code, Some(0), "{err}");
-        let lines: Vec<serde_json::Value> = out
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
-        assert_eq!(lines.len(), 3, "{out}");
-        for line in &lines {
-            assert_eq!(line["ok"], true, "{out}");
-            assert_eq!(line["checksum"], line["computed"], "{out}");
-        }
-        assert_eq!(lines[0]["type"], "snapshot", "{out}");
+        verified_lines(&out, 3);
 
         // A wrong password or token: the server refuses the reader and
         // another relay, which say so without showing it.
@@ -249,17 +235,7 @@ fn over_tls_with_the_tests_ca_the_relay_publishes_and_a_book_reader_reads() {
     let mut relay = Relay::spawn(&["book"], &url, sim.public_url(), &["--nats-ca", ca]);
     let (code, out, err) = book_lines_once_relayed(&["--nats", &url, "--nats-ca", ca], 5);
     assert_eq!(code, Some(0), "{err}");
-    let lines: Vec<serde_json::Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(lines.len(), 5, "{out}");
-    for line in &lines {
-        assert_eq!(line["symbol"], "BTC/USD", "{out}");
-        assert_eq!(line["ok"], true, "{out}");
-        assert_eq!(line["checksum"], line["computed"], "{out}");
-    }
-    assert_eq!(lines[0]["type"], "snapshot", "{out}");
+    let lines = verified_lines(&out, 5);
     assert!(!lines[0]["best_bid"]["price"].is_null(), "{out}");
 
     let logged = relay.interrupt();
@@ -392,4 +368,21 @@ fn a_password_for_another_host_is_refused_unencrypted_before_connecting() {
     assert_ne!(code, 0);
     assert!(!err.contains("refusing to send"), "{err}");
     assert!(!err.contains("hunter2"), "{err}");
+}
+
+/// `kraki book BTC/USD --json` output: `n` lines of BTC/USD, each
+/// verified (its checksum the one computed), the first a snapshot.
+fn verified_lines(out: &str, n: usize) -> Vec<serde_json::Value> {
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), n, "{out}");
+    for line in &lines {
+        assert_eq!(line["symbol"], "BTC/USD", "{out}");
+        assert_eq!(line["ok"], true, "{out}");
+        assert_eq!(line["checksum"], line["computed"], "{out}");
+    }
+    assert_eq!(lines[0]["type"], "snapshot", "{out}");
+    lines
 }
