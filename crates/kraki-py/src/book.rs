@@ -145,7 +145,7 @@ impl Book {
             done.call_method1("set_result", (py.None(),))?;
             return Ok(done);
         }
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        crate::awaitable::future_into_py(py, async move {
             loop {
                 let notified = shared.notify.notified();
                 tokio::pin!(notified);

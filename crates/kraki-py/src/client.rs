@@ -27,7 +27,7 @@ fn run<'py, T>(
 where
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
-    pyo3_async_runtimes::tokio::future_into_py(py, work)
+    crate::awaitable::future_into_py(py, work)
 }
 
 #[pymethods]

@@ -159,7 +159,7 @@ impl Feed {
     #[pyo3(signature = (max = HANDOFF))]
     fn next_batch<'py>(&self, py: Python<'py>, max: usize) -> PyResult<Bound<'py, PyAny>> {
         let rx = self.rx.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        crate::awaitable::future_into_py(py, async move {
             let mut rx = rx.lock().await;
             let mut batch = Vec::new();
             match rx.recv().await {

@@ -9,6 +9,7 @@
 //! gets an asyncio future back, so the event loop never waits on IO, and
 //! the GIL is held only while Python objects are made.
 
+mod awaitable;
 mod book;
 mod client;
 mod decimal;
@@ -26,6 +27,8 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _kraki(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::RawClient>()?;
+    m.add_function(wrap_pyfunction!(awaitable::_settle, m)?)?;
+    m.add_function(wrap_pyfunction!(awaitable::_in_flight, m)?)?;
     m.add_class::<feed::Feed>()?;
     m.add_class::<pending::Pending>()?;
     m.add_class::<book::Book>()?;

@@ -276,7 +276,7 @@ impl Simulator {
         let price = parse_decimal("price", price)?;
         let qty = parse_decimal("quantity", qty)?;
         let handle = self.running()?;
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        crate::awaitable::future_into_py(py, async move {
             Ok(handle.trade_to(&symbol, price, qty).await)
         })
     }

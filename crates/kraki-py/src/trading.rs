@@ -107,7 +107,7 @@ impl DeadManSwitch {
     /// Stops refreshing the switch and disarms it on the exchange.
     fn disarm<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let switch = self.switch.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        crate::awaitable::future_into_py(py, async move {
             let taken = switch.lock().await.take();
             match taken {
                 Some(switch) => switch.disarm().await.map_err(errors::to_py),

@@ -9,6 +9,9 @@
   the same core.
 """
 
+import atexit
+
+from . import _kraki
 from ._kraki import (
     DEMO_API_KEY,
     DEMO_API_SECRET,
@@ -28,6 +31,11 @@ from . import events, messages
 from .client import Client, Subscription, env_credentials
 from .events import ConnectionEvent, Gap, Lagged, Reconnected, Reconnecting, StatusChanged
 from .specs import Balances, Book, Executions, Instrument, Liveness, Ohlc, Spec, Ticker, Trades
+
+# Before the interpreter finalizes, every result kraki's threads still
+# owe to asyncio is delivered (a thread entering Python during
+# finalization crashes the process).
+atexit.register(_kraki._settle)
 
 __all__ = [
     "DEMO_API_KEY",
