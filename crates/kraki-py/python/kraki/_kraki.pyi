@@ -9,6 +9,13 @@ from .specs import Spec
 DEMO_API_KEY: str
 DEMO_API_SECRET: str
 
+def _settle() -> None:
+    """Waits (at most 2 s) until every result kraki's threads owe asyncio
+    is delivered or its work dropped; run at exit."""
+
+def _in_flight() -> int:
+    """Awaitables whose result is not delivered yet (for tests)."""
+
 class KrakiError(Exception):
     """Base class of every kraki error."""
 
