@@ -47,6 +47,10 @@ def test_ctrl_c_ends_run_cleanly() -> None:
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        # Ctrl-C's default action in the child, as at a terminal: a test
+        # run started in the background by a shell without job control
+        # ignores SIGINT, and the child would inherit that.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert process.stdout is not None
