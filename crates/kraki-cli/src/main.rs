@@ -12,6 +12,13 @@ mod tui;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+// The relay allocates each message's frame as it is verified and frees it
+// when JetStream acks it, hundreds at a time: glibc's malloc sent most of
+// those frees down its slow path (12% of the relay's CPU, 5% with
+// mimalloc). The library leaves the allocator to the program.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Tools for Kraken's WebSocket API v2.
 #[derive(Parser)]
 #[command(name = "kraki", version, about)]
