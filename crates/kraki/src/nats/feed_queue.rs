@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 pub(crate) struct FeedQueue {
     pub(crate) subject: SubjectId,
     pub(crate) queue: mpsc::UnboundedSender<Queued>,
-    pub(crate) shared: Arc<SubjectShared>,
+    pub(crate) shared: SubjectShared,
     pub(crate) counters: Arc<ChannelCounters>,
     /// Messages the subject may hold, queued or in flight.
     pub(crate) buffer: usize,
@@ -47,22 +47,23 @@ impl FeedQueue {
     /// Whether the publisher asked for a snapshot (JetStream refused an
     /// update), clearing the request.
     pub(crate) fn snapshot_wanted(&self) -> bool {
-        self.shared.wants_snapshot.load(Relaxed) && self.shared.wants_snapshot.swap(false, Relaxed)
+        self.shared.wants_snapshot().load(Relaxed)
+            && self.shared.wants_snapshot().swap(false, Relaxed)
     }
 
     fn put(&self, out: Outgoing) -> Offered {
-        if self.shared.held.load(Relaxed) >= self.buffer.max(1) {
+        if self.shared.held().load(Relaxed) >= self.buffer.max(1) {
             return Offered::Full;
         }
         // Counted before it goes in: the publisher may take it at once.
-        self.shared.held.fetch_add(1, Relaxed);
+        self.shared.held().fetch_add(1, Relaxed);
         add(&self.counters.queued, 1);
         let queued = Queued {
             subject: self.subject,
             out,
         };
         if self.queue.send(queued).is_err() {
-            self.shared.held.fetch_sub(1, Relaxed);
+            self.shared.held().fetch_sub(1, Relaxed);
             take(&self.counters.queued, 1);
             return Offered::Closed;
         }

@@ -116,14 +116,54 @@ pub(crate) struct Queued {
     pub(crate) out: Outgoing,
 }
 
-/// What a subject's feeder and the publisher share.
-#[derive(Debug, Default)]
-pub(crate) struct SubjectShared {
+/// What the feeders and the publisher share, one slot per subject, side
+/// by side: the publisher touches a subject's slot at every ack, and
+/// with one allocation per subject, among hundreds, each touch was a
+/// cache miss.
+#[derive(Debug)]
+pub(crate) struct SharedTable {
     /// Messages queued or in flight, bounded by the relay's buffer.
-    pub(crate) held: AtomicUsize,
+    held: Box<[AtomicUsize]>,
     /// JetStream refused an update (another relay's message came first):
     /// the feeder's next message must be a snapshot of its book.
-    pub(crate) wants_snapshot: AtomicBool,
+    wants_snapshot: Box<[AtomicBool]>,
+}
+
+impl SharedTable {
+    pub(crate) fn new(subjects: usize) -> Arc<Self> {
+        Arc::new(SharedTable {
+            held: (0..subjects).map(|_| AtomicUsize::new(0)).collect(),
+            wants_snapshot: (0..subjects).map(|_| AtomicBool::new(false)).collect(),
+        })
+    }
+}
+
+/// One subject's slot of the [`SharedTable`].
+#[derive(Debug, Clone)]
+pub(crate) struct SubjectShared {
+    table: Arc<SharedTable>,
+    subject: SubjectId,
+}
+
+impl SubjectShared {
+    /// The slot of `subject`, which must be below the table's size.
+    pub(crate) fn new(table: &Arc<SharedTable>, subject: SubjectId) -> Self {
+        debug_assert!(subject < table.held.len());
+        SubjectShared {
+            table: Arc::clone(table),
+            subject,
+        }
+    }
+
+    /// Messages queued or in flight.
+    pub(crate) fn held(&self) -> &AtomicUsize {
+        &self.table.held[self.subject]
+    }
+
+    /// Set when the feeder's next message must be a snapshot.
+    pub(crate) fn wants_snapshot(&self) -> &AtomicBool {
+        &self.table.wants_snapshot[self.subject]
+    }
 }
 
 /// A subject as the relay set it up.
@@ -133,7 +173,7 @@ pub(crate) struct SubjectSpec {
     /// Precision and depth, sent with book snapshots.
     pub(crate) snapshot_headers: Vec<(&'static str, String)>,
     pub(crate) counters: Arc<ChannelCounters>,
-    pub(crate) shared: Arc<SubjectShared>,
+    pub(crate) shared: SubjectShared,
     /// The newest trade already stored on the subject. Message ids alone
     /// do not do: a trade snapshot repeats trades older than JetStream's
     /// duplicate window when a relay restarts after it.
@@ -146,7 +186,7 @@ struct SubjectState {
     snapshot_subject: String,
     snapshot_headers: Vec<(&'static str, String)>,
     counters: Arc<ChannelCounters>,
-    shared: Arc<SubjectShared>,
+    shared: SubjectShared,
     newest_trade: Option<u64>,
     /// In order; the front one is in flight or waits for a retry.
     waiting: VecDeque<Outgoing>,
@@ -635,7 +675,7 @@ impl Publisher {
                     "another relay's message came first; publishing a snapshot of this relay's book"
                 );
                 state.last = None;
-                state.shared.wants_snapshot.store(true, Relaxed);
+                state.shared.wants_snapshot().store(true, Relaxed);
                 settle(state);
             }
             Answer::Failed(reason) => {
@@ -708,7 +748,7 @@ impl Publisher {
 /// The front message is done with (stored, a duplicate, or skipped).
 fn settle(state: &mut SubjectState) {
     if state.waiting.pop_front().is_some() {
-        state.shared.held.fetch_sub(1, Relaxed);
+        state.shared.held().fetch_sub(1, Relaxed);
         take(&state.counters.queued, 1);
     }
 }

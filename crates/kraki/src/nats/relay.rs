@@ -14,7 +14,7 @@ use super::names::{
 };
 use super::options::NatsOptions;
 use super::plain_feed::{PlainFeeder, Splits};
-use super::publisher::{Publisher, SubjectShared, SubjectSpec};
+use super::publisher::{Publisher, SharedTable, SubjectShared, SubjectSpec};
 use crate::{
     Client, Event, InlineBook, InlineSubscription, Instrument, Ohlc, Subscription, Ticker, Trades,
 };
@@ -22,7 +22,6 @@ use async_nats::jetstream;
 use futures_util::StreamExt;
 use kraki_proto::book::{L2Book, L3Book, Precision};
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -195,13 +194,15 @@ impl Relay {
         // Every subject first, so the publisher starts before the first
         // message arrives.
         let (queue, taken) = mpsc::unbounded_channel();
+        let table = SharedTable::new(config.channels.len() * config.symbols.len());
         let mut specs = Vec::new();
         let mut feeds = Vec::new();
         for channel in &config.channels {
             for symbol in &config.symbols {
                 let subject = subject(channel, symbol);
                 let channel_counters = relay.counters.channel(channel);
-                let shared = Arc::new(SubjectShared::default());
+                // One subject per channel and symbol: within the table.
+                let shared = SubjectShared::new(&table, specs.len());
                 let snapshot_headers =
                     snapshot_headers(client, &config, channel, symbol, &precisions).await?;
                 let newest_trade = match channel.as_str() {
