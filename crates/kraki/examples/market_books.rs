@@ -1,8 +1,10 @@
 //! The whole market on one client: a verified depth-10 book of every
 //! online pair, all on one connection and one thread, each applied in
 //! place by the connection's reader (`book_inline`). Reports updates per
-//! second, this process's CPU per update and its memory, whole and per
-//! book (Linux: read from `/proc/self`).
+//! second, this process's CPU per update, its memory, whole and per
+//! book (Linux: read from `/proc/self`), and the latency from each
+//! update's exchange timestamp to its verified book, p50 and p99
+//! (exchange and client must share a clock: the same machine).
 //!
 //! ```sh
 //! kraki sim --port 0 --pairs 500 --rate 60000 &   # prints its URL
@@ -20,14 +22,18 @@
 use futures_util::StreamExt;
 use kraki::proto::channels::PairStatus;
 use kraki::{BookEvent, Client, Event, Instrument};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 #[derive(Default)]
 struct Counts {
     verified: AtomicU64,
     mismatched: AtomicU64,
+    /// Whether the window is open: latencies are kept only within it.
+    measuring: AtomicBool,
+    /// Exchange timestamp to verified book, in µs, within the window.
+    latencies_us: Mutex<Vec<i64>>,
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -63,12 +69,24 @@ async fn measure(url: &str, seconds: u64) -> Result<(), Box<dyn std::error::Erro
                             &counts.mismatched
                         };
                         counter.fetch_add(1, Relaxed);
+                        if *ok && counts.measuring.load(Relaxed) {
+                            if let (Some(sent), Ok(now)) = (
+                                book.timestamp(),
+                                SystemTime::now().duration_since(UNIX_EPOCH),
+                            ) {
+                                let waited = (now.as_nanos() as i128 - sent.unix_nanos()) / 1_000;
+                                if let Ok(mut latencies) = counts.latencies_us.lock() {
+                                    latencies.push(waited as i64);
+                                }
+                            }
+                        }
                     }
                 })
                 .await?,
         );
     }
     tokio::time::sleep(Duration::from_secs(5)).await;
+    counts.measuring.store(true, Relaxed);
     let (verified0, cpu0, started) = (
         counts.verified.load(Relaxed),
         cpu_seconds()?,
@@ -80,6 +98,7 @@ async fn measure(url: &str, seconds: u64) -> Result<(), Box<dyn std::error::Erro
         cpu_seconds()?,
         started.elapsed(),
     );
+    counts.measuring.store(false, Relaxed);
     let updates = verified1 - verified0;
     let rss = memory_kib("VmRSS")?;
     println!(
@@ -100,6 +119,22 @@ async fn measure(url: &str, seconds: u64) -> Result<(), Box<dyn std::error::Erro
         memory_kib("VmHWM")? / 1024,
         before_books / 1024,
         rss.saturating_sub(before_books) as f64 / books.len().max(1) as f64
+    );
+    let mut latencies = counts
+        .latencies_us
+        .lock()
+        .map_err(|_| "a book callback panicked")?
+        .clone();
+    latencies.sort_unstable();
+    let at = |q: f64| {
+        let last = latencies.len().saturating_sub(1) as f64;
+        latencies.get((last * q) as usize).copied().unwrap_or(0)
+    };
+    println!(
+        "exchange timestamp to verified book: p50 {} µs, p99 {} µs, max {} µs",
+        at(0.5),
+        at(0.99),
+        at(1.0)
     );
     Ok(())
 }
