@@ -136,6 +136,8 @@ pub(crate) struct SharedTable {
 }
 
 impl SharedTable {
+    /// A slot for each of `subjects` subjects: nothing held, no snapshot
+    /// wanted.
     pub(crate) fn new(subjects: usize) -> Arc<Self> {
         Arc::new(SharedTable {
             held: (0..subjects).map(|_| AtomicUsize::new(0)).collect(),
