@@ -9,6 +9,9 @@
 #[path = "../examples/handlers_and_tasks.rs"]
 mod handlers_and_tasks;
 #[allow(dead_code)]
+#[path = "../examples/market_books.rs"]
+mod market_books;
+#[allow(dead_code)]
 #[path = "../examples/record_and_replay.rs"]
 mod record_and_replay;
 #[allow(dead_code)]
@@ -44,6 +47,40 @@ async fn ticker_stream_sees_every_pair() {
         ["BTC/USD", "ETH/USD"]
     );
     assert!(counts.values().all(|&n| n >= 3), "{counts:?}");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn market_books_follows_every_pair_with_its_latency() {
+    let mut markets = kraki_sim::default_markets();
+    let mut activity = vec![kraki_sim::DEFAULT_ACTIVITY; markets.len()];
+    markets.extend(kraki_sim::synthetic_markets(20));
+    activity.extend((0..20).map(kraki_sim::synthetic_activity));
+    let pairs = markets.len();
+    let sim = Simulator::builder()
+        .seed(7)
+        .rate(2000.0)
+        .markets(markets)
+        .activity(activity)
+        .spawn()
+        .await
+        .unwrap();
+    let report = market_books::run(
+        &sim.public_url(),
+        Duration::from_secs(1),
+        Duration::from_secs(2),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.books, pairs, "{report:?}");
+    assert!(report.updates > 100, "{report:?}");
+    assert_eq!(report.mismatched, 0, "{report:?}");
+    assert_eq!(report.latencies_us.len() as u64, report.updates);
+    assert!(report.latencies_us.is_sorted());
+    // Generated, then sent and verified: later, by less than the window.
+    assert!(report.latency_us(0.0) > 0, "{report:?}");
+    assert!(report.latency_us(1.0) < 2_000_000, "{report:?}");
+    assert!(report.rss_kib > 0 && report.cpu_seconds >= 0.0);
     sim.shutdown().await;
 }
 
