@@ -19,6 +19,7 @@ use kraki_sim::{
     Simulator,
 };
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -394,12 +395,12 @@ async fn a_replayed_nonce_is_refused_and_reads_try_again_with_a_fresh_one() {
     let sim = Simulator::builder().paused(true).spawn().await.unwrap();
     let creds = demo();
 
-    // The token is not retried by the REST client: the replay's answer
-    // comes back as the typed error.
+    // The token is asked again too, at once: an overtaken nonce was never
+    // acted on, and two processes connecting at the same moment must not
+    // fail the first connect.
     let (url, seen) = replaying_proxy(&sim).await;
     let rest = RestClient::new(&url).unwrap();
-    let err = rest.websockets_token(&creds).await.unwrap_err();
-    assert!(err.is_rest_error(RestErrorKind::InvalidNonce), "{err}");
+    rest.websockets_token(&creds).await.unwrap();
     assert!(seen.await.unwrap().contains("EAPI:Invalid nonce"));
 
     // A read is made again with a fresh nonce and signature.
@@ -408,6 +409,37 @@ async fn a_replayed_nonce_is_refused_and_reads_try_again_with_a_fresh_one() {
     let balances = rest.balance(&creds).await.unwrap();
     assert_eq!(balances["USD"], d("100000"));
     assert!(seen.await.unwrap().contains("EAPI:Invalid nonce"));
+}
+
+/// Any other refusal of the token is the connect's to pace: one request,
+/// its error as it came.
+#[tokio::test]
+async fn a_token_refused_otherwise_is_asked_once() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let requests = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&requests);
+    tokio::spawn(async move {
+        loop {
+            let (mut client, _) = listener.accept().await.unwrap();
+            read_request(&mut client).await;
+            counted.fetch_add(1, Ordering::SeqCst);
+            let body = r#"{"error":["EService:Unavailable"]}"#;
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            client.write_all(answer.as_bytes()).await.unwrap();
+            client.shutdown().await.unwrap();
+        }
+    });
+    let rest = RestClient::new(&url).unwrap();
+    let err = rest.websockets_token(&demo()).await.unwrap_err();
+    assert!(
+        err.is_rest_error(RestErrorKind::ServiceUnavailable),
+        "{err}"
+    );
+    assert_eq!(requests.load(Ordering::SeqCst), 1);
 }
 
 /// Set for the child processes of the test below.

@@ -13,8 +13,8 @@
 //! What the clock cannot order is the moment between taking a nonce and
 //! Kraken reading it: two processes calling at once may arrive in the
 //! other order, and the later nonce wins. The overtaken call is refused
-//! with `EAPI:Invalid nonce`; kraki's REST client makes a read
-//! again with a fresh nonce (never an order). Kraken's per-key "nonce
+//! with `EAPI:Invalid nonce`; kraki's REST client makes a read, or a
+//! WebSocket token request, again with a fresh nonce. Kraken's per-key "nonce
 //! window" setting absorbs such races too. A key must keep one scale:
 //! after a client with larger nonces (python-kraken-sdk counts 10 ns
 //! units) has used it, these are refused; and a clock set back below the

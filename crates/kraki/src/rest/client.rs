@@ -52,10 +52,12 @@ pub(crate) enum Retry {
     /// failure that may pass (a nonce overtaken by another process, a
     /// full counter, a busy exchange, a lost connection).
     ReadOnly,
-    /// Never made twice by kraki: an order (which could be placed twice),
-    /// or a call whose caller retries on its own terms (the WebSocket
-    /// token, fetched by a connect with its own backoff).
-    Never,
+    /// Made again only when another process using the key overtook its
+    /// nonce (`EAPI:Invalid nonce`: Kraken did nothing with it), at once,
+    /// with a fresh one. The WebSocket token: any other failure is the
+    /// connect's to pace, with its own backoff, but two processes
+    /// starting at the same moment must not fail the first connect.
+    OvertakenNonce,
 }
 
 /// Attempts of a read-only call in all.
@@ -161,7 +163,9 @@ impl RestClient {
     /// or answers with something that is not its JSON envelope.
     pub async fn websockets_token(&self, credentials: &Credentials) -> Result<IssuedToken, Error> {
         let path = "/0/private/GetWebSocketsToken";
-        let body = self.signed(credentials, path, &[], Retry::Never).await?;
+        let body = self
+            .signed(credentials, path, &[], Retry::OvertakenNonce)
+            .await?;
         let result = envelope(path, 200, &body)?;
         let token = result
             .get("token")
@@ -234,9 +238,8 @@ impl RestClient {
     }
 
     /// A signed POST of `params` to `path`: paced by the call counter
-    /// (the token excepted, see [`call_counter`]), and for a
-    /// [`Retry::ReadOnly`] call made again after a failure that may pass,
-    /// each time with a fresh nonce and signature. The answer's body once
+    /// (the token excepted, see [`call_counter`]), and made again as
+    /// `retry` allows, each time with a fresh nonce and signature. The answer's body once
     /// its `error` array is empty.
     pub(crate) async fn signed(
         &self,
@@ -257,8 +260,25 @@ impl RestClient {
                 Ok(body) => return Ok(body),
                 Err(e) => e,
             };
-            if retry == Retry::Never || attempt >= READ_ATTEMPTS || !retryable(&failure) {
+            let overtaken = failure
+                .rest_errors()
+                .iter()
+                .any(|e| e.kind == RestErrorKind::InvalidNonce);
+            let again = match retry {
+                Retry::ReadOnly => retryable(&failure),
+                Retry::OvertakenNonce => overtaken,
+            };
+            if !again || attempt >= READ_ATTEMPTS {
                 return Err(failure);
+            }
+            if retry == Retry::OvertakenNonce {
+                tracing::debug!(
+                    path,
+                    attempt,
+                    "nonce overtaken by another process; again with a fresh one"
+                );
+                attempt += 1;
+                continue;
             }
             let full = failure
                 .rest_errors()
