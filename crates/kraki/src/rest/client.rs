@@ -239,8 +239,8 @@ impl RestClient {
 
     /// A signed POST of `params` to `path`: paced by the call counter
     /// (the token excepted, see [`call_counter`]), and made again as
-    /// `retry` allows, each time with a fresh nonce and signature. The answer's body once
-    /// its `error` array is empty.
+    /// `retry` allows, each time with a fresh nonce and signature. The
+    /// answer's body once its `error` array is empty.
     pub(crate) async fn signed(
         &self,
         credentials: &Credentials,
@@ -260,23 +260,19 @@ impl RestClient {
                 Ok(body) => return Ok(body),
                 Err(e) => e,
             };
-            let overtaken = failure
-                .rest_errors()
-                .iter()
-                .any(|e| e.kind == RestErrorKind::InvalidNonce);
             let again = match retry {
                 Retry::ReadOnly => retryable(&failure),
-                Retry::OvertakenNonce => overtaken,
+                Retry::OvertakenNonce => failure
+                    .rest_errors()
+                    .iter()
+                    .any(|e| e.kind == RestErrorKind::InvalidNonce),
             };
             if !again || attempt >= READ_ATTEMPTS {
                 return Err(failure);
             }
             if retry == Retry::OvertakenNonce {
-                tracing::debug!(
-                    path,
-                    attempt,
-                    "nonce overtaken by another process; again with a fresh one"
-                );
+                // Nothing to wait for: the call was refused unread.
+                tracing::debug!(path, attempt, "nonce overtaken; again with a fresh one");
                 attempt += 1;
                 continue;
             }
