@@ -7,6 +7,7 @@
 use crate::account_query::AccountQuery;
 use crate::clock;
 use crate::exchange::{Exchange, TradingConfig};
+use crate::feed_table::{FeedKey, FeedTable};
 use crate::feeds::{self, BookView};
 use crate::level3::{self, L3View};
 use crate::market::{Market, Step};
@@ -17,22 +18,10 @@ use crate::private_events::PrivateAttached;
 use crate::rng::Rng;
 use kraki_proto::channels::{PairStatus, SystemStatus};
 use kraki_proto::{Decimal, Method, Timestamp};
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::time::sleep_until;
-
-/// One stream of frames that several connections can share.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum FeedKey {
-    Book { market: usize, depth: usize },
-    Ticker { market: usize, bbo: bool },
-    Trade { market: usize },
-    Ohlc { market: usize, interval: u32 },
-    Instrument,
-    Level3 { market: usize, depth: usize },
-}
 
 /// A subscription's first frame (if a snapshot was asked for) and its
 /// updates.
@@ -124,7 +113,7 @@ pub(crate) struct Engine {
     markets: Vec<Market>,
     specs: Vec<PairSpec>,
     rng: Rng,
-    feeds: HashMap<FeedKey, Feed>,
+    feeds: FeedTable<Feed>,
     /// Markets whose next book update gets a wrong checksum.
     corrupt: Vec<usize>,
     /// Running totals of the markets' activity weights, when they differ;
@@ -156,7 +145,7 @@ impl Engine {
             markets,
             specs,
             rng,
-            feeds: HashMap::new(),
+            feeds: FeedTable::new(count),
             corrupt: Vec::new(),
             activity: activity.map(|weights| {
                 // A market without a weight moves as often as weight 1.
@@ -335,7 +324,7 @@ impl Engine {
                 (Some(frame), None)
             }
         };
-        let feed = self.feeds.entry(key).or_insert_with(|| Feed {
+        let feed = self.feeds.get_or_insert_with(key, || Feed {
             tx: broadcast::channel(FEED_BUFFER).0,
             view: None,
             l3: None,
@@ -407,8 +396,8 @@ impl Engine {
             }
         });
         let frame: Arc<str> = Arc::from(feeds::instrument_pair_update(market));
-        self.feeds.retain(|_, feed| feed.tx.receiver_count() > 0);
-        if let Some(feed) = self.feeds.get(&FeedKey::Instrument) {
+        let instrument = self.feeds.group(None, is_listened);
+        if let Some((_, feed)) = instrument.iter().find(|(k, _)| *k == FeedKey::Instrument) {
             // Nobody listening is fine; the feed is dropped later.
             let _ = feed.tx.send(frame);
         }
@@ -447,10 +436,9 @@ impl Engine {
         let Some(market) = self.markets.get(index) else {
             return;
         };
-        self.feeds.retain(|_, feed| feed.tx.receiver_count() > 0);
         let mut corrupted = false;
         let corrupt = self.corrupt.contains(&index);
-        for (key, feed) in &mut self.feeds {
+        for (key, feed) in self.feeds.group(Some(index), is_listened) {
             let frame = match key {
                 FeedKey::Book { market: m, .. } if *m == index => {
                     let frame = feed
@@ -495,6 +483,11 @@ impl Engine {
             self.corrupt.retain(|&m| m != index);
         }
     }
+}
+
+/// Whether anyone still listens to a feed; one nobody does is dropped.
+fn is_listened((_, feed): &(FeedKey, Feed)) -> bool {
+    feed.tx.receiver_count() > 0
 }
 
 /// Sleeps until the deadline; forever without one.

@@ -273,6 +273,7 @@ mod engine;
 mod exchange;
 mod fault_plan;
 mod feed_faults;
+mod feed_table;
 mod feeds;
 mod forwarders;
 mod frame_queue;

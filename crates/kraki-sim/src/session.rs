@@ -5,8 +5,9 @@
 use crate::ack;
 use crate::clock;
 use crate::endpoint::Endpoint;
-use crate::engine::{EngineCommand, FeedKey};
+use crate::engine::EngineCommand;
 use crate::fault_plan::SUBSCRIPTION_REJECTED;
+use crate::feed_table::FeedKey;
 use crate::feeds;
 use crate::forwarders::{forward_feed, forward_private};
 use crate::frame_queue::FrameSender;
