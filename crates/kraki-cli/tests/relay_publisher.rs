@@ -10,7 +10,7 @@
 mod common;
 
 use common::Sim;
-use common::nats::{Nats, Relay, check_book_feed, last_counters, read_subject, wait_for};
+use common::nats::{Nats, Relay, check_book_feed, last_counters, read_subject, scrape, wait_for};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
@@ -370,6 +370,46 @@ fn a_coalescing_relay_publishes_the_same_valid_feed() {
     let counters = last_counters(&stderr);
     assert!(counters["published"] >= 40, "{stderr}");
     assert_eq!(counters["publish-errors"], 0, "{stderr}");
+}
+
+/// A pair busier than one message per pass is not left behind: while a
+/// subject holds more than a few messages, the coalescing relay sleeps a
+/// millisecond instead of its period, and the subject sends a message
+/// per ack until it catches up.
+#[test]
+fn a_coalescing_relay_keeps_up_with_a_busy_pair() {
+    let Some(nats) = Nats::start() else { return };
+    let sim = Sim::start_at(3000);
+    let metrics = format!("127.0.0.1:{}", common::nats::free_port());
+    // 100 ms passes: one message per pass would be ten a second.
+    let mut relay = Relay::start(
+        &nats.url(),
+        sim.public_url(),
+        &["--coalesce", "100000", "--metrics", &metrics],
+    );
+    wait_for(&nats.url(), BOOK, 10);
+    std::thread::sleep(Duration::from_secs(4));
+    let now = scrape(&metrics);
+    let stderr = relay.interrupt();
+    let of = |name: &str, channel: &str| now[&format!("{name}{{channel=\"{channel}\"}}")];
+    let book = |name: &str| of(name, "book");
+    let (verified, published) = (
+        book("kraki_relay_verified_total"),
+        book("kraki_relay_published_total"),
+    );
+    // Far busier than ten a second, and published as fast.
+    assert!(verified >= 200.0, "{now:?}");
+    assert!(published >= verified * 0.8, "{now:?}");
+    assert!(book("kraki_relay_buffered") < 100.0, "{now:?}");
+    // One message per trade: the busiest subject of all.
+    let trades = of("kraki_relay_received_total", "trade");
+    let stored =
+        of("kraki_relay_published_total", "trade") + of("kraki_relay_duplicates_total", "trade");
+    assert!(trades >= 100.0 && stored >= trades * 0.8, "{now:?}");
+    // Whether a pair is behind is a gauge of its own.
+    assert!(book("kraki_relay_pairs_behind") <= 1.0, "{now:?}");
+    let counters = last_counters(&stderr);
+    assert_eq!(counters["dropped"], 0, "{stderr}");
 }
 
 /// `--nats-ping-interval 0.2`: the publisher's `PING`s, which find out a

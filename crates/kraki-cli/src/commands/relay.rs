@@ -82,7 +82,8 @@ pub(crate) struct Args {
     /// arrives). Fewer wake-ups and system calls per message, at the
     /// price of up to this much added latency; a subject's next message
     /// waits for its previous one's ack, so one subject publishes at most
-    /// one message per pass. Up to 100000.
+    /// one message per pass; while a subject holds more than 8 messages,
+    /// passes come every millisecond until it catches up. Up to 100000.
     #[arg(long, value_name = "MICROS", default_value_t = 0)]
     coalesce: u64,
 }
@@ -124,7 +125,9 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     // events/s with the relay's earlier shape: a third of its CPU in the
     // kernel with two workers, a fifth with one, and 30% less CPU per
     // published update).
-    let runtime = crate::coalescing::runtime(coalesce)?;
+    let counters = RelayCounters::default();
+    let behind = counters.clone();
+    let runtime = crate::coalescing::runtime(coalesce, move || behind.is_behind())?;
     runtime.block_on(async {
         let first = crate::connect(&args.url).await?;
         let symbols = if all {
@@ -132,7 +135,6 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         } else {
             args.symbols.clone()
         };
-        let counters = RelayCounters::default();
         // Level3 has a connection of its own (authenticated, another URL).
         let public: Vec<String> = args
             .channels
@@ -254,7 +256,7 @@ fn abbreviated(symbols: &[String]) -> String {
 /// The counters as one line.
 fn line(s: &RelayStats) -> String {
     format!(
-        "received {} verified {} mismatched {} resyncs {} reconnects {} published {} duplicates {} conflicts {} dropped {} publish-errors {} nats-reconnects {}",
+        "received {} verified {} mismatched {} resyncs {} reconnects {} published {} duplicates {} conflicts {} dropped {} publish-errors {} nats-reconnects {} pairs-behind {}",
         s.received,
         s.verified,
         s.mismatches,
@@ -265,6 +267,7 @@ fn line(s: &RelayStats) -> String {
         s.conflicts,
         s.dropped,
         s.publish_errors,
-        s.nats_reconnects
+        s.nats_reconnects,
+        s.behind
     )
 }

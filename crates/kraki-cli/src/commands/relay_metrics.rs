@@ -2,7 +2,7 @@
 //! format at `http://ADDR/metrics`. A plain TCP responder: one scrape is
 //! one small GET, and the relay needs no HTTP server crate for it.
 
-use kraki::nats::{PUBLISH_LATENCY_BUCKETS, RelayCounters, RelayStats};
+use kraki::nats::{BEHIND, PUBLISH_LATENCY_BUCKETS, RelayCounters, RelayStats};
 use std::fmt::Write;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -132,6 +132,18 @@ pub(crate) fn render(counters: &RelayCounters) -> String {
             out,
             "kraki_relay_buffered{{channel=\"{channel}\"}} {}",
             stats.queued
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP kraki_relay_pairs_behind Subjects holding more than {BEHIND} messages: JetStream acks them more slowly than Kraken updates them."
+    );
+    let _ = writeln!(out, "# TYPE kraki_relay_pairs_behind gauge");
+    for (channel, stats) in &channels {
+        let _ = writeln!(
+            out,
+            "kraki_relay_pairs_behind{{channel=\"{channel}\"}} {}",
+            stats.behind
         );
     }
     let _ = writeln!(

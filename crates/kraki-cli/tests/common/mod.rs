@@ -27,7 +27,13 @@ pub struct Sim {
 
 impl Sim {
     pub fn start() -> Sim {
-        Sim::spawn(Stdio::null(), Stdio::null(), &[], &[])
+        Sim::start_at(300)
+    }
+
+    /// A sim moving its markets at `rate` events a second (300 for
+    /// [`Sim::start`]).
+    pub fn start_at(rate: u32) -> Sim {
+        Sim::spawn_at(rate, Stdio::null(), Stdio::null(), &[], &[])
     }
 
     /// A sim whose standard input and error the test holds (the child's
@@ -43,8 +49,18 @@ impl Sim {
     }
 
     fn spawn(stdin: Stdio, stderr: Stdio, extra: &[&str], env: &[(&str, &str)]) -> Sim {
+        Sim::spawn_at(300, stdin, stderr, extra, env)
+    }
+
+    fn spawn_at(
+        rate: u32,
+        stdin: Stdio,
+        stderr: Stdio,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Sim {
         let mut child = Command::new(KRAKI)
-            .args(["sim", "--port", "0", "--rate", "300"])
+            .args(["sim", "--port", "0", "--rate", &rate.to_string()])
             .args(extra)
             .env_remove("KRAKI_SIM_API_KEY")
             .env_remove("KRAKI_SIM_API_SECRET")

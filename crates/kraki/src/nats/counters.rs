@@ -28,7 +28,13 @@ pub(crate) struct ChannelCounters {
     pub(crate) latency: [AtomicU64; PUBLISH_LATENCY_BUCKETS.len() + 1],
     /// Messages in the queues towards NATS right now.
     pub(crate) queued: AtomicU64,
+    /// Subjects holding more than [`BEHIND`] messages right now.
+    pub(crate) behind: AtomicU64,
 }
+
+/// Messages a subject may hold in the publisher (one in flight, the rest
+/// waiting for its ack) before it counts as behind.
+pub const BEHIND: usize = 8;
 
 impl ChannelCounters {
     /// Counts one ack that took `nanos`.
@@ -63,6 +69,7 @@ impl ChannelCounters {
             publish_nanos: self.publish_nanos.load(Relaxed),
             publish_latency: latency,
             queued: self.queued.load(Relaxed),
+            behind: self.behind.load(Relaxed),
             nats_reconnects: 0,
         }
     }
@@ -117,6 +124,9 @@ pub struct RelayStats {
     pub publish_latency: [u64; PUBLISH_LATENCY_BUCKETS.len() + 1],
     /// Messages waiting in the buffers towards NATS.
     pub queued: u64,
+    /// Subjects behind right now: holding more than [`BEHIND`] messages,
+    /// because JetStream acks them more slowly than Kraken updates them.
+    pub behind: u64,
     /// NATS connections re-established after a loss (whole relay).
     pub nats_reconnects: u64,
 }
@@ -138,6 +148,7 @@ impl RelayStats {
             *a += b;
         }
         self.queued += o.queued;
+        self.behind += o.behind;
         self
     }
 }
@@ -171,6 +182,17 @@ impl RelayCounters {
             .iter()
             .map(|(name, c)| (name.clone(), c.snapshot()))
             .collect()
+    }
+
+    /// Whether any subject is behind (see [`RelayStats::behind`]): cheap
+    /// enough to ask at every idle moment, as `kraki relay --coalesce`
+    /// does to stop sleeping while a pair catches up.
+    pub fn is_behind(&self) -> bool {
+        let channels = match self.inner.channels.lock() {
+            Ok(c) => c,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        channels.iter().any(|(_, c)| c.behind.load(Relaxed) > 0)
     }
 
     /// All channels' counters now, summed.

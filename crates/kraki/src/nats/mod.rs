@@ -47,7 +47,7 @@ mod tls;
 mod url_login;
 pub(crate) mod wire;
 
-pub use counters::{PUBLISH_LATENCY_BUCKETS, RelayCounters, RelayStats};
+pub use counters::{BEHIND, PUBLISH_LATENCY_BUCKETS, RelayCounters, RelayStats};
 pub use error::NatsError;
 pub use nats_book::{NatsBook, NatsLevel3Book};
 pub use options::NatsOptions;

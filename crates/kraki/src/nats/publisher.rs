@@ -36,7 +36,7 @@
 //! relays on the same feed converge on one copy of every message.
 
 use super::connection::{Connection, Endpoint, LinkError};
-use super::counters::{ChannelCounters, RelayCounters, add, take};
+use super::counters::{BEHIND, ChannelCounters, RelayCounters, add, take};
 use super::msg_id::MsgId;
 use super::names::SEQ_HEADER;
 use super::wire::{self, Digits, Frame};
@@ -499,6 +499,9 @@ impl Publisher {
                 continue;
             };
             state.waiting.push_back(out);
+            if state.waiting.len() == BEHIND + 1 {
+                add(&state.counters.behind, 1);
+            }
             if state.waiting.len() == 1 {
                 self.pump(subject);
             }
@@ -781,6 +784,9 @@ fn settle(state: &mut SubjectState) {
     if state.waiting.pop_front().is_some() {
         state.shared.held().fetch_sub(1, Relaxed);
         take(&state.counters.queued, 1);
+        if state.waiting.len() == BEHIND {
+            take(&state.counters.behind, 1);
+        }
     }
 }
 
