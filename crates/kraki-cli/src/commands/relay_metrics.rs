@@ -112,40 +112,27 @@ pub(crate) fn render(counters: &RelayCounters) -> String {
         ),
     ];
     for (name, help, value) in families {
-        let _ = writeln!(out, "# HELP kraki_relay_{name} {help}");
-        let _ = writeln!(out, "# TYPE kraki_relay_{name} counter");
-        for (channel, stats) in &channels {
-            let _ = writeln!(
-                out,
-                "kraki_relay_{name}{{channel=\"{channel}\"}} {}",
-                value(stats)
-            );
-        }
+        family(&mut out, &channels, name, "counter", help, value);
     }
-    let _ = writeln!(
-        out,
-        "# HELP kraki_relay_buffered Messages waiting in the buffers towards NATS."
+    family(
+        &mut out,
+        &channels,
+        "buffered",
+        "gauge",
+        "Messages waiting in the buffers towards NATS.",
+        |s| s.queued,
     );
-    let _ = writeln!(out, "# TYPE kraki_relay_buffered gauge");
-    for (channel, stats) in &channels {
-        let _ = writeln!(
-            out,
-            "kraki_relay_buffered{{channel=\"{channel}\"}} {}",
-            stats.queued
-        );
-    }
-    let _ = writeln!(
-        out,
-        "# HELP kraki_relay_pairs_behind Subjects holding more than {BEHIND} messages: JetStream acks them more slowly than Kraken updates them."
+    let behind_help = format!(
+        "Subjects holding more than {BEHIND} messages: JetStream acks them more slowly than Kraken updates them."
     );
-    let _ = writeln!(out, "# TYPE kraki_relay_pairs_behind gauge");
-    for (channel, stats) in &channels {
-        let _ = writeln!(
-            out,
-            "kraki_relay_pairs_behind{{channel=\"{channel}\"}} {}",
-            stats.behind
-        );
-    }
+    family(
+        &mut out,
+        &channels,
+        "pairs_behind",
+        "gauge",
+        &behind_help,
+        |s| s.behind,
+    );
     let _ = writeln!(
         out,
         "# HELP kraki_relay_publish_latency_seconds Time from publish to JetStream's ack."
@@ -186,4 +173,25 @@ pub(crate) fn render(counters: &RelayCounters) -> String {
         counters.snapshot().nats_reconnects
     );
     out
+}
+
+/// One family of per-channel samples: its `HELP` and `TYPE` lines, then
+/// a sample per channel.
+fn family(
+    out: &mut String,
+    channels: &[(String, RelayStats)],
+    name: &str,
+    kind: &str,
+    help: &str,
+    value: impl Fn(&RelayStats) -> u64,
+) {
+    let _ = writeln!(out, "# HELP kraki_relay_{name} {help}");
+    let _ = writeln!(out, "# TYPE kraki_relay_{name} {kind}");
+    for (channel, stats) in channels {
+        let _ = writeln!(
+            out,
+            "kraki_relay_{name}{{channel=\"{channel}\"}} {}",
+            value(stats)
+        );
+    }
 }
