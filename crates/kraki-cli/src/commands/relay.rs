@@ -197,10 +197,23 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             }
         };
         let running = futures_util::future::try_join_all(relays.into_iter().map(Relay::run));
+        tokio::pin!(running);
         let result = tokio::select! {
-            r = running => r.map(|_| ()).map_err(anyhow::Error::from),
+            r = &mut running => r.map(|_| ()).map_err(anyhow::Error::from),
             () = reporting => Ok(()),
-            _ = tokio::signal::ctrl_c() => Ok(()),
+            _ = tokio::signal::ctrl_c() => {
+                // Kraken's side closed, the feeds end, and each publisher
+                // stores what they queued before it ends (for at most a
+                // few seconds while NATS is away): what was verified is
+                // not lost to an interrupt.
+                for client in &clients {
+                    client.close().await;
+                }
+                match tokio::time::timeout(DRAIN, &mut running).await {
+                    Ok(r) => r.map(|_| ()).map_err(anyhow::Error::from),
+                    Err(_) => Ok(()),
+                }
+            }
         };
         eprintln!("kraki relay: {}", line(&counters.snapshot()));
         for client in &clients {
@@ -252,6 +265,10 @@ fn abbreviated(symbols: &[String]) -> String {
         _ => symbols.join(", "),
     }
 }
+
+/// How long an interrupted relay waits for its publishers to store what
+/// was queued (each gives up after 5 s of NATS away).
+const DRAIN: Duration = Duration::from_secs(10);
 
 /// The counters as one line.
 fn line(s: &RelayStats) -> String {
