@@ -3,6 +3,7 @@
 mod block_frames;
 mod coalescing;
 mod commands;
+mod interrupt;
 mod line_blocks;
 mod lines;
 mod logging;

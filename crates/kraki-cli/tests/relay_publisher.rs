@@ -412,16 +412,22 @@ fn a_coalescing_relay_keeps_up_with_a_busy_pair() {
     assert_eq!(counters["dropped"], 0, "{stderr}");
 }
 
-/// Ctrl-C ends the relay only once what it had queued is stored: with
-/// 100 ms passes, a tenth of a second of a busy pair's messages is
-/// always waiting, and none of it is lost to the interrupt.
+/// Ctrl-C, or the SIGTERM of a service manager, ends the relay only once
+/// what it had queued is stored: with 100 ms passes, a tenth of a second
+/// of a busy pair's messages is always waiting, and none of it is lost.
 #[test]
 fn an_interrupted_relay_stores_what_it_had_queued() {
+    for signal in ["-INT", "-TERM"] {
+        stops_storing_what_was_queued(signal);
+    }
+}
+
+fn stops_storing_what_was_queued(signal: &str) {
     let Some(nats) = Nats::start() else { return };
     let sim = Sim::start_at(3000);
     let mut relay = Relay::start(&nats.url(), sim.public_url(), &["--coalesce", "100000"]);
     wait_for(&nats.url(), BOOK, 50);
-    let stderr = relay.interrupt();
+    let stderr = relay.stop_with(signal);
     let c = last_counters(&stderr);
     assert_eq!(
         c["dropped"] + c["mismatched"] + c["conflicts"],

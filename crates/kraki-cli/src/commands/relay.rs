@@ -2,7 +2,7 @@
 //! [--nats-cert FILE --nats-key FILE] [--nats-creds FILE | --nats-nkey
 //! FILE] [--nats-ping-interval SECONDS] [--url URL] [--depth D]`:
 //! Kraken's channels, verified, into the NATS JetStream stream `KRAKI`
-//! (see `kraki::nats`). Runs until Ctrl-C or until Kraken's side ends;
+//! (see `kraki::nats`). Runs until Ctrl-C (or SIGTERM) or until Kraken's side ends;
 //! prints what it did on stderr every `--report` seconds and at the end,
 //! and with `--metrics ADDR` serves it to Prometheus.
 
@@ -196,12 +196,13 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 eprintln!("kraki relay: {}", line(&counters.snapshot()));
             }
         };
+        let stop = crate::interrupt::interrupt_signal()?;
         let running = futures_util::future::try_join_all(relays.into_iter().map(Relay::run));
         tokio::pin!(running);
         let result = tokio::select! {
             r = &mut running => r.map(|_| ()).map_err(anyhow::Error::from),
             () = reporting => Ok(()),
-            _ = tokio::signal::ctrl_c() => {
+            () = stop => {
                 // Kraken's side closed, the feeds end, and each publisher
                 // stores what they queued before it ends (for at most a
                 // few seconds while NATS is away): what was verified is

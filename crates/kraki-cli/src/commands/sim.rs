@@ -108,7 +108,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let handle = sim.spawn().await?;
         // Register for Ctrl-C before announcing `ready`: a script that
         // sends SIGINT right after reading `ready` must stop us cleanly.
-        let interrupted = interrupt_signal()?;
+        let interrupted = crate::interrupt::interrupt_signal()?;
         println!("public {}", handle.public_url());
         println!("private {}", handle.private_url());
         println!("level3 {}", handle.level3_url());
@@ -163,29 +163,6 @@ fn stdin_lines() -> tokio::sync::mpsc::UnboundedReceiver<String> {
         }
     });
     receiver
-}
-
-/// A future that completes on Ctrl-C (SIGINT) or SIGTERM, with the signal
-/// handlers already installed when this returns.
-#[cfg(unix)]
-fn interrupt_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    let mut terminate = signal(SignalKind::terminate())?;
-    Ok(async move {
-        tokio::select! {
-            _ = interrupt.recv() => {}
-            _ = terminate.recv() => {}
-        }
-    })
-}
-
-/// A future that completes on Ctrl-C.
-#[cfg(not(unix))]
-fn interrupt_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
-    Ok(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
 }
 
 #[cfg(test)]

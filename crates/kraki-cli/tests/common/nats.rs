@@ -197,8 +197,13 @@ impl Relay {
     /// Stops it with Ctrl-C and returns its stderr (with the final
     /// counters line).
     pub fn interrupt(&mut self) -> String {
+        self.stop_with("-INT")
+    }
+
+    /// Stops it with `signal` (`-INT`, `-TERM`) and returns its stderr.
+    pub fn stop_with(&mut self, signal: &str) -> String {
         Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
+            .args([signal, &self.child.id().to_string()])
             .status()
             .unwrap();
         let _ = self.child.wait();
