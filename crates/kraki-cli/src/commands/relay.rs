@@ -2,9 +2,9 @@
 //! [--nats-cert FILE --nats-key FILE] [--nats-creds FILE | --nats-nkey
 //! FILE] [--nats-ping-interval SECONDS] [--url URL] [--depth D]`:
 //! Kraken's channels, verified, into the NATS JetStream stream `KRAKI`
-//! (see `kraki::nats`). Runs until Ctrl-C (or SIGTERM) or until Kraken's side ends;
-//! prints what it did on stderr every `--report` seconds and at the end,
-//! and with `--metrics ADDR` serves it to Prometheus.
+//! (see `kraki::nats`). Runs until Ctrl-C (or SIGTERM) or until Kraken's
+//! side ends; prints what it did on stderr every `--report` seconds and
+//! at the end, and with `--metrics ADDR` serves it to Prometheus.
 
 use kraki::nats::{Relay, RelayConfig, RelayCounters, RelayStats};
 use std::process::ExitCode;
