@@ -438,9 +438,10 @@ impl Engine {
         };
         let mut corrupted = false;
         let corrupt = self.corrupt.contains(&index);
+        // The market's own feeds only: the table groups them by market.
         for (key, feed) in self.feeds.group(Some(index), is_listened) {
             let frame = match key {
-                FeedKey::Book { market: m, .. } if *m == index => {
+                FeedKey::Book { .. } => {
                     let frame = feed
                         .view
                         .as_mut()
@@ -448,7 +449,7 @@ impl Engine {
                     corrupted |= corrupt && frame.is_some();
                     frame
                 }
-                FeedKey::Ticker { market: m, bbo } if *m == index => {
+                FeedKey::Ticker { bbo, .. } => {
                     let fire = if *bbo {
                         step.bbo_changed
                     } else {
@@ -456,16 +457,13 @@ impl Engine {
                     };
                     fire.then(|| feeds::ticker(market, "update"))
                 }
-                FeedKey::Trade { market: m } if *m == index && !step.trades.is_empty() => {
+                FeedKey::Trade { .. } if !step.trades.is_empty() => {
                     Some(feeds::trades(&market.spec, "update", step.trades.iter()))
                 }
-                FeedKey::Ohlc {
-                    market: m,
-                    interval,
-                } if *m == index && !step.trades.is_empty() => {
+                FeedKey::Ohlc { interval, .. } if !step.trades.is_empty() => {
                     feeds::candles(market, *interval, "update")
                 }
-                FeedKey::Level3 { market: m, .. } if *m == index => {
+                FeedKey::Level3 { .. } => {
                     let frame = feed.l3.as_mut().and_then(|view| {
                         level3::level3_update(market, view, &step.touched, corrupt, now)
                     });
