@@ -156,10 +156,7 @@ impl RelayStats {
 impl RelayCounters {
     /// The counters of `channel`, made on first use.
     pub(crate) fn channel(&self, channel: &str) -> Arc<ChannelCounters> {
-        let mut channels = match self.inner.channels.lock() {
-            Ok(c) => c,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut channels = self.channels();
         if let Some((_, c)) = channels.iter().find(|(name, _)| name == channel) {
             return c.clone();
         }
@@ -168,16 +165,22 @@ impl RelayCounters {
         c
     }
 
+    /// The channels' list, even after a panic while it was held: its
+    /// entries are only ever pushed whole.
+    fn channels(&self) -> std::sync::MutexGuard<'_, Vec<(String, Arc<ChannelCounters>)>> {
+        match self.inner.channels.lock() {
+            Ok(c) => c,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
     pub(crate) fn nats_reconnected(&self) {
         add(&self.inner.nats_reconnects, 1);
     }
 
     /// Each channel's counters now, in the order the channels were given.
     pub fn by_channel(&self) -> Vec<(String, RelayStats)> {
-        let channels = match self.inner.channels.lock() {
-            Ok(c) => c,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let channels = self.channels();
         channels
             .iter()
             .map(|(name, c)| (name.clone(), c.snapshot()))
@@ -188,10 +191,7 @@ impl RelayCounters {
     /// enough to ask at every idle moment, as `kraki relay --coalesce`
     /// does to stop sleeping while a pair catches up.
     pub fn is_behind(&self) -> bool {
-        let channels = match self.inner.channels.lock() {
-            Ok(c) => c,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let channels = self.channels();
         channels.iter().any(|(_, c)| c.behind.load(Relaxed) > 0)
     }
 
