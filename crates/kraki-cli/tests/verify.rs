@@ -5,7 +5,7 @@
 
 use kraki_proto::Timestamp;
 use kraki_proto::recording::{compact_json, frame_line, header_line};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const LIVE: &str = concat!(
@@ -31,12 +31,30 @@ fn live_frames() -> Option<Vec<String>> {
     Some(frames)
 }
 
-fn temp(name: &str, lines: &[String]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("kraki-verify-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-    path
+/// A file in the temp directory, removed when the test ends, passed or not.
+struct TempFile(PathBuf);
+
+impl std::ops::Deref for TempFile {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn temp_bytes(name: &str, bytes: &[u8]) -> TempFile {
+    let path = std::env::temp_dir().join(format!("kraki-verify-{}-{name}", std::process::id()));
+    std::fs::write(&path, bytes).unwrap();
+    TempFile(path)
+}
+
+fn temp(name: &str, lines: &[String]) -> TempFile {
+    temp_bytes(name, (lines.join("\n") + "\n").as_bytes())
 }
 
 fn verify(args: &[&str]) -> (i32, String, String) {
@@ -258,10 +276,7 @@ fn mixed_lines_line_endings_and_bad_bytes() {
     file.extend_from_slice(frame_line(t, &frames[1]).as_bytes());
     file.extend_from_slice(b" \n\xff\xfe\n");
     file.extend_from_slice(frame_line(t, &frames[2]).as_bytes());
-    let dir = std::env::temp_dir().join(format!("kraki-verify-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("mixed.krec");
-    std::fs::write(&path, file).unwrap();
+    let path = temp_bytes("mixed.krec", &file);
     let (code, out, err) = verify(&[path.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "3 verified, 0 mismatched\n");

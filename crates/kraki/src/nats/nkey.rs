@@ -140,12 +140,27 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    fn file(name: &str, text: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("kraki-nkey-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(name);
+    /// A seed file that is removed when the test ends, passed or failed:
+    /// the seeds are throwaway, but a test leaves no key material behind.
+    struct SeedFile(std::path::PathBuf);
+
+    impl std::ops::Deref for SeedFile {
+        type Target = Path;
+        fn deref(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for SeedFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    fn file(name: &str, text: &str) -> SeedFile {
+        let path = std::env::temp_dir().join(format!("kraki-nkey-{}-{name}", std::process::id()));
         std::fs::write(&path, text).unwrap();
-        path
+        SeedFile(path)
     }
 
     #[test]

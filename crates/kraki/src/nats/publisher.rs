@@ -39,7 +39,7 @@ use super::connection::{Connection, Endpoint, LinkError};
 use super::counters::{BEHIND, ChannelCounters, RelayCounters, add, take};
 use super::msg_id::MsgId;
 use super::names::SEQ_HEADER;
-use super::wire::{self, Digits, Frame};
+use super::wire::{self, Digits, Frame, PublishStart, WireError};
 use bytes::Bytes;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -60,11 +60,6 @@ const WRONG_LAST_SEQUENCE: u64 = 10071;
 
 /// The status NATS answers for a subject no stream takes.
 const NO_RESPONDERS: u16 = 503;
-
-/// JetStream's headers (ADR-31); NATS header names are case-sensitive
-/// to JetStream.
-const MSG_ID_HEADER: &[u8] = b"Nats-Msg-Id";
-const EXPECTED_SEQ_HEADER: &[u8] = b"Nats-Expected-Last-Subject-Sequence";
 
 /// Room left for a message's headers (an id, a sequence, three short
 /// snapshot headers) under the server's limit.
@@ -191,6 +186,9 @@ pub(crate) struct SubjectSpec {
 /// A subject's publishing state.
 struct SubjectState {
     subject: String,
+    /// `HPUB`, the subject and the reply subject up to the attempt
+    /// number, or why the subject cannot be published to.
+    start: Result<PublishStart, WireError>,
     snapshot_subject: String,
     snapshot_headers: Vec<(&'static str, String)>,
     counters: Arc<ChannelCounters>,
@@ -287,9 +285,20 @@ impl Publisher {
         ping_every: Duration,
     ) -> Self {
         let now = Instant::now();
+        let inbox = new_inbox();
         let subjects = specs
             .into_iter()
-            .map(|s| SubjectState {
+            .enumerate()
+            .map(|(id, s)| SubjectState {
+                start: PublishStart::new(
+                    s.subject.as_bytes(),
+                    &[
+                        inbox.as_bytes(),
+                        b".",
+                        Digits::new(id as u64).as_bytes(),
+                        b".",
+                    ],
+                ),
                 subject: s.subject,
                 snapshot_subject: s.snapshot_subject,
                 snapshot_headers: s.snapshot_headers,
@@ -310,7 +319,7 @@ impl Publisher {
             endpoint,
             js,
             relay_counters,
-            inbox: new_inbox(),
+            inbox,
             subjects,
             deadlines: VecDeque::new(),
             retrying: Vec::new(),
@@ -614,35 +623,30 @@ impl Publisher {
             }
             state.attempts = state.attempts.wrapping_add(1);
             let attempt = state.attempts;
-            let expected = expected.map(Digits::new);
-            let mut headers: [(&[u8], &[u8]); 5] = [(b"", b""); 5];
-            headers[0] = (MSG_ID_HEADER, msg_id.as_bytes());
-            let mut count = 1;
-            if let Some(seq) = &expected {
-                headers[count] = (EXPECTED_SEQ_HEADER, seq.as_bytes());
-                count += 1;
-            }
+            let mut more: [(&[u8], &[u8]); 3] = [(b"", b""); 3];
+            let mut count = 0;
             if kind == ItemKind::BookSnapshot {
-                for (name, value) in state.snapshot_headers.iter().take(headers.len() - count) {
-                    headers[count] = (name.as_bytes(), value.as_bytes());
+                for (name, value) in state.snapshot_headers.iter().take(more.len()) {
+                    more[count] = (name.as_bytes(), value.as_bytes());
                     count += 1;
                 }
             }
-            let (index, attempt_digits) = (Digits::new(id as u64), Digits::new(attempt.into()));
-            let reply: [&[u8]; 5] = [
-                self.inbox.as_bytes(),
-                b".",
-                index.as_bytes(),
-                b".",
-                attempt_digits.as_bytes(),
-            ];
-            if let Err(e) = wire::hpub(
-                &mut self.out,
-                state.subject.as_bytes(),
-                &reply,
-                &headers[..count],
-                payload,
-            ) {
+            let written = state
+                .start
+                .as_ref()
+                .map_err(Clone::clone)
+                .and_then(|start| {
+                    wire::jetstream_hpub(
+                        &mut self.out,
+                        start,
+                        attempt,
+                        msg_id.as_bytes(),
+                        expected,
+                        &more[..count],
+                        payload,
+                    )
+                });
+            if let Err(e) = written {
                 // A subject or id that breaks the frame would never go
                 // out: counted and skipped, not retried.
                 add(&state.counters.publish_errors, 1);

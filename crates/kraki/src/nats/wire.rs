@@ -90,7 +90,7 @@ pub(crate) type Parsed<'a> = Result<Option<(Frame<'a>, usize)>, WireError>;
 /// while `buf` holds only part of one.
 pub(crate) fn parse(buf: &[u8]) -> Parsed<'_> {
     let scan = &buf[..buf.len().min(MAX_LINE + 1)];
-    let Some(newline) = scan.iter().position(|&b| b == b'\n') else {
+    let Some(newline) = memchr::memchr(b'\n', scan) else {
         return if scan.len() > MAX_LINE {
             Err(WireError::LineTooLong)
         } else {
@@ -101,7 +101,7 @@ pub(crate) fn parse(buf: &[u8]) -> Parsed<'_> {
         .strip_suffix(b"\r")
         .ok_or(WireError::BareNewline)?;
     let after_line = newline + 1;
-    let (op, args) = match line.iter().position(|&b| b == b' ' || b == b'\t') {
+    let (op, args) = match memchr::memchr2(b' ', b'\t', line) {
         Some(space) => (&line[..space], line[space + 1..].trim_ascii()),
         None => (line, &line[line.len()..]),
     };
@@ -132,12 +132,14 @@ fn message<'a>(buf: &'a [u8], body_at: usize, args: &'a [u8], with_headers: bool
     let malformed = |problem| WireError::Malformed { op, problem };
     let mut fields = [&args[..0]; 5];
     let mut count = 0;
-    for field in args
-        .split(|&b| b == b' ' || b == b'\t')
-        .filter(|f| !f.is_empty())
-    {
-        *fields.get_mut(count).ok_or(malformed("too many fields"))? = field;
-        count += 1;
+    let mut rest = args;
+    while !rest.is_empty() {
+        let end = memchr::memchr2(b' ', b'\t', rest).unwrap_or(rest.len());
+        if end > 0 {
+            *fields.get_mut(count).ok_or(malformed("too many fields"))? = &rest[..end];
+            count += 1;
+        }
+        rest = rest.get(end + 1..).unwrap_or_default();
     }
     let sizes = if with_headers { 2 } else { 1 };
     let (reply, size_fields) = match count - sizes.min(count) {
@@ -213,15 +215,32 @@ pub(crate) struct Digits {
 
 impl Digits {
     pub(crate) fn new(mut n: u64) -> Digits {
+        // Two digits per division: four numbers go into every publish.
+        const PAIRS: [u8; 200] = {
+            let mut pairs = [0u8; 200];
+            let mut i = 0;
+            while i < 100 {
+                pairs[2 * i] = b'0' + (i / 10) as u8;
+                pairs[2 * i + 1] = b'0' + (i % 10) as u8;
+                i += 1;
+            }
+            pairs
+        };
         let mut digits = [0u8; 20];
         let mut start = digits.len();
-        loop {
+        while n >= 100 {
+            let pair = (n % 100) as usize * 2;
+            n /= 100;
+            start -= 2;
+            digits[start..start + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        }
+        if n >= 10 {
+            let pair = n as usize * 2;
+            start -= 2;
+            digits[start..start + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        } else {
             start -= 1;
-            digits[start] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
+            digits[start] = b'0' + n as u8;
         }
         Digits { digits, start }
     }
@@ -349,30 +368,8 @@ pub(crate) fn hpub(
     payload: &[u8],
 ) -> Result<(), WireError> {
     check_subject(subject)?;
-    if !reply.is_empty() {
-        let mut empty = true;
-        for piece in reply {
-            if piece.iter().any(|b| b.is_ascii_whitespace()) {
-                return Err(WireError::BadSubject);
-            }
-            empty &= piece.is_empty();
-        }
-        if empty {
-            return Err(WireError::BadSubject);
-        }
-    }
-    const VERSION: &[u8] = b"NATS/1.0\r\n";
-    let mut header_len = VERSION.len() + 2;
-    for (name, value) in headers {
-        let breaks = |b: &u8| *b == b'\r' || *b == b'\n';
-        if name.is_empty()
-            || name.iter().any(|b| breaks(b) || *b == b':' || *b == b' ')
-            || value.iter().any(breaks)
-        {
-            return Err(WireError::BadHeader);
-        }
-        header_len += name.len() + 2 + value.len() + 2;
-    }
+    check_reply(reply)?;
+    let header_len = header_block_len(headers)?;
     out.extend_from_slice(b"HPUB ");
     out.extend_from_slice(subject);
     out.push(b' ');
@@ -382,28 +379,176 @@ pub(crate) fn hpub(
         }
         out.push(b' ');
     }
-    out.extend_from_slice(Digits::new(header_len as u64).as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(Digits::new((header_len + payload.len()) as u64).as_bytes());
-    out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(VERSION);
-    for (name, value) in headers {
-        out.extend_from_slice(name);
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(value);
-        out.extend_from_slice(b"\r\n");
+    write_sizes_and_body(out, header_len, headers, payload);
+    Ok(())
+}
+
+/// What every publish of one subject begins with: `HPUB`, the subject
+/// and the fixed start of its reply subject. Checked once, when made, so
+/// a publish copies it in one piece without looking at it again.
+#[derive(Debug)]
+pub(crate) struct PublishStart(Box<[u8]>);
+
+impl PublishStart {
+    pub(crate) fn new(subject: &[u8], reply_start: &[&[u8]]) -> Result<PublishStart, WireError> {
+        check_subject(subject)?;
+        check_reply(reply_start)?;
+        let mut bytes = b"HPUB ".to_vec();
+        bytes.extend_from_slice(subject);
+        bytes.push(b' ');
+        for piece in reply_start {
+            bytes.extend_from_slice(piece);
+        }
+        Ok(PublishStart(bytes.into_boxed_slice()))
     }
+}
+
+/// A JetStream publish: what [`hpub`] writes, for a subject whose start
+/// was checked already and a reply subject ending in `attempt`, with the
+/// message id, the expected last subject sequence if any, and `more`
+/// headers. Written in few pieces, most of them of a length known here:
+/// one is written for every message the relay publishes. JetStream's
+/// header names (ADR-31) are case-sensitive to it.
+pub(crate) fn jetstream_hpub(
+    out: &mut Vec<u8>,
+    start: &PublishStart,
+    attempt: u32,
+    msg_id: &[u8],
+    expected: Option<u64>,
+    more: &[(&[u8], &[u8])],
+    payload: &[u8],
+) -> Result<(), WireError> {
+    const ID_START: &[u8] = b"NATS/1.0\r\nNats-Msg-Id: ";
+    const EXPECTED_START: &[u8] = b"\r\nNats-Expected-Last-Subject-Sequence: ";
+    if msg_id.is_empty() || any_byte(msg_id, breaks_line) {
+        return Err(WireError::BadHeader);
+    }
+    let expected = expected.map(Digits::new);
+    let expected = expected.as_ref().map_or(&[][..], Digits::as_bytes);
+    let mut header_len = ID_START.len() + msg_id.len() + 2 + 2;
+    if !expected.is_empty() {
+        header_len += EXPECTED_START.len() + expected.len();
+    }
+    for (name, value) in more {
+        header_len += header_len_of(name, value)?;
+    }
+    let attempt = Digits::new(attempt.into());
+    let (header_digits, total_digits) = (
+        Digits::new(header_len as u64),
+        Digits::new((header_len + payload.len()) as u64),
+    );
+    out.reserve(start.0.len() + 64 + header_len + payload.len());
+    out.extend_from_slice(&start.0);
+    out.extend_from_slice(attempt.as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(header_digits.as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(total_digits.as_bytes());
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(ID_START);
+    out.extend_from_slice(msg_id);
+    if !expected.is_empty() {
+        out.extend_from_slice(EXPECTED_START);
+        out.extend_from_slice(expected);
+    }
+    out.extend_from_slice(b"\r\n");
+    write_headers(out, more);
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(payload);
     out.extend_from_slice(b"\r\n");
     Ok(())
 }
 
+const HEADER_VERSION: &[u8] = b"NATS/1.0\r\n";
+
+/// The header block's length, or why a header would break it.
+fn header_block_len(headers: &[(&[u8], &[u8])]) -> Result<usize, WireError> {
+    let mut len = HEADER_VERSION.len() + 2;
+    for (name, value) in headers {
+        len += header_len_of(name, value)?;
+    }
+    Ok(len)
+}
+
+/// `name: value` and its line end, or why it would break the block.
+fn header_len_of(name: &[u8], value: &[u8]) -> Result<usize, WireError> {
+    if name.is_empty()
+        || any_byte(name, |b| breaks_line(b) || b == b':' || b == b' ')
+        || any_byte(value, breaks_line)
+    {
+        return Err(WireError::BadHeader);
+    }
+    Ok(name.len() + 2 + value.len() + 2)
+}
+
+fn breaks_line(b: u8) -> bool {
+    b == b'\r' || b == b'\n'
+}
+
+fn write_headers(out: &mut Vec<u8>, headers: &[(&[u8], &[u8])]) {
+    for (name, value) in headers {
+        out.extend_from_slice(name);
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value);
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+/// ` <#header bytes> <#total bytes>` to the end of the frame.
+fn write_sizes_and_body(
+    out: &mut Vec<u8>,
+    header_len: usize,
+    headers: &[(&[u8], &[u8])],
+    payload: &[u8],
+) {
+    out.extend_from_slice(Digits::new(header_len as u64).as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(Digits::new((header_len + payload.len()) as u64).as_bytes());
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(HEADER_VERSION);
+    write_headers(out, headers);
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(payload);
+    out.extend_from_slice(b"\r\n");
+}
+
 fn check_subject(subject: &[u8]) -> Result<(), WireError> {
-    if subject.is_empty() || subject.iter().any(|b| b.is_ascii_whitespace()) {
+    if subject.is_empty() || any_byte(subject, |b| b.is_ascii_whitespace()) {
         return Err(WireError::BadSubject);
     }
     Ok(())
+}
+
+/// A reply subject in pieces: none (no reply), or pieces that are not
+/// all empty and hold no white space.
+fn check_reply(reply: &[&[u8]]) -> Result<(), WireError> {
+    if reply.is_empty() {
+        return Ok(());
+    }
+    let mut empty = true;
+    for piece in reply {
+        if any_byte(piece, |b| b.is_ascii_whitespace()) {
+            return Err(WireError::BadSubject);
+        }
+        empty &= piece.is_empty();
+    }
+    if empty {
+        return Err(WireError::BadSubject);
+    }
+    Ok(())
+}
+
+/// Whether any byte is a `hit`, looked at 16 at a time without stopping
+/// early: for the short subjects and ids of every publish the compiler
+/// then tests a chunk in a few vector instructions, where `any` tests
+/// byte by byte.
+fn any_byte(bytes: &[u8], hit: impl Fn(u8) -> bool) -> bool {
+    let mut chunks = bytes.chunks_exact(16);
+    let mut found = false;
+    for chunk in &mut chunks {
+        found |= chunk.iter().fold(false, |found, &b| found | hit(b));
+    }
+    found || chunks.remainder().iter().any(|&b| hit(b))
 }
 
 #[cfg(test)]
@@ -444,6 +589,57 @@ mod tests {
             headers.len() + 7
         );
         assert_eq!(String::from_utf8(out).unwrap(), expected);
+    }
+
+    #[test]
+    fn a_publish_from_a_checked_start_is_the_same_frame() {
+        let headers: [(&[u8], &[u8]); 2] = [
+            (b"Nats-Msg-Id", b"f00d"),
+            (b"Nats-Expected-Last-Subject-Sequence", b"42"),
+        ];
+        let mut whole = Vec::new();
+        let reply: [&[u8]; 5] = [b"_INBOX.ab", b".", b"3", b".", b"7"];
+        hpub(&mut whole, b"kraki.book.BTC_USD", &reply, &headers, b"{}").unwrap();
+        let start = PublishStart::new(b"kraki.book.BTC_USD", &reply[..4]).unwrap();
+        let mut out = b"PING\r\n".to_vec();
+        jetstream_hpub(&mut out, &start, 7, b"f00d", Some(42), &[], b"{}").unwrap();
+        assert_eq!(out[6..], whole[..]);
+
+        // No expected sequence; more headers after the id.
+        let mut whole = Vec::new();
+        let more: [(&[u8], &[u8]); 1] = [(b"Kraki-Depth", b"10")];
+        let headers = [(&b"Nats-Msg-Id"[..], &b"f00d"[..]), more[0]];
+        hpub(&mut whole, b"kraki.book.BTC_USD", &reply, &headers, b"{}").unwrap();
+        let mut out = Vec::new();
+        jetstream_hpub(&mut out, &start, 7, b"f00d", None, &more, b"{}").unwrap();
+        assert_eq!(out, whole);
+
+        // The start is checked once, the rest at every publish.
+        assert!(PublishStart::new(b"kraki.book.BTC USD", &[b"r."]).is_err());
+        assert!(PublishStart::new(b"a", &[b"_INBOX\r\n."]).is_err());
+        let mut out = Vec::new();
+        for (id, more) in [
+            (&b"f00d\r\nInjected: 1"[..], &[][..]),
+            (b"", &[]),
+            (b"f00d", &[(&b"N"[..], &b"v\nInjected: 1"[..])]),
+            (b"f00d", &[(b"N: x", b"v")]),
+        ] {
+            assert!(jetstream_hpub(&mut out, &start, 7, id, None, more, b"").is_err());
+        }
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn a_line_break_is_found_in_every_chunk_and_in_the_rest() {
+        for len in 0..50 {
+            let clean = vec![b'a'; len];
+            assert!(!any_byte(&clean, breaks_line));
+            for at in 0..len {
+                let mut bytes = clean.clone();
+                bytes[at] = b'\n';
+                assert!(any_byte(&bytes, breaks_line), "{len} {at}");
+            }
+        }
     }
 
     #[test]
@@ -577,7 +773,19 @@ mod tests {
 
     #[test]
     fn decimals() {
-        for n in [0, 7, 10, 42, 999, 1_000_000, u64::MAX] {
+        for n in [
+            0,
+            7,
+            9,
+            10,
+            42,
+            99,
+            100,
+            999,
+            1_000_000,
+            10_000_001,
+            u64::MAX,
+        ] {
             assert_eq!(Digits::new(n).as_bytes(), n.to_string().as_bytes());
         }
     }
