@@ -176,6 +176,44 @@ fn nats_restart_reconnects_and_reports_what_it_dropped() {
 }
 
 #[test]
+fn while_nats_is_away_the_relay_holds_no_more_than_buffer_bytes() {
+    let Some(mut nats) = Nats::start() else {
+        return;
+    };
+    let sim = Sim::start();
+    let metrics = format!("127.0.0.1:{}", common::nats::free_port());
+    // The per-pair bound (10,000 messages) is far away: only the bytes
+    // can bind.
+    let mut relay = Relay::start(
+        &nats.url(),
+        sim.public_url(),
+        &["--buffer-bytes", "8K", "--metrics", &metrics],
+    );
+    let before = wait_for(&nats.url(), BOOK, 20).len();
+    assert!(scrape(&metrics)["kraki_relay_buffered_bytes"] < 8192.0);
+    nats.kill();
+    // Some 20 messages fit in 8 KiB; far more arrive meanwhile.
+    std::thread::sleep(Duration::from_millis(2500));
+    let away = scrape(&metrics);
+    let dropped = away[r#"kraki_relay_dropped_total{channel="book"}"#]
+        + away[r#"kraki_relay_dropped_total{channel="trade"}"#];
+    assert!(dropped > 0.0, "{away:?}");
+    let held = away["kraki_relay_buffered_bytes"];
+    assert!(held > 4096.0 && held <= 8192.0, "{away:?}");
+    nats.restart();
+    let book = wait_for(&nats.url(), BOOK, before + 40);
+    let stderr = relay.interrupt();
+    let feed = check_book_feed(&book);
+    assert!(
+        feed.snapshots >= 2,
+        "the drop is followed by a snapshot: {feed:?}"
+    );
+    assert!(stderr.contains("buffer towards NATS full"), "{stderr}");
+    let counters = last_counters(&stderr);
+    assert!(counters["dropped"] > 0, "{stderr}");
+}
+
+#[test]
 fn kraken_cut_and_bad_checksum_reach_consumers_as_fresh_snapshots() {
     let Some(nats) = Nats::start() else { return };
     let mut sim = Sim::start_controlled(&[]);

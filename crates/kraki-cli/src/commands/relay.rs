@@ -57,6 +57,12 @@ pub(crate) struct Args {
     /// the default lets a book relay hold about 1.5 GB before it drops.
     #[arg(long, default_value_t = 10_000)]
     buffer: usize,
+    /// Bytes all pairs may hold together while NATS is slow or away
+    /// (payloads and their place in the queues, about), e.g. 1G, 256M,
+    /// 64K (powers of 1024) or a plain number of bytes; past it, messages
+    /// are dropped as when a pair's --buffer is full.
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = byte_size)]
+    buffer_bytes: u64,
     /// Seconds between the latest-book checkpoints kept for late consumers.
     #[arg(long, default_value_t = 5)]
     checkpoint: u64,
@@ -155,6 +161,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 config.depth = args.depth;
                 config.interval = args.interval;
                 config.buffer = args.buffer;
+                config.buffer_bytes = args.buffer_bytes;
                 config.checkpoint_every = Duration::from_secs(args.checkpoint.max(1));
                 config.ping_interval = ping_interval;
                 config
@@ -271,6 +278,35 @@ fn abbreviated(symbols: &[String]) -> String {
 /// was queued (each gives up after 5 s of NATS away).
 const DRAIN: Duration = Duration::from_secs(10);
 
+/// A size such as `1G`, `256M`, `64K` (powers of 1024, `KiB`/`MiB`/`GiB`
+/// and `KB`/`MB`/`GB` read alike) or a plain number of bytes.
+fn byte_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let (number, unit) = text.split_at(digits);
+    let shift = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        _ => {
+            return Err(format!(
+                "{text:?}: a size is a number of bytes, or one with K, M or G"
+            ));
+        }
+    };
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?}: a size starts with a whole number, e.g. 512M"))?;
+    let bytes = number
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("{text:?}: too large"))?;
+    if bytes == 0 {
+        return Err("a buffer of 0 bytes would drop every message".to_owned());
+    }
+    Ok(bytes)
+}
+
 /// The counters as one line.
 fn line(s: &RelayStats) -> String {
     format!(
@@ -288,4 +324,31 @@ fn line(s: &RelayStats) -> String {
         s.nats_reconnects,
         s.behind
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_are_read_in_powers_of_1024_and_bad_ones_named() {
+        assert_eq!(byte_size("1G"), Ok(1 << 30));
+        assert_eq!(byte_size("256M"), Ok(256 << 20));
+        assert_eq!(byte_size("64 KiB"), Ok(64 << 10));
+        assert_eq!(byte_size("2gb"), Ok(2 << 30));
+        assert_eq!(byte_size("4096"), Ok(4096));
+        for (bad, why) in [
+            ("", "whole number"),
+            ("M", "whole number"),
+            ("1.5G", "a size is"),
+            ("12T", "a size is"),
+            ("-1", "a size is"),
+            ("99999999999999999999", "whole number"),
+            ("99999999999G", "too large"),
+            ("0", "0 bytes"),
+        ] {
+            let e = byte_size(bad).unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+    }
 }

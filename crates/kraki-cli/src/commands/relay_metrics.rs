@@ -167,11 +167,18 @@ pub(crate) fn render(counters: &RelayCounters) -> String {
         "# HELP kraki_relay_nats_reconnects_total NATS connections re-established after a loss."
     );
     let _ = writeln!(out, "# TYPE kraki_relay_nats_reconnects_total counter");
+    let whole = counters.snapshot();
     let _ = writeln!(
         out,
         "kraki_relay_nats_reconnects_total {}",
-        counters.snapshot().nats_reconnects
+        whole.nats_reconnects
     );
+    let _ = writeln!(
+        out,
+        "# HELP kraki_relay_buffered_bytes Bytes the messages waiting towards NATS take, about (bounded by --buffer-bytes)."
+    );
+    let _ = writeln!(out, "# TYPE kraki_relay_buffered_bytes gauge");
+    let _ = writeln!(out, "kraki_relay_buffered_bytes {}", whole.buffered_bytes);
     out
 }
 

@@ -1,6 +1,7 @@
 //! What a relay did, counted as it goes, per channel: for logs, for
 //! tests, and for the Prometheus endpoint of `kraki relay --metrics`.
 
+use super::buffer_budget::BufferBudget;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
@@ -71,6 +72,7 @@ impl ChannelCounters {
             queued: self.queued.load(Relaxed),
             behind: self.behind.load(Relaxed),
             nats_reconnects: 0,
+            buffered_bytes: 0,
         }
     }
 }
@@ -87,6 +89,8 @@ pub struct RelayCounters {
 struct Inner {
     channels: std::sync::Mutex<Vec<(String, Arc<ChannelCounters>)>>,
     nats_reconnects: AtomicU64,
+    /// Bytes held for NATS by every relay counting here.
+    buffered_bytes: Arc<AtomicU64>,
 }
 
 /// The counters at one moment.
@@ -129,6 +133,9 @@ pub struct RelayStats {
     pub behind: u64,
     /// NATS connections re-established after a loss (whole relay).
     pub nats_reconnects: u64,
+    /// Bytes the messages waiting towards NATS take, about (whole relay;
+    /// bounded by [`crate::nats::RelayConfig::buffer_bytes`]).
+    pub buffered_bytes: u64,
 }
 
 impl RelayStats {
@@ -174,6 +181,12 @@ impl RelayCounters {
         }
     }
 
+    /// A relay's share of the bound on the bytes every relay counting
+    /// here holds for NATS.
+    pub(crate) fn budget(&self, limit: u64) -> BufferBudget {
+        BufferBudget::new(self.inner.buffered_bytes.clone(), limit)
+    }
+
     pub(crate) fn nats_reconnected(&self) {
         add(&self.inner.nats_reconnects, 1);
     }
@@ -203,6 +216,7 @@ impl RelayCounters {
             .fold(RelayStats::default(), |sum, (_, s)| sum.plus(s));
         RelayStats {
             nats_reconnects: self.inner.nats_reconnects.load(Relaxed),
+            buffered_bytes: self.inner.buffered_bytes.load(Relaxed),
             ..total
         }
     }

@@ -1,5 +1,6 @@
 //! A feeder's end of the queue towards the publisher: one subject's
-//! messages, bounded by the relay's buffer, offered without ever waiting
+//! messages, bounded by the relay's buffer (messages per subject, bytes
+//! in all), offered without ever waiting
 //! (a feeder runs on the connection's reader, or must keep up with it).
 
 use super::counters::{ChannelCounters, add, take};
@@ -21,7 +22,8 @@ pub(crate) struct FeedQueue {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Offered {
     Queued,
-    /// The subject holds its buffer's worth (NATS slow or away): dropped.
+    /// The subject holds its buffer's worth, or the relay its bytes'
+    /// worth (NATS slow or away): dropped.
     Full,
     /// The publisher has gone.
     Closed,
@@ -52,7 +54,10 @@ impl FeedQueue {
     }
 
     fn put(&self, out: Outgoing) -> Offered {
-        if self.shared.held().load(Relaxed) >= self.buffer.max(1) {
+        let bytes = out.size();
+        if self.shared.held().load(Relaxed) >= self.buffer.max(1)
+            || !self.shared.budget().take(bytes)
+        {
             return Offered::Full;
         }
         // Counted before it goes in: the publisher may take it at once.
@@ -64,6 +69,7 @@ impl FeedQueue {
         };
         if self.queue.send(queued).is_err() {
             self.shared.held().fetch_sub(1, Relaxed);
+            self.shared.budget().give_back(bytes);
             take(&self.counters.queued, 1);
             return Offered::Closed;
         }

@@ -25,6 +25,7 @@
 //! or a server whose `INFO` says `tls_required`, gets TLS too.
 
 mod book_feed;
+mod buffer_budget;
 mod connection;
 mod counters;
 mod error;

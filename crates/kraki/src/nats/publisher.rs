@@ -35,6 +35,7 @@
 //! `Nats-Msg-Id`, which JetStream checks before the expected sequence, so
 //! relays on the same feed converge on one copy of every message.
 
+use super::buffer_budget::BufferBudget;
 use super::connection::{Connection, Endpoint, LinkError};
 use super::counters::{BEHIND, ChannelCounters, RelayCounters, add, take};
 use super::msg_id::MsgId;
@@ -96,6 +97,16 @@ impl Outgoing {
     fn is_checkpoint(&self) -> bool {
         matches!(self, Outgoing::Checkpoint(_))
     }
+
+    /// The memory it takes while queued, about: its bytes and its place
+    /// in the queues.
+    pub(crate) fn size(&self) -> u64 {
+        let bytes = match self {
+            Outgoing::Item { payload, id, .. } => payload.len() + id.as_bytes().len(),
+            Outgoing::Checkpoint(payload) => payload.len(),
+        };
+        (bytes + std::mem::size_of::<Queued>()) as u64
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,15 +139,18 @@ pub(crate) struct SharedTable {
     /// JetStream refused an update (another relay's message came first):
     /// the feeder's next message must be a snapshot of its book.
     wants_snapshot: Box<[AtomicBool]>,
+    /// The bytes held, over all subjects, against the relay's bound.
+    budget: BufferBudget,
 }
 
 impl SharedTable {
     /// A slot for each of `subjects` subjects: nothing held, no snapshot
     /// wanted.
-    pub(crate) fn new(subjects: usize) -> Arc<Self> {
+    pub(crate) fn new(subjects: usize, budget: BufferBudget) -> Arc<Self> {
         Arc::new(SharedTable {
             held: (0..subjects).map(|_| AtomicUsize::new(0)).collect(),
             wants_snapshot: (0..subjects).map(|_| AtomicBool::new(false)).collect(),
+            budget,
         })
     }
 }
@@ -166,6 +180,11 @@ impl SubjectShared {
     /// Set when the feeder's next message must be a snapshot.
     pub(crate) fn wants_snapshot(&self) -> &AtomicBool {
         &self.table.wants_snapshot[self.subject]
+    }
+
+    /// The relay's bound on the bytes all subjects hold.
+    pub(crate) fn budget(&self) -> &BufferBudget {
+        &self.table.budget
     }
 }
 
@@ -785,8 +804,9 @@ impl Publisher {
 
 /// The front message is done with (stored, a duplicate, or skipped).
 fn settle(state: &mut SubjectState) {
-    if state.waiting.pop_front().is_some() {
+    if let Some(out) = state.waiting.pop_front() {
         state.shared.held().fetch_sub(1, Relaxed);
+        state.shared.budget().give_back(out.size());
         take(&state.counters.queued, 1);
         if state.waiting.len() == BEHIND {
             take(&state.counters.behind, 1);

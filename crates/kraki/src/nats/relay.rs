@@ -45,6 +45,11 @@ pub struct RelayConfig {
     /// away; past it they are dropped and counted (a book subject then
     /// resumes with a snapshot).
     pub buffer: usize,
+    /// Bytes all pairs may hold together while NATS is slow or away
+    /// (about: payloads and their place in the queues), shared with
+    /// every relay started with the same [`RelayCounters`]; past it,
+    /// messages are dropped as when a pair's `buffer` is full.
+    pub buffer_bytes: u64,
     /// How often each book's latest verified state is kept for late
     /// consumers.
     pub checkpoint_every: Duration,
@@ -70,6 +75,7 @@ impl std::fmt::Debug for RelayConfig {
             .field("depth", &self.depth)
             .field("interval", &self.interval)
             .field("buffer", &self.buffer)
+            .field("buffer_bytes", &self.buffer_bytes)
             .field("checkpoint_every", &self.checkpoint_every)
             .field("nats_options", &self.nats_options)
             .field("ping_interval", &self.ping_interval)
@@ -80,8 +86,8 @@ impl std::fmt::Debug for RelayConfig {
 impl RelayConfig {
     /// Relays `channels` of `symbols` to the NATS server at `nats_url`,
     /// with depth 10, 1-minute candles, a buffer of 10,000 messages per
-    /// channel and pair, a checkpoint every 5 seconds, and a `PING` every
-    /// 20 seconds.
+    /// channel and pair and 1 GiB in all, a checkpoint every 5 seconds,
+    /// and a `PING` every 20 seconds.
     pub fn new(
         nats_url: impl Into<String>,
         channels: impl IntoIterator<Item = impl Into<String>>,
@@ -94,6 +100,7 @@ impl RelayConfig {
             depth: 10,
             interval: 1,
             buffer: 10_000,
+            buffer_bytes: 1 << 30,
             checkpoint_every: Duration::from_secs(5),
             nats_options: NatsOptions::new(),
             ping_interval: Duration::from_secs(20),
@@ -194,7 +201,10 @@ impl Relay {
         // Every subject first, so the publisher starts before the first
         // message arrives.
         let (queue, taken) = mpsc::unbounded_channel();
-        let table = SharedTable::new(config.channels.len() * config.symbols.len());
+        let table = SharedTable::new(
+            config.channels.len() * config.symbols.len(),
+            relay.counters.budget(config.buffer_bytes),
+        );
         let mut specs = Vec::new();
         let mut feeds = Vec::new();
         for channel in &config.channels {
