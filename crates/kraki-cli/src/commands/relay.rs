@@ -89,7 +89,8 @@ pub(crate) struct Args {
     /// price of up to this much added latency; a subject's next message
     /// waits for its previous one's ack, so one subject publishes at most
     /// one message per pass; while a subject holds more than 8 messages,
-    /// passes come every millisecond until it catches up. Up to 100000.
+    /// passes come every millisecond until it catches up (not while NATS
+    /// is away: nothing could go out). Up to 100000.
     #[arg(long, value_name = "MICROS", default_value_t = 0)]
     coalesce: u64,
 }

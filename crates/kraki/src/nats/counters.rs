@@ -89,6 +89,8 @@ pub struct RelayCounters {
 struct Inner {
     channels: std::sync::Mutex<Vec<(String, Arc<ChannelCounters>)>>,
     nats_reconnects: AtomicU64,
+    /// Publishers without a NATS connection right now.
+    publishers_away: AtomicU64,
     /// Bytes held for NATS by every relay counting here.
     buffered_bytes: Arc<AtomicU64>,
 }
@@ -191,6 +193,16 @@ impl RelayCounters {
         add(&self.inner.nats_reconnects, 1);
     }
 
+    /// A publisher lost its NATS connection.
+    pub(crate) fn publisher_away(&self) {
+        add(&self.inner.publishers_away, 1);
+    }
+
+    /// A publisher that was away has a connection again, or has ended.
+    pub(crate) fn publisher_back(&self) {
+        take(&self.inner.publishers_away, 1);
+    }
+
     /// Each channel's counters now, in the order the channels were given.
     pub fn by_channel(&self) -> Vec<(String, RelayStats)> {
         let channels = self.channels();
@@ -200,10 +212,15 @@ impl RelayCounters {
             .collect()
     }
 
-    /// Whether any subject is behind (see [`RelayStats::behind`]): cheap
-    /// enough to ask at every idle moment, as `kraki relay --coalesce`
-    /// does to stop sleeping while a pair catches up.
+    /// Whether any subject is behind (see [`RelayStats::behind`]) and
+    /// can catch up, no publisher being without its NATS connection:
+    /// cheap enough to ask at every idle moment, as `kraki relay
+    /// --coalesce` does to stop sleeping while a pair catches up. While
+    /// NATS is away nothing can be sent, however often the relay wakes.
     pub fn is_behind(&self) -> bool {
+        if self.inner.publishers_away.load(Relaxed) > 0 {
+            return false;
+        }
         let channels = self.channels();
         channels.iter().any(|(_, c)| c.behind.load(Relaxed) > 0)
     }
@@ -228,4 +245,25 @@ pub(crate) fn add(counter: &AtomicU64, n: u64) {
 
 pub(crate) fn take(counter: &AtomicU64, n: u64) {
     counter.fetch_sub(n, Relaxed);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pair_behind_can_catch_up_only_while_every_publisher_has_nats() {
+        let counters = RelayCounters::default();
+        let book = counters.channel("book");
+        assert!(!counters.is_behind());
+        add(&book.behind, 1);
+        assert!(counters.is_behind());
+        counters.publisher_away();
+        assert!(!counters.is_behind());
+        assert_eq!(counters.snapshot().behind, 1, "the gauge still shows it");
+        counters.publisher_back();
+        assert!(counters.is_behind());
+        take(&book.behind, 1);
+        assert!(!counters.is_behind());
+    }
 }

@@ -395,6 +395,7 @@ impl Publisher {
                             match Connection::open(&self.endpoint, CONNECTION_NAME).await {
                                 Ok(c) => {
                                     self.relay_counters.nats_reconnected();
+                                    self.relay_counters.publisher_back();
                                     tracing::warn!("NATS connection re-established (publisher)");
                                     self.on_connected(&c);
                                     conn = Some(c);
@@ -412,10 +413,13 @@ impl Publisher {
             if let Some(closed) = closed_at {
                 let drained = self.subjects.iter().all(|s| s.waiting.is_empty());
                 if drained || closed.elapsed() > Duration::from_secs(5) {
-                    if let Some(c) = conn.as_mut() {
+                    match conn.as_mut() {
                         // What was written is on its way; nothing more
                         // to wait for.
-                        let _ = c.write(&mut self.out).await;
+                        Some(c) => {
+                            let _ = c.write(&mut self.out).await;
+                        }
+                        None => self.relay_counters.publisher_back(),
                     }
                     return;
                 }
@@ -562,6 +566,7 @@ impl Publisher {
     fn lost(&mut self, error: &LinkError) {
         tracing::warn!(error = %error, "NATS connection lost; reconnecting (messages wait in the buffer)");
         self.connected = false;
+        self.relay_counters.publisher_away();
         self.out.clear();
         for state in &mut self.subjects {
             // Its ack will never come: a failed attempt, sent again on
