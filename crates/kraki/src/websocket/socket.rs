@@ -280,6 +280,10 @@ impl Socket {
 
 /// A finished message as a frame: text (or UTF-8 binary) as `&str`.
 fn text(payload: &[u8], opcode: u8) -> Result<Frame<'_>, TransportError> {
+    if let Ok(text) = simdutf8::basic::from_utf8(payload) {
+        return Ok(Frame::Text(text));
+    }
+    // Not UTF-8: std's check says where, for the error.
     match std::str::from_utf8(payload) {
         Ok(text) => Ok(Frame::Text(text)),
         Err(_) if opcode == BINARY => Ok(Frame::Other),
@@ -290,4 +294,32 @@ fn text(payload: &[u8], opcode: u8) -> Result<Frame<'_>, TransportError> {
 /// Where `needle` first occurs in `haystack`.
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_frames_must_be_utf8_and_binary_ones_may_not_be() {
+        // Long enough for the vector path, with a multi-byte character
+        // and a break at the end, in the middle, at the start.
+        let good = format!("{}€{}", "a".repeat(70), "b".repeat(7));
+        assert!(matches!(text(good.as_bytes(), TEXT), Ok(Frame::Text(t)) if t == good));
+        assert!(matches!(text(good.as_bytes(), BINARY), Ok(Frame::Text(_))));
+        for at in [good.len() - 1, 71, 0] {
+            let mut bad = good.clone().into_bytes();
+            bad[at] = 0xff;
+            match text(&bad, TEXT) {
+                // The three bytes of '€' from 70: a break in them
+                // leaves what comes before it.
+                Err(TransportError::InvalidText(e)) => {
+                    let whole = if (70..73).contains(&at) { 70 } else { at };
+                    assert_eq!(e.valid_up_to(), whole);
+                }
+                _ => panic!("a text frame broken at {at} must be refused"),
+            }
+            assert!(matches!(text(&bad, BINARY), Ok(Frame::Other)));
+        }
+    }
 }
