@@ -379,7 +379,15 @@ pub(crate) fn hpub(
         }
         out.push(b' ');
     }
-    write_sizes_and_body(out, header_len, headers, payload);
+    out.extend_from_slice(Digits::new(header_len as u64).as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(Digits::new((header_len + payload.len()) as u64).as_bytes());
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(HEADER_VERSION);
+    write_headers(out, headers);
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(payload);
+    out.extend_from_slice(b"\r\n");
     Ok(())
 }
 
@@ -492,24 +500,6 @@ fn write_headers(out: &mut Vec<u8>, headers: &[(&[u8], &[u8])]) {
         out.extend_from_slice(value);
         out.extend_from_slice(b"\r\n");
     }
-}
-
-/// ` <#header bytes> <#total bytes>` to the end of the frame.
-fn write_sizes_and_body(
-    out: &mut Vec<u8>,
-    header_len: usize,
-    headers: &[(&[u8], &[u8])],
-    payload: &[u8],
-) {
-    out.extend_from_slice(Digits::new(header_len as u64).as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(Digits::new((header_len + payload.len()) as u64).as_bytes());
-    out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(HEADER_VERSION);
-    write_headers(out, headers);
-    out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(payload);
-    out.extend_from_slice(b"\r\n");
 }
 
 fn check_subject(subject: &[u8]) -> Result<(), WireError> {
