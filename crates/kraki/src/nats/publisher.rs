@@ -926,6 +926,17 @@ fn answer(status: Option<u16>, payload: &[u8]) -> Answer {
 /// so any is taken. Anything else (an error, a domain, another order)
 /// returns `None`, for `serde_json` to read.
 fn plain_ack(payload: &[u8]) -> Option<(u64, bool)> {
+    // Our stream's acks as the servers seen write them (2.9 with the
+    // space) are taken in one comparison; any other spelling, or
+    // another stream taking our subjects, token by token.
+    for start in [
+        &br#"{"stream":"KRAKI", "seq":"#[..],
+        br#"{"stream":"KRAKI","seq":"#,
+    ] {
+        if let Some(rest) = payload.strip_prefix(start) {
+            return seq_to_end(rest);
+        }
+    }
     let rest = token(payload, b"{")?;
     let rest = token(rest, b"\"stream\"")?;
     let rest = token(rest, b":")?;
@@ -934,7 +945,12 @@ fn plain_ack(payload: &[u8]) -> Option<(u64, bool)> {
     let rest = token(&stream[end..], b"\"")?;
     let rest = token(rest, b",")?;
     let rest = token(rest, b"\"seq\"")?;
-    let rest = token(rest, b":")?.trim_ascii_start();
+    seq_to_end(token(rest, b":")?)
+}
+
+/// The rest of a usual ack from the sequence's digits on.
+fn seq_to_end(rest: &[u8]) -> Option<(u64, bool)> {
+    let rest = rest.trim_ascii_start();
     let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
     if digits == 0 || digits > 19 {
         return None;
@@ -1029,6 +1045,12 @@ mod tests {
         assert_eq!(
             plain_ack(br#"{"stream":"KRAKI", "seq":42,"duplicate": true}"#),
             Some((42, true))
+        );
+        // Other spacing, another stream taking our subjects: token by
+        // token.
+        assert_eq!(
+            plain_ack(br#" { "stream" : "MARKET" , "seq" : 7 } "#),
+            Some((7, false))
         );
         for other in [
             &br#"{"stream":"KRAKI","domain":"hub","seq":42}"#[..],
