@@ -121,18 +121,24 @@ fn two_relays_store_each_message_once() {
     assert!(ca["verified"] > 60 && cb["verified"] > 60);
 }
 
-#[test]
-fn nats_restart_reconnects_and_reports_what_it_dropped() {
-    let Some(mut nats) = Nats::start() else {
-        return;
-    };
+/// A NATS server, the simulator, and a relay between them with `args`
+/// serving its metrics at the address returned; `None` as for
+/// `Nats::start`.
+fn relay_with_metrics(args: &[&str]) -> Option<(Nats, Sim, Relay, String)> {
+    let nats = Nats::start()?;
     let sim = Sim::start();
     let metrics = format!("127.0.0.1:{}", common::nats::free_port());
-    let mut relay = Relay::start(
-        &nats.url(),
-        sim.public_url(),
-        &["--buffer", "20", "--metrics", &metrics],
-    );
+    let mut args = args.to_vec();
+    args.extend(["--metrics", &metrics]);
+    let relay = Relay::start(&nats.url(), sim.public_url(), &args);
+    Some((nats, sim, relay, metrics))
+}
+
+#[test]
+fn nats_restart_reconnects_and_reports_what_it_dropped() {
+    let Some((mut nats, _sim, mut relay, metrics)) = relay_with_metrics(&["--buffer", "20"]) else {
+        return;
+    };
     let before = wait_for(&nats.url(), BOOK, 20).len();
     let healthy = scrape(&metrics);
     assert!(
@@ -177,18 +183,12 @@ fn nats_restart_reconnects_and_reports_what_it_dropped() {
 
 #[test]
 fn while_nats_is_away_the_relay_holds_no_more_than_buffer_bytes() {
-    let Some(mut nats) = Nats::start() else {
-        return;
-    };
-    let sim = Sim::start();
-    let metrics = format!("127.0.0.1:{}", common::nats::free_port());
     // The per-pair bound (10,000 messages) is far away: only the bytes
     // can bind.
-    let mut relay = Relay::start(
-        &nats.url(),
-        sim.public_url(),
-        &["--buffer-bytes", "8K", "--metrics", &metrics],
-    );
+    let Some((mut nats, _sim, mut relay, metrics)) = relay_with_metrics(&["--buffer-bytes", "8K"])
+    else {
+        return;
+    };
     let before = wait_for(&nats.url(), BOOK, 20).len();
     assert!(scrape(&metrics)["kraki_relay_buffered_bytes"] < 8192.0);
     nats.kill();
