@@ -44,9 +44,74 @@ impl WireKey {
             None => vec![base(None)],
         }
     }
+}
+
+/// A key's symbol as a frame's route is compared with it, kept in the
+/// entry itself: a symbol of up to [`SymbolHead::INLINE`] bytes (every
+/// Kraken pair's) is compared without reading its string, which among
+/// hundreds of pairs is a cache miss of its own for every frame.
+#[derive(Clone, Copy)]
+struct SymbolHead {
+    /// The symbol's length, or [`SymbolHead::NONE`] or
+    /// [`SymbolHead::LONG`].
+    len: u8,
+    bytes: [u8; SymbolHead::INLINE],
+}
+
+impl SymbolHead {
+    const INLINE: usize = 22;
+    const NONE: u8 = u8::MAX;
+    const LONG: u8 = u8::MAX - 1;
+
+    fn of(symbol: Option<&str>) -> SymbolHead {
+        let mut head = SymbolHead {
+            len: SymbolHead::NONE,
+            bytes: [0; SymbolHead::INLINE],
+        };
+        match symbol {
+            None => {}
+            Some(s) if s.len() <= SymbolHead::INLINE => {
+                head.bytes[..s.len()].copy_from_slice(s.as_bytes());
+                head.len = s.len() as u8;
+            }
+            Some(_) => head.len = SymbolHead::LONG,
+        }
+        head
+    }
+}
+
+/// One entry of a bucket: the key, what it maps to, and its symbol's head.
+struct Entry<V> {
+    head: SymbolHead,
+    key: WireKey,
+    value: V,
+}
+
+impl<V> Entry<V> {
+    fn new(key: WireKey, value: V) -> Self {
+        Entry {
+            head: SymbolHead::of(key.symbol.as_deref()),
+            key,
+            value,
+        }
+    }
 
     fn routes_to(&self, channel: &str, symbol: Option<&str>) -> bool {
-        self.channel.as_str() == channel && self.symbol.as_deref() == symbol
+        if self.key.channel.as_str() != channel {
+            return false;
+        }
+        match (self.head.len, symbol) {
+            (SymbolHead::NONE, None) => true,
+            (SymbolHead::LONG, Some(symbol)) => self.key.symbol.as_deref() == Some(symbol),
+            // The length first: a frame's symbol of 254 or 255 bytes must
+            // not pass for the markers.
+            (len, Some(symbol))
+                if symbol.len() <= SymbolHead::INLINE && usize::from(len) == symbol.len() =>
+            {
+                self.head.bytes[..symbol.len()] == *symbol.as_bytes()
+            }
+            _ => false,
+        }
     }
 }
 
@@ -55,7 +120,7 @@ pub(crate) struct WireTable<V> {
     seed: u64,
     /// Entries by the hash of their route; a bucket holds every entry of
     /// one route (and, rarely, of another route with the same hash).
-    buckets: WordMap<u64, Vec<(WireKey, V)>>,
+    buckets: WordMap<u64, Vec<Entry<V>>>,
 }
 
 impl<V> Default for WireTable<V> {
@@ -83,34 +148,37 @@ impl<V> WireTable<V> {
 
     pub(crate) fn get(&self, key: &WireKey) -> Option<&V> {
         let bucket = self.buckets.get(&self.key_hash(key))?;
-        bucket.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        bucket.iter().find(|e| e.key == *key).map(|e| &e.value)
     }
 
     pub(crate) fn get_mut(&mut self, key: &WireKey) -> Option<&mut V> {
         let hash = self.key_hash(key);
         let bucket = self.buckets.get_mut(&hash)?;
-        bucket.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+        bucket
+            .iter_mut()
+            .find(|e| e.key == *key)
+            .map(|e| &mut e.value)
     }
 
     /// The entry for `key`, made with `make` if there is none.
     pub(crate) fn get_or_insert_with(&mut self, key: &WireKey, make: impl FnOnce() -> V) -> &mut V {
         let hash = self.key_hash(key);
         let bucket = self.buckets.entry(hash).or_default();
-        let i = match bucket.iter().position(|(k, _)| k == key) {
+        let i = match bucket.iter().position(|e| e.key == *key) {
             Some(i) => i,
             None => {
-                bucket.push((key.clone(), make()));
+                bucket.push(Entry::new(key.clone(), make()));
                 bucket.len() - 1
             }
         };
-        &mut bucket[i].1
+        &mut bucket[i].value
     }
 
     pub(crate) fn remove(&mut self, key: &WireKey) -> Option<V> {
         let hash = self.key_hash(key);
         let bucket = self.buckets.get_mut(&hash)?;
-        let i = bucket.iter().position(|(k, _)| k == key)?;
-        let (_, value) = bucket.swap_remove(i);
+        let i = bucket.iter().position(|e| e.key == *key)?;
+        let Entry { value, .. } = bucket.swap_remove(i);
         if bucket.is_empty() {
             self.buckets.remove(&hash);
         }
@@ -122,15 +190,15 @@ impl<V> WireTable<V> {
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&WireKey, &V)> {
-        self.buckets.values().flatten().map(|(k, v)| (k, v))
+        self.buckets.values().flatten().map(|e| (&e.key, &e.value))
     }
 
     pub(crate) fn values(&self) -> impl Iterator<Item = &V> {
-        self.buckets.values().flatten().map(|(_, v)| v)
+        self.buckets.values().flatten().map(|e| &e.value)
     }
 
     pub(crate) fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
-        self.buckets.values_mut().flatten().map(|(_, v)| v)
+        self.buckets.values_mut().flatten().map(|e| &mut e.value)
     }
 
     /// The entries a frame of `channel` and `symbol` goes to.
@@ -144,8 +212,8 @@ impl<V> WireTable<V> {
             .get_mut(&hash)
             .into_iter()
             .flatten()
-            .filter(move |(k, _)| k.routes_to(channel, symbol))
-            .map(|(_, v)| v)
+            .filter(move |e| e.routes_to(channel, symbol))
+            .map(|e| &mut e.value)
     }
 }
 
@@ -201,6 +269,55 @@ mod tests {
         assert!(table.values().all(|v| *v == 0));
         table.clear();
         assert_eq!(table.get(&eth), None);
+    }
+
+    #[test]
+    fn short_long_and_no_symbols_route_only_to_their_own_entries() {
+        let mut table = WireTable::default();
+        let longest_inline = "A".repeat(SymbolHead::INLINE);
+        let long = "B".repeat(SymbolHead::INLINE + 1);
+        let keys = [
+            key("book", Some("BTC/USD"), None),
+            key("book", Some(&longest_inline), None),
+            key("book", Some(&long), None),
+            key("book", None, None),
+        ];
+        for (i, k) in keys.iter().enumerate() {
+            *table.get_or_insert_with(k, || 0) = i + 1;
+        }
+        let routed = |table: &mut WireTable<usize>, symbol: Option<&str>| {
+            table
+                .routed_mut("book", symbol)
+                .map(|v| *v)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(routed(&mut table, Some("BTC/USD")), [1]);
+        assert_eq!(routed(&mut table, Some(&longest_inline)), [2]);
+        assert_eq!(routed(&mut table, Some(&long)), [3]);
+        assert_eq!(routed(&mut table, None), [4]);
+        // Near misses, and lengths that are the head's markers: a peer
+        // picks the symbols of the frames it sends.
+        for other in [
+            "BTC/USE".to_owned(),
+            "BTC/US".to_owned(),
+            "A".repeat(SymbolHead::INLINE - 1),
+            "B".repeat(SymbolHead::INLINE + 2),
+            "C".repeat(usize::from(SymbolHead::LONG)),
+            "C".repeat(usize::from(SymbolHead::NONE)),
+            String::new(),
+        ] {
+            assert!(routed(&mut table, Some(&other)).is_empty(), "{other}");
+        }
+        assert!(table.routed_mut("ticker", Some("BTC/USD")).next().is_none());
+        // Two routes meet in a bucket only when their hashes collide, so
+        // the markers are checked on the entries themselves.
+        for k in &keys[2..] {
+            let entry = Entry::new(k.clone(), ());
+            for len in [SymbolHead::LONG, SymbolHead::NONE] {
+                let symbol = "C".repeat(usize::from(len));
+                assert!(!entry.routes_to("book", Some(&symbol)));
+            }
+        }
     }
 
     #[test]
