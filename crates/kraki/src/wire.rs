@@ -9,6 +9,7 @@
 use crate::command::SubId;
 use crate::snapshot_share::Seen;
 use kraki_proto::{Channel, ReqId, SubscribeParams};
+use smallvec::SmallVec;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,7 +49,10 @@ pub(crate) struct Wire {
     /// [`crate::snapshot_share::merge_params`]).
     pub(crate) params: SubscribeParams,
     pub(crate) state: WireState,
-    pub(crate) subscribers: Vec<SubId>,
+    /// Held inline up to two, the usual count: every frame goes through
+    /// them, and among hundreds of pairs a list elsewhere is a cache miss
+    /// per frame.
+    pub(crate) subscribers: SmallVec<[SubId; 2]>,
     pub(crate) retried: Retried,
     /// Set when the wire subscription is made again only because these
     /// newcomers need a snapshot: the next snapshot is theirs, and the
@@ -64,7 +68,7 @@ impl Wire {
         Wire {
             params,
             state: WireState::Unsent,
-            subscribers: Vec::new(),
+            subscribers: SmallVec::new(),
             retried: Retried::default(),
             snapshot_for: None,
             seen: Seen::default(),
