@@ -12,22 +12,22 @@
 //! consumer sees the gap as a snapshot. The same goes when JetStream
 //! refused an update because another relay's message came first.
 
+use super::checkpoint_clock::CheckpointClock;
 use super::counters::add;
 use super::feed_queue::{FeedQueue, Offered};
-use super::names::content_id;
+use super::names::ContentIds;
 use super::publisher::{ItemKind, Outgoing};
 use super::relayed_book::RelayedBook;
 use crate::{BookEvent, InlineBook};
 use bytes::Bytes;
 use kraki_proto::{MessageType, Timestamp};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub(crate) struct BookFeeder {
     pub(crate) subject: String,
+    ids: ContentIds,
     pub(crate) queue: FeedQueue,
-    pub(crate) checkpoint_every: Duration,
-    /// When the last checkpoint was queued.
-    pub(crate) checkpointed: Instant,
+    checkpoints: CheckpointClock,
     /// The last update's timestamp: the position a snapshot of the book
     /// stands for.
     pub(crate) at: Option<Timestamp>,
@@ -42,10 +42,10 @@ pub(crate) struct BookFeeder {
 impl BookFeeder {
     pub(crate) fn new(subject: String, queue: FeedQueue, checkpoint_every: Duration) -> Self {
         BookFeeder {
+            ids: ContentIds::for_subject(&subject),
             subject,
             queue,
-            checkpoint_every,
-            checkpointed: Instant::now(),
+            checkpoints: CheckpointClock::new(checkpoint_every),
             at: None,
             dropped: 0,
             mismatch_counted: false,
@@ -103,8 +103,8 @@ impl BookFeeder {
             ),
         };
         self.offer(payload, item);
-        if self.dropped == 0 && self.checkpointed.elapsed() >= self.checkpoint_every {
-            self.checkpointed = Instant::now();
+        if self.dropped == 0 && self.checkpoints.due(self.at) {
+            self.checkpoints.taken(self.at);
             let snapshot = book.state().book.snapshot(self.at);
             self.queue
                 .offer_checkpoint(Outgoing::Checkpoint(Bytes::from(snapshot)));
@@ -113,7 +113,7 @@ impl BookFeeder {
 
     /// Queues a message without waiting; a full queue drops it and counts.
     fn offer(&mut self, payload: Bytes, kind: ItemKind) {
-        let id = content_id(&self.subject, &payload);
+        let id = self.ids.of(&payload);
         match self.queue.offer(Outgoing::Item { payload, id, kind }) {
             Offered::Queued if self.dropped > 0 => {
                 tracing::warn!(

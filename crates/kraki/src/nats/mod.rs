@@ -26,6 +26,7 @@
 
 mod book_feed;
 mod buffer_budget;
+mod checkpoint_clock;
 mod connection;
 mod counters;
 mod error;

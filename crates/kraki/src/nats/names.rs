@@ -62,19 +62,47 @@ fn token(symbol: &str) -> String {
 /// to collide, and 128 bits make a chance collision within the duplicate
 /// window negligible.
 pub(crate) fn content_id(subject: &str, payload: &[u8]) -> MsgId {
-    use xxhash_rust::xxh3::{xxh3_64, xxh3_128_with_seed};
-    let digest = xxh3_128_with_seed(payload, xxh3_64(subject.as_bytes())).to_be_bytes();
-    // Written digit by digit into the id itself: a `format!` per byte,
-    // or a string per id, was a measurable part of the relay's CPU per
-    // message.
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut id = [0u8; 32];
-    for (pair, byte) in id.chunks_exact_mut(2).zip(digest) {
-        pair[0] = HEX[usize::from(byte >> 4)];
-        pair[1] = HEX[usize::from(byte & 0xf)];
-    }
-    MsgId::Content(id)
+    ContentIds::for_subject(subject).of(payload)
 }
+
+/// [`content_id`] for one subject's messages, its subject hashed once
+/// rather than for every message.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ContentIds {
+    seed: u64,
+}
+
+impl ContentIds {
+    pub(crate) fn for_subject(subject: &str) -> Self {
+        ContentIds {
+            seed: xxhash_rust::xxh3::xxh3_64(subject.as_bytes()),
+        }
+    }
+
+    pub(crate) fn of(self, payload: &[u8]) -> MsgId {
+        let digest = xxhash_rust::xxh3::xxh3_128_with_seed(payload, self.seed).to_be_bytes();
+        // Written into the id itself, two digits per byte from a table:
+        // a `format!` per byte, or a string per id, was a measurable part
+        // of the relay's CPU per message.
+        let mut id = [0u8; 32];
+        for (pair, byte) in id.chunks_exact_mut(2).zip(digest) {
+            pair.copy_from_slice(&HEX_PAIRS[usize::from(byte)]);
+        }
+        MsgId::Content(id)
+    }
+}
+
+/// Each byte's two lowercase hex digits.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut pairs = [[0; 2]; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        pairs[byte] = [HEX[byte >> 4], HEX[byte & 0xf]];
+        byte += 1;
+    }
+    pairs
+};
 
 /// A trade's message id: its pair and `trade_id` (unique per pair), so a
 /// trade repeated by a later subscribe's snapshot is stored once.
