@@ -5,7 +5,7 @@
 
 use crate::book_state::{BookEvent, BookState};
 use crate::published::Published;
-use crate::verified_book::VerifiedBook;
+use crate::verified_book::{VerifiedBook, WarmStage};
 use kraki_proto::Timestamp;
 use std::sync::Arc;
 
@@ -17,6 +17,9 @@ pub(crate) trait BookOutlet<B: VerifiedBook>: Send + 'static {
     /// that caused it, when there is one, and the message's item as it
     /// stands in the frame, when the frame was read in place.
     fn emit(&mut self, event: BookEvent, timestamp: Option<Timestamp>, text: Option<&str>);
+    /// Loads the book the next update changes (see `connection::warm`);
+    /// nothing where the book is behind a lock.
+    fn warm(&self, _stage: WarmStage) {}
 }
 
 /// A handle's end: the published state and a bounded event queue.

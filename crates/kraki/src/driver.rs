@@ -4,7 +4,7 @@
 //! decision is the core's.
 
 use crate::command::Command;
-use crate::connection::{Connection, Needs};
+use crate::connection::{Connection, Needs, WARM_GROUP};
 use crate::error::Error;
 use crate::settings::Settings;
 use crate::token_source::TokenSource;
@@ -191,7 +191,10 @@ impl Driver {
         mut timer: std::pin::Pin<&mut tokio::time::Sleep>,
     ) -> Option<Exit> {
         let now = now();
-        for _ in 0..FRAMES_PER_TURN {
+        for n in 0..FRAMES_PER_TURN {
+            if n % WARM_GROUP == 0 {
+                self.core.warm(socket.buffered_texts().take(WARM_GROUP));
+            }
             let frame = match socket.next_buffered() {
                 Ok(Some(frame)) => frame,
                 Ok(None) => break,

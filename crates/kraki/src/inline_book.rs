@@ -6,7 +6,7 @@
 use crate::book_outlet::BookOutlet;
 use crate::book_state::{BookEvent, BookState, BookStatus};
 use crate::inline::InlineSubscription;
-use crate::verified_book::VerifiedBook;
+use crate::verified_book::{VerifiedBook, WarmStage};
 use crate::verified_sink::VerifiedSink;
 use crate::{Client, Error};
 use kraki_proto::Timestamp;
@@ -73,6 +73,10 @@ where
 {
     fn update<R>(&mut self, change: impl FnOnce(&mut BookState<B>) -> R) -> R {
         change(&mut self.state)
+    }
+
+    fn warm(&self, stage: WarmStage) {
+        self.state.book.warm(stage);
     }
 
     fn emit(&mut self, event: BookEvent, timestamp: Option<Timestamp>, item: Option<&str>) {

@@ -6,6 +6,7 @@ use crate::connection_event::ConnectionEvent;
 use crate::event_queue::QueueSender;
 use crate::liveness::Liveness;
 use crate::spec::Subscribe;
+use crate::verified_book::WarmStage;
 use kraki_proto::MessageType;
 use kraki_proto::book::{BookView, Level3View};
 use kraki_proto::{Channel, Inbound};
@@ -38,6 +39,9 @@ pub(crate) trait Deliver: Send {
     fn takes_in_place(&self) -> bool {
         false
     }
+    /// Loads what delivering its next item will read first (see
+    /// `connection::warm`); nothing by default.
+    fn warm(&self, _stage: WarmStage) {}
     /// One item of a book frame parsed in place, with the item's JSON
     /// object as it stands in the frame; called only when
     /// [`Self::takes_in_place`].

@@ -6,6 +6,17 @@ use kraki_proto::book::{
 };
 use kraki_proto::{Channel, Inbound, MessageType, Symbol, Timestamp};
 
+/// Which memory a warm-up loads: what a subscriber holds itself, or what
+/// that points to, which can be loaded only after it.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WarmStage {
+    /// The subscriber's own memory (for a book, its sides).
+    Near,
+    /// What that memory points to (a book's levels).
+    Far,
+}
+
 mod sealed {
     pub trait Sealed {}
     impl Sealed for kraki_proto::book::L2Book {}
@@ -52,6 +63,11 @@ pub trait VerifiedBook: sealed::Sealed + std::fmt::Debug + Clone + Send + Sync +
     /// A level3 frame's item parsed in place, if it is this book's kind.
     #[doc(hidden)]
     fn from_level3<'v, 'a>(view: &'v Level3View<'a>) -> Option<&'v Self::Update<'a>>;
+    /// Loads what the next update will read first, in two stages: the
+    /// book itself, then what it points to (see `connection::warm`);
+    /// nothing by default.
+    #[doc(hidden)]
+    fn warm(&self, _stage: WarmStage) {}
 }
 
 impl VerifiedBook for L2Book {
@@ -98,6 +114,13 @@ impl VerifiedBook for L2Book {
 
     fn from_level3<'v, 'a>(_view: &'v Level3View<'a>) -> Option<&'v BookView<'a>> {
         None
+    }
+
+    fn warm(&self, stage: WarmStage) {
+        match stage {
+            WarmStage::Near => self.warm_sides(),
+            WarmStage::Far => self.warm_levels(),
+        }
     }
 }
 

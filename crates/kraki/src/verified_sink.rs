@@ -9,7 +9,7 @@ use crate::book_state::{BookEvent, BookState, BookStatus};
 use crate::client_metrics::BookMetrics;
 use crate::connection_event::ConnectionEvent;
 use crate::sink::{Deliver, Delivered};
-use crate::verified_book::VerifiedBook;
+use crate::verified_book::{VerifiedBook, WarmStage};
 use kraki_proto::book::{BookView, Level3View, Verification};
 use kraki_proto::{Channel, Inbound, MessageType};
 use std::marker::PhantomData;
@@ -163,6 +163,10 @@ impl<B: VerifiedBook, O: BookOutlet<B>> Deliver for VerifiedSink<B, O> {
 
     fn takes_in_place(&self) -> bool {
         true
+    }
+
+    fn warm(&self, stage: WarmStage) {
+        self.outlet.warm(stage);
     }
 
     fn deliver_book(&mut self, kind: MessageType, update: &BookView<'_>, text: &str) -> Delivered {

@@ -96,19 +96,21 @@ impl<V> Entry<V> {
         }
     }
 
-    fn routes_to(&self, channel: &str, symbol: Option<&str>) -> bool {
+    fn routes_to(&self, channel: &str, symbol: Option<&[u8]>) -> bool {
         if self.key.channel.as_str() != channel {
             return false;
         }
         match (self.head.len, symbol) {
             (SymbolHead::NONE, None) => true,
-            (SymbolHead::LONG, Some(symbol)) => self.key.symbol.as_deref() == Some(symbol),
+            (SymbolHead::LONG, Some(symbol)) => {
+                self.key.symbol.as_deref().map(str::as_bytes) == Some(symbol)
+            }
             // The length first: a frame's symbol of 254 or 255 bytes must
             // not pass for the markers.
             (len, Some(symbol))
                 if symbol.len() <= SymbolHead::INLINE && usize::from(len) == symbol.len() =>
             {
-                self.head.bytes[..symbol.len()] == *symbol.as_bytes()
+                self.head.bytes[..symbol.len()] == *symbol
             }
             _ => false,
         }
@@ -133,17 +135,20 @@ impl<V> Default for WireTable<V> {
 }
 
 impl<V> WireTable<V> {
-    fn route_hash(&self, channel: &str, symbol: Option<&str>) -> u64 {
+    fn route_hash(&self, channel: &str, symbol: Option<&[u8]>) -> u64 {
         let hash = mix_bytes(self.seed, channel.as_bytes());
         match symbol {
-            Some(symbol) => mix_bytes(hash, symbol.as_bytes()),
+            Some(symbol) => mix_bytes(hash, symbol),
             // A length no symbol has.
             None => mix(hash, u64::MAX),
         }
     }
 
     fn key_hash(&self, key: &WireKey) -> u64 {
-        self.route_hash(key.channel.as_str(), key.symbol.as_deref())
+        self.route_hash(
+            key.channel.as_str(),
+            key.symbol.as_deref().map(str::as_bytes),
+        )
     }
 
     pub(crate) fn get(&self, key: &WireKey) -> Option<&V> {
@@ -201,12 +206,29 @@ impl<V> WireTable<V> {
         self.buckets.values_mut().flatten().map(|e| &mut e.value)
     }
 
+    /// The entries a frame of `channel` and `symbol` (its bytes, as the
+    /// frame has them) goes to, to look at.
+    pub(crate) fn routed<'a>(
+        &'a self,
+        channel: &'a str,
+        symbol: Option<&'a [u8]>,
+    ) -> impl Iterator<Item = &'a V> + 'a {
+        let hash = self.route_hash(channel, symbol);
+        self.buckets
+            .get(&hash)
+            .into_iter()
+            .flatten()
+            .filter(move |e| e.routes_to(channel, symbol))
+            .map(|e| &e.value)
+    }
+
     /// The entries a frame of `channel` and `symbol` goes to.
     pub(crate) fn routed_mut<'a>(
         &'a mut self,
         channel: &'a str,
         symbol: Option<&'a str>,
     ) -> impl Iterator<Item = &'a mut V> + 'a {
+        let symbol = symbol.map(str::as_bytes);
         let hash = self.route_hash(channel, symbol);
         self.buckets
             .get_mut(&hash)
@@ -315,7 +337,7 @@ mod tests {
             let entry = Entry::new(k.clone(), ());
             for len in [SymbolHead::LONG, SymbolHead::NONE] {
                 let symbol = "C".repeat(usize::from(len));
-                assert!(!entry.routes_to("book", Some(&symbol)));
+                assert!(!entry.routes_to("book", Some(symbol.as_bytes())));
             }
         }
     }

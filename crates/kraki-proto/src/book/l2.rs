@@ -217,6 +217,22 @@ impl L2Book {
         (self.bids().take(n).collect(), self.asks().take(n).collect())
     }
 
+    /// Loads the book's own memory that the next update reads (each
+    /// side's checksum digits and where its levels are), changing
+    /// nothing. A program keeping hundreds of books can warm the books of
+    /// the next few updates one after another, first with this, then
+    /// with [`L2Book::warm_levels`]: their cache misses then overlap,
+    /// instead of each stalling the update that meets it.
+    pub fn warm_sides(&self) {
+        std::hint::black_box((self.bids.warm_text(), self.asks.warm_text(), &self.asks_crc));
+    }
+
+    /// Loads every level's price of both sides, changing nothing (see
+    /// [`L2Book::warm_sides`]).
+    pub fn warm_levels(&self) {
+        std::hint::black_box((self.bids.warm_levels(), self.asks.warm_levels()));
+    }
+
     /// The best bid.
     #[must_use]
     pub fn best_bid(&self) -> Option<Level> {

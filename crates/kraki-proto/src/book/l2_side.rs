@@ -138,6 +138,25 @@ impl Side {
         self.dirty_from = 0;
     }
 
+    /// Reads a byte of each cache line of the checksum digits written,
+    /// and where the levels are (for `L2Book::warm_sides`).
+    pub(super) fn warm_text(&self) -> (u8, usize) {
+        let end = usize::from(self.starts.get(self.written).copied().unwrap_or(0));
+        let digits = (0..end)
+            .step_by(64)
+            .fold(0, |all, i| all ^ self.text.get(i).copied().unwrap_or(0));
+        (digits, self.levels.len())
+    }
+
+    /// Reads every level's key (for `L2Book::warm_levels`).
+    pub(super) fn warm_levels(&self) -> i64 {
+        // Slice by slice: the deque's own iterator costs more than the
+        // loads.
+        let (front, back) = self.levels.as_slices();
+        let keys = |levels: &[Entry]| levels.iter().fold(0, |all, level| all ^ level.key);
+        keys(front) ^ keys(back)
+    }
+
     /// Whether the checksum digits need writing again.
     pub(super) fn is_dirty(&self) -> bool {
         self.dirty_from < CHECKSUM_LEVELS

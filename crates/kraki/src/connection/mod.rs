@@ -20,6 +20,8 @@ mod frames;
 mod lifecycle;
 mod responses;
 mod sending;
+mod warm;
+pub(crate) use warm::WARM_GROUP;
 
 use crate::backoff::{Backoff, Pacing};
 use crate::client_metrics::ConnectionMetrics;

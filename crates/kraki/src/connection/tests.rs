@@ -9,6 +9,7 @@ use crate::connection_event::ConnectionEvent;
 use crate::error::Error;
 use crate::settings::Settings;
 use crate::sink::{Deliver, Delivered};
+use crate::verified_book::WarmStage;
 use kraki_proto::channels::Status;
 use kraki_proto::{Channel, Inbound, MessageType, Method, SubscribeParams, Token};
 use serde_json::{Value, json};
@@ -31,6 +32,7 @@ fn settings() -> Settings {
 enum Seen {
     Data(Inbound),
     ConnectionEvent(ConnectionEvent),
+    Warmed(WarmStage),
 }
 
 #[derive(Clone, Default)]
@@ -47,7 +49,7 @@ impl Log {
             .into_iter()
             .filter_map(|s| match s {
                 Seen::Data(m) => m.message_type(),
-                Seen::ConnectionEvent(_) => None,
+                Seen::ConnectionEvent(_) | Seen::Warmed(_) => None,
             })
             .collect()
     }
@@ -57,7 +59,7 @@ impl Log {
             .into_iter()
             .filter_map(|s| match s {
                 Seen::ConnectionEvent(c) => Some(c),
-                Seen::Data(_) => None,
+                Seen::Data(_) | Seen::Warmed(_) => None,
             })
             .collect()
     }
@@ -84,6 +86,10 @@ impl Deliver for Recorder {
 
     fn reads(&self, channel: &Channel) -> bool {
         *channel == self.channel
+    }
+
+    fn warm(&self, stage: WarmStage) {
+        self.log.0.lock().unwrap().push(Seen::Warmed(stage));
     }
 }
 
@@ -862,4 +868,40 @@ fn when_no_fresh_token_comes_what_waited_for_one_fails_with_the_reason() {
     };
     assert_eq!(r[0].error, "EAPI:Invalid token");
     assert!(h.sent().is_empty(), "nothing sent again");
+}
+
+/// Warming the frames ahead reaches the subscribers of the book updates
+/// among them, each in both stages, and no other.
+#[test]
+fn warming_reaches_the_books_of_the_frames_ahead_and_nothing_else() {
+    let mut h = Harness::connected();
+    let book = |symbol| SubscribeParams::with_symbols(Channel::Book, [symbol]);
+    let btc = subscribed(&mut h, book("BTC/USD"), 0.0);
+    let eth = subscribed(&mut h, book("ETH/USD"), 0.0);
+    let btc_ticker = subscribed(&mut h, ticker(&["BTC/USD"]), 0.0);
+    // Written in Kraken's member order, which `json!` would sort.
+    let update = |symbol: &str| {
+        format!(
+            r#"{{"channel":"book","type":"update","data":[{{"symbol":"{symbol}","bids":[],"asks":[],"checksum":0,"timestamp":"2025-01-01T00:00:00.000000Z"}}]}}"#
+        )
+    };
+    let frames = [
+        update("BTC/USD"),
+        ticker_msg("update", "BTC/USD", 1.0).to_string(),
+        update("XRP/USD"),
+        update("ETH/USD"),
+    ];
+    h.core.warm(frames.iter().map(|f| f.as_bytes()));
+    let warmed = |log: &Log| -> Vec<WarmStage> {
+        log.take()
+            .into_iter()
+            .filter_map(|s| match s {
+                Seen::Warmed(stage) => Some(stage),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(warmed(&btc), [WarmStage::Near, WarmStage::Far]);
+    assert_eq!(warmed(&eth), [WarmStage::Near, WarmStage::Far]);
+    assert_eq!(warmed(&btc_ticker), []);
 }

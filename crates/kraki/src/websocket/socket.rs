@@ -197,6 +197,25 @@ impl Socket {
         }
     }
 
+    /// The payloads of the whole, unfragmented text frames buffered
+    /// next, as bytes, not checked: for looking ahead at what is coming
+    /// (to warm the caches for it), never for reading. Stops at anything
+    /// else.
+    pub(crate) fn buffered_texts(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        let mut at = self.start;
+        let whole_messages = self.message_opcode.is_none();
+        std::iter::from_fn(move || {
+            let bytes = self.buf.get(at..self.end).filter(|_| whole_messages)?;
+            let head = frame::read_head(bytes, self.max_payload).ok()??;
+            if head.opcode != TEXT || !head.fin {
+                return None;
+            }
+            let payload = bytes.get(head.head_len..head.frame_len())?;
+            at += head.frame_len();
+            Some(payload)
+        })
+    }
+
     /// Sends a text message.
     pub(crate) async fn send_text(&mut self, text: &str) -> Result<(), TransportError> {
         self.send(frame::TEXT, text.as_bytes()).await
@@ -299,6 +318,75 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A socket holding `wire` as read and not yet taken.
+    fn holding(wire: Vec<u8>) -> Socket {
+        Socket {
+            stream: Stream::Memory(tokio::io::duplex(64).0),
+            start: 0,
+            end: wire.len(),
+            buf: wire,
+            message: Vec::new(),
+            message_opcode: None,
+            message_taken: false,
+            ping: Vec::new(),
+            out: Vec::new(),
+            random: SystemRandom::new(),
+            max_payload: 1 << 20,
+        }
+    }
+
+    /// An unmasked server frame of fewer than 126 bytes.
+    fn frame(opcode: u8, fin: bool, payload: &[u8]) -> Vec<u8> {
+        let mut frame = vec![
+            if fin { 0x80 | opcode } else { opcode },
+            payload.len() as u8,
+        ];
+        frame.extend_from_slice(payload);
+        frame
+    }
+
+    fn text_of(socket: &mut Socket) -> String {
+        match socket.next_buffered() {
+            Ok(Some(Frame::Text(text))) => text.to_owned(),
+            other => panic!("not a text: {other:?}"),
+        }
+    }
+
+    /// Looking ahead shows the whole text frames buffered next, in order,
+    /// takes nothing, and stops at a frame of another kind, a fragment or
+    /// a frame not all there.
+    #[test]
+    fn buffered_texts_look_ahead_without_taking() {
+        let mut wire = Vec::new();
+        for (opcode, fin, payload) in [
+            (TEXT, true, &b"one"[..]),
+            (TEXT, true, b"two"),
+            (PING, true, b"p"),
+            (TEXT, true, b"three"),
+            (TEXT, false, b"frag"),
+            (CONTINUATION, true, b"ment"),
+        ] {
+            wire.extend(frame(opcode, fin, payload));
+        }
+        let cut = frame(TEXT, true, b"cut short");
+        wire.extend_from_slice(&cut[..cut.len() - 1]);
+        let mut socket = holding(wire);
+        let ahead: Vec<&[u8]> = socket.buffered_texts().collect();
+        assert_eq!(ahead, [&b"one"[..], b"two"]);
+        assert_eq!(text_of(&mut socket), "one");
+        let ahead: Vec<&[u8]> = socket.buffered_texts().collect();
+        assert_eq!(ahead, [&b"two"[..]]);
+        assert_eq!(text_of(&mut socket), "two");
+        assert_eq!(socket.buffered_texts().count(), 0, "a ping comes next");
+        assert!(matches!(socket.next_buffered(), Ok(Some(Frame::Ping))));
+        let ahead: Vec<&[u8]> = socket.buffered_texts().collect();
+        assert_eq!(ahead, [&b"three"[..]], "stops at the fragment");
+        assert_eq!(text_of(&mut socket), "three");
+        assert_eq!(text_of(&mut socket), "fragment");
+        assert_eq!(socket.buffered_texts().count(), 0, "the last is cut short");
+        assert!(matches!(socket.next_buffered(), Ok(None)));
+    }
 
     #[test]
     fn text_frames_must_be_utf8_and_binary_ones_may_not_be() {
