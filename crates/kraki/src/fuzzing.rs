@@ -80,7 +80,20 @@ pub async fn websocket_frames(
         };
         let mut messages = Vec::new();
         loop {
-            match socket.next_buffered() {
+            // The look-ahead the reader warms the caches with sees, of
+            // the frames buffered, only what reading them gives: the
+            // next whole text frame's payload, within the bound.
+            let ahead = socket.buffered_texts().map(<[u8]>::len).collect::<Vec<_>>();
+            assert!(ahead.iter().all(|&len| len <= max_payload));
+            let next = socket.next_buffered();
+            if let Some(&len) = ahead.first() {
+                assert!(
+                    matches!(&next, Ok(Some(Frame::Text(text))) if text.len() == len)
+                        || next.is_err(),
+                    "looked ahead at a text of {len} bytes, read {next:?}"
+                );
+            }
+            match next {
                 Ok(Some(Frame::Text(text))) => messages.push(Message::Text(text.len())),
                 Ok(Some(Frame::Other | Frame::Ping)) => messages.push(Message::Other),
                 Ok(Some(Frame::Close(_))) => {
